@@ -1,0 +1,70 @@
+"""The FastAPI application: routers, error handlers, the pool and its safety check."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import cast
+
+import asyncpg
+from fastapi import FastAPI
+
+from atlas import __version__, health
+from atlas.config import Settings, get_settings
+from atlas.db.pool import create_pool, verify_runtime_role
+from atlas.errors import install_error_handlers
+from atlas.identity.endpoints import router as auth_router
+from atlas.identity.service import SignInThrottles
+from atlas.observability import RequestContextMiddleware
+from atlas.projects.endpoints import router as projects_router
+from atlas.workspaces.endpoints import router as workspaces_router
+
+
+def signing_key(settings: Settings) -> str:
+    """The workspace-token key: from settings, else kept in the data folder."""
+    if settings.secret_key is not None:
+        return settings.secret_key.get_secret_value()
+    if settings.environment == "production":
+        raise RuntimeError("ATLAS_SECRET_KEY must be set in production")
+    path = settings.data_dir / "secret_key"
+    if not path.exists():
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        path.touch(mode=0o600)
+        path.write_text(secrets.token_urlsafe(48))
+    return path.read_text().strip()
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        pool = await create_pool(settings.runtime_url(), settings)
+        try:
+            async with pool.acquire() as conn:
+                await verify_runtime_role(cast(asyncpg.Connection, conn))
+            app.state.pool = pool
+            yield
+        finally:
+            await pool.close()
+
+    app = FastAPI(
+        title="Atlas ERP",
+        version=__version__,
+        description="Multi-tenant ERP API. Every tenant route runs inside one workspace.",
+        lifespan=lifespan,
+        docs_url="/api/docs",
+        redoc_url=None,
+        openapi_url="/api/openapi.json",
+    )
+    app.state.settings = settings
+    app.state.signing_key = signing_key(settings)
+    app.state.sign_in_throttles = SignInThrottles.from_settings(settings)
+    app.add_middleware(RequestContextMiddleware)
+    install_error_handlers(app)
+    app.include_router(health.router)
+    app.include_router(auth_router)
+    app.include_router(workspaces_router)
+    app.include_router(projects_router)
+    return app

@@ -1,0 +1,71 @@
+"""Settings: one object, read from ATLAS_* environment variables (and .env)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+
+PROJECT_DIR = Path(__file__).resolve().parents[2]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ATLAS_", env_file=".env", extra="ignore")
+
+    database_url: str | None = Field(
+        default=None,
+        description="PostgreSQL URL of the owner role (runs migrations). Unset: embedded server.",
+    )
+    app_database_url: str | None = Field(
+        default=None,
+        description="URL of the runtime app role. Unset: database_url with user atlas_app.",
+    )
+    data_dir: Path = Field(default=PROJECT_DIR / ".atlas", description="Embedded server data.")
+    embedded_port: int = Field(default=54329, description="TCP port of the embedded server.")
+    secret_key: SecretStr | None = Field(
+        default=None, description="Signs workspace tokens. Unset: a key kept in data_dir."
+    )
+    environment: Literal["development", "production", "test"] = "development"
+    session_ttl_seconds: int = 7 * 24 * 3600
+    session_refresh_seconds: int = 24 * 3600
+    workspace_token_ttl_seconds: int = Field(default=900, le=900)
+    password_min_length: int = 10
+    signin_max_failures: int = 5
+    signin_window_seconds: int = 900
+    invitation_ttl_hours: int = 48
+    pool_min_size: int = 2
+    pool_max_size: int = 10
+    statement_timeout_ms: int = 15_000
+    log_format: Literal["text", "json"] = "text"
+    log_level: str = "INFO"
+    public_url: str = "http://127.0.0.1:8000"
+    cookie_secure: bool = False
+
+    def owner_url(self) -> str:
+        if self.database_url is None:
+            raise RuntimeError("database_url is not set and no embedded server was started")
+        return self.database_url
+
+    def runtime_url(self) -> str:
+        if self.app_database_url:
+            return self.app_database_url
+        return (
+            make_url(self.owner_url())
+            .set(username="atlas_app", password=None)
+            .render_as_string(hide_password=False)
+        )
+
+    def app_role(self) -> str:
+        name = make_url(self.runtime_url()).username
+        if not name:
+            raise RuntimeError("the app database URL names no user")
+        return name
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,1 @@
+"""Database access: schema metadata, pool, tenant transactions, embedded server, migrations."""

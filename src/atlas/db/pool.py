@@ -1,0 +1,93 @@
+"""The asyncpg pool of the runtime app role, and the check that it cannot bypass RLS."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from typing import cast
+
+import asyncpg
+from fastapi import Request
+
+from atlas.config import Settings
+from atlas.db.metadata import tenant_tables
+from atlas.errors import ServiceUnavailable
+
+
+class UnsafeRuntimeRole(RuntimeError):
+    """The runtime role could read or write past row-level security."""
+
+
+async def _init_connection(conn: asyncpg.Connection) -> None:
+    await conn.set_type_codec("jsonb", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
+    await conn.set_type_codec("json", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
+
+
+async def create_pool(url: str, settings: Settings) -> asyncpg.Pool:
+    pool = await asyncpg.create_pool(
+        url,
+        min_size=settings.pool_min_size,
+        max_size=settings.pool_max_size,
+        init=_init_connection,
+        command_timeout=settings.statement_timeout_ms / 1000 + 5,
+        server_settings={
+            "application_name": "atlas-erp",
+            "statement_timeout": str(settings.statement_timeout_ms),
+            "idle_in_transaction_session_timeout": str(settings.statement_timeout_ms * 2),
+        },
+    )
+    assert pool is not None
+    return pool
+
+
+ROLE_CHECK = """
+SELECT r.rolname, r.rolsuper, r.rolbypassrls,
+       (SELECT array_agg(c.relname::text ORDER BY c.relname)
+          FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+         WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p')
+           AND pg_has_role(current_user, c.relowner, 'MEMBER')) AS owned,
+       (SELECT array_agg(c.relname::text ORDER BY c.relname)
+          FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+         WHERE n.nspname = current_schema() AND c.relname = ANY($1::text[])
+           AND NOT (c.relrowsecurity AND c.relforcerowsecurity)) AS unprotected
+  FROM pg_roles r WHERE r.rolname = current_user
+"""
+
+
+async def verify_runtime_role(conn: asyncpg.Connection) -> None:
+    """Refuse to run as a role that row-level security would not hold."""
+    row = await conn.fetchrow(ROLE_CHECK, [t.name for t in tenant_tables()])
+    assert row is not None
+    problems = []
+    if row["rolsuper"]:
+        problems.append("it is a superuser")
+    if row["rolbypassrls"]:
+        problems.append("it has BYPASSRLS")
+    if row["owned"]:
+        problems.append(f"it owns (or may act as the owner of) tables: {', '.join(row['owned'])}")
+    if row["unprotected"]:
+        problems.append(f"tables lack forced row-level security: {', '.join(row['unprotected'])}")
+    if problems:
+        raise UnsafeRuntimeRole(
+            f"refusing to serve as database role '{row['rolname']}': "
+            + "; ".join(problems)
+            + ". Run the server as the non-owner app role (ATLAS_APP_DATABASE_URL)."
+        )
+
+
+async def transaction(request: Request) -> AsyncIterator[asyncpg.Connection]:
+    """One transaction per request; commits before the response is sent."""
+    pool: asyncpg.Pool = request.app.state.pool
+    try:
+        conn = await pool.acquire(timeout=5)
+    except (OSError, TimeoutError, asyncpg.PostgresConnectionError) as exc:
+        raise ServiceUnavailable(
+            "The database is not reachable; try again shortly.",
+            code="database_unavailable",
+            headers={"Retry-After": "5"},
+        ) from exc
+    try:
+        async with conn.transaction():
+            yield cast(asyncpg.Connection, conn)
+    finally:
+        await pool.release(conn)

@@ -1,0 +1,115 @@
+"""JSON routes of /api/v1/auth: sign-up, sign-in, sign-out, session, sessions, password."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request, Response, status
+
+from atlas.config import Settings
+from atlas.identity import schemas, service
+from atlas.tenancy.guard import (
+    SESSION_COOKIE,
+    Caller,
+    Db,
+    SessionPrincipal,
+    resolve_caller,
+)
+
+router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
+
+
+def _settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def _client(request: Request) -> service.Client:
+    return service.Client(
+        ip_address=request.client.host if request.client else None,
+        user_agent=(request.headers.get("user-agent") or "")[:500] or None,
+    )
+
+
+def _set_cookie(response: Response, settings: Settings, result: schemas.AuthResult) -> None:
+    response.set_cookie(
+        SESSION_COOKIE,
+        result.token,
+        max_age=settings.session_ttl_seconds,
+        httponly=True,
+        samesite="lax",
+        secure=settings.cookie_secure,
+        path="/",
+    )
+
+
+@router.post("/sign-up", status_code=status.HTTP_201_CREATED)
+async def sign_up(
+    data: schemas.SignUp, request: Request, response: Response, db: Db
+) -> schemas.AuthResult:
+    """Create an account and a first session."""
+    settings = _settings(request)
+    result = await service.sign_up(db, settings, data, _client(request))
+    _set_cookie(response, settings, result)
+    return result
+
+
+@router.post("/sign-in")
+async def sign_in(
+    data: schemas.SignIn, request: Request, response: Response, db: Db
+) -> schemas.AuthResult:
+    """Open a new session. Failed attempts are throttled per email and per IP (429)."""
+    settings = _settings(request)
+    result = await service.sign_in(
+        db, settings, request.app.state.sign_in_throttles, data, _client(request)
+    )
+    _set_cookie(response, settings, result)
+    return result
+
+
+@router.post("/sign-out", status_code=status.HTTP_204_NO_CONTENT)
+async def sign_out(principal: SessionPrincipal, response: Response, db: Db) -> None:
+    """End the current session and clear the cookie."""
+    await service.sign_out(db, principal)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+
+
+@router.get("/session")
+async def get_session(
+    caller: Annotated[Caller, Depends(resolve_caller)], db: Db
+) -> schemas.SessionInfo:
+    """The signed-in user, the current session and the active workspace."""
+    ws = caller.workspace
+    active = None
+    if ws is not None and ws.workspace_id == caller.principal.active_workspace_id:
+        active = schemas.ActiveWorkspace(
+            id=ws.workspace_id, slug=ws.workspace_slug, name=ws.workspace_name, role=ws.role
+        )
+    return await service.session_info(db, caller.principal, active)
+
+
+@router.get("/sessions")
+async def list_sessions(principal: SessionPrincipal, db: Db) -> list[schemas.Session]:
+    """The user's live sessions, most recently used first."""
+    return await service.list_sessions(db, principal)
+
+
+@router.delete("/sessions/{session_id}", status_code=status.HTTP_204_NO_CONTENT)
+async def revoke_session(session_id: uuid.UUID, principal: SessionPrincipal, db: Db) -> None:
+    """Revoke one of the user's own sessions."""
+    await service.revoke_session(db, principal, session_id)
+
+
+@router.post("/sessions/revoke-others", status_code=status.HTTP_204_NO_CONTENT)
+async def revoke_other_sessions(principal: SessionPrincipal, db: Db) -> None:
+    """Revoke every session of the user but this one."""
+    await service.revoke_other_sessions(db, principal)
+
+
+@router.post("/change-password", status_code=status.HTTP_204_NO_CONTENT)
+async def change_password(
+    data: schemas.ChangePassword, request: Request, principal: SessionPrincipal, db: Db
+) -> None:
+    """Change the password; other sessions are revoked unless asked not to."""
+    await service.change_password(db, _settings(request), principal, data)

@@ -1,0 +1,91 @@
+"""Request and response bodies of the identity API."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, StringConstraints
+
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Password = Annotated[str, Field(max_length=1024)]
+
+
+def _lower(value: str) -> str:
+    return value.strip().lower()
+
+
+Email = Annotated[EmailStr, AfterValidator(_lower)]
+
+
+class StrictModel(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class SignUp(StrictModel):
+    email: Email
+    password: Password
+    name: Name
+
+
+class SignIn(StrictModel):
+    email: Email
+    password: Password
+
+
+class ChangePassword(StrictModel):
+    current_password: Password
+    new_password: Password
+    revoke_other_sessions: bool = True
+
+
+class WorkspaceTokenRequest(StrictModel):
+    workspace: str | None = Field(
+        default=None, description="Workspace id or slug; the session's active workspace if omitted."
+    )
+
+
+class User(BaseModel):
+    id: uuid.UUID
+    email: str
+    name: str
+    email_verified: bool
+    created_at: datetime
+
+
+class Session(BaseModel):
+    id: uuid.UUID
+    created_at: datetime
+    last_seen_at: datetime
+    expires_at: datetime
+    ip_address: str | None = None
+    user_agent: str | None = None
+    active_workspace_id: uuid.UUID | None = None
+    current: bool = False
+
+
+class ActiveWorkspace(BaseModel):
+    id: uuid.UUID
+    slug: str
+    name: str
+    role: str
+
+
+class AuthResult(BaseModel):
+    user: User
+    session: Session
+    token: str = Field(description="Send as `Authorization: Bearer <token>`; also set as a cookie.")
+
+
+class SessionInfo(BaseModel):
+    user: User
+    session: Session
+    active_workspace: ActiveWorkspace | None
+
+
+class WorkspaceToken(BaseModel):
+    token: str
+    token_type: str = "Bearer"
+    expires_at: datetime
+    workspace_id: uuid.UUID

@@ -1,0 +1,48 @@
+"""Global identity tables: users and their sessions (not tenant rows)."""
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    LargeBinary,
+    Table,
+    Text,
+    Uuid,
+    func,
+)
+
+from atlas.db.metadata import created_at, metadata, updated_at
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("email", Text, nullable=False),
+    Column("name", Text, nullable=False),
+    Column("password_hash", Text, nullable=False),
+    Column("email_verified", Boolean, nullable=False, server_default="false"),
+    created_at(),
+    updated_at(),
+    Index("uq_users_email_lower", func.lower(Column("email", Text)), unique=True),
+)
+
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("user_id", Uuid, ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("token_hash", LargeBinary, nullable=False, unique=True),
+    Column(
+        "active_workspace_id",
+        Uuid,
+        ForeignKey("workspaces.id", ondelete="SET NULL"),
+        nullable=True,
+    ),
+    Column("ip_address", Text, nullable=True),
+    Column("user_agent", Text, nullable=True),
+    created_at(),
+    Column("last_seen_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+)

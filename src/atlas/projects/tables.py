@@ -1,0 +1,85 @@
+"""Projects and tasks: tenant tables keyed by (workspace_id, id)."""
+
+from sqlalchemy import (
+    CheckConstraint,
+    Column,
+    Date,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+    Uuid,
+)
+
+from atlas.db.metadata import created_at, tenant_table, updated_at
+
+PROJECT_STATUSES = ("planned", "active", "on_hold", "completed", "cancelled")
+TASK_STATUSES = ("todo", "in_progress", "blocked", "done", "cancelled")
+TASK_PRIORITIES = ("low", "medium", "high", "urgent")
+
+projects = tenant_table(
+    "projects",
+    Column("code", String(10), nullable=False),
+    Column("name", Text, nullable=False),
+    Column("description", Text, nullable=False, server_default=""),
+    Column("status", Text, nullable=False, server_default="planned"),
+    Column("start_date", Date, nullable=True),
+    Column("end_date", Date, nullable=True),
+    Column("budget", Numeric(14, 2), nullable=True),
+    Column("currency", String(3), nullable=False),
+    Column("last_task_number", Integer, nullable=False, server_default="0"),
+    created_at(),
+    updated_at(),
+    UniqueConstraint("workspace_id", "code"),
+    Index("ix_projects_workspace_id_status", "workspace_id", "status"),
+    CheckConstraint(f"status IN {PROJECT_STATUSES!r}", name="status"),
+    CheckConstraint("code ~ '^[A-Z][A-Z0-9]{1,9}$'", name="code_format"),
+    CheckConstraint(
+        "end_date IS NULL OR start_date IS NULL OR end_date >= start_date", name="dates"
+    ),
+    CheckConstraint("budget IS NULL OR budget >= 0", name="budget"),
+)
+
+tasks = tenant_table(
+    "tasks",
+    Column("project_id", Uuid, nullable=False),
+    Column("number", Integer, nullable=False),
+    Column("title", Text, nullable=False),
+    Column("description", Text, nullable=False, server_default=""),
+    Column("status", Text, nullable=False, server_default="todo"),
+    Column("priority", Text, nullable=False, server_default="medium"),
+    Column("assignee_user_id", Uuid, nullable=True),
+    Column("due_date", Date, nullable=True),
+    Column("estimate_hours", Numeric(7, 2), nullable=True),
+    Column("depends_on_task_id", Uuid, nullable=True),
+    created_at(),
+    updated_at(),
+    UniqueConstraint("workspace_id", "project_id", "number"),
+    UniqueConstraint("workspace_id", "project_id", "id"),
+    ForeignKeyConstraint(
+        ["workspace_id", "project_id"],
+        ["projects.workspace_id", "projects.id"],
+        ondelete="CASCADE",
+    ),
+    ForeignKeyConstraint(
+        ["workspace_id", "assignee_user_id"],
+        ["workspace_members.workspace_id", "workspace_members.user_id"],
+        ondelete="SET NULL (assignee_user_id)",
+    ),
+    ForeignKeyConstraint(
+        ["workspace_id", "project_id", "depends_on_task_id"],
+        ["tasks.workspace_id", "tasks.project_id", "tasks.id"],
+        ondelete="SET NULL (depends_on_task_id)",
+    ),
+    Index("ix_tasks_workspace_id_assignee_user_id", "workspace_id", "assignee_user_id"),
+    Index("ix_tasks_workspace_id_status", "workspace_id", "status"),
+    CheckConstraint(f"status IN {TASK_STATUSES!r}", name="status"),
+    CheckConstraint(f"priority IN {TASK_PRIORITIES!r}", name="priority"),
+    CheckConstraint("estimate_hours IS NULL OR estimate_hours >= 0", name="estimate"),
+    CheckConstraint(
+        "depends_on_task_id IS NULL OR depends_on_task_id <> id", name="no_self_dependency"
+    ),
+)

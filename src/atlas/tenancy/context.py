@@ -1,0 +1,41 @@
+"""Who is calling and in which workspace: built by the guard, passed explicitly."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from atlas.errors import Forbidden
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    user_id: uuid.UUID
+    email: str
+    name: str
+    session_id: uuid.UUID
+    session_expires_at: datetime
+    active_workspace_id: uuid.UUID | None
+    via_workspace_token: bool
+
+
+@dataclass(frozen=True, slots=True)
+class WorkspaceContext:
+    workspace_id: uuid.UUID
+    workspace_slug: str
+    workspace_name: str
+    user_id: uuid.UUID
+    role: str
+    permissions: frozenset[str]
+    request_id: str
+
+    def can(self, permission: str) -> bool:
+        return permission in self.permissions
+
+    def require(self, permission: str) -> None:
+        if permission not in self.permissions:
+            raise Forbidden(
+                f"Your role '{self.role}' does not allow '{permission}' in this workspace.",
+                code="permission_denied",
+            )

@@ -1,0 +1,173 @@
+"""The WorkspaceGuard: who is calling, in which workspace, with which role.
+
+Every request re-reads the session, the membership and the role from the database in
+one statement (`atlas_request_context`), which also sets the transaction's tenant
+context. The workspace comes from a workspace token's `wid`, else the route's `{workspace_ref}`
+path parameter (id or slug: `/api/v1/workspaces/{workspace_ref}`, `/w/{workspace_ref}/…`),
+else the X-Workspace-Id header, else the session's active workspace. A header or path
+that contradicts the token is refused; a workspace the caller is not a member of
+answers 404.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Annotated
+
+import asyncpg
+from fastapi import Depends, Request
+
+from atlas.config import Settings
+from atlas.db.pool import transaction
+from atlas.errors import AtlasError, Forbidden, NotFound, Unauthenticated
+from atlas.identity.secrets import looks_like_jwt, read_workspace_token, token_hash
+from atlas.observability import bind_log_context
+from atlas.tenancy.context import Principal, WorkspaceContext
+from atlas.tenancy.permissions import permissions_of
+
+SESSION_COOKIE = "atlas_session"
+WORKSPACE_HEADER = "x-workspace-id"
+
+Db = Annotated[asyncpg.Connection, Depends(transaction, scope="function")]
+
+REQUEST_CONTEXT_SQL = "SELECT * FROM atlas_request_context($1, $2, $3, $4, $5)"
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    principal: Principal
+    workspace: WorkspaceContext | None
+    workspace_error: AtlasError | None
+
+
+def _credentials(request: Request) -> str | None:
+    auth = request.headers.get("authorization")
+    if auth:
+        scheme, _, value = auth.partition(" ")
+        if scheme.lower() == "bearer" and value.strip():
+            return value.strip()
+        return None
+    return request.cookies.get(SESSION_COOKIE)
+
+
+def _same_workspace(header: str, workspace_id: uuid.UUID, slug: str | None) -> bool:
+    return header.lower() == str(workspace_id) or header == slug
+
+
+async def resolve_caller(request: Request, db: Db) -> Caller:
+    settings: Settings = request.app.state.settings
+    credential = _credentials(request)
+    if credential is None:
+        raise Unauthenticated("Sign in to continue.")
+    header = request.headers.get(WORKSPACE_HEADER) or None
+    path_ref: str | None = request.path_params.get("workspace_ref")
+
+    claims = None
+    if looks_like_jwt(credential):
+        claims = read_workspace_token(request.app.state.signing_key, credential)
+        if claims is None:
+            raise Unauthenticated(
+                "The workspace token is invalid or expired.", code="invalid_token"
+            )
+        row = await db.fetchrow(
+            REQUEST_CONTEXT_SQL,
+            None,
+            claims.session_id,
+            str(claims.workspace_id),
+            settings.session_ttl_seconds,
+            settings.session_refresh_seconds,
+        )
+        if row is not None and row["user_id"] != claims.user_id:
+            row = None
+    else:
+        row = await db.fetchrow(
+            REQUEST_CONTEXT_SQL,
+            token_hash(credential),
+            None,
+            path_ref or header,
+            settings.session_ttl_seconds,
+            settings.session_refresh_seconds,
+        )
+    if row is None:
+        raise Unauthenticated("Your session has ended; sign in again.", code="invalid_session")
+
+    principal = Principal(
+        user_id=row["user_id"],
+        email=row["user_email"],
+        name=row["user_name"],
+        session_id=row["session_id"],
+        session_expires_at=row["session_expires_at"],
+        active_workspace_id=row["active_workspace_id"],
+        via_workspace_token=claims is not None,
+    )
+    bind_log_context(user_id=str(principal.user_id))
+
+    workspace: WorkspaceContext | None = None
+    error: AtlasError | None = None
+    if (
+        claims is not None
+        and header is not None
+        and not _same_workspace(header, claims.workspace_id, row["workspace_slug"])
+    ):
+        error = Forbidden(
+            "The X-Workspace-Id header names another workspace than the token.",
+            code="workspace_mismatch",
+        )
+    elif row["member_role"] is not None:
+        role = row["member_role"]
+        workspace = WorkspaceContext(
+            workspace_id=row["workspace_id"],
+            workspace_slug=row["workspace_slug"],
+            workspace_name=row["workspace_name"],
+            user_id=principal.user_id,
+            role=role,
+            permissions=permissions_of(role),
+            request_id=request.state.request_id,
+        )
+        bind_log_context(workspace_id=str(workspace.workspace_id))
+    elif claims or path_ref or header or row["workspace_id"] is not None:
+        error = NotFound("Workspace not found.", code="workspace_not_found")
+    else:
+        error = Forbidden(
+            "Select a workspace first (POST /api/v1/workspaces/active or X-Workspace-Id).",
+            code="no_workspace_selected",
+        )
+    return Caller(principal=principal, workspace=workspace, workspace_error=error)
+
+
+async def current_principal(caller: Annotated[Caller, Depends(resolve_caller)]) -> Principal:
+    return caller.principal
+
+
+async def current_session_principal(
+    caller: Annotated[Caller, Depends(resolve_caller)],
+) -> Principal:
+    """Account actions (sessions, passwords, tokens) need the session itself, not a token."""
+    if caller.principal.via_workspace_token:
+        raise Forbidden(
+            "A workspace token cannot manage the account; use the session.", code="session_required"
+        )
+    return caller.principal
+
+
+async def current_workspace(caller: Annotated[Caller, Depends(resolve_caller)]) -> WorkspaceContext:
+    if caller.workspace is None:
+        assert caller.workspace_error is not None
+        raise caller.workspace_error
+    return caller.workspace
+
+
+CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
+SessionPrincipal = Annotated[Principal, Depends(current_session_principal)]
+CurrentWorkspace = Annotated[WorkspaceContext, Depends(current_workspace)]
+
+
+def require(permission: str) -> type[WorkspaceContext]:
+    """`Annotated` alias for a workspace context that holds `permission` (else 403)."""
+
+    async def dependency(ctx: CurrentWorkspace) -> WorkspaceContext:
+        ctx.require(permission)
+        return ctx
+
+    return Annotated[WorkspaceContext, Depends(dependency)]  # type: ignore[return-value]

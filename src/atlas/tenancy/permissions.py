@@ -1,0 +1,46 @@
+"""Roles and the `resource:action` permissions they grant: the one table."""
+
+from __future__ import annotations
+
+READ = (
+    "workspace:read",
+    "members:read",
+    "invitations:read",
+    "projects:read",
+    "tasks:read",
+)
+CONTRIBUTE = (
+    "tasks:create",
+    "tasks:update",
+    "tasks:delete",
+)
+MANAGE = (
+    "workspace:update",
+    "members:update",
+    "members:remove",
+    "invitations:create",
+    "invitations:cancel",
+    "projects:create",
+    "projects:update",
+    "projects:delete",
+)
+OWN = (
+    "workspace:delete",
+    "members:grant-owner",
+)
+
+ALL_PERMISSIONS: tuple[str, ...] = READ + CONTRIBUTE + MANAGE + OWN
+
+ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
+    "owner": frozenset(ALL_PERMISSIONS),
+    "admin": frozenset(READ + CONTRIBUTE + MANAGE),
+    "member": frozenset(READ + CONTRIBUTE),
+    "viewer": frozenset(READ),
+}
+
+# Higher ranks may do all that lower ranks may; an inviter cannot invite above their own.
+ROLE_RANK = {"viewer": 0, "member": 1, "admin": 2, "owner": 3}
+
+
+def permissions_of(role: str) -> frozenset[str]:
+    return ROLE_PERMISSIONS.get(role, frozenset())

@@ -1,0 +1,116 @@
+"""Test fixtures: a real PostgreSQL, real migrations, the real two roles, a real HTTP server.
+
+The server is the embedded one (started in .atlas/test-pg) unless ATLAS_TEST_DATABASE_URL
+names a superuser URL of another server. Each test run gets a fresh database.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+import uvicorn
+from sqlalchemy.engine import make_url
+
+from atlas.app import create_app
+from atlas.config import Settings
+from atlas.db.bootstrap import drop_database, ensure_roles_and_database, url_for_database
+from atlas.db.embedded import EmbeddedPostgres
+from atlas.db.migrate import upgrade
+from tests.factories import Factory
+from tests.sql import Sql
+
+ROOT = Path(__file__).resolve().parents[1]
+OWNER_ROLE = "atlas_owner"
+APP_ROLE = "atlas_app"
+
+
+def _superuser_url() -> str:
+    url = os.environ.get("ATLAS_TEST_DATABASE_URL")
+    if url:
+        return url
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    port = int(os.environ.get("ATLAS_TEST_PG_PORT", "54330"))
+    embedded = EmbeddedPostgres(ROOT / ".atlas" / "test-pg", port)
+    if not worker or not embedded.is_running():
+        embedded.start()
+    return embedded.superuser_url()
+
+
+@pytest.fixture(scope="session")
+def database() -> Iterator[Settings]:
+    superuser = _superuser_url()
+    name = f"atlas_test_{os.getpid()}_{secrets.token_hex(3)}"
+    asyncio.run(
+        ensure_roles_and_database(
+            superuser, database=name, owner_role=OWNER_ROLE, app_role=APP_ROLE
+        )
+    )
+    base = make_url(url_for_database(superuser, name)).set(password=None)
+    owner_url = base.set(username=OWNER_ROLE).render_as_string(hide_password=False)
+    settings = Settings(
+        database_url=owner_url,
+        app_database_url=base.set(username=APP_ROLE).render_as_string(hide_password=False),
+        secret_key=secrets.token_urlsafe(32),
+        environment="test",
+        data_dir=ROOT / ".atlas" / "test-data",
+        pool_min_size=1,
+        pool_max_size=8,
+    )
+    upgrade(owner_url, APP_ROLE)
+    yield settings
+    asyncio.run(drop_database(superuser, name))
+
+
+@pytest.fixture(scope="session")
+def sql(database: Settings) -> Iterator[Sql]:
+    helper = Sql(database.owner_url(), database.runtime_url())
+    yield helper
+    helper.close()
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def server(database: Settings) -> Iterator[str]:
+    """The app served by uvicorn on 127.0.0.1, in a thread of the test process."""
+    port = _free_port()
+    config = uvicorn.Config(
+        create_app(database), host="127.0.0.1", port=port, log_level="warning", lifespan="on"
+    )
+    srv = uvicorn.Server(config)
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not srv.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError("the test server did not start")
+        time.sleep(0.02)
+    yield f"http://127.0.0.1:{port}"
+    srv.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture
+def client(server: str) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=server, timeout=30) as c:
+        yield c
+
+
+@pytest.fixture
+def factory(server: str, sql: Sql) -> Iterator[Factory]:
+    f = Factory(server, sql)
+    yield f
+    f.close()
