@@ -7,6 +7,7 @@ names a superuser URL of another server. Each test run gets a fresh database.
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import os
 import secrets
 import socket
@@ -33,21 +34,27 @@ OWNER_ROLE = "atlas_owner"
 APP_ROLE = "atlas_app"
 
 
-def _superuser_url() -> str:
+def _embedded() -> EmbeddedPostgres:
+    port = int(os.environ.get("ATLAS_TEST_PG_PORT", "54330"))
+    return EmbeddedPostgres(ROOT / ".atlas" / "test-pg", port)
+
+
+def superuser_url() -> str:
     url = os.environ.get("ATLAS_TEST_DATABASE_URL")
     if url:
         return url
-    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
-    port = int(os.environ.get("ATLAS_TEST_PG_PORT", "54330"))
-    embedded = EmbeddedPostgres(ROOT / ".atlas" / "test-pg", port)
-    if not worker or not embedded.is_running():
+    embedded = _embedded()
+    lock_path = ROOT / ".atlas" / "test-pg.lock"
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    with lock_path.open("w") as lock:  # xdist workers start it once between them
+        fcntl.flock(lock, fcntl.LOCK_EX)
         embedded.start()
     return embedded.superuser_url()
 
 
 @pytest.fixture(scope="session")
 def database() -> Iterator[Settings]:
-    superuser = _superuser_url()
+    superuser = superuser_url()
     name = f"atlas_test_{os.getpid()}_{secrets.token_hex(3)}"
     asyncio.run(
         ensure_roles_and_database(

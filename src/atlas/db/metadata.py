@@ -57,9 +57,15 @@ def tenant_table(name: str, *items: Any) -> Table:
     )
 
 
+def _whole_schema() -> list[Table]:
+    import atlas.db.schema  # noqa: F401  (every module's tables, registered on import)
+
+    return list(metadata.sorted_tables)
+
+
 def tenant_tables() -> list[Table]:
-    return [t for t in metadata.sorted_tables if t.info.get("tenant")]
+    return [t for t in _whole_schema() if t.info.get("tenant")]
 
 
 def global_tables() -> list[Table]:
-    return [t for t in metadata.sorted_tables if not t.info.get("tenant")]
+    return [t for t in _whole_schema() if not t.info.get("tenant")]

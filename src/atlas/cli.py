@@ -1,0 +1,119 @@
+"""The `atlas-erp` command: serve, database migrations and status, demo data."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Callable
+
+import uvicorn
+
+from atlas.config import Settings, get_settings
+from atlas.db import migrate
+from atlas.db.embedded import EmbeddedPostgres, EmbeddedServerError
+from atlas.observability import configure_logging
+from atlas.runtime import use_embedded_database
+
+
+def _with_database(settings: Settings, action: Callable[[], int]) -> int:
+    """Runs `action` against the configured database, or the embedded one (stopped after)."""
+    server: EmbeddedPostgres | None = None
+    try:
+        if settings.database_url is None:
+            server = use_embedded_database(settings)
+        return action()
+    except EmbeddedServerError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        if server is not None:
+            server.stop()
+
+
+def _serve(settings: Settings, args: argparse.Namespace) -> int:
+    def run() -> int:
+        if not args.no_migrate:
+            migrate.upgrade(settings.owner_url(), settings.app_role())
+        if args.demo:
+            from atlas.demo import load_demo_if_empty
+
+            asyncio.run(load_demo_if_empty(settings))
+        print(f"Atlas ERP on http://{args.host}:{args.port}  (API docs: /api/docs)", flush=True)
+        uvicorn.run(
+            "atlas.app:create_app",
+            factory=True,
+            host=args.host,
+            port=args.port,
+            workers=args.workers,
+            log_config=None,
+            access_log=False,
+            proxy_headers=True,
+        )
+        return 0
+
+    return _with_database(settings, run)
+
+
+def _db_upgrade(settings: Settings, _: argparse.Namespace) -> int:
+    def run() -> int:
+        migrate.upgrade(settings.owner_url(), settings.app_role())
+        print(f"database at {migrate.status(settings.owner_url()).current}")
+        return 0
+
+    return _with_database(settings, run)
+
+
+def _db_status(settings: Settings, _: argparse.Namespace) -> int:
+    def run() -> int:
+        state = migrate.status(settings.owner_url())
+        print(f"current: {', '.join(state.current) or '(empty)'}")
+        print(f"head:    {state.head}")
+        print("up to date" if state.at_head else "migrations pending: run `atlas-erp db upgrade`")
+        return 0 if state.at_head else 1
+
+    return _with_database(settings, run)
+
+
+def _demo(settings: Settings, _: argparse.Namespace) -> int:
+    def run() -> int:
+        from atlas.demo import load_demo_if_empty
+
+        migrate.upgrade(settings.owner_url(), settings.app_role())
+        asyncio.run(load_demo_if_empty(settings))
+        return 0
+
+    return _with_database(settings, run)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="atlas-erp", description="Atlas ERP service.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="serve the API (embedded PostgreSQL if none is set)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument("--no-migrate", action="store_true", help="do not apply migrations first")
+    serve.add_argument("--demo", action="store_true", help="load demo data into an empty database")
+    serve.set_defaults(handler=_serve)
+
+    db = sub.add_parser("db", help="database migrations")
+    db_sub = db.add_subparsers(dest="db_command", required=True)
+    db_sub.add_parser("upgrade", help="apply migrations up to head").set_defaults(
+        handler=_db_upgrade
+    )
+    db_sub.add_parser("status", help="show the current and head revisions").set_defaults(
+        handler=_db_status
+    )
+
+    sub.add_parser("demo", help="load demo data into an empty database").set_defaults(handler=_demo)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = build_parser().parse_args(argv)
+    settings = get_settings()
+    configure_logging(settings.log_format, settings.log_level)
+    handler: Callable[[Settings, argparse.Namespace], int] = args.handler
+    sys.exit(handler(settings, args))

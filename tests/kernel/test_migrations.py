@@ -1,0 +1,61 @@
+"""Migrations: the models and the migrated database agree, and the chain runs both ways."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+from collections.abc import Iterator
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import create_engine
+from sqlalchemy.engine import make_url
+
+from atlas.config import Settings
+from atlas.db import migrate
+from atlas.db.bootstrap import drop_database, ensure_roles_and_database
+from atlas.db.schema import metadata
+from tests.conftest import APP_ROLE, OWNER_ROLE, superuser_url
+
+pytestmark = pytest.mark.pg_matrix
+
+
+@pytest.fixture
+def scratch_database() -> Iterator[str]:
+    superuser = superuser_url()
+    name = f"atlas_mig_{secrets.token_hex(4)}"
+    asyncio.run(
+        ensure_roles_and_database(
+            superuser, database=name, owner_role=OWNER_ROLE, app_role=APP_ROLE
+        )
+    )
+    url = make_url(superuser).set(username=OWNER_ROLE, password=None, database=name)
+    yield url.render_as_string(hide_password=False)
+    asyncio.run(drop_database(superuser, name))
+
+
+def test_migrated_schema_matches_the_metadata(database: Settings) -> None:
+    engine = create_engine(migrate.sync_url(database.owner_url()))
+    try:
+        with engine.connect() as conn:
+            diff = compare_metadata(MigrationContext.configure(conn), metadata)
+    finally:
+        engine.dispose()
+    assert diff == []
+
+
+def test_status_reports_head(database: Settings) -> None:
+    state = migrate.status(database.owner_url())
+    assert state.at_head
+    assert state.current == (migrate.head_revision(),)
+
+
+def test_upgrade_downgrade_upgrade_on_an_empty_database(scratch_database: str) -> None:
+    assert migrate.status(scratch_database).current == ()
+    migrate.upgrade(scratch_database, APP_ROLE)
+    assert migrate.status(scratch_database).at_head
+    migrate.downgrade(scratch_database, APP_ROLE, "base")
+    assert migrate.status(scratch_database).current == ()
+    migrate.upgrade(scratch_database, APP_ROLE)
+    assert migrate.status(scratch_database).at_head

@@ -1,0 +1,129 @@
+"""The migrated schema against the tenancy rules and Citus's distribution rules.
+
+Citus needs the distribution column (workspace_id) in every primary key and unique
+constraint of a distributed table, and in every foreign key between distributed tables.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from atlas.db.metadata import global_tables, tenant_tables
+from tests.sql import Sql
+
+pytestmark = pytest.mark.pg_matrix
+
+TENANT = sorted(t.name for t in tenant_tables())
+# Non-unique indexes that serve "my workspaces" and "my invitations", which are looked up
+# by user before a workspace is chosen (Citus allows them; they are not routed by shard).
+CROSS_TENANT_LOOKUP_INDEXES = {"ix_workspace_members_user_id", "ix_invitations_email_lower"}
+
+
+def _constraints(sql: Sql, table: str, kind: str) -> list[dict[str, Any]]:
+    return sql.owner(
+        """SELECT con.conname,
+                  ARRAY(SELECT a.attname::text FROM unnest(con.conkey) k
+                        JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k) AS cols,
+                  ARRAY(SELECT a.attname::text FROM unnest(con.confkey) k
+                        JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k) AS refcols,
+                  con.confrelid::regclass::text AS reftable, con.confdeltype
+             FROM pg_constraint con
+            WHERE con.conrelid = %s::regclass AND con.contype = %s""",
+        table,
+        kind,
+    )
+
+
+def test_every_tenant_table_is_known_and_global_tables_are_few(sql: Sql) -> None:
+    rows = sql.owner(
+        """SELECT c.relname FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid
+            WHERE c.relkind = 'r' AND c.relnamespace = 'public'::regnamespace
+              AND a.attname = 'workspace_id' AND a.attnotnull"""
+    )
+    assert sorted(r["relname"] for r in rows) == TENANT
+    assert sorted(t.name for t in global_tables()) == [
+        "outbox_messages",
+        "sessions",
+        "users",
+        "workspaces",
+    ]
+
+
+@pytest.mark.parametrize("table", TENANT)
+def test_primary_key_and_unique_constraints_include_workspace_id(sql: Sql, table: str) -> None:
+    pk = _constraints(sql, table, "p")
+    assert pk[0]["cols"][:2] == ["workspace_id", "id"]
+    for unique in _constraints(sql, table, "u"):
+        assert "workspace_id" in unique["cols"], unique["conname"]
+    unique_indexes = sql.owner(
+        """SELECT i.indexrelid::regclass::text AS name, pg_get_indexdef(i.indexrelid) AS def
+             FROM pg_index i WHERE i.indrelid = %s::regclass AND i.indisunique""",
+        table,
+    )
+    for index in unique_indexes:
+        assert "workspace_id" in index["def"], index["name"]
+
+
+@pytest.mark.parametrize("table", TENANT)
+def test_foreign_keys_between_tenant_tables_include_workspace_id(sql: Sql, table: str) -> None:
+    for fk in _constraints(sql, table, "f"):
+        if fk["reftable"] in TENANT:
+            assert fk["cols"][0] == "workspace_id", fk["conname"]
+            assert fk["refcols"][0] == "workspace_id", fk["conname"]
+        if fk["reftable"] == "workspaces":
+            assert fk["cols"] == ["workspace_id"]
+            assert fk["confdeltype"] == "c", "deleting a workspace must cascade"
+
+
+@pytest.mark.parametrize("table", TENANT)
+def test_indexes_lead_with_workspace_id(sql: Sql, table: str) -> None:
+    indexes = sql.owner(
+        """SELECT i.indexrelid::regclass::text AS name,
+                  (SELECT a.attname::text FROM pg_attribute a
+                    WHERE a.attrelid = i.indrelid AND a.attnum = i.indkey[0]) AS first
+             FROM pg_index i WHERE i.indrelid = %s::regclass""",
+        table,
+    )
+    for index in indexes:
+        if index["name"] not in CROSS_TENANT_LOOKUP_INDEXES:
+            assert index["first"] == "workspace_id", index["name"]
+
+
+@pytest.mark.parametrize("table", TENANT)
+def test_row_level_security_is_enabled_forced_and_uses_the_setting(sql: Sql, table: str) -> None:
+    flags = sql.owner(
+        "SELECT relrowsecurity, relforcerowsecurity FROM pg_class WHERE oid = %s::regclass", table
+    )[0]
+    assert flags == {"relrowsecurity": True, "relforcerowsecurity": True}
+    policies = sql.owner(
+        "SELECT qual, with_check, cmd FROM pg_policies WHERE tablename = %s", table
+    )
+    assert len(policies) == 1
+    policy = policies[0]
+    assert policy["cmd"] == "ALL"
+    expected = "workspace_id = ( SELECT (NULLIF(current_setting('app.workspace_id'::text, true), ''::text))::uuid"
+    assert expected in policy["qual"]
+    assert policy["with_check"].startswith(f"({expected}")
+
+
+def test_app_role_has_only_dml_and_owns_nothing(sql: Sql, database: Any) -> None:
+    app_role = database.app_role()
+    role = sql.owner(
+        "SELECT rolsuper, rolbypassrls, rolcreaterole, rolcreatedb FROM pg_roles WHERE rolname = %s",
+        app_role,
+    )[0]
+    assert not any(role.values())
+    owned = sql.owner(
+        """SELECT c.relname FROM pg_class c
+            WHERE c.relnamespace = 'public'::regnamespace AND pg_get_userbyid(c.relowner) = %s""",
+        app_role,
+    )
+    assert owned == []
+    privileges = sql.owner(
+        """SELECT DISTINCT privilege_type FROM information_schema.role_table_grants
+            WHERE grantee = %s""",
+        app_role,
+    )
+    assert {p["privilege_type"] for p in privileges} <= {"SELECT", "INSERT", "UPDATE", "DELETE"}
