@@ -26,7 +26,7 @@ def test_the_app_role_is_accepted(database: Settings) -> None:
 
 
 def test_the_owner_role_is_refused_with_a_clear_message(database: Settings) -> None:
-    with pytest.raises(UnsafeRuntimeRole, match="owns .*tables: .*projects"):
+    with pytest.raises(UnsafeRuntimeRole, match=r"owns .*tables: .*projects"):
         asyncio.run(_check(database.owner_url(), database))
 
 

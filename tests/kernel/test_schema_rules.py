@@ -27,7 +27,8 @@ def _constraints(sql: Sql, table: str, kind: str) -> list[dict[str, Any]]:
                   ARRAY(SELECT a.attname::text FROM unnest(con.conkey) k
                         JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k) AS cols,
                   ARRAY(SELECT a.attname::text FROM unnest(con.confkey) k
-                        JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k) AS refcols,
+                        JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k)
+                    AS refcols,
                   con.confrelid::regclass::text AS reftable, con.confdeltype
              FROM pg_constraint con
             WHERE con.conrelid = %s::regclass AND con.contype = %s""",
@@ -103,7 +104,10 @@ def test_row_level_security_is_enabled_forced_and_uses_the_setting(sql: Sql, tab
     assert len(policies) == 1
     policy = policies[0]
     assert policy["cmd"] == "ALL"
-    expected = "workspace_id = ( SELECT (NULLIF(current_setting('app.workspace_id'::text, true), ''::text))::uuid"
+    expected = (
+        "workspace_id = ( SELECT (NULLIF(current_setting('app.workspace_id'::text, true),"
+        " ''::text))::uuid"
+    )
     assert expected in policy["qual"]
     assert policy["with_check"].startswith(f"({expected}")
 
@@ -111,7 +115,8 @@ def test_row_level_security_is_enabled_forced_and_uses_the_setting(sql: Sql, tab
 def test_app_role_has_only_dml_and_owns_nothing(sql: Sql, database: Any) -> None:
     app_role = database.app_role()
     role = sql.owner(
-        "SELECT rolsuper, rolbypassrls, rolcreaterole, rolcreatedb FROM pg_roles WHERE rolname = %s",
+        "SELECT rolsuper, rolbypassrls, rolcreaterole, rolcreatedb"
+        " FROM pg_roles WHERE rolname = %s",
         app_role,
     )[0]
     assert not any(role.values())
