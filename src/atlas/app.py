@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -12,13 +13,15 @@ from fastapi import FastAPI
 
 from atlas import __version__, health
 from atlas.config import Settings, get_settings
-from atlas.db.pool import create_pool, verify_runtime_role
+from atlas.db.pool import UnsafeRuntimeRole, create_pool, verify_runtime_role
 from atlas.errors import install_error_handlers
 from atlas.identity.endpoints import router as auth_router
 from atlas.identity.service import SignInThrottles
-from atlas.observability import RequestContextMiddleware
+from atlas.observability import RequestContextMiddleware, configure_logging
 from atlas.projects.endpoints import router as projects_router
 from atlas.workspaces.endpoints import router as workspaces_router
+
+log = logging.getLogger("atlas.app")
 
 
 def signing_key(settings: Settings) -> str:
@@ -46,6 +49,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 await verify_runtime_role(cast(asyncpg.Connection, conn))
             app.state.pool = pool
             yield
+        except UnsafeRuntimeRole as exc:
+            log.critical("%s", exc)
+            raise
         finally:
             await pool.close()
 
@@ -68,3 +74,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(workspaces_router)
     app.include_router(projects_router)
     return app
+
+
+def create_server_app() -> FastAPI:
+    """The app as `atlas-erp serve` runs it in each worker process: settings from the
+    environment, logging configured."""
+    settings = get_settings()
+    configure_logging(settings.log_format, settings.log_level)
+    return create_app(settings)

@@ -41,7 +41,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
             asyncio.run(load_demo_if_empty(settings))
         print(f"Atlas ERP on http://{args.host}:{args.port}  (API docs: /api/docs)", flush=True)
         uvicorn.run(
-            "atlas.app:create_app",
+            "atlas.app:create_server_app",
             factory=True,
             host=args.host,
             port=args.port,

@@ -1,0 +1,149 @@
+"""The `atlas-erp` command as a real process: migrations status, serving, refusals, logs."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from atlas.config import Settings
+from atlas.db.embedded import FALLBACK_ROOT, EmbeddedPostgres
+from tests.factories import PASSWORD
+
+CLI = [sys.executable, "-m", "atlas"]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _env(settings: Settings, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ATLAS_")}
+    env.update(
+        ATLAS_DATABASE_URL=settings.owner_url(),
+        ATLAS_APP_DATABASE_URL=settings.runtime_url(),
+        ATLAS_SECRET_KEY="cli-test-key-cli-test-key-cli-test-key",
+        **extra,
+    )
+    return env
+
+
+def _wait_ready(proc: subprocess.Popen[str], url: str) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise AssertionError(f"server exited with {proc.returncode}")
+        try:
+            if httpx.get(url, timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            time.sleep(0.1)
+    raise AssertionError("server did not become ready")
+
+
+@pytest.fixture
+def served(database: Settings) -> Iterator[tuple[str, subprocess.Popen[str]]]:
+    port = _free_port()
+    proc = subprocess.Popen(
+        [*CLI, "serve", "--no-migrate", "--port", str(port)],
+        env=_env(database, ATLAS_LOG_FORMAT="json"),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_ready(proc, f"{base}/readyz")
+        yield base, proc
+    finally:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGINT)
+            proc.wait(timeout=20)
+
+
+def test_db_status_says_up_to_date(database: Settings) -> None:
+    done = subprocess.run(
+        [*CLI, "db", "status"], env=_env(database), capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert "up to date" in done.stdout
+
+
+def test_serve_logs_json_lines_with_request_user_and_workspace_ids(
+    served: tuple[str, subprocess.Popen[str]],
+) -> None:
+    base, proc = served
+    signup = httpx.post(
+        f"{base}/api/v1/auth/sign-up",
+        json={"email": f"cli-{time.time_ns()}@example.com", "password": PASSWORD, "name": "Cli"},
+    )
+    assert signup.status_code == 201
+    user_id = signup.json()["user"]["id"]
+    me = httpx.get(
+        f"{base}/api/v1/auth/session",
+        headers={
+            "Authorization": f"Bearer {signup.json()['token']}",
+            "X-Request-Id": "cli0test0id1",
+        },
+    )
+    assert me.status_code == 200
+    proc.send_signal(signal.SIGINT)
+    _, stderr = proc.communicate(timeout=20)
+    assert proc.returncode == 0
+    entries = [json.loads(line) for line in stderr.splitlines() if line.startswith("{")]
+    access = [e for e in entries if e.get("request_id") == "cli0test0id1"]
+    assert len(access) == 1
+    assert access[0]["user_id"] == user_id
+    assert access[0]["status"] == 200
+    assert access[0]["path"] == "/api/v1/auth/session"
+    assert {"workspace_id", "time", "level", "duration_ms"} <= set(access[0])
+
+
+def test_serve_refuses_to_run_as_the_owner_role(database: Settings) -> None:
+    env = _env(database)
+    env["ATLAS_APP_DATABASE_URL"] = database.owner_url()
+    done = subprocess.run(
+        [*CLI, "serve", "--no-migrate", "--port", str(_free_port())],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode != 0
+    assert "refusing to serve as database role 'atlas_owner'" in done.stderr
+
+
+@pytest.fixture
+def embedded_data_dir(tmp_path: Path) -> Iterator[Path]:
+    data = tmp_path / "data"
+    yield data
+    home = EmbeddedPostgres(data / "postgres", 0).pgdata.parent
+    if home.is_relative_to(FALLBACK_ROOT):  # root, and tmp_path was out of the server's reach
+        shutil.rmtree(home, ignore_errors=True)
+
+
+def test_without_a_database_url_the_embedded_server_is_used(embedded_data_dir: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ATLAS_")}
+    env.update(ATLAS_DATA_DIR=str(embedded_data_dir), ATLAS_EMBEDDED_PORT=str(_free_port()))
+    done = subprocess.run(
+        [*CLI, "db", "upgrade"], env=env, capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    status = subprocess.run(
+        [*CLI, "db", "status"], env=env, capture_output=True, text=True, timeout=120, check=False
+    )
+    assert status.returncode == 0, status.stderr
+    assert "up to date" in status.stdout
