@@ -10,7 +10,6 @@ import asyncio
 import fcntl
 import os
 import secrets
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -24,7 +23,7 @@ from sqlalchemy.engine import make_url
 from atlas.app import create_app
 from atlas.config import Settings
 from atlas.db.bootstrap import drop_database, ensure_roles_and_database, url_for_database
-from atlas.db.embedded import EmbeddedPostgres
+from atlas.db.embedded import EmbeddedPostgres, free_port
 from atlas.db.migrate import upgrade
 from tests.factories import Factory
 from tests.sql import Sql
@@ -35,8 +34,8 @@ APP_ROLE = "atlas_app"
 
 
 def _embedded() -> EmbeddedPostgres:
-    port = int(os.environ.get("ATLAS_TEST_PG_PORT", "54330"))
-    return EmbeddedPostgres(ROOT / ".atlas" / "test-pg", port)
+    port = os.environ.get("ATLAS_TEST_PG_PORT")
+    return EmbeddedPostgres(ROOT / ".atlas" / "test-pg", int(port) if port else None)
 
 
 def superuser_url() -> str:
@@ -84,16 +83,10 @@ def sql(database: Settings) -> Iterator[Sql]:
     helper.close()
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture(scope="session")
 def server(database: Settings) -> Iterator[str]:
     """The app served by uvicorn on 127.0.0.1, in a thread of the test process."""
-    port = _free_port()
+    port = free_port()
     config = uvicorn.Config(
         create_app(database), host="127.0.0.1", port=port, log_level="warning", lifespan="on"
     )

@@ -6,7 +6,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -17,16 +16,10 @@ import httpx
 import pytest
 
 from atlas.config import Settings
-from atlas.db.embedded import FALLBACK_ROOT, EmbeddedPostgres
+from atlas.db.embedded import FALLBACK_ROOT, EmbeddedPostgres, free_port
 from tests.factories import PASSWORD
 
 CLI = [sys.executable, "-m", "atlas"]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _env(settings: Settings, **extra: str) -> dict[str, str]:
@@ -55,7 +48,7 @@ def _wait_ready(proc: subprocess.Popen[str], url: str) -> None:
 
 @pytest.fixture
 def served(database: Settings) -> Iterator[tuple[str, subprocess.Popen[str]]]:
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen(
         [*CLI, "serve", "--no-migrate", "--port", str(port)],
         env=_env(database, ATLAS_LOG_FORMAT="json"),
@@ -115,7 +108,7 @@ def test_serve_refuses_to_run_as_the_owner_role(database: Settings) -> None:
     env = _env(database)
     env["ATLAS_APP_DATABASE_URL"] = database.owner_url()
     done = subprocess.run(
-        [*CLI, "serve", "--no-migrate", "--port", str(_free_port())],
+        [*CLI, "serve", "--no-migrate", "--port", str(free_port())],
         env=env,
         capture_output=True,
         text=True,
@@ -137,7 +130,7 @@ def embedded_data_dir(tmp_path: Path) -> Iterator[Path]:
 
 def test_without_a_database_url_the_embedded_server_is_used(embedded_data_dir: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("ATLAS_")}
-    env.update(ATLAS_DATA_DIR=str(embedded_data_dir), ATLAS_EMBEDDED_PORT=str(_free_port()))
+    env.update(ATLAS_DATA_DIR=str(embedded_data_dir), ATLAS_EMBEDDED_PORT=str(free_port()))
     done = subprocess.run(
         [*CLI, "db", "upgrade"], env=env, capture_output=True, text=True, timeout=120, check=False
     )

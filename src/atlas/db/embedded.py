@@ -15,6 +15,7 @@ import logging
 import os
 import pwd
 import shutil
+import socket
 import subprocess
 from dataclasses import dataclass
 from functools import cached_property
@@ -68,10 +69,30 @@ class _Layout:
     pgdata: Path
 
 
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
 @dataclass
 class EmbeddedPostgres:
+    """`port=None` picks a free port on first start and keeps it in the data folder."""
+
     data_dir: Path
-    port: int
+    fixed_port: int | None = None
+
+    @cached_property
+    def port(self) -> int:
+        if self.fixed_port is not None:
+            return self.fixed_port
+        remembered = self.data_dir / "port"
+        if remembered.exists():
+            return int(remembered.read_text())
+        port = free_port()
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        remembered.write_text(str(port))
+        return port
 
     @cached_property
     def layout(self) -> _Layout:
