@@ -2,6 +2,251 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Depends, Path, Query, Request, status
+
+from atlas.config import Settings
+from atlas.identity.schemas import WorkspaceToken, WorkspaceTokenRequest
+from atlas.pagination import Page, PageParams
+from atlas.tenancy.context import WorkspaceContext
+from atlas.tenancy.guard import CurrentPrincipal, CurrentWorkspace, Db, SessionPrincipal, require
+from atlas.workspaces import schemas, service
+
+WorkspaceRead = Annotated[WorkspaceContext, Depends(require("workspace:read"))]
+WorkspaceUpdate = Annotated[WorkspaceContext, Depends(require("workspace:update"))]
+WorkspaceDelete = Annotated[WorkspaceContext, Depends(require("workspace:delete"))]
+MembersRead = Annotated[WorkspaceContext, Depends(require("members:read"))]
+MembersUpdate = Annotated[WorkspaceContext, Depends(require("members:update"))]
+MembersRemove = Annotated[WorkspaceContext, Depends(require("members:remove"))]
+InvitationsRead = Annotated[WorkspaceContext, Depends(require("invitations:read"))]
+InvitationsCreate = Annotated[WorkspaceContext, Depends(require("invitations:create"))]
+InvitationsCancel = Annotated[WorkspaceContext, Depends(require("invitations:cancel"))]
 
 router = APIRouter(prefix="/api/v1", tags=["workspaces"])
+
+# Read by the guard, which resolves the route's workspace from it.
+WorkspaceRef = Annotated[str, Path(description="The workspace's id or slug.")]
+
+Search = Annotated[str | None, Query(max_length=200, description="Text to look for.")]
+Sort = Annotated[
+    str | None,
+    Query(max_length=200, description="Comma-separated keys; a leading '-' sorts descending."),
+]
+
+
+def _settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+# --- workspaces ---------------------------------------------------------------------------
+
+
+@router.post("/workspaces", status_code=status.HTTP_201_CREATED)
+async def create_workspace(
+    data: schemas.WorkspaceCreate, principal: CurrentPrincipal, db: Db
+) -> schemas.Workspace:
+    """Create a workspace; the caller becomes its owner.
+
+    Without a slug, one is made from the name (and numbered if taken); a slug given and
+    taken answers 409 `slug_taken`.
+    """
+    return await service.create_workspace(principal, db, data)
+
+
+@router.get("/workspaces")
+async def list_workspaces(
+    principal: CurrentPrincipal,
+    db: Db,
+    page: PageParams,
+    q: Search = None,
+    sort: Annotated[
+        str | None, Query(max_length=200, description="name, slug, role or created_at.")
+    ] = None,
+) -> Page[schemas.Workspace]:
+    """The workspaces the caller belongs to, with the caller's role in each."""
+    return await service.list_my_workspaces(principal, db, page, q, sort)
+
+
+@router.post("/workspaces/active")
+async def set_active_workspace(
+    data: schemas.ActiveWorkspaceRequest, principal: SessionPrincipal, db: Db
+) -> schemas.Workspace | None:
+    """Set (or clear, with null) the session's active workspace; 404 unless a member."""
+    return await service.set_active_workspace(principal, db, data.workspace)
+
+
+@router.get("/workspaces/{workspace_ref}")
+async def get_workspace(
+    workspace_ref: WorkspaceRef, ctx: WorkspaceRead, db: Db
+) -> schemas.Workspace:
+    """One workspace by id or slug, with the caller's role."""
+    return await service.get_workspace(ctx, db)
+
+
+@router.patch("/workspaces/{workspace_ref}")
+async def update_workspace(
+    workspace_ref: WorkspaceRef, data: schemas.WorkspaceUpdate, ctx: WorkspaceUpdate, db: Db
+) -> schemas.Workspace:
+    """Change the name, slug, base currency, time zone or fiscal year start month."""
+    return await service.update_workspace(ctx, db, data)
+
+
+@router.delete("/workspaces/{workspace_ref}", status_code=status.HTTP_204_NO_CONTENT)
+async def delete_workspace(
+    workspace_ref: WorkspaceRef,
+    ctx: WorkspaceDelete,
+    db: Db,
+    data: Annotated[schemas.WorkspaceDelete | None, Body()] = None,
+    confirm: Annotated[
+        str | None, Query(max_length=100, description="The workspace's slug.")
+    ] = None,
+) -> None:
+    """Delete the workspace and all its data (owners only).
+
+    Confirm with the workspace's slug, as `{"confirm": slug}` or `?confirm=slug`; otherwise
+    422 `confirmation_required`.
+    """
+    await service.delete_workspace(ctx, db, data.confirm if data else confirm)
+
+
+@router.post("/auth/workspace-token", tags=["auth"])
+async def issue_workspace_token(
+    data: WorkspaceTokenRequest, request: Request, principal: SessionPrincipal, db: Db
+) -> WorkspaceToken:
+    """A short-lived workspace token (JWT) for one of the caller's workspaces.
+
+    Send it as `Authorization: Bearer <token>`; the workspace is then taken from the
+    token. Without `workspace`, the session's active workspace is used (403
+    `no_workspace_selected` if there is none).
+    """
+    return await service.issue_workspace_token(
+        principal, db, _settings(request), request.app.state.signing_key, data.workspace
+    )
+
+
+# --- members ------------------------------------------------------------------------------
+
+
+@router.get("/members", tags=["members"])
+async def list_members(
+    ctx: MembersRead,
+    db: Db,
+    page: PageParams,
+    role: Annotated[schemas.Role | None, Query(description="Only members with this role.")] = None,
+    q: Annotated[
+        str | None, Query(max_length=200, description="Part of the name or email.")
+    ] = None,
+    sort: Annotated[
+        str | None, Query(max_length=200, description="name, email, role or created_at.")
+    ] = None,
+) -> Page[schemas.Member]:
+    """The members of the current workspace."""
+    return await service.list_members(ctx, db, page, role, q, sort)
+
+
+@router.post("/members/leave", status_code=status.HTTP_204_NO_CONTENT, tags=["members"])
+async def leave_workspace(ctx: CurrentWorkspace, principal: CurrentPrincipal, db: Db) -> None:
+    """Leave the current workspace (409 `last_owner` for its last owner)."""
+    await service.leave_workspace(ctx, principal, db)
+
+
+@router.post("/members/transfer-ownership", tags=["members"])
+async def transfer_ownership(
+    data: schemas.OwnershipTransfer, ctx: CurrentWorkspace, db: Db
+) -> schemas.Member:
+    """Make another member an owner; the caller (an owner) becomes an admin."""
+    return await service.transfer_ownership(ctx, db, data.member_id)
+
+
+@router.patch("/members/{member_id}", tags=["members"])
+async def change_member_role(
+    member_id: uuid.UUID, data: schemas.MemberUpdate, ctx: MembersUpdate, db: Db
+) -> schemas.Member:
+    """Change a member's role. Only owners grant or revoke the owner role; the last owner
+    stays an owner (409 `last_owner`)."""
+    return await service.change_member_role(ctx, db, member_id, data.role)
+
+
+@router.delete("/members/{member_id}", status_code=status.HTTP_204_NO_CONTENT, tags=["members"])
+async def remove_member(member_id: uuid.UUID, ctx: MembersRemove, db: Db) -> None:
+    """Remove a member; only owners remove owners, and never the last one."""
+    await service.remove_member(ctx, db, member_id)
+
+
+# --- invitations --------------------------------------------------------------------------
+
+
+@router.post("/invitations", status_code=status.HTTP_201_CREATED, tags=["invitations"])
+async def invite(
+    data: schemas.InvitationCreate, request: Request, ctx: InvitationsCreate, db: Db
+) -> schemas.Invitation:
+    """Invite an email address with a role no higher than the inviter's own.
+
+    An older pending invitation to the same address is canceled. The invitee gets an
+    email with the accept link.
+    """
+    return await service.invite(ctx, db, _settings(request), data)
+
+
+@router.get("/invitations", tags=["invitations"])
+async def list_invitations(
+    ctx: InvitationsRead,
+    db: Db,
+    page: PageParams,
+    status_filter: Annotated[
+        schemas.InvitationStatus | None,
+        Query(alias="status", description="Only invitations in this status."),
+    ] = None,
+    q: Annotated[str | None, Query(max_length=200, description="Part of the email.")] = None,
+    sort: Annotated[
+        str | None, Query(max_length=200, description="created_at, email, status, expires_at.")
+    ] = None,
+) -> Page[schemas.Invitation]:
+    """The invitations of the current workspace, newest first. Pending invitations past
+    their expiry are listed as `expired`."""
+    return await service.list_invitations(ctx, db, page, status_filter, q, sort)
+
+
+@router.post("/invitations/{invitation_id}/resend", tags=["invitations"])
+async def resend_invitation(
+    invitation_id: uuid.UUID, request: Request, ctx: InvitationsCreate, db: Db
+) -> schemas.Invitation:
+    """Send a pending or expired invitation again, with a new expiry."""
+    return await service.resend_invitation(ctx, db, _settings(request), invitation_id)
+
+
+@router.post("/invitations/{invitation_id}/cancel", tags=["invitations"])
+async def cancel_invitation(
+    invitation_id: uuid.UUID, ctx: InvitationsCancel, db: Db
+) -> schemas.Invitation:
+    """Cancel a pending invitation."""
+    return await service.cancel_invitation(ctx, db, invitation_id)
+
+
+@router.get("/me/invitations", tags=["invitations"])
+async def list_received_invitations(
+    principal: CurrentPrincipal, db: Db, page: PageParams
+) -> Page[schemas.ReceivedInvitation]:
+    """Pending invitations addressed to the signed-in user's email, newest first."""
+    return await service.list_received_invitations(principal, db, page)
+
+
+@router.post("/me/invitations/{invitation_id}/accept", tags=["invitations"])
+async def accept_invitation(
+    invitation_id: uuid.UUID, principal: CurrentPrincipal, db: Db
+) -> schemas.Workspace:
+    """Join the inviting workspace with the invited role; it becomes the active workspace."""
+    return await service.accept_invitation(principal, db, invitation_id)
+
+
+@router.post(
+    "/me/invitations/{invitation_id}/reject",
+    status_code=status.HTTP_204_NO_CONTENT,
+    tags=["invitations"],
+)
+async def reject_invitation(invitation_id: uuid.UUID, principal: CurrentPrincipal, db: Db) -> None:
+    """Decline an invitation addressed to the signed-in user."""
+    await service.reject_invitation(principal, db, invitation_id)

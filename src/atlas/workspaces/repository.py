@@ -1,0 +1,415 @@
+"""Every SQL statement on workspaces, members, invitations and the outbox.
+
+Tenant rows (members, invitations) are read and written through repositories built for
+one workspace, which put `workspace_id = $1` into every statement; row-level security
+filters the same rows again. Two repositories are scoped to the signed-in user instead
+(their own memberships and the invitations addressed to them): the rows that the RLS
+policies admit by `app.user_id` and `app.user_email` before a workspace is selected.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+
+WORKSPACE_COLUMNS = (
+    "w.id, w.name, w.slug, w.base_currency, w.timezone, w.fiscal_year_start_month,"
+    " w.created_at, w.updated_at"
+)
+UPDATABLE_WORKSPACE_COLUMNS = frozenset(
+    {"name", "slug", "base_currency", "timezone", "fiscal_year_start_month"}
+)
+MEMBER_COLUMNS = "m.id, m.user_id, u.email, u.name, m.role, m.created_at, m.updated_at"
+# Pending invitations past their expiry read as expired; the stored status stays pending.
+INVITATION_STATUS = (
+    "CASE WHEN i.status = 'pending' AND i.expires_at <= now() THEN 'expired' ELSE i.status END"
+)
+INVITATION_COLUMNS = (
+    "i.id, i.workspace_id, i.email, i.role, "
+    f"{INVITATION_STATUS} AS status, i.inviter_user_id, i.expires_at, i.created_at, i.updated_at"
+)
+
+# Public sort keys of the list endpoints and the SQL they sort by (see pagination.order_by).
+ROLE_ORDER = "array_position(ARRAY['owner', 'admin', 'member', 'viewer']::text[], role)"
+WORKSPACE_SORTS = {
+    "name": "lower(name)",
+    "slug": "slug",
+    "role": ROLE_ORDER,
+    "created_at": "created_at",
+}
+MEMBER_SORTS = {
+    "name": "lower(name)",
+    "email": "email",
+    "role": ROLE_ORDER,
+    "created_at": "created_at",
+}
+INVITATION_SORTS = {
+    "email": "email",
+    "status": "status",
+    "created_at": "created_at",
+    "expires_at": "expires_at",
+}
+
+
+async def set_tenant_context(db: asyncpg.Connection, workspace_id: uuid.UUID) -> None:
+    """Make `workspace_id` the transaction's tenant; only after the right to it is checked."""
+    await db.execute("SELECT set_config('app.workspace_id', $1, true)", str(workspace_id))
+
+
+async def _page(
+    db: asyncpg.Connection, query: str, args: list[Any], order: str, limit: int, offset: int
+) -> tuple[list[asyncpg.Record], int]:
+    """One page of `query` in `order`, and the total, in one round trip when rows come back.
+
+    `order` comes from `atlas.pagination.order_by` and names columns of `query`'s result.
+    """
+    n = len(args)
+    rows = await db.fetch(
+        f"""SELECT t.*, count(*) OVER () AS total_rows FROM ({query}) AS t
+            ORDER BY {order} LIMIT ${n + 1} OFFSET ${n + 2}""",
+        *args,
+        limit,
+        offset,
+    )
+    if rows:
+        return rows, int(rows[0]["total_rows"])
+    if offset == 0:
+        return [], 0
+    total = await db.fetchval(f"SELECT count(*) FROM ({query}) AS t", *args)
+    return [], int(total)
+
+
+def _uuid_or_none(ref: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(ref)
+    except ValueError:
+        return None
+
+
+class WorkspacesRepository:
+    """The global `workspaces` table."""
+
+    def __init__(self, db: asyncpg.Connection) -> None:
+        self.db = db
+
+    async def taken_slugs(self, candidates: list[str]) -> set[str]:
+        rows = await self.db.fetch(
+            "SELECT slug FROM workspaces WHERE slug = ANY($1::text[])", candidates
+        )
+        return {r["slug"] for r in rows}
+
+    async def insert(
+        self,
+        workspace_id: uuid.UUID,
+        name: str,
+        slug: str,
+        base_currency: str,
+        timezone: str,
+        fiscal_year_start_month: int,
+    ) -> asyncpg.Record | None:
+        """The new workspace, or None if the slug is taken."""
+        return await self.db.fetchrow(
+            f"""INSERT INTO workspaces AS w
+                    (id, name, slug, base_currency, timezone, fiscal_year_start_month)
+                VALUES ($1, $2, $3, $4, $5, $6)
+                ON CONFLICT (slug) DO NOTHING
+                RETURNING {WORKSPACE_COLUMNS}""",
+            workspace_id,
+            name,
+            slug,
+            base_currency,
+            timezone,
+            fiscal_year_start_month,
+        )
+
+    async def get(self, workspace_id: uuid.UUID) -> asyncpg.Record | None:
+        return await self.db.fetchrow(
+            f"SELECT {WORKSPACE_COLUMNS} FROM workspaces w WHERE w.id = $1", workspace_id
+        )
+
+    async def update(
+        self, workspace_id: uuid.UUID, changes: dict[str, Any]
+    ) -> asyncpg.Record | None:
+        """The updated workspace, or None if the new slug is taken."""
+        columns = list(changes)
+        if not set(columns) <= UPDATABLE_WORKSPACE_COLUMNS:
+            raise ValueError(f"not updatable: {set(columns) - UPDATABLE_WORKSPACE_COLUMNS}")
+        assignments = "".join(f"{c} = ${i}, " for i, c in enumerate(columns, start=2))
+        try:
+            # A savepoint, so that a taken slug leaves the request's transaction usable.
+            async with self.db.transaction():
+                return await self.db.fetchrow(
+                    f"""UPDATE workspaces AS w SET {assignments}updated_at = now()
+                        WHERE w.id = $1 RETURNING {WORKSPACE_COLUMNS}""",
+                    workspace_id,
+                    *changes.values(),
+                )
+        except asyncpg.UniqueViolationError:
+            return None
+
+    async def delete(self, workspace_id: uuid.UUID) -> bool:
+        """Deletes the workspace; foreign keys cascade to every tenant row of it."""
+        result = await self.db.execute("DELETE FROM workspaces WHERE id = $1", workspace_id)
+        return result != "DELETE 0"
+
+
+class UserWorkspacesRepository:
+    """The workspaces one user belongs to, read through their own membership rows."""
+
+    def __init__(self, db: asyncpg.Connection, user_id: uuid.UUID) -> None:
+        self.db = db
+        self.user_id = user_id
+
+    async def find(self, ref: str) -> asyncpg.Record | None:
+        """The user's workspace with this id or slug, with their role; None if not a member."""
+        return await self.db.fetchrow(
+            f"""SELECT {WORKSPACE_COLUMNS}, m.role
+                  FROM workspace_members m JOIN workspaces w ON w.id = m.workspace_id
+                 WHERE m.user_id = $1 AND (w.id = $2 OR w.slug = $3)""",
+            self.user_id,
+            _uuid_or_none(ref),
+            ref,
+        )
+
+    async def page(
+        self, q: str | None, order: str, limit: int, offset: int
+    ) -> tuple[list[asyncpg.Record], int]:
+        query = f"""SELECT {WORKSPACE_COLUMNS}, m.role
+                      FROM workspace_members m JOIN workspaces w ON w.id = m.workspace_id
+                     WHERE m.user_id = $1 AND ($2::text IS NULL OR w.name ILIKE $2)"""
+        return await _page(self.db, query, [self.user_id, q], order, limit, offset)
+
+
+class MembersRepository:
+    """`workspace_members` of one workspace (with the members' names and emails)."""
+
+    def __init__(self, db: asyncpg.Connection, workspace_id: uuid.UUID) -> None:
+        self.db = db
+        self.workspace_id = workspace_id
+
+    async def page(
+        self, role: str | None, q: str | None, order: str, limit: int, offset: int
+    ) -> tuple[list[asyncpg.Record], int]:
+        query = f"""SELECT {MEMBER_COLUMNS}
+                      FROM workspace_members m JOIN users u ON u.id = m.user_id
+                     WHERE m.workspace_id = $1
+                       AND ($2::text IS NULL OR m.role = $2)
+                       AND ($3::text IS NULL OR u.name ILIKE $3 OR u.email ILIKE $3)"""
+        return await _page(self.db, query, [self.workspace_id, role, q], order, limit, offset)
+
+    async def get(self, member_id: uuid.UUID, *, lock: bool = False) -> asyncpg.Record | None:
+        return await self.db.fetchrow(
+            f"""SELECT {MEMBER_COLUMNS}
+                  FROM workspace_members m JOIN users u ON u.id = m.user_id
+                 WHERE m.workspace_id = $1 AND m.id = $2
+                {"FOR UPDATE OF m" if lock else ""}""",
+            self.workspace_id,
+            member_id,
+        )
+
+    async def by_user(self, user_id: uuid.UUID, *, lock: bool = False) -> asyncpg.Record | None:
+        return await self.db.fetchrow(
+            f"""SELECT {MEMBER_COLUMNS}
+                  FROM workspace_members m JOIN users u ON u.id = m.user_id
+                 WHERE m.workspace_id = $1 AND m.user_id = $2
+                {"FOR UPDATE OF m" if lock else ""}""",
+            self.workspace_id,
+            user_id,
+        )
+
+    async def has_email(self, email: str) -> bool:
+        found = await self.db.fetchval(
+            """SELECT EXISTS (
+                   SELECT 1 FROM workspace_members m JOIN users u ON u.id = m.user_id
+                    WHERE m.workspace_id = $1 AND lower(u.email) = lower($2))""",
+            self.workspace_id,
+            email,
+        )
+        return bool(found)
+
+    async def lock_owners(self) -> list[uuid.UUID]:
+        """The owners' member ids, locked: owner-count rules hold under concurrent requests."""
+        rows = await self.db.fetch(
+            """SELECT id FROM workspace_members WHERE workspace_id = $1 AND role = 'owner'
+                ORDER BY id FOR UPDATE""",
+            self.workspace_id,
+        )
+        return [r["id"] for r in rows]
+
+    async def insert(
+        self, member_id: uuid.UUID, user_id: uuid.UUID, role: str
+    ) -> asyncpg.Record | None:
+        """The new membership row, or None if the user is a member already."""
+        return await self.db.fetchrow(
+            """INSERT INTO workspace_members (workspace_id, id, user_id, role)
+               VALUES ($1, $2, $3, $4)
+               ON CONFLICT (workspace_id, user_id) DO NOTHING
+               RETURNING id, user_id, role, created_at""",
+            self.workspace_id,
+            member_id,
+            user_id,
+            role,
+        )
+
+    async def set_role(self, member_id: uuid.UUID, role: str) -> None:
+        await self.db.execute(
+            """UPDATE workspace_members SET role = $3, updated_at = now()
+                WHERE workspace_id = $1 AND id = $2""",
+            self.workspace_id,
+            member_id,
+            role,
+        )
+
+    async def delete(self, member_id: uuid.UUID) -> bool:
+        result = await self.db.execute(
+            "DELETE FROM workspace_members WHERE workspace_id = $1 AND id = $2",
+            self.workspace_id,
+            member_id,
+        )
+        return result != "DELETE 0"
+
+
+class InvitationsRepository:
+    """`invitations` of one workspace."""
+
+    def __init__(self, db: asyncpg.Connection, workspace_id: uuid.UUID) -> None:
+        self.db = db
+        self.workspace_id = workspace_id
+
+    async def page(
+        self, status: str | None, q: str | None, order: str, limit: int, offset: int
+    ) -> tuple[list[asyncpg.Record], int]:
+        query = f"""SELECT {INVITATION_COLUMNS} FROM invitations i
+                     WHERE i.workspace_id = $1
+                       AND ($2::text IS NULL OR ({INVITATION_STATUS}) = $2)
+                       AND ($3::text IS NULL OR i.email ILIKE $3)"""
+        return await _page(self.db, query, [self.workspace_id, status, q], order, limit, offset)
+
+    async def get(self, invitation_id: uuid.UUID, *, lock: bool = False) -> asyncpg.Record | None:
+        return await self.db.fetchrow(
+            f"""SELECT {INVITATION_COLUMNS} FROM invitations i
+                 WHERE i.workspace_id = $1 AND i.id = $2 {"FOR UPDATE" if lock else ""}""",
+            self.workspace_id,
+            invitation_id,
+        )
+
+    async def cancel_pending_for(self, email: str) -> int:
+        """Cancels the pending invitation(s) to `email`; the number canceled."""
+        result = await self.db.execute(
+            """UPDATE invitations SET status = 'canceled', updated_at = now()
+                WHERE workspace_id = $1 AND lower(email) = lower($2) AND status = 'pending'""",
+            self.workspace_id,
+            email,
+        )
+        return int(result.split()[-1])
+
+    async def insert(
+        self,
+        invitation_id: uuid.UUID,
+        email: str,
+        role: str,
+        inviter_user_id: uuid.UUID,
+        token_hash: bytes,
+        ttl_hours: int,
+    ) -> asyncpg.Record | None:
+        """The new pending invitation, or None if another one to this email is pending."""
+        return await self.db.fetchrow(
+            f"""INSERT INTO invitations AS i
+                    (workspace_id, id, email, role, inviter_user_id, token_hash, expires_at)
+                VALUES ($1, $2, $3, $4, $5, $6, now() + make_interval(hours => $7))
+                ON CONFLICT (workspace_id, lower(email)) WHERE status = 'pending' DO NOTHING
+                RETURNING {INVITATION_COLUMNS}""",
+            self.workspace_id,
+            invitation_id,
+            email,
+            role,
+            inviter_user_id,
+            token_hash,
+            ttl_hours,
+        )
+
+    async def renew(
+        self, invitation_id: uuid.UUID, token_hash: bytes, ttl_hours: int
+    ) -> asyncpg.Record:
+        row = await self.db.fetchrow(
+            f"""UPDATE invitations AS i
+                   SET status = 'pending', token_hash = $3,
+                       expires_at = now() + make_interval(hours => $4), updated_at = now()
+                 WHERE i.workspace_id = $1 AND i.id = $2
+             RETURNING {INVITATION_COLUMNS}""",
+            self.workspace_id,
+            invitation_id,
+            token_hash,
+            ttl_hours,
+        )
+        assert row is not None
+        return row
+
+    async def set_status(self, invitation_id: uuid.UUID, status: str) -> asyncpg.Record:
+        row = await self.db.fetchrow(
+            f"""UPDATE invitations AS i SET status = $3, updated_at = now()
+                 WHERE i.workspace_id = $1 AND i.id = $2
+             RETURNING {INVITATION_COLUMNS}""",
+            self.workspace_id,
+            invitation_id,
+            status,
+        )
+        assert row is not None
+        return row
+
+
+class ReceivedInvitationsRepository:
+    """Invitations addressed to one email, across workspaces (the invitee's side)."""
+
+    def __init__(self, db: asyncpg.Connection, email: str) -> None:
+        self.db = db
+        self.email = email
+
+    async def page_open(self, limit: int, offset: int) -> tuple[list[asyncpg.Record], int]:
+        """Pending, unexpired invitations, newest first, with workspace and inviter names."""
+        query = """SELECT i.id, i.workspace_id, w.name AS workspace_name,
+                          w.slug AS workspace_slug, i.role, u.name AS inviter_name,
+                          i.expires_at, i.created_at
+                     FROM invitations i
+                     JOIN workspaces w ON w.id = i.workspace_id
+                     LEFT JOIN users u ON u.id = i.inviter_user_id
+                    WHERE lower(i.email) = lower($1)
+                      AND i.status = 'pending' AND i.expires_at > now()"""
+        return await _page(self.db, query, [self.email], "created_at DESC, id DESC", limit, offset)
+
+    async def get(self, invitation_id: uuid.UUID, *, lock: bool = False) -> asyncpg.Record | None:
+        return await self.db.fetchrow(
+            f"""SELECT {INVITATION_COLUMNS} FROM invitations i
+                 WHERE lower(i.email) = lower($1) AND i.id = $2 {"FOR UPDATE" if lock else ""}""",
+            self.email,
+            invitation_id,
+        )
+
+
+class OutboxRepository:
+    """`outbox_messages`: emails to send, written in the transaction that causes them."""
+
+    def __init__(self, db: asyncpg.Connection) -> None:
+        self.db = db
+
+    async def add(
+        self,
+        message_id: uuid.UUID,
+        workspace_id: uuid.UUID | None,
+        to_email: str,
+        subject: str,
+        body: str,
+    ) -> datetime:
+        created: datetime = await self.db.fetchval(
+            """INSERT INTO outbox_messages (id, workspace_id, to_email, subject, body)
+               VALUES ($1, $2, $3, $4, $5) RETURNING created_at""",
+            message_id,
+            workspace_id,
+            to_email,
+            subject,
+            body,
+        )
+        return created

@@ -1,0 +1,163 @@
+"""Request and response bodies of workspaces, members and invitations."""
+
+from __future__ import annotations
+
+import re
+import uuid
+import zoneinfo
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    StringConstraints,
+    field_validator,
+)
+
+Role = Literal["owner", "admin", "member", "viewer"]
+InvitationStatus = Literal["pending", "accepted", "rejected", "canceled", "expired"]
+
+SLUG_MAX_LENGTH = 48
+SLUG_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
+# The guard reads a UUID-shaped reference as an id, so a slug may never look like one.
+UUID_SHAPE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+
+
+def _not_uuid_shaped(slug: str) -> str:
+    if UUID_SHAPE.match(slug):
+        raise ValueError("a slug may not have the shape of a workspace id")
+    return slug
+
+
+def _known_timezone(name: str) -> str:
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(
+            f"unknown time zone '{name}' (use an IANA name like Europe/Paris)"
+        ) from exc
+    return name
+
+
+def _lower(value: str) -> str:
+    return value.strip().lower()
+
+
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Slug = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=SLUG_MAX_LENGTH, pattern=SLUG_PATTERN),
+    AfterValidator(_not_uuid_shaped),
+    Field(description="Lowercase letters, digits and single hyphens; at most 48 characters."),
+]
+Currency = Annotated[
+    str, StringConstraints(pattern=r"^[A-Z]{3}$"), Field(description="ISO 4217 code, e.g. EUR.")
+]
+TimeZone = Annotated[
+    str, StringConstraints(min_length=1, max_length=64), AfterValidator(_known_timezone)
+]
+Month = Annotated[int, Field(ge=1, le=12)]
+Email = Annotated[EmailStr, AfterValidator(_lower)]
+
+
+class StrictModel(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class WorkspaceCreate(StrictModel):
+    name: Name
+    slug: Slug | None = Field(default=None, description="Made from the name when omitted.")
+    base_currency: Currency = "USD"
+    timezone: TimeZone = "UTC"
+    fiscal_year_start_month: Month = 1
+
+
+class WorkspaceUpdate(StrictModel):
+    """Only the fields sent are changed; none of them may be null."""
+
+    name: Name | None = None
+    slug: Slug | None = None
+    base_currency: Currency | None = None
+    timezone: TimeZone | None = None
+    fiscal_year_start_month: Month | None = None
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _not_null(cls, value: Any) -> Any:
+        # Runs only for fields the client sent: an explicit null is refused.
+        if value is None:
+            raise ValueError("may not be null")
+        return value
+
+
+class WorkspaceDelete(StrictModel):
+    confirm: str = Field(description="The workspace's slug, to confirm the deletion.")
+
+
+class Workspace(BaseModel):
+    id: uuid.UUID
+    name: str
+    slug: str
+    base_currency: str
+    timezone: str
+    fiscal_year_start_month: int
+    created_at: datetime
+    updated_at: datetime
+    role: Role = Field(description="The caller's role in this workspace.")
+
+
+class ActiveWorkspaceRequest(StrictModel):
+    workspace: str | None = Field(
+        description="Workspace id or slug; null clears the active workspace."
+    )
+
+
+class Member(BaseModel):
+    id: uuid.UUID
+    user_id: uuid.UUID
+    email: str
+    name: str
+    role: Role
+    created_at: datetime
+
+
+class MemberUpdate(StrictModel):
+    role: Role
+
+
+class OwnershipTransfer(StrictModel):
+    member_id: uuid.UUID = Field(description="The member who becomes an owner.")
+
+
+class InvitationCreate(StrictModel):
+    email: Email
+    role: Role = "member"
+
+
+class Invitation(BaseModel):
+    id: uuid.UUID
+    workspace_id: uuid.UUID
+    email: str
+    role: Role
+    status: InvitationStatus = Field(description="Pending invitations past expiry read expired.")
+    inviter_user_id: uuid.UUID | None
+    expires_at: datetime
+    created_at: datetime
+    updated_at: datetime
+
+
+class ReceivedInvitation(BaseModel):
+    """An invitation addressed to the signed-in user."""
+
+    id: uuid.UUID
+    workspace_id: uuid.UUID
+    workspace_name: str
+    workspace_slug: str
+    role: Role
+    inviter_name: str | None
+    expires_at: datetime
+    created_at: datetime

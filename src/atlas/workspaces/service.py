@@ -1,0 +1,525 @@
+"""Workspaces, the active workspace, workspace tokens, members and invitations: the rules."""
+
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+import uuid
+
+import asyncpg
+
+from atlas.config import Settings
+from atlas.db.ids import uuid7
+from atlas.db.sql import escape_like
+from atlas.errors import Conflict, Forbidden, Invalid, NotFound
+from atlas.identity import secrets
+from atlas.identity.repository import IdentityRepository
+from atlas.identity.schemas import WorkspaceToken
+from atlas.pagination import Page, PageRequest, order_by
+from atlas.tenancy.context import Principal, WorkspaceContext
+from atlas.tenancy.permissions import ROLE_RANK
+from atlas.workspaces import schemas
+from atlas.workspaces.repository import (
+    INVITATION_SORTS,
+    MEMBER_SORTS,
+    WORKSPACE_SORTS,
+    InvitationsRepository,
+    MembersRepository,
+    OutboxRepository,
+    ReceivedInvitationsRepository,
+    UserWorkspacesRepository,
+    WorkspacesRepository,
+    set_tenant_context,
+)
+
+outbox_log = logging.getLogger("atlas.outbox")
+
+SLUG_BATCH = 20
+SLUG_ATTEMPTS = 5
+
+
+def _contains(q: str | None) -> str | None:
+    """A case-insensitive 'contains' pattern in which the user's text matches literally."""
+    q = (q or "").strip()
+    return f"%{escape_like(q)}%" if q else None
+
+
+# --- workspaces ---------------------------------------------------------------------------
+
+
+def slugify(name: str) -> str:
+    """A slug from a name: ASCII, lowercase, [a-z0-9] runs joined by single hyphens."""
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")
+    slug = slug[: schemas.SLUG_MAX_LENGTH].rstrip("-")
+    if not slug or schemas.UUID_SHAPE.match(slug):
+        return "workspace"
+    return slug
+
+
+def slug_candidate(base: str, number: int) -> str:
+    """`base` for 1, else `base-<number>`, shortening `base` to keep within the length limit."""
+    if number == 1:
+        return base
+    suffix = f"-{number}"
+    return base[: schemas.SLUG_MAX_LENGTH - len(suffix)].rstrip("-") + suffix
+
+
+def _workspace(row: asyncpg.Record, role: str | None = None) -> schemas.Workspace:
+    values = dict(row)
+    if role is not None:
+        values["role"] = role
+    return schemas.Workspace.model_validate(values)
+
+
+def _slug_taken(slug: str) -> Conflict:
+    return Conflict(
+        f"The slug '{slug}' is taken; choose another.",
+        code="slug_taken",
+        details=[{"field": "slug", "message": "already in use"}],
+    )
+
+
+async def _insert_with_free_slug(
+    repo: WorkspacesRepository, workspace_id: uuid.UUID, data: schemas.WorkspaceCreate
+) -> asyncpg.Record:
+    base = slugify(data.name)
+    first = 1
+    for _ in range(SLUG_ATTEMPTS):
+        candidates = [slug_candidate(base, n) for n in range(first, first + SLUG_BATCH)]
+        taken = await repo.taken_slugs(candidates)
+        free = [c for c in candidates if c not in taken]
+        if not free:
+            first += SLUG_BATCH
+            continue
+        row = await repo.insert(
+            workspace_id,
+            data.name,
+            free[0],
+            data.base_currency,
+            data.timezone,
+            data.fiscal_year_start_month,
+        )
+        if row is not None:
+            return row
+        # Another request took the slug between the check and the insert: look again.
+    raise Conflict(
+        "Could not find a free slug for this name; give one.",
+        code="slug_taken",
+        details=[{"field": "slug", "message": "no free slug derived from the name"}],
+    )
+
+
+async def create_workspace(
+    principal: Principal, db: asyncpg.Connection, data: schemas.WorkspaceCreate
+) -> schemas.Workspace:
+    """A new workspace whose creator is its owner."""
+    repo = WorkspacesRepository(db)
+    workspace_id = uuid7()
+    if data.slug is not None:
+        row = await repo.insert(
+            workspace_id,
+            data.name,
+            data.slug,
+            data.base_currency,
+            data.timezone,
+            data.fiscal_year_start_month,
+        )
+        if row is None:
+            raise _slug_taken(data.slug)
+    else:
+        row = await _insert_with_free_slug(repo, workspace_id, data)
+    # The workspace was just made by this caller: it may enter it to add the owner.
+    await set_tenant_context(db, workspace_id)
+    await MembersRepository(db, workspace_id).insert(uuid7(), principal.user_id, "owner")
+    return _workspace(row, "owner")
+
+
+async def list_my_workspaces(
+    principal: Principal,
+    db: asyncpg.Connection,
+    page: PageRequest,
+    q: str | None,
+    sort: str | None,
+) -> Page[schemas.Workspace]:
+    order = order_by(sort, WORKSPACE_SORTS, "name")
+    rows, total = await UserWorkspacesRepository(db, principal.user_id).page(
+        _contains(q), order, page.limit, page.offset
+    )
+    return Page(
+        items=[_workspace(r) for r in rows], total=total, limit=page.limit, offset=page.offset
+    )
+
+
+async def get_workspace(ctx: WorkspaceContext, db: asyncpg.Connection) -> schemas.Workspace:
+    row = await WorkspacesRepository(db).get(ctx.workspace_id)
+    if row is None:
+        raise NotFound("Workspace not found.", code="workspace_not_found")
+    return _workspace(row, ctx.role)
+
+
+async def update_workspace(
+    ctx: WorkspaceContext, db: asyncpg.Connection, data: schemas.WorkspaceUpdate
+) -> schemas.Workspace:
+    changes = data.model_dump(exclude_unset=True)
+    repo = WorkspacesRepository(db)
+    if not changes:
+        return await get_workspace(ctx, db)
+    row = await repo.update(ctx.workspace_id, changes)
+    if row is None:
+        raise _slug_taken(changes["slug"])
+    return _workspace(row, ctx.role)
+
+
+async def delete_workspace(
+    ctx: WorkspaceContext, db: asyncpg.Connection, confirm: str | None
+) -> None:
+    """Deletes the workspace and, by cascade, every row of it."""
+    if confirm != ctx.workspace_slug:
+        raise Invalid(
+            f"To delete this workspace, send confirm='{ctx.workspace_slug}' (its slug).",
+            code="confirmation_required",
+            details=[{"field": "confirm", "message": "must equal the workspace's slug"}],
+        )
+    if not await WorkspacesRepository(db).delete(ctx.workspace_id):
+        raise NotFound("Workspace not found.", code="workspace_not_found")
+
+
+async def _my_workspace(
+    principal: Principal, db: asyncpg.Connection, ref: str
+) -> schemas.Workspace:
+    row = await UserWorkspacesRepository(db, principal.user_id).find(ref)
+    if row is None:
+        raise NotFound("Workspace not found.", code="workspace_not_found")
+    return _workspace(row)
+
+
+async def set_active_workspace(
+    principal: Principal, db: asyncpg.Connection, ref: str | None
+) -> schemas.Workspace | None:
+    """Makes one of the caller's workspaces (or none) the session's active workspace."""
+    workspace = None if ref is None else await _my_workspace(principal, db, ref)
+    await IdentityRepository(db).set_active_workspace(
+        principal.session_id, workspace.id if workspace else None
+    )
+    return workspace
+
+
+async def issue_workspace_token(
+    principal: Principal,
+    db: asyncpg.Connection,
+    settings: Settings,
+    signing_key: str,
+    ref: str | None,
+) -> WorkspaceToken:
+    """A short-lived JWT for one of the caller's workspaces (default: the active one)."""
+    if ref is None:
+        if principal.active_workspace_id is None:
+            raise Forbidden("Select a workspace first, or name one.", code="no_workspace_selected")
+        ref = str(principal.active_workspace_id)
+    workspace = await _my_workspace(principal, db, ref)
+    token, claims = secrets.issue_workspace_token(
+        signing_key,
+        user_id=principal.user_id,
+        session_id=principal.session_id,
+        workspace_id=workspace.id,
+        ttl=settings.workspace_token_ttl_seconds,
+    )
+    return WorkspaceToken(token=token, expires_at=claims.expires_at, workspace_id=workspace.id)
+
+
+# --- members ------------------------------------------------------------------------------
+
+
+def _member(row: asyncpg.Record, role: str | None = None) -> schemas.Member:
+    values = dict(row)
+    if role is not None:
+        values["role"] = role
+    return schemas.Member.model_validate(values)
+
+
+def _member_not_found() -> NotFound:
+    return NotFound("Member not found.", code="member_not_found")
+
+
+def _require_owner(ctx: WorkspaceContext, action: str) -> None:
+    if not ctx.can("members:grant-owner"):
+        raise Forbidden(f"Only an owner may {action}.", code="owner_required")
+
+
+def _last_owner(action: str) -> Conflict:
+    return Conflict(
+        f"The last owner cannot {action}; make another member an owner first.",
+        code="last_owner",
+    )
+
+
+async def list_members(
+    ctx: WorkspaceContext,
+    db: asyncpg.Connection,
+    page: PageRequest,
+    role: str | None,
+    q: str | None,
+    sort: str | None,
+) -> Page[schemas.Member]:
+    order = order_by(sort, MEMBER_SORTS, "name")
+    rows, total = await MembersRepository(db, ctx.workspace_id).page(
+        role, _contains(q), order, page.limit, page.offset
+    )
+    return Page(items=[_member(r) for r in rows], total=total, limit=page.limit, offset=page.offset)
+
+
+async def change_member_role(
+    ctx: WorkspaceContext, db: asyncpg.Connection, member_id: uuid.UUID, role: str
+) -> schemas.Member:
+    members = MembersRepository(db, ctx.workspace_id)
+    # Owners are locked first, always in the same order: the last-owner rule holds under
+    # concurrent changes, and two requests cannot deadlock.
+    owners = await members.lock_owners()
+    target = await members.get(member_id, lock=True)
+    if target is None:
+        raise _member_not_found()
+    if "owner" in (target["role"], role):
+        _require_owner(ctx, "grant or revoke the owner role")
+    if target["role"] == "owner" and role != "owner" and len(owners) <= 1:
+        raise _last_owner("be demoted")
+    if role != target["role"]:
+        await members.set_role(member_id, role)
+    return _member(target, role)
+
+
+async def remove_member(
+    ctx: WorkspaceContext, db: asyncpg.Connection, member_id: uuid.UUID
+) -> None:
+    members = MembersRepository(db, ctx.workspace_id)
+    owners = await members.lock_owners()
+    target = await members.get(member_id, lock=True)
+    if target is None:
+        raise _member_not_found()
+    if target["role"] == "owner":
+        _require_owner(ctx, "remove an owner")
+        if len(owners) <= 1:
+            raise _last_owner("be removed")
+    await members.delete(member_id)
+
+
+async def leave_workspace(
+    ctx: WorkspaceContext, principal: Principal, db: asyncpg.Connection
+) -> None:
+    """The caller leaves the workspace; it stops being their active workspace."""
+    members = MembersRepository(db, ctx.workspace_id)
+    owners = await members.lock_owners()
+    me = await members.by_user(ctx.user_id, lock=True)
+    if me is None:
+        raise NotFound("Workspace not found.", code="workspace_not_found")
+    if me["role"] == "owner" and len(owners) <= 1:
+        raise _last_owner("leave")
+    await members.delete(me["id"])
+    if principal.active_workspace_id == ctx.workspace_id:
+        await IdentityRepository(db).set_active_workspace(principal.session_id, None)
+
+
+async def transfer_ownership(
+    ctx: WorkspaceContext, db: asyncpg.Connection, member_id: uuid.UUID
+) -> schemas.Member:
+    """`member_id` becomes an owner and the caller, an owner, becomes an admin."""
+    _require_owner(ctx, "transfer ownership")
+    members = MembersRepository(db, ctx.workspace_id)
+    await members.lock_owners()
+    target = await members.get(member_id, lock=True)
+    if target is None:
+        raise _member_not_found()
+    if target["user_id"] == ctx.user_id:
+        raise Invalid(
+            "Transfer ownership to another member.",
+            code="invalid_transfer",
+            details=[{"field": "member_id", "message": "is yourself"}],
+        )
+    me = await members.by_user(ctx.user_id, lock=True)
+    if me is None or me["role"] != "owner":
+        raise Forbidden("Only an owner may transfer ownership.", code="owner_required")
+    await members.set_role(member_id, "owner")
+    await members.set_role(me["id"], "admin")
+    return _member(target, "owner")
+
+
+# --- invitations --------------------------------------------------------------------------
+
+
+def _invitation(row: asyncpg.Record) -> schemas.Invitation:
+    return schemas.Invitation.model_validate(dict(row))
+
+
+def _invitation_not_found() -> NotFound:
+    return NotFound("Invitation not found.", code="invitation_not_found")
+
+
+def _check_role_within_own(ctx: WorkspaceContext, role: str) -> None:
+    if ROLE_RANK[role] > ROLE_RANK.get(ctx.role, -1):
+        raise Forbidden(f"Your role '{ctx.role}' cannot invite as '{role}'.", code="role_above_own")
+
+
+async def _queue_invitation_email(
+    ctx: WorkspaceContext, db: asyncpg.Connection, settings: Settings, invitation: asyncpg.Record
+) -> None:
+    link = f"{settings.public_url}/invitations/{invitation['id']}"
+    subject = f"You are invited to {ctx.workspace_name} on Atlas ERP"
+    body = (
+        f"You have been invited to join the workspace {ctx.workspace_name} "
+        f"as {invitation['role']}.\n\n"
+        f"Accept or decline here: {link}\n\n"
+        f"Sign in with {invitation['email']} to answer. "
+        f"The invitation expires at {invitation['expires_at']:%Y-%m-%d %H:%M} UTC.\n"
+    )
+    message_id = uuid7()
+    await OutboxRepository(db).add(message_id, ctx.workspace_id, invitation["email"], subject, body)
+    outbox_log.info(
+        "queued email %s to %s: %s (%s)", message_id, invitation["email"], subject, link
+    )
+
+
+async def invite(
+    ctx: WorkspaceContext,
+    db: asyncpg.Connection,
+    settings: Settings,
+    data: schemas.InvitationCreate,
+) -> schemas.Invitation:
+    """Invites an email with a role; an older pending invitation to it is canceled."""
+    _check_role_within_own(ctx, data.role)
+    if await MembersRepository(db, ctx.workspace_id).has_email(data.email):
+        raise Conflict(
+            f"{data.email} is already a member of this workspace.",
+            code="already_member",
+            details=[{"field": "email", "message": "already a member"}],
+        )
+    invitations = InvitationsRepository(db, ctx.workspace_id)
+    await invitations.cancel_pending_for(data.email)
+    row = await invitations.insert(
+        uuid7(),
+        data.email,
+        data.role,
+        ctx.user_id,
+        secrets.token_hash(secrets.new_token()),
+        settings.invitation_ttl_hours,
+    )
+    if row is None:
+        raise Conflict(
+            "Another invitation to this email is being sent right now.", code="invitation_pending"
+        )
+    await _queue_invitation_email(ctx, db, settings, row)
+    return _invitation(row)
+
+
+async def list_invitations(
+    ctx: WorkspaceContext,
+    db: asyncpg.Connection,
+    page: PageRequest,
+    status: str | None,
+    q: str | None,
+    sort: str | None,
+) -> Page[schemas.Invitation]:
+    order = order_by(sort, INVITATION_SORTS, "-created_at")
+    rows, total = await InvitationsRepository(db, ctx.workspace_id).page(
+        status, _contains(q), order, page.limit, page.offset
+    )
+    return Page(
+        items=[_invitation(r) for r in rows], total=total, limit=page.limit, offset=page.offset
+    )
+
+
+async def resend_invitation(
+    ctx: WorkspaceContext, db: asyncpg.Connection, settings: Settings, invitation_id: uuid.UUID
+) -> schemas.Invitation:
+    """A pending or expired invitation gets a new expiry and a new email."""
+    invitations = InvitationsRepository(db, ctx.workspace_id)
+    current = await invitations.get(invitation_id, lock=True)
+    if current is None:
+        raise _invitation_not_found()
+    _check_role_within_own(ctx, current["role"])
+    if current["status"] not in ("pending", "expired"):
+        raise Conflict(
+            f"This invitation is {current['status']}; invite again instead.",
+            code="invitation_not_pending",
+        )
+    row = await invitations.renew(
+        invitation_id, secrets.token_hash(secrets.new_token()), settings.invitation_ttl_hours
+    )
+    await _queue_invitation_email(ctx, db, settings, row)
+    return _invitation(row)
+
+
+async def cancel_invitation(
+    ctx: WorkspaceContext, db: asyncpg.Connection, invitation_id: uuid.UUID
+) -> schemas.Invitation:
+    invitations = InvitationsRepository(db, ctx.workspace_id)
+    current = await invitations.get(invitation_id, lock=True)
+    if current is None:
+        raise _invitation_not_found()
+    if current["status"] != "pending":
+        raise Conflict(
+            f"Only a pending invitation can be canceled; this one is {current['status']}.",
+            code="invitation_not_pending",
+        )
+    return _invitation(await invitations.set_status(invitation_id, "canceled"))
+
+
+async def list_received_invitations(
+    principal: Principal, db: asyncpg.Connection, page: PageRequest
+) -> Page[schemas.ReceivedInvitation]:
+    rows, total = await ReceivedInvitationsRepository(db, principal.email).page_open(
+        page.limit, page.offset
+    )
+    return Page(
+        items=[schemas.ReceivedInvitation.model_validate(dict(r)) for r in rows],
+        total=total,
+        limit=page.limit,
+        offset=page.offset,
+    )
+
+
+async def _open_received_invitation(
+    principal: Principal, db: asyncpg.Connection, invitation_id: uuid.UUID
+) -> asyncpg.Record:
+    """The caller's own invitation, locked, if it can still be answered."""
+    invitation = await ReceivedInvitationsRepository(db, principal.email).get(
+        invitation_id, lock=True
+    )
+    if invitation is None:
+        raise _invitation_not_found()
+    if invitation["status"] == "expired":
+        raise Conflict("This invitation has expired; ask for a new one.", code="invitation_expired")
+    if invitation["status"] != "pending":
+        raise Conflict(
+            f"This invitation is {invitation['status']} already.", code="invitation_not_pending"
+        )
+    # Addressed to the caller and still open: the caller may act in its workspace.
+    await set_tenant_context(db, invitation["workspace_id"])
+    return invitation
+
+
+async def accept_invitation(
+    principal: Principal, db: asyncpg.Connection, invitation_id: uuid.UUID
+) -> schemas.Workspace:
+    """Joins the workspace with the invited role and makes it the active workspace."""
+    invitation = await _open_received_invitation(principal, db, invitation_id)
+    workspace_id: uuid.UUID = invitation["workspace_id"]
+    members = MembersRepository(db, workspace_id)
+    joined = await members.insert(uuid7(), principal.user_id, invitation["role"])
+    # A user who joined by other means keeps the role they have.
+    member = joined or await members.by_user(principal.user_id)
+    assert member is not None
+    await InvitationsRepository(db, workspace_id).set_status(invitation_id, "accepted")
+    await IdentityRepository(db).set_active_workspace(principal.session_id, workspace_id)
+    workspace = await WorkspacesRepository(db).get(workspace_id)
+    assert workspace is not None
+    return _workspace(workspace, member["role"])
+
+
+async def reject_invitation(
+    principal: Principal, db: asyncpg.Connection, invitation_id: uuid.UUID
+) -> None:
+    invitation = await _open_received_invitation(principal, db, invitation_id)
+    await InvitationsRepository(db, invitation["workspace_id"]).set_status(
+        invitation_id, "rejected"
+    )
