@@ -77,6 +77,7 @@ class Factory:
             "/api/v1/auth/sign-up", json={"email": email, "password": PASSWORD, "name": name}
         )
         assert resp.status_code == 201, resp.text
+        self.http.cookies.clear()  # actors send bearer tokens; the shared client stays anonymous
         body = resp.json()
         return Actor(uuid.UUID(body["user"]["id"]), email, name, body["token"], self.http)
 

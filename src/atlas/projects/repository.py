@@ -1,0 +1,359 @@
+"""Every SQL statement on projects and tasks.
+
+Both repositories are built for one workspace and put `workspace_id = $1` into every
+statement and every insert; row-level security filters the same rows again. Constraint
+violations (unique code, cross-tenant or cross-project references) are raised as asyncpg
+errors for the service to translate.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+from datetime import date
+from typing import Any
+
+import asyncpg
+
+from atlas.db.ids import uuid7
+from atlas.db.sql import escape_like
+from atlas.pagination import order_by
+from atlas.projects.tables import PROJECT_STATUSES, TASK_PRIORITIES, TASK_STATUSES
+
+
+def _rank(column: str, values: Sequence[str]) -> str:
+    """Sorts a status or priority column in its workflow order, not alphabetically."""
+    literals = ", ".join(f"'{value}'" for value in values)
+    return f"array_position(ARRAY[{literals}]::text[], {column})"
+
+
+# Task counts by status ride along with each project: one aggregate over the project's
+# slice of the (workspace_id, project_id, ...) index.
+PROJECT_COLUMNS = """p.id, p.code, p.name, p.description, p.status, p.start_date, p.end_date,
+    p.budget, p.currency, p.created_at, p.updated_at,
+    (SELECT coalesce(jsonb_object_agg(c.status, c.n), '{}'::jsonb)
+       FROM (SELECT t.status, count(*) AS n FROM tasks t
+              WHERE t.workspace_id = $1 AND t.project_id = p.id
+              GROUP BY t.status) AS c) AS task_counts"""
+UPDATABLE_PROJECT_COLUMNS = frozenset(
+    {"code", "name", "description", "status", "start_date", "end_date", "budget", "currency"}
+)
+PROJECT_SORTS = {
+    "code": "code",
+    "name": "lower(name)",
+    "status": _rank("status", PROJECT_STATUSES),
+    "start_date": "start_date",
+    "created_at": "created_at",
+}
+
+TASK_COLUMNS = """t.id, t.project_id,
+    (SELECT p.code FROM projects p WHERE p.workspace_id = $1 AND p.id = t.project_id)
+      AS project_code,
+    t.number, t.title, t.description, t.status, t.priority, t.assignee_user_id, t.due_date,
+    t.estimate_hours, t.depends_on_task_id, t.created_at, t.updated_at"""
+UPDATABLE_TASK_COLUMNS = frozenset(
+    {
+        "title",
+        "description",
+        "status",
+        "priority",
+        "assignee_user_id",
+        "due_date",
+        "estimate_hours",
+        "depends_on_task_id",
+    }
+)
+TASK_SORTS = {
+    "number": "number",
+    "title": "lower(title)",
+    "status": _rank("status", TASK_STATUSES),
+    "priority": _rank("priority", TASK_PRIORITIES),
+    "due_date": "due_date",
+    "created_at": "created_at",
+    "updated_at": "updated_at",
+}
+
+
+class _Where:
+    """A WHERE clause built from parameters; $1 is always the workspace."""
+
+    def __init__(self, workspace_id: uuid.UUID, alias: str) -> None:
+        self.args: list[Any] = [workspace_id]
+        self.clauses = [f"{alias}.workspace_id = $1"]
+
+    def param(self, value: Any) -> str:
+        self.args.append(value)
+        return f"${len(self.args)}"
+
+    def add(self, clause: str) -> None:
+        self.clauses.append(clause)
+
+    def sql(self) -> str:
+        return " AND ".join(self.clauses)
+
+
+async def _page(
+    db: asyncpg.Connection,
+    columns: str,
+    source: str,
+    where: _Where,
+    order: str,
+    limit: int,
+    offset: int,
+) -> tuple[list[asyncpg.Record], int]:
+    """One page in `order` and the total, in one round trip whenever the page has rows."""
+    n = len(where.args)
+    rows = await db.fetch(
+        f"""SELECT {columns}, count(*) OVER () AS total_rows FROM {source} WHERE {where.sql()}
+            ORDER BY {order} LIMIT ${n + 1} OFFSET ${n + 2}""",
+        *where.args,
+        limit,
+        offset,
+    )
+    if rows:
+        return rows, int(rows[0]["total_rows"])
+    if offset == 0:
+        return [], 0
+    total = await db.fetchval(f"SELECT count(*) FROM {source} WHERE {where.sql()}", *where.args)
+    return [], int(total)
+
+
+def _set_list(changes: Mapping[str, Any], allowed: frozenset[str], first: int) -> str:
+    unknown = set(changes) - allowed
+    if unknown:
+        raise ValueError(f"not updatable: {', '.join(sorted(unknown))}")
+    return ", ".join(f"{column} = ${i}" for i, column in enumerate(changes, start=first))
+
+
+class ProjectsRepository:
+    def __init__(self, db: asyncpg.Connection, workspace_id: uuid.UUID) -> None:
+        self.db = db
+        self.workspace_id = workspace_id
+
+    async def create(
+        self,
+        *,
+        code: str,
+        name: str,
+        description: str,
+        status: str,
+        start_date: date | None,
+        end_date: date | None,
+        budget: Any,
+        currency: str | None,
+    ) -> asyncpg.Record:
+        """A new project; without a currency, the workspace's base currency (global table)."""
+        row = await self.db.fetchrow(
+            f"""INSERT INTO projects AS p (workspace_id, id, code, name, description, status,
+                                          start_date, end_date, budget, currency)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9,
+                        coalesce($10, (SELECT w.base_currency FROM workspaces w WHERE w.id = $1)))
+                RETURNING {PROJECT_COLUMNS}""",
+            self.workspace_id,
+            uuid7(),
+            code,
+            name,
+            description,
+            status,
+            start_date,
+            end_date,
+            budget,
+            currency,
+        )
+        assert row is not None
+        return row
+
+    async def get(self, project_id: uuid.UUID) -> asyncpg.Record | None:
+        return await self.db.fetchrow(
+            f"SELECT {PROJECT_COLUMNS} FROM projects p WHERE p.workspace_id = $1 AND p.id = $2",
+            self.workspace_id,
+            project_id,
+        )
+
+    async def exists(self, project_id: uuid.UUID) -> bool:
+        found = await self.db.fetchval(
+            "SELECT true FROM projects WHERE workspace_id = $1 AND id = $2",
+            self.workspace_id,
+            project_id,
+        )
+        return bool(found)
+
+    async def list(
+        self, *, statuses: Sequence[str], q: str | None, sort: str | None, limit: int, offset: int
+    ) -> tuple[list[asyncpg.Record], int]:
+        order = order_by(sort, PROJECT_SORTS, "code")
+        where = _Where(self.workspace_id, "p")
+        if statuses:
+            where.add(f"p.status = ANY({where.param(list(statuses))}::text[])")
+        if q:
+            pattern = where.param(f"%{escape_like(q)}%")
+            where.add(
+                f"(p.code ILIKE {pattern} OR p.name ILIKE {pattern}"
+                f" OR p.description ILIKE {pattern})"
+            )
+        return await _page(self.db, PROJECT_COLUMNS, "projects p", where, order, limit, offset)
+
+    async def update(
+        self, project_id: uuid.UUID, changes: Mapping[str, Any]
+    ) -> asyncpg.Record | None:
+        """The changed project, or None if there is none with this id."""
+        sets = _set_list(changes, UPDATABLE_PROJECT_COLUMNS, first=3)
+        return await self.db.fetchrow(
+            f"""UPDATE projects AS p SET {sets}, updated_at = now()
+                WHERE p.workspace_id = $1 AND p.id = $2 RETURNING {PROJECT_COLUMNS}""",
+            self.workspace_id,
+            project_id,
+            *changes.values(),
+        )
+
+    async def delete(self, project_id: uuid.UUID) -> bool:
+        """Deletes the project; its tasks go with it (ON DELETE CASCADE)."""
+        result = await self.db.execute(
+            "DELETE FROM projects WHERE workspace_id = $1 AND id = $2",
+            self.workspace_id,
+            project_id,
+        )
+        return result != "DELETE 0"
+
+    async def take_task_number(self, project_id: uuid.UUID) -> asyncpg.Record | None:
+        """The project's code and next task number, or None if there is no such project.
+
+        The row lock serialises concurrent creators until their transaction ends, and a
+        rollback returns the number: numbers have neither gaps nor duplicates.
+        """
+        return await self.db.fetchrow(
+            """UPDATE projects SET last_task_number = last_task_number + 1, updated_at = now()
+                WHERE workspace_id = $1 AND id = $2 RETURNING code, last_task_number""",
+            self.workspace_id,
+            project_id,
+        )
+
+
+class TasksRepository:
+    def __init__(self, db: asyncpg.Connection, workspace_id: uuid.UUID) -> None:
+        self.db = db
+        self.workspace_id = workspace_id
+
+    async def create(
+        self,
+        *,
+        project_id: uuid.UUID,
+        number: int,
+        title: str,
+        description: str,
+        status: str,
+        priority: str,
+        assignee_user_id: uuid.UUID | None,
+        due_date: date | None,
+        estimate_hours: Any,
+        depends_on_task_id: uuid.UUID | None,
+    ) -> asyncpg.Record:
+        row = await self.db.fetchrow(
+            f"""INSERT INTO tasks AS t (workspace_id, id, project_id, number, title, description,
+                                       status, priority, assignee_user_id, due_date,
+                                       estimate_hours, depends_on_task_id)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+                RETURNING {TASK_COLUMNS}""",
+            self.workspace_id,
+            uuid7(),
+            project_id,
+            number,
+            title,
+            description,
+            status,
+            priority,
+            assignee_user_id,
+            due_date,
+            estimate_hours,
+            depends_on_task_id,
+        )
+        assert row is not None
+        return row
+
+    async def get(self, task_id: uuid.UUID) -> asyncpg.Record | None:
+        return await self.db.fetchrow(
+            f"SELECT {TASK_COLUMNS} FROM tasks t WHERE t.workspace_id = $1 AND t.id = $2",
+            self.workspace_id,
+            task_id,
+        )
+
+    async def get_by_key(self, project_code: str, number: int) -> asyncpg.Record | None:
+        return await self.db.fetchrow(
+            f"""SELECT {TASK_COLUMNS} FROM tasks t
+                 WHERE t.workspace_id = $1 AND t.number = $3
+                   AND t.project_id = (SELECT p.id FROM projects p
+                                        WHERE p.workspace_id = $1 AND p.code = $2)""",
+            self.workspace_id,
+            project_code,
+            number,
+        )
+
+    async def list(
+        self,
+        *,
+        project_id: uuid.UUID | None,
+        statuses: Sequence[str],
+        priorities: Sequence[str],
+        assignee_user_id: uuid.UUID | None,
+        unassigned: bool,
+        q: str | None,
+        due_before: date | None,
+        sort: str | None,
+        default_sort: str,
+        limit: int,
+        offset: int,
+    ) -> tuple[list[asyncpg.Record], int]:
+        order = order_by(sort, TASK_SORTS, default_sort)
+        where = _Where(self.workspace_id, "t")
+        if project_id is not None:
+            where.add(f"t.project_id = {where.param(project_id)}")
+        if statuses:
+            where.add(f"t.status = ANY({where.param(list(statuses))}::text[])")
+        if priorities:
+            where.add(f"t.priority = ANY({where.param(list(priorities))}::text[])")
+        if unassigned:
+            where.add("t.assignee_user_id IS NULL")
+        elif assignee_user_id is not None:
+            where.add(f"t.assignee_user_id = {where.param(assignee_user_id)}")
+        if q:
+            pattern = where.param(f"%{escape_like(q)}%")
+            where.add(f"(t.title ILIKE {pattern} OR t.description ILIKE {pattern})")
+        if due_before is not None:
+            where.add(f"t.due_date < {where.param(due_before)}")
+        return await _page(self.db, TASK_COLUMNS, "tasks t", where, order, limit, offset)
+
+    async def update(self, task_id: uuid.UUID, changes: Mapping[str, Any]) -> asyncpg.Record | None:
+        """The changed task, or None if there is none with this id."""
+        sets = _set_list(changes, UPDATABLE_TASK_COLUMNS, first=3)
+        return await self.db.fetchrow(
+            f"""UPDATE tasks AS t SET {sets}, updated_at = now()
+                WHERE t.workspace_id = $1 AND t.id = $2 RETURNING {TASK_COLUMNS}""",
+            self.workspace_id,
+            task_id,
+            *changes.values(),
+        )
+
+    async def delete(self, task_id: uuid.UUID) -> bool:
+        """Deletes the task; tasks that depended on it lose the dependency (SET NULL)."""
+        result = await self.db.execute(
+            "DELETE FROM tasks WHERE workspace_id = $1 AND id = $2", self.workspace_id, task_id
+        )
+        return result != "DELETE 0"
+
+    async def depends_on_transitively(self, task_id: uuid.UUID, candidate_id: uuid.UUID) -> bool:
+        """Whether `candidate_id` already depends, directly or through others, on `task_id`."""
+        found = await self.db.fetchval(
+            """WITH RECURSIVE chain (id, depends_on_task_id) AS (
+                   SELECT id, depends_on_task_id FROM tasks
+                    WHERE workspace_id = $1 AND id = $3
+                   UNION
+                   SELECT t.id, t.depends_on_task_id FROM tasks t
+                     JOIN chain c ON t.id = c.depends_on_task_id
+                    WHERE t.workspace_id = $1
+               )
+               SELECT EXISTS (SELECT 1 FROM chain WHERE id = $2)""",
+            self.workspace_id,
+            task_id,
+            candidate_id,
+        )
+        return bool(found)

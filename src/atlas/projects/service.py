@@ -1,0 +1,305 @@
+"""Projects and tasks: the rules, over repositories built for the caller's workspace.
+
+The database holds the invariants (unique codes per workspace, assignees who are members,
+dependencies inside one project, end dates after start dates); this module turns their
+violations into API errors and adds what constraints cannot say (dependency cycles).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+import asyncpg
+
+from atlas.errors import AtlasError, Conflict, Invalid, NotFound
+from atlas.pagination import Page, PageRequest
+from atlas.projects import schemas
+from atlas.projects.repository import ProjectsRepository, TasksRepository
+from atlas.projects.tables import PROJECT_STATUSES, TASK_PRIORITIES, TASK_STATUSES
+from atlas.tenancy.context import WorkspaceContext
+
+TASK_KEY = re.compile(r"^([A-Z][A-Z0-9]{1,9})-([1-9][0-9]{0,8})$")
+
+
+def _invalid(message: str, field: str, detail: str, code: str = "validation_error") -> Invalid:
+    return Invalid(message, code=code, details=[{"field": field, "message": detail}])
+
+
+# Constraint name (see tables.py and the naming convention) -> the API error it means.
+CONSTRAINT_ERRORS: dict[str, Callable[[], AtlasError]] = {
+    "uq_projects_workspace_id_code": lambda: Conflict(
+        "Another project in this workspace already uses this code.",
+        code="project_code_taken",
+        details=[{"field": "code", "message": "already taken in this workspace"}],
+    ),
+    "ck_projects_dates": lambda: _invalid(
+        "The end date is before the start date.", "end_date", "must be on or after start_date"
+    ),
+    "fk_tasks_workspace_id_assignee_user_id_workspace_members": lambda: _invalid(
+        "The assignee is not a member of this workspace.",
+        "assignee_user_id",
+        "not a member of this workspace",
+        code="assignee_not_member",
+    ),
+    "fk_tasks_workspace_id_project_id_depends_on_task_id_tasks": lambda: _invalid(
+        "A task can only depend on another task of the same project.",
+        "depends_on_task_id",
+        "not a task of this project",
+        code="invalid_dependency",
+    ),
+    "ck_tasks_no_self_dependency": lambda: _invalid(
+        "A task cannot depend on itself.",
+        "depends_on_task_id",
+        "a task cannot depend on itself",
+        code="invalid_dependency",
+    ),
+    "fk_tasks_workspace_id_project_id_projects": lambda: NotFound("Project not found."),
+}
+
+
+@contextmanager
+def _constraint_errors() -> Iterator[None]:
+    """Raises the API error of a violated constraint; the request transaction rolls back."""
+    try:
+        yield
+    except asyncpg.IntegrityConstraintViolationError as exc:
+        error = CONSTRAINT_ERRORS.get(getattr(exc, "constraint_name", None) or "")
+        if error is None:
+            raise
+        raise error() from exc
+
+
+def _choices(values: Sequence[str], allowed: Sequence[str], field: str) -> list[str]:
+    """Values of a repeatable, comma-separated filter, each one of `allowed`."""
+    chosen = [part.strip() for value in values for part in value.split(",") if part.strip()]
+    unknown = [value for value in chosen if value not in allowed]
+    if unknown:
+        raise Invalid(
+            f"Unknown {field} '{unknown[0]}'. Use one of: {', '.join(allowed)}.",
+            details=[{"field": field, "message": f"unknown value '{value}'"} for value in unknown],
+        )
+    return list(dict.fromkeys(chosen))
+
+
+def _search(q: str | None) -> str | None:
+    return (q or "").strip() or None
+
+
+def _project(row: asyncpg.Record) -> schemas.Project:
+    counts = dict.fromkeys(TASK_STATUSES, 0) | row["task_counts"]
+    return schemas.Project.model_validate({**dict(row), "task_counts": counts})
+
+
+def _task(row: asyncpg.Record) -> schemas.Task:
+    key = f"{row['project_code']}-{row['number']}"
+    return schemas.Task.model_validate({**dict(row), "key": key})
+
+
+# Projects
+
+
+async def create_project(
+    db: asyncpg.Connection, ctx: WorkspaceContext, data: schemas.ProjectCreate
+) -> schemas.Project:
+    with _constraint_errors():
+        row = await ProjectsRepository(db, ctx.workspace_id).create(**data.model_dump())
+    return _project(row)
+
+
+async def list_projects(
+    db: asyncpg.Connection,
+    ctx: WorkspaceContext,
+    filters: schemas.ProjectFilters,
+    page: PageRequest,
+) -> Page[schemas.Project]:
+    rows, total = await ProjectsRepository(db, ctx.workspace_id).list(
+        statuses=_choices(filters.statuses, PROJECT_STATUSES, "status"),
+        q=_search(filters.q),
+        sort=filters.sort,
+        limit=page.limit,
+        offset=page.offset,
+    )
+    return Page(
+        items=[_project(r) for r in rows], total=total, limit=page.limit, offset=page.offset
+    )
+
+
+async def get_project(
+    db: asyncpg.Connection, ctx: WorkspaceContext, project_id: uuid.UUID
+) -> schemas.Project:
+    row = await ProjectsRepository(db, ctx.workspace_id).get(project_id)
+    if row is None:
+        raise NotFound("Project not found.")
+    return _project(row)
+
+
+async def update_project(
+    db: asyncpg.Connection,
+    ctx: WorkspaceContext,
+    project_id: uuid.UUID,
+    data: schemas.ProjectUpdate,
+) -> schemas.Project:
+    changes = data.model_dump(exclude_unset=True)
+    if not changes:
+        return await get_project(db, ctx, project_id)
+    with _constraint_errors():
+        row = await ProjectsRepository(db, ctx.workspace_id).update(project_id, changes)
+    if row is None:
+        raise NotFound("Project not found.")
+    return _project(row)
+
+
+async def delete_project(
+    db: asyncpg.Connection, ctx: WorkspaceContext, project_id: uuid.UUID
+) -> None:
+    if not await ProjectsRepository(db, ctx.workspace_id).delete(project_id):
+        raise NotFound("Project not found.")
+
+
+# Tasks
+
+
+async def create_task(
+    db: asyncpg.Connection,
+    ctx: WorkspaceContext,
+    project_id: uuid.UUID,
+    data: schemas.TaskCreate,
+) -> schemas.Task:
+    """A new task numbered next in its project; a failed insert returns the number."""
+    numbered = await ProjectsRepository(db, ctx.workspace_id).take_task_number(project_id)
+    if numbered is None:
+        raise NotFound("Project not found.")
+    with _constraint_errors():
+        row = await TasksRepository(db, ctx.workspace_id).create(
+            project_id=project_id, number=numbered["last_task_number"], **data.model_dump()
+        )
+    return _task(row)
+
+
+def _assignee(ctx: WorkspaceContext, value: str | None) -> tuple[uuid.UUID | None, bool]:
+    """The assignee filter as (user id, unassigned only)."""
+    if value is None or not value.strip():
+        return None, False
+    value = value.strip().lower()
+    if value == "me":
+        return ctx.user_id, False
+    if value == "none":
+        return None, True
+    try:
+        return uuid.UUID(value), False
+    except ValueError:
+        raise _invalid(
+            "Filter the assignee by a user id, 'me' or 'none'.",
+            "assignee",
+            "not a user id, 'me' or 'none'",
+        ) from None
+
+
+async def _list_tasks(
+    db: asyncpg.Connection,
+    ctx: WorkspaceContext,
+    filters: schemas.TaskFilters,
+    page: PageRequest,
+    default_sort: str,
+) -> Page[schemas.Task]:
+    assignee_user_id, unassigned = _assignee(ctx, filters.assignee)
+    rows, total = await TasksRepository(db, ctx.workspace_id).list(
+        project_id=filters.project_id,
+        statuses=_choices(filters.statuses, TASK_STATUSES, "status"),
+        priorities=_choices(filters.priorities, TASK_PRIORITIES, "priority"),
+        assignee_user_id=assignee_user_id,
+        unassigned=unassigned,
+        q=_search(filters.q),
+        due_before=filters.due_before,
+        sort=filters.sort,
+        default_sort=default_sort,
+        limit=page.limit,
+        offset=page.offset,
+    )
+    return Page(items=[_task(r) for r in rows], total=total, limit=page.limit, offset=page.offset)
+
+
+async def list_tasks(
+    db: asyncpg.Connection,
+    ctx: WorkspaceContext,
+    filters: schemas.TaskFilters,
+    page: PageRequest,
+) -> Page[schemas.Task]:
+    """Tasks across the workspace's projects, oldest first unless sorted otherwise."""
+    return await _list_tasks(db, ctx, filters, page, default_sort="created_at")
+
+
+async def list_project_tasks(
+    db: asyncpg.Connection,
+    ctx: WorkspaceContext,
+    project_id: uuid.UUID,
+    filters: schemas.TaskFilters,
+    page: PageRequest,
+) -> Page[schemas.Task]:
+    """One project's tasks, by number unless sorted otherwise."""
+    if not await ProjectsRepository(db, ctx.workspace_id).exists(project_id):
+        raise NotFound("Project not found.")
+    scoped = dataclasses.replace(filters, project_id=project_id)
+    return await _list_tasks(db, ctx, scoped, page, default_sort="number")
+
+
+async def get_task(
+    db: asyncpg.Connection, ctx: WorkspaceContext, task_id: uuid.UUID
+) -> schemas.Task:
+    row = await TasksRepository(db, ctx.workspace_id).get(task_id)
+    if row is None:
+        raise NotFound("Task not found.")
+    return _task(row)
+
+
+async def get_task_by_key(db: asyncpg.Connection, ctx: WorkspaceContext, key: str) -> schemas.Task:
+    """The task with a key like WEB-12 (any letter case)."""
+    match = TASK_KEY.match(key.strip().upper())
+    row = None
+    if match is not None:
+        row = await TasksRepository(db, ctx.workspace_id).get_by_key(
+            match.group(1), int(match.group(2))
+        )
+    if row is None:
+        raise NotFound("Task not found.")
+    return _task(row)
+
+
+async def update_task(
+    db: asyncpg.Connection,
+    ctx: WorkspaceContext,
+    task_id: uuid.UUID,
+    data: schemas.TaskUpdate,
+) -> schemas.Task:
+    changes: dict[str, Any] = data.model_dump(exclude_unset=True)
+    if not changes:
+        return await get_task(db, ctx, task_id)
+    repo = TasksRepository(db, ctx.workspace_id)
+    dependency = changes.get("depends_on_task_id")
+    # Depending on itself is refused by a CHECK constraint; longer cycles are checked here.
+    if (
+        dependency is not None
+        and dependency != task_id
+        and await repo.depends_on_transitively(task_id, dependency)
+    ):
+        raise _invalid(
+            "The dependency would make a cycle: that task already waits for this one.",
+            "depends_on_task_id",
+            "would create a dependency cycle",
+            code="invalid_dependency",
+        )
+    with _constraint_errors():
+        row = await repo.update(task_id, changes)
+    if row is None:
+        raise NotFound("Task not found.")
+    return _task(row)
+
+
+async def delete_task(db: asyncpg.Connection, ctx: WorkspaceContext, task_id: uuid.UUID) -> None:
+    if not await TasksRepository(db, ctx.workspace_id).delete(task_id):
+        raise NotFound("Task not found.")

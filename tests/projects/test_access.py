@@ -1,0 +1,173 @@
+"""The five cases of every project and task endpoint, over real HTTP.
+
+Anonymous -> 401; a signed-in non-member naming the workspace -> 404; an id of another
+workspace -> 404 with that workspace's rows unchanged; a role without the permission
+-> 403 with nothing changed; the lowest role with the permission -> success.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+
+from atlas.config import Settings
+from atlas.identity.secrets import issue_workspace_token
+from tests.factories import Factory
+from tests.projects.helpers import Tenant, snapshot
+from tests.sql import Sql
+
+ROLES = ("viewer", "member", "admin", "owner")
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    method: str
+    path: str
+    body: dict[str, Any] | None = None
+    denied: tuple[str, ...] = ()
+    success: int = 200
+
+    def url(self, tenant: Tenant) -> str:
+        return self.path.format(
+            project=tenant.project["id"], task=tenant.task["id"], key=tenant.task["key"]
+        )
+
+    @property
+    def lowest_allowed_role(self) -> str:
+        return next(role for role in ROLES if role not in self.denied)
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.path}"
+
+
+MANAGERS_ONLY = ("viewer", "member")
+CONTRIBUTORS = ("viewer",)
+ENDPOINTS = [
+    Endpoint("POST", "/api/v1/projects", {"code": "NEW1", "name": "New"}, MANAGERS_ONLY, 201),
+    Endpoint("GET", "/api/v1/projects"),
+    Endpoint("GET", "/api/v1/projects/{project}"),
+    Endpoint("PATCH", "/api/v1/projects/{project}", {"name": "Renamed"}, MANAGERS_ONLY),
+    Endpoint("DELETE", "/api/v1/projects/{project}", None, MANAGERS_ONLY, 204),
+    Endpoint("POST", "/api/v1/projects/{project}/tasks", {"title": "New"}, CONTRIBUTORS, 201),
+    Endpoint("GET", "/api/v1/projects/{project}/tasks"),
+    Endpoint("GET", "/api/v1/tasks"),
+    Endpoint("GET", "/api/v1/tasks/{task}"),
+    Endpoint("GET", "/api/v1/tasks/by-key/{key}"),
+    Endpoint("PATCH", "/api/v1/tasks/{task}", {"title": "Renamed"}, CONTRIBUTORS),
+    Endpoint("DELETE", "/api/v1/tasks/{task}", None, CONTRIBUTORS, 204),
+]
+WITH_IDS = [e for e in ENDPOINTS if "{" in e.path]
+DENIED = [pytest.param(e, role, id=f"{e}-{role}") for e in ENDPOINTS for role in e.denied]
+
+
+@pytest.mark.parametrize("endpoint", ENDPOINTS, ids=str)
+def test_anonymous_gets_401(client: httpx.Client, tenant_a: Tenant, endpoint: Endpoint) -> None:
+    # A client of its own: factory.http keeps the cookie of the last user signed up.
+    resp = client.request(
+        endpoint.method,
+        endpoint.url(tenant_a),
+        headers={"X-Workspace-Id": str(tenant_a.ws["id"])},
+        json=endpoint.body,
+    )
+    assert resp.status_code == 401
+    assert resp.json()["error"]["code"] == "unauthenticated"
+
+
+@pytest.mark.parametrize("endpoint", ENDPOINTS, ids=str)
+def test_non_member_naming_the_workspace_gets_404(
+    factory: Factory, sql: Sql, tenant_a: Tenant, endpoint: Endpoint
+) -> None:
+    outsider = factory.user()
+    before = snapshot(sql, tenant_a.ws)
+    resp = outsider.request(
+        endpoint.method, endpoint.url(tenant_a), ws=tenant_a.ws, json=endpoint.body
+    )
+    assert resp.status_code == 404
+    assert resp.json()["error"]["code"] == "workspace_not_found"
+    assert snapshot(sql, tenant_a.ws) == before
+
+
+@pytest.mark.parametrize("endpoint", WITH_IDS, ids=str)
+def test_ids_of_another_workspace_are_not_found(
+    sql: Sql, tenant_a: Tenant, tenant_b: Tenant, endpoint: Endpoint
+) -> None:
+    before_a, before_b = snapshot(sql, tenant_a.ws), snapshot(sql, tenant_b.ws)
+    resp = tenant_a.owner.request(
+        endpoint.method, endpoint.url(tenant_b), ws=tenant_a.ws, json=endpoint.body
+    )
+    assert resp.status_code == 404
+    assert resp.json()["error"]["code"] == "not_found"
+    assert snapshot(sql, tenant_b.ws) == before_b
+    assert snapshot(sql, tenant_a.ws) == before_a
+
+
+@pytest.mark.parametrize(("endpoint", "role"), DENIED)
+def test_role_without_the_permission_gets_403(
+    factory: Factory, sql: Sql, tenant_a: Tenant, endpoint: Endpoint, role: str
+) -> None:
+    user = factory.member(tenant_a.ws, role)
+    before = snapshot(sql, tenant_a.ws)
+    resp = user.request(endpoint.method, endpoint.url(tenant_a), ws=tenant_a.ws, json=endpoint.body)
+    assert resp.status_code == 403
+    assert resp.json()["error"]["code"] == "permission_denied"
+    assert snapshot(sql, tenant_a.ws) == before
+
+
+@pytest.mark.parametrize("endpoint", ENDPOINTS, ids=str)
+def test_lowest_role_with_the_permission_succeeds(
+    factory: Factory, tenant_a: Tenant, endpoint: Endpoint
+) -> None:
+    user = factory.member(tenant_a.ws, endpoint.lowest_allowed_role)
+    resp = user.request(endpoint.method, endpoint.url(tenant_a), ws=tenant_a.ws, json=endpoint.body)
+    assert resp.status_code == endpoint.success, resp.text
+
+
+def test_viewer_reads_but_writes_nothing(factory: Factory, tenant_a: Tenant) -> None:
+    viewer = factory.member(tenant_a.ws, "viewer")
+    project = viewer.get(f"/api/v1/projects/{tenant_a.project['id']}", ws=tenant_a.ws)
+    task = viewer.get(f"/api/v1/tasks/{tenant_a.task['id']}", ws=tenant_a.ws)
+    assert project.json()["code"] == tenant_a.project["code"]
+    assert task.json()["key"] == tenant_a.task["key"]
+
+
+def test_without_header_the_sessions_active_workspace_decides(
+    factory: Factory, tenant_a: Tenant, tenant_b: Tenant
+) -> None:
+    """The tenant comes from the auth context, never from the URL."""
+    sql = factory.sql
+    session = tenant_a.owner.get("/api/v1/auth/session").json()["session"]["id"]
+    sql.owner(
+        "UPDATE sessions SET active_workspace_id = %s WHERE id = %s", tenant_a.ws["id"], session
+    )
+    listed = tenant_a.owner.get("/api/v1/projects")
+    assert listed.status_code == 200
+    assert [p["id"] for p in listed.json()["items"]] == [tenant_a.project["id"]]
+    other = tenant_a.owner.get(f"/api/v1/projects/{tenant_b.project['id']}")
+    assert other.status_code == 404
+
+
+def test_a_workspace_token_picks_the_workspace(
+    client: httpx.Client, database: Settings, tenant_a: Tenant, tenant_b: Tenant
+) -> None:
+    assert database.secret_key is not None
+    session = tenant_a.owner.get("/api/v1/auth/session").json()["session"]["id"]
+    token, _ = issue_workspace_token(
+        database.secret_key.get_secret_value(),
+        user_id=tenant_a.owner.id,
+        session_id=uuid.UUID(session),
+        workspace_id=tenant_a.ws["id"],
+        ttl=60,
+    )
+    bearer = {"Authorization": f"Bearer {token}"}
+    listed = client.get("/api/v1/tasks", headers=bearer)
+    assert [t["id"] for t in listed.json()["items"]] == [tenant_a.task["id"]]
+    assert client.get(f"/api/v1/tasks/{tenant_b.task['id']}", headers=bearer).status_code == 404
+    mismatch = client.get(
+        "/api/v1/tasks", headers={**bearer, "X-Workspace-Id": str(tenant_b.ws["id"])}
+    )
+    assert mismatch.status_code == 403
+    assert mismatch.json()["error"]["code"] == "workspace_mismatch"
