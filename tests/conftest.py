@@ -51,19 +51,17 @@ def superuser_url() -> str:
     return embedded.superuser_url()
 
 
-@pytest.fixture(scope="session")
-def database() -> Iterator[Settings]:
+def _new_database(prefix: str) -> tuple[str, str, Settings]:
     superuser = superuser_url()
-    name = f"atlas_test_{os.getpid()}_{secrets.token_hex(3)}"
+    name = f"{prefix}_{os.getpid()}_{secrets.token_hex(3)}"
     asyncio.run(
         ensure_roles_and_database(
             superuser, database=name, owner_role=OWNER_ROLE, app_role=APP_ROLE
         )
     )
     base = make_url(url_for_database(superuser, name)).set(password=None)
-    owner_url = base.set(username=OWNER_ROLE).render_as_string(hide_password=False)
     settings = Settings(
-        database_url=owner_url,
+        database_url=base.set(username=OWNER_ROLE).render_as_string(hide_password=False),
         app_database_url=base.set(username=APP_ROLE).render_as_string(hide_password=False),
         secret_key=secrets.token_urlsafe(32),
         environment="test",
@@ -71,7 +69,22 @@ def database() -> Iterator[Settings]:
         pool_min_size=1,
         pool_max_size=8,
     )
-    upgrade(owner_url, APP_ROLE)
+    return superuser, name, settings
+
+
+@pytest.fixture(scope="session")
+def database() -> Iterator[Settings]:
+    """The suite's database, migrated to head."""
+    superuser, name, settings = _new_database("atlas_test")
+    upgrade(settings.owner_url(), APP_ROLE)
+    yield settings
+    asyncio.run(drop_database(superuser, name))
+
+
+@pytest.fixture
+def empty_database() -> Iterator[Settings]:
+    """A database of its own, with the roles but no tables (migrations not applied)."""
+    superuser, name, settings = _new_database("atlas_scratch")
     yield settings
     asyncio.run(drop_database(superuser, name))
 

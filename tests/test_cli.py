@@ -7,7 +7,6 @@ import os
 import shutil
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,57 +17,18 @@ import pytest
 from atlas.config import Settings
 from atlas.db.embedded import FALLBACK_ROOT, EmbeddedPostgres, free_port
 from tests.factories import PASSWORD
-
-CLI = [sys.executable, "-m", "atlas"]
-
-
-def _env(settings: Settings, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ATLAS_")}
-    env.update(
-        ATLAS_DATABASE_URL=settings.owner_url(),
-        ATLAS_APP_DATABASE_URL=settings.runtime_url(),
-        ATLAS_SECRET_KEY="cli-test-key-cli-test-key-cli-test-key",
-        **extra,
-    )
-    return env
-
-
-def _wait_ready(proc: subprocess.Popen[str], url: str) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise AssertionError(f"server exited with {proc.returncode}")
-        try:
-            if httpx.get(url, timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            time.sleep(0.1)
-    raise AssertionError("server did not become ready")
+from tests.process import CLI, cli_env, serving
 
 
 @pytest.fixture
 def served(database: Settings) -> Iterator[tuple[str, subprocess.Popen[str]]]:
-    port = free_port()
-    proc = subprocess.Popen(
-        [*CLI, "serve", "--no-migrate", "--port", str(port)],
-        env=_env(database, ATLAS_LOG_FORMAT="json"),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        _wait_ready(proc, f"{base}/readyz")
-        yield base, proc
-    finally:
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGINT)
-            proc.wait(timeout=20)
+    with serving(["--no-migrate"], cli_env(database, ATLAS_LOG_FORMAT="json")) as running:
+        yield running
 
 
 def test_db_status_says_up_to_date(database: Settings) -> None:
     done = subprocess.run(
-        [*CLI, "db", "status"], env=_env(database), capture_output=True, text=True, check=False
+        [*CLI, "db", "status"], env=cli_env(database), capture_output=True, text=True, check=False
     )
     assert done.returncode == 0, done.stderr
     assert "up to date" in done.stdout
@@ -105,7 +65,7 @@ def test_serve_logs_json_lines_with_request_user_and_workspace_ids(
 
 
 def test_serve_refuses_to_run_as_the_owner_role(database: Settings) -> None:
-    env = _env(database)
+    env = cli_env(database)
     env["ATLAS_APP_DATABASE_URL"] = database.owner_url()
     done = subprocess.run(
         [*CLI, "serve", "--no-migrate", "--port", str(free_port())],

@@ -12,6 +12,7 @@ import uvicorn
 from atlas.config import Settings, get_settings
 from atlas.db import migrate
 from atlas.db.embedded import EmbeddedPostgres, EmbeddedServerError
+from atlas.demo import load_demo_if_empty, sign_in_lines
 from atlas.observability import configure_logging
 from atlas.runtime import use_embedded_database
 
@@ -36,9 +37,9 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
         if not args.no_migrate:
             migrate.upgrade(settings.owner_url(), settings.app_role())
         if args.demo:
-            from atlas.demo import load_demo_if_empty
-
-            asyncio.run(load_demo_if_empty(settings))
+            if asyncio.run(load_demo_if_empty(settings)):
+                print("Loaded the demo data.", flush=True)
+            print("\n".join(sign_in_lines()), flush=True)
         print(f"Atlas ERP on http://{args.host}:{args.port}  (API docs: /api/docs)", flush=True)
         uvicorn.run(
             "atlas.app:create_server_app",
@@ -77,10 +78,12 @@ def _db_status(settings: Settings, _: argparse.Namespace) -> int:
 
 def _demo(settings: Settings, _: argparse.Namespace) -> int:
     def run() -> int:
-        from atlas.demo import load_demo_if_empty
-
         migrate.upgrade(settings.owner_url(), settings.app_role())
-        asyncio.run(load_demo_if_empty(settings))
+        loaded = asyncio.run(load_demo_if_empty(settings))
+        print(
+            "Loaded the demo data." if loaded else "The database has data; the demo was not loaded."
+        )
+        print("\n".join(sign_in_lines()))
         return 0
 
     return _with_database(settings, run)

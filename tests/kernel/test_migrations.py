@@ -2,37 +2,17 @@
 
 from __future__ import annotations
 
-import asyncio
-import secrets
-from collections.abc import Iterator
-
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import create_engine
-from sqlalchemy.engine import make_url
 
 from atlas.config import Settings
 from atlas.db import migrate
-from atlas.db.bootstrap import drop_database, ensure_roles_and_database
 from atlas.db.schema import metadata
-from tests.conftest import APP_ROLE, OWNER_ROLE, superuser_url
+from tests.conftest import APP_ROLE
 
 pytestmark = pytest.mark.pg_matrix
-
-
-@pytest.fixture
-def scratch_database() -> Iterator[str]:
-    superuser = superuser_url()
-    name = f"atlas_mig_{secrets.token_hex(4)}"
-    asyncio.run(
-        ensure_roles_and_database(
-            superuser, database=name, owner_role=OWNER_ROLE, app_role=APP_ROLE
-        )
-    )
-    url = make_url(superuser).set(username=OWNER_ROLE, password=None, database=name)
-    yield url.render_as_string(hide_password=False)
-    asyncio.run(drop_database(superuser, name))
 
 
 def test_migrated_schema_matches_the_metadata(database: Settings) -> None:
@@ -51,7 +31,8 @@ def test_status_reports_head(database: Settings) -> None:
     assert state.current == (migrate.head_revision(),)
 
 
-def test_upgrade_downgrade_upgrade_on_an_empty_database(scratch_database: str) -> None:
+def test_upgrade_downgrade_upgrade_on_an_empty_database(empty_database: Settings) -> None:
+    scratch_database = empty_database.owner_url()
     assert migrate.status(scratch_database).current == ()
     migrate.upgrade(scratch_database, APP_ROLE)
     assert migrate.status(scratch_database).at_head

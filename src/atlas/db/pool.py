@@ -18,7 +18,7 @@ class UnsafeRuntimeRole(RuntimeError):
     """The runtime role could read or write past row-level security."""
 
 
-async def _init_connection(conn: asyncpg.Connection) -> None:
+async def configure_connection(conn: asyncpg.Connection) -> None:
     await conn.set_type_codec("jsonb", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
     await conn.set_type_codec("json", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
 
@@ -28,7 +28,7 @@ async def create_pool(url: str, settings: Settings) -> asyncpg.Pool:
         url,
         min_size=settings.pool_min_size,
         max_size=settings.pool_max_size,
-        init=_init_connection,
+        init=configure_connection,
         command_timeout=settings.statement_timeout_ms / 1000 + 5,
         server_settings={
             "application_name": "atlas-erp",

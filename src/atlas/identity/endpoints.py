@@ -71,7 +71,7 @@ async def sign_in(
 @router.post("/sign-out", status_code=status.HTTP_204_NO_CONTENT)
 async def sign_out(principal: SessionPrincipal, response: Response, db: Db) -> None:
     """End the current session and clear the cookie."""
-    await service.sign_out(db, principal)
+    await service.sign_out(principal, db)
     response.delete_cookie(SESSION_COOKIE, path="/")
 
 
@@ -86,25 +86,25 @@ async def get_session(
         active = schemas.ActiveWorkspace(
             id=ws.workspace_id, slug=ws.workspace_slug, name=ws.workspace_name, role=ws.role
         )
-    return await service.session_info(db, caller.principal, active)
+    return await service.session_info(caller.principal, db, active)
 
 
 @router.get("/sessions")
 async def list_sessions(principal: SessionPrincipal, db: Db) -> list[schemas.Session]:
     """The user's live sessions, most recently used first."""
-    return await service.list_sessions(db, principal)
+    return await service.list_sessions(principal, db)
 
 
 @router.delete("/sessions/{session_id}", status_code=status.HTTP_204_NO_CONTENT)
 async def revoke_session(session_id: uuid.UUID, principal: SessionPrincipal, db: Db) -> None:
     """Revoke one of the user's own sessions."""
-    await service.revoke_session(db, principal, session_id)
+    await service.revoke_session(principal, db, session_id)
 
 
 @router.post("/sessions/revoke-others", status_code=status.HTTP_204_NO_CONTENT)
 async def revoke_other_sessions(principal: SessionPrincipal, db: Db) -> None:
     """Revoke every session of the user but this one."""
-    await service.revoke_other_sessions(db, principal)
+    await service.revoke_other_sessions(principal, db)
 
 
 @router.post("/change-password", status_code=status.HTTP_204_NO_CONTENT)
@@ -112,4 +112,4 @@ async def change_password(
     data: schemas.ChangePassword, request: Request, principal: SessionPrincipal, db: Db
 ) -> None:
     """Change the password; other sessions are revoked unless asked not to."""
-    await service.change_password(db, _settings(request), principal, data)
+    await service.change_password(principal, db, _settings(request), data)

@@ -30,6 +30,9 @@ class IdentityRepository:
             password_hash,
         )
 
+    async def has_users(self) -> bool:
+        return bool(await self.db.fetchval("SELECT EXISTS (SELECT 1 FROM users)"))
+
     async def user_by_email(self, email: str) -> asyncpg.Record | None:
         return await self.db.fetchrow(
             f"SELECT {USER_COLUMNS}, password_hash FROM users WHERE lower(email) = lower($1)", email

@@ -110,11 +110,11 @@ async def sign_in(
     return await _open_session(db, settings, user, client)
 
 
-async def sign_out(db: asyncpg.Connection, principal: Principal) -> None:
+async def sign_out(principal: Principal, db: asyncpg.Connection) -> None:
     await IdentityRepository(db).delete_session(principal.user_id, principal.session_id)
 
 
-async def list_sessions(db: asyncpg.Connection, principal: Principal) -> list[schemas.Session]:
+async def list_sessions(principal: Principal, db: asyncpg.Connection) -> list[schemas.Session]:
     rows = await IdentityRepository(db).list_sessions(principal.user_id)
     return [
         schemas.Session.model_validate({**dict(r), "current": r["id"] == principal.session_id})
@@ -123,20 +123,20 @@ async def list_sessions(db: asyncpg.Connection, principal: Principal) -> list[sc
 
 
 async def revoke_session(
-    db: asyncpg.Connection, principal: Principal, session_id: uuid.UUID
+    principal: Principal, db: asyncpg.Connection, session_id: uuid.UUID
 ) -> None:
     if not await IdentityRepository(db).delete_session(principal.user_id, session_id):
         raise NotFound("Session not found.")
 
 
-async def revoke_other_sessions(db: asyncpg.Connection, principal: Principal) -> int:
+async def revoke_other_sessions(principal: Principal, db: asyncpg.Connection) -> int:
     return await IdentityRepository(db).delete_other_sessions(
         principal.user_id, principal.session_id
     )
 
 
 async def change_password(
-    db: asyncpg.Connection, settings: Settings, principal: Principal, data: schemas.ChangePassword
+    principal: Principal, db: asyncpg.Connection, settings: Settings, data: schemas.ChangePassword
 ) -> None:
     repo = IdentityRepository(db)
     user = await repo.user_by_id(principal.user_id)
@@ -154,7 +154,7 @@ async def change_password(
 
 
 async def session_info(
-    db: asyncpg.Connection, principal: Principal, active: schemas.ActiveWorkspace | None
+    principal: Principal, db: asyncpg.Connection, active: schemas.ActiveWorkspace | None
 ) -> schemas.SessionInfo:
     repo = IdentityRepository(db)
     user = await repo.user_by_id(principal.user_id)

@@ -57,7 +57,7 @@ async def create_project(
     data: schemas.ProjectCreate, ctx: ProjectsCreate, db: Db
 ) -> schemas.Project:
     """Create a project; its code is unique in the workspace (409 otherwise)."""
-    return await service.create_project(db, ctx, data)
+    return await service.create_project(ctx, db, data)
 
 
 @router.get("/projects")
@@ -71,13 +71,13 @@ async def list_projects(
 ) -> Page[schemas.Project]:
     """The workspace's projects; sort by code, name, status, start_date or created_at."""
     filters = schemas.ProjectFilters(statuses=statuses or [], q=q, sort=sort)
-    return await service.list_projects(db, ctx, filters, page)
+    return await service.list_projects(ctx, db, filters, page)
 
 
 @router.get("/projects/{project_id}")
 async def get_project(project_id: uuid.UUID, ctx: ProjectsRead, db: Db) -> schemas.Project:
     """One project, with its task counts by status."""
-    return await service.get_project(db, ctx, project_id)
+    return await service.get_project(ctx, db, project_id)
 
 
 @router.patch("/projects/{project_id}")
@@ -85,13 +85,13 @@ async def update_project(
     project_id: uuid.UUID, data: schemas.ProjectUpdate, ctx: ProjectsUpdate, db: Db
 ) -> schemas.Project:
     """Change the fields sent; null clears the dates and the budget."""
-    return await service.update_project(db, ctx, project_id, data)
+    return await service.update_project(ctx, db, project_id, data)
 
 
 @router.delete("/projects/{project_id}", status_code=status.HTTP_204_NO_CONTENT)
 async def delete_project(project_id: uuid.UUID, ctx: ProjectsDelete, db: Db) -> None:
     """Delete a project and all its tasks."""
-    await service.delete_project(db, ctx, project_id)
+    await service.delete_project(ctx, db, project_id)
 
 
 # Tasks
@@ -102,7 +102,7 @@ async def create_task(
     project_id: uuid.UUID, data: schemas.TaskCreate, ctx: TasksCreate, db: Db
 ) -> schemas.Task:
     """Create a task, numbered next in its project (key e.g. WEB-12)."""
-    return await service.create_task(db, ctx, project_id, data)
+    return await service.create_task(ctx, db, project_id, data)
 
 
 @router.get("/projects/{project_id}/tasks")
@@ -128,7 +128,7 @@ async def list_project_tasks(
         due_before=due_before,
         sort=sort,
     )
-    return await service.list_project_tasks(db, ctx, project_id, filters, page)
+    return await service.list_project_tasks(ctx, db, project_id, filters, page)
 
 
 @router.get("/tasks")
@@ -155,7 +155,7 @@ async def list_tasks(
         due_before=due_before,
         sort=sort,
     )
-    return await service.list_tasks(db, ctx, filters, page)
+    return await service.list_tasks(ctx, db, filters, page)
 
 
 @router.get("/tasks/by-key/{key}")
@@ -163,13 +163,13 @@ async def get_task_by_key(
     key: Annotated[str, Path(max_length=30, description="e.g. WEB-12")], ctx: TasksRead, db: Db
 ) -> schemas.Task:
     """One task by its key."""
-    return await service.get_task_by_key(db, ctx, key)
+    return await service.get_task_by_key(ctx, db, key)
 
 
 @router.get("/tasks/{task_id}")
 async def get_task(task_id: uuid.UUID, ctx: TasksRead, db: Db) -> schemas.Task:
     """One task."""
-    return await service.get_task(db, ctx, task_id)
+    return await service.get_task(ctx, db, task_id)
 
 
 @router.patch("/tasks/{task_id}")
@@ -177,10 +177,10 @@ async def update_task(
     task_id: uuid.UUID, data: schemas.TaskUpdate, ctx: TasksUpdate, db: Db
 ) -> schemas.Task:
     """Change the fields sent; null clears the assignee, due date, estimate and dependency."""
-    return await service.update_task(db, ctx, task_id, data)
+    return await service.update_task(ctx, db, task_id, data)
 
 
 @router.delete("/tasks/{task_id}", status_code=status.HTTP_204_NO_CONTENT)
 async def delete_task(task_id: uuid.UUID, ctx: TasksDelete, db: Db) -> None:
     """Delete a task; tasks that depended on it keep no dependency."""
-    await service.delete_task(db, ctx, task_id)
+    await service.delete_task(ctx, db, task_id)

@@ -104,7 +104,7 @@ def _task(row: asyncpg.Record) -> schemas.Task:
 
 
 async def create_project(
-    db: asyncpg.Connection, ctx: WorkspaceContext, data: schemas.ProjectCreate
+    ctx: WorkspaceContext, db: asyncpg.Connection, data: schemas.ProjectCreate
 ) -> schemas.Project:
     with _constraint_errors():
         row = await ProjectsRepository(db, ctx.workspace_id).create(**data.model_dump())
@@ -112,8 +112,8 @@ async def create_project(
 
 
 async def list_projects(
-    db: asyncpg.Connection,
     ctx: WorkspaceContext,
+    db: asyncpg.Connection,
     filters: schemas.ProjectFilters,
     page: PageRequest,
 ) -> Page[schemas.Project]:
@@ -130,7 +130,7 @@ async def list_projects(
 
 
 async def get_project(
-    db: asyncpg.Connection, ctx: WorkspaceContext, project_id: uuid.UUID
+    ctx: WorkspaceContext, db: asyncpg.Connection, project_id: uuid.UUID
 ) -> schemas.Project:
     row = await ProjectsRepository(db, ctx.workspace_id).get(project_id)
     if row is None:
@@ -139,14 +139,14 @@ async def get_project(
 
 
 async def update_project(
-    db: asyncpg.Connection,
     ctx: WorkspaceContext,
+    db: asyncpg.Connection,
     project_id: uuid.UUID,
     data: schemas.ProjectUpdate,
 ) -> schemas.Project:
     changes = data.model_dump(exclude_unset=True)
     if not changes:
-        return await get_project(db, ctx, project_id)
+        return await get_project(ctx, db, project_id)
     with _constraint_errors():
         row = await ProjectsRepository(db, ctx.workspace_id).update(project_id, changes)
     if row is None:
@@ -155,7 +155,7 @@ async def update_project(
 
 
 async def delete_project(
-    db: asyncpg.Connection, ctx: WorkspaceContext, project_id: uuid.UUID
+    ctx: WorkspaceContext, db: asyncpg.Connection, project_id: uuid.UUID
 ) -> None:
     if not await ProjectsRepository(db, ctx.workspace_id).delete(project_id):
         raise NotFound("Project not found.")
@@ -165,8 +165,8 @@ async def delete_project(
 
 
 async def create_task(
-    db: asyncpg.Connection,
     ctx: WorkspaceContext,
+    db: asyncpg.Connection,
     project_id: uuid.UUID,
     data: schemas.TaskCreate,
 ) -> schemas.Task:
@@ -201,8 +201,8 @@ def _assignee(ctx: WorkspaceContext, value: str | None) -> tuple[uuid.UUID | Non
 
 
 async def _list_tasks(
-    db: asyncpg.Connection,
     ctx: WorkspaceContext,
+    db: asyncpg.Connection,
     filters: schemas.TaskFilters,
     page: PageRequest,
     default_sort: str,
@@ -225,18 +225,18 @@ async def _list_tasks(
 
 
 async def list_tasks(
-    db: asyncpg.Connection,
     ctx: WorkspaceContext,
+    db: asyncpg.Connection,
     filters: schemas.TaskFilters,
     page: PageRequest,
 ) -> Page[schemas.Task]:
     """Tasks across the workspace's projects, oldest first unless sorted otherwise."""
-    return await _list_tasks(db, ctx, filters, page, default_sort="created_at")
+    return await _list_tasks(ctx, db, filters, page, default_sort="created_at")
 
 
 async def list_project_tasks(
-    db: asyncpg.Connection,
     ctx: WorkspaceContext,
+    db: asyncpg.Connection,
     project_id: uuid.UUID,
     filters: schemas.TaskFilters,
     page: PageRequest,
@@ -245,11 +245,11 @@ async def list_project_tasks(
     if not await ProjectsRepository(db, ctx.workspace_id).exists(project_id):
         raise NotFound("Project not found.")
     scoped = dataclasses.replace(filters, project_id=project_id)
-    return await _list_tasks(db, ctx, scoped, page, default_sort="number")
+    return await _list_tasks(ctx, db, scoped, page, default_sort="number")
 
 
 async def get_task(
-    db: asyncpg.Connection, ctx: WorkspaceContext, task_id: uuid.UUID
+    ctx: WorkspaceContext, db: asyncpg.Connection, task_id: uuid.UUID
 ) -> schemas.Task:
     row = await TasksRepository(db, ctx.workspace_id).get(task_id)
     if row is None:
@@ -257,7 +257,7 @@ async def get_task(
     return _task(row)
 
 
-async def get_task_by_key(db: asyncpg.Connection, ctx: WorkspaceContext, key: str) -> schemas.Task:
+async def get_task_by_key(ctx: WorkspaceContext, db: asyncpg.Connection, key: str) -> schemas.Task:
     """The task with a key like WEB-12 (any letter case)."""
     match = TASK_KEY.match(key.strip().upper())
     row = None
@@ -271,14 +271,14 @@ async def get_task_by_key(db: asyncpg.Connection, ctx: WorkspaceContext, key: st
 
 
 async def update_task(
-    db: asyncpg.Connection,
     ctx: WorkspaceContext,
+    db: asyncpg.Connection,
     task_id: uuid.UUID,
     data: schemas.TaskUpdate,
 ) -> schemas.Task:
     changes: dict[str, Any] = data.model_dump(exclude_unset=True)
     if not changes:
-        return await get_task(db, ctx, task_id)
+        return await get_task(ctx, db, task_id)
     repo = TasksRepository(db, ctx.workspace_id)
     dependency = changes.get("depends_on_task_id")
     # Depending on itself is refused by a CHECK constraint; longer cycles are checked here.
@@ -300,6 +300,6 @@ async def update_task(
     return _task(row)
 
 
-async def delete_task(db: asyncpg.Connection, ctx: WorkspaceContext, task_id: uuid.UUID) -> None:
+async def delete_task(ctx: WorkspaceContext, db: asyncpg.Connection, task_id: uuid.UUID) -> None:
     if not await TasksRepository(db, ctx.workspace_id).delete(task_id):
         raise NotFound("Task not found.")

@@ -1,0 +1,61 @@
+"""Running `atlas-erp` as a real process in tests."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import httpx
+
+from atlas.config import Settings
+from atlas.db.embedded import free_port
+
+CLI = [sys.executable, "-m", "atlas"]
+
+
+def cli_env(settings: Settings, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ATLAS_")}
+    env.update(
+        ATLAS_DATABASE_URL=settings.owner_url(),
+        ATLAS_APP_DATABASE_URL=settings.runtime_url(),
+        ATLAS_SECRET_KEY="cli-test-key-cli-test-key-cli-test-key",
+        **extra,
+    )
+    return env
+
+
+@contextmanager
+def serving(args: list[str], env: dict[str, str]) -> Iterator[tuple[str, subprocess.Popen[str]]]:
+    """`atlas-erp serve ARGS` on a free port; yields its base URL once /readyz answers 200."""
+    port = free_port()
+    proc = subprocess.Popen(
+        [*CLI, "serve", "--port", str(port), *args],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if proc.poll() is not None:
+                raise AssertionError(f"server exited with {proc.returncode}: {proc.stderr.read()}")  # type: ignore[union-attr]
+            try:
+                if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                raise AssertionError("server did not become ready")
+            time.sleep(0.1)
+        yield base, proc
+    finally:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGINT)
+            proc.wait(timeout=20)
