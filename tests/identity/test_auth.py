@@ -156,3 +156,47 @@ def test_change_password_checks_current_and_revokes_others(factory: Factory) -> 
         "/api/v1/auth/sign-in", json={"email": user.email, "password": "a new long password"}
     )
     assert new.status_code == 200
+
+
+def test_failed_sign_ins_are_throttled_per_ip_across_emails(client: httpx.Client) -> None:
+    ip = {"X-Forwarded-For": "203.0.113.77"}  # the test server trusts proxy headers from 127.0.0.1
+    for n in range(20):
+        resp = client.post(
+            "/api/v1/auth/sign-in",
+            json={"email": f"guess-{n}@example.com", "password": "wrong password"},
+            headers=ip,
+        )
+        assert resp.status_code == 401
+    blocked = client.post(
+        "/api/v1/auth/sign-in",
+        json={"email": "yet-another@example.com", "password": "wrong password"},
+        headers=ip,
+    )
+    assert blocked.status_code == 429
+    assert int(blocked.headers["retry-after"]) > 0
+    elsewhere = client.post(
+        "/api/v1/auth/sign-in",
+        json={"email": "yet-another@example.com", "password": "wrong password"},
+        headers={"X-Forwarded-For": "203.0.113.78"},
+    )
+    assert elsewhere.status_code == 401
+
+
+def test_a_used_session_slides_its_expiry_and_an_expired_one_is_refused(factory: Factory) -> None:
+    user, idle = factory.user(), factory.user()
+    factory.sql.owner(
+        "UPDATE sessions SET last_seen_at = now() - interval '2 days',"
+        " expires_at = now() + interval '1 hour' WHERE user_id = %s",
+        user.id,
+    )
+    assert user.get("/api/v1/auth/session").status_code == 200
+    slid = factory.sql.owner(
+        "SELECT expires_at - now() > interval '6 days' AS slid,"
+        " now() - last_seen_at < interval '1 minute' AS seen FROM sessions WHERE user_id = %s",
+        user.id,
+    )[0]
+    assert slid == {"slid": True, "seen": True}
+    factory.sql.owner(
+        "UPDATE sessions SET expires_at = now() - interval '1 second' WHERE user_id = %s", idle.id
+    )
+    assert idle.get("/api/v1/auth/session").status_code == 401
