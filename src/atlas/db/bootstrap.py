@@ -23,6 +23,8 @@ async def ensure_roles_and_database(
 ) -> None:
     conn = await asyncpg.connect(superuser_url)
     try:
+        # Roles are cluster-wide: concurrent bootstraps (parallel test workers) take turns.
+        await conn.execute("SELECT pg_advisory_lock(hashtext('atlas-erp bootstrap'))")
         for role in (owner_role, app_role):
             with suppress(asyncpg.DuplicateObjectError):
                 await conn.execute(
