@@ -3,6 +3,8 @@
 - `GET /bench/baseline/projects?workspace_id=…`: the same service call and response model
   as `GET /api/v1/projects`, with no guard, no transaction and no row-level security —
   its SQL runs on `bench_projects` / `bench_tasks`, un-policied copies of the tables.
+  `mode=tx` adds the request transaction with the tenant context, `mode=guard` the
+  guard's database call too: the steps between the baseline and the shipped route.
 - `GET /bench/raw/projects`: the shipped request's database work — one transaction, the
   guard's `atlas_request_context` call, the same list query — on raw asyncpg, answered
   with `json.dumps` of the rows, with no FastAPI dependency injection or Pydantic.
@@ -13,7 +15,9 @@ from __future__ import annotations
 import json
 import re
 import uuid
-from typing import Any
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any, Literal
 
 import asyncpg
 from fastapi import APIRouter, FastAPI, Request
@@ -51,10 +55,27 @@ class UnpoliciedConnection:
 router = APIRouter(prefix="/bench")
 
 
+@asynccontextmanager
+async def _transaction(conn: Any) -> AsyncIterator[None]:
+    """BEGIN/COMMIT as the shipped request transaction issues them (atlas.db.pool)."""
+    await conn.execute("BEGIN")
+    try:
+        yield
+    except BaseException:
+        await conn.execute("ROLLBACK")
+        raise
+    await conn.execute("COMMIT")
+
+
 @router.get("/baseline/projects")
 async def baseline_projects(
-    workspace_id: uuid.UUID, request: Request, page: PageParams
+    workspace_id: uuid.UUID,
+    request: Request,
+    page: PageParams,
+    mode: Literal["plain", "tx", "guard"] = "plain",
 ) -> Page[schemas.Project]:
+    """`plain`: no transaction; `tx`: a transaction with the tenant context set; `guard`:
+    a transaction opened by the guard's `atlas_request_context` call, as shipped."""
     ctx = WorkspaceContext(
         workspace_id=workspace_id,
         workspace_slug="bench",
@@ -64,13 +85,27 @@ async def baseline_projects(
         permissions=permissions_of("owner"),
         request_id=request.state.request_id,
     )
+    filters = schemas.ProjectFilters()
     async with request.app.state.pool.acquire() as conn:
-        return await service.list_projects(
-            ctx,
-            UnpoliciedConnection(conn),
-            schemas.ProjectFilters(),
-            page,  # type: ignore[arg-type]
-        )
+        db: Any = UnpoliciedConnection(conn)
+        if mode == "plain":
+            return await service.list_projects(ctx, db, filters, page)
+        async with _transaction(conn):
+            if mode == "tx":
+                await conn.execute(
+                    "SELECT set_config('app.workspace_id', $1, true)", str(workspace_id)
+                )
+            else:
+                settings = request.app.state.settings
+                await conn.fetchrow(
+                    REQUEST_CONTEXT_SQL,
+                    token_hash(request.headers["authorization"].removeprefix("Bearer ")),
+                    None,
+                    str(workspace_id),
+                    settings.session_ttl_seconds,
+                    settings.session_refresh_seconds,
+                )
+            return await service.list_projects(ctx, db, filters, page)
 
 
 def _jsonable(value: Any) -> Any:
@@ -80,7 +115,7 @@ def _jsonable(value: Any) -> Any:
 async def raw_projects(request: Request) -> Response:
     settings = request.app.state.settings
     token = request.headers["authorization"].removeprefix("Bearer ")
-    async with request.app.state.pool.acquire() as conn, conn.transaction():
+    async with request.app.state.pool.acquire() as conn, _transaction(conn):
         caller = await conn.fetchrow(
             REQUEST_CONTEXT_SQL,
             token_hash(token),

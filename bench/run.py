@@ -357,20 +357,21 @@ def measure_isolation_and_efficiency(
         )
         make_unpolicied_copies(db)
         tenant = data.probes[0]
+        baseline = f"/bench/baseline/projects?workspace_id={tenant.workspace_id}&limit=20"
         variants = [
             Variant("shipped", [{"path": "/api/v1/projects?limit=20", "headers": _auth(tenant)}]),
+            Variant("baseline", [{"path": f"{baseline}&mode=plain"}]),
+            Variant("baseline + transaction", [{"path": f"{baseline}&mode=tx"}]),
             Variant(
-                "baseline",
-                [{"path": f"/bench/baseline/projects?workspace_id={tenant.workspace_id}&limit=20"}],
+                "baseline + transaction + guard call",
+                [{"path": f"{baseline}&mode=guard", "headers": _auth(tenant)}],
             ),
             Variant("raw", [{"path": "/bench/raw/projects", "headers": _auth(tenant)}]),
         ]
         with serving(db) as server:
             shipped = httpx.get(f"{server.base}/api/v1/projects?limit=20", headers=_auth(tenant))
-            baseline = httpx.get(
-                f"{server.base}/bench/baseline/projects?workspace_id={tenant.workspace_id}&limit=20"
-            )
-            assert shipped.json()["items"] == baseline.json()["items"], "variants disagree"
+            plain = httpx.get(f"{server.base}{baseline}")
+            assert shipped.json()["items"] == plain.json()["items"], "variants disagree"
             assert len(shipped.json()["items"]) == 20
             idle_rss = server.rss_mb
             for _ in range(plan.rounds):
@@ -559,7 +560,9 @@ def report(plan: Plan, results: dict[str, Any], pg_version: str) -> str:
         "- **shipped**: `GET /api/v1/projects?limit=20` — session lookup, membership and role"
         " check, tenant context, one transaction, row-level security, Pydantic response;",
         "- **baseline**: the same service call and response model on un-policied copies of the"
-        " tables, with no guard and no transaction (bench-only route);",
+        " tables, with no guard and no transaction (bench-only route); the two rows after it"
+        " add, step by step, the request transaction with the tenant context and the guard's"
+        " database call (session, membership, role: `atlas_request_context`);",
         "- **raw**: the shipped database work (transaction, guard function, the same query) on"
         " raw asyncpg, rows dumped with `json.dumps` (bench-only route).",
         "",

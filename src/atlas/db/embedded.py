@@ -82,6 +82,9 @@ class EmbeddedPostgres:
     data_dir: Path
     fixed_port: int | None = None
 
+    def __post_init__(self) -> None:
+        self.data_dir = self.data_dir.resolve()  # the tools run with another working dir
+
     @cached_property
     def port(self) -> int:
         if self.fixed_port is not None:

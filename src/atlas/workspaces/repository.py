@@ -15,6 +15,8 @@ from typing import Any
 
 import asyncpg
 
+from atlas.db.pool import savepoint
+
 WORKSPACE_COLUMNS = (
     "w.id, w.name, w.slug, w.base_currency, w.timezone, w.fiscal_year_start_month,"
     " w.created_at, w.updated_at"
@@ -140,7 +142,7 @@ class WorkspacesRepository:
         assignments = "".join(f"{c} = ${i}, " for i, c in enumerate(columns, start=2))
         try:
             # A savepoint, so that a taken slug leaves the request's transaction usable.
-            async with self.db.transaction():
+            async with savepoint(self.db, "workspace_update"):
                 return await self.db.fetchrow(
                     f"""UPDATE workspaces AS w SET {assignments}updated_at = now()
                         WHERE w.id = $1 RETURNING {WORKSPACE_COLUMNS}""",
