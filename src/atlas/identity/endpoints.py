@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request, Response, status
 
 from atlas.config import Settings
+from atlas.db.pool import TransactionRoute
 from atlas.identity import schemas, service
 from atlas.tenancy.guard import (
     SESSION_COOKIE,
@@ -17,7 +18,7 @@ from atlas.tenancy.guard import (
     resolve_caller,
 )
 
-router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
+router = APIRouter(prefix="/api/v1/auth", tags=["auth"], route_class=TransactionRoute)
 
 
 def _settings(request: Request) -> Settings:

@@ -12,6 +12,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, status
 
+from atlas.db.pool import TransactionRoute
 from atlas.pagination import Page, PageParams
 from atlas.projects import schemas, service
 from atlas.tenancy.context import WorkspaceContext
@@ -26,7 +27,7 @@ TasksCreate = Annotated[WorkspaceContext, Depends(require("tasks:create"))]
 TasksUpdate = Annotated[WorkspaceContext, Depends(require("tasks:update"))]
 TasksDelete = Annotated[WorkspaceContext, Depends(require("tasks:delete"))]
 
-router = APIRouter(prefix="/api/v1", tags=["projects"])
+router = APIRouter(prefix="/api/v1", tags=["projects"], route_class=TransactionRoute)
 
 Search = Annotated[
     str | None, Query(max_length=200, description="Case-insensitive text to look for.")

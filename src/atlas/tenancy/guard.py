@@ -20,7 +20,7 @@ import asyncpg
 from fastapi import Depends, Request
 
 from atlas.config import Settings
-from atlas.db.pool import transaction
+from atlas.db.pool import request_connection
 from atlas.errors import AtlasError, Forbidden, NotFound, Unauthenticated
 from atlas.identity.secrets import looks_like_jwt, read_workspace_token, token_hash
 from atlas.observability import bind_log_context
@@ -30,7 +30,7 @@ from atlas.tenancy.permissions import permissions_of
 SESSION_COOKIE = "atlas_session"
 WORKSPACE_HEADER = "x-workspace-id"
 
-Db = Annotated[asyncpg.Connection, Depends(transaction, scope="function")]
+Db = Annotated[asyncpg.Connection, Depends(request_connection)]
 
 REQUEST_CONTEXT_SQL = "SELECT * FROM atlas_request_context($1, $2, $3, $4, $5)"
 

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Depends, Path, Query, Request, status
 
 from atlas.config import Settings
+from atlas.db.pool import TransactionRoute
 from atlas.identity.schemas import WorkspaceToken, WorkspaceTokenRequest
 from atlas.pagination import Page, PageParams
 from atlas.tenancy.context import WorkspaceContext
@@ -24,7 +25,7 @@ InvitationsRead = Annotated[WorkspaceContext, Depends(require("invitations:read"
 InvitationsCreate = Annotated[WorkspaceContext, Depends(require("invitations:create"))]
 InvitationsCancel = Annotated[WorkspaceContext, Depends(require("invitations:cancel"))]
 
-router = APIRouter(prefix="/api/v1", tags=["workspaces"])
+router = APIRouter(prefix="/api/v1", tags=["workspaces"], route_class=TransactionRoute)
 
 # Read by the guard, which resolves the route's workspace from it.
 WorkspaceRef = Annotated[str, Path(description="The workspace's id or slug.")]
