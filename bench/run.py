@@ -545,15 +545,15 @@ def report(plan: Plan, results: dict[str, Any], pg_version: str) -> str:
         "| # | measure | result | target | |",
         "|---|---|---|---|---|",
         f"| 1 | isolation overhead: latency, shipped ÷ no-isolation baseline (p50) |"
-        f" {latency_ratio:.2f}× | ≤ 1.10× | {_verdict(latency_ratio <= 1.10)} |",
+        f" {latency_ratio:.3f}× | ≤ 1.10× | {_verdict(latency_ratio <= 1.10)} |",
         f"| 1 | isolation overhead: throughput, shipped ÷ baseline |"
-        f" {throughput_ratio:.2f}× | ≥ 0.90× | {_verdict(throughput_ratio >= 0.90)} |",
+        f" {throughput_ratio:.3f}× | ≥ 0.90× | {_verdict(throughput_ratio >= 0.90)} |",
         f"| 2 | API efficiency: shipped ÷ raw asyncpg route, requests/s |"
-        f" {efficiency:.2f} | ≥ 0.80 | {_verdict(efficiency >= 0.80)} |",
+        f" {efficiency:.3f} | ≥ 0.80 | {_verdict(efficiency >= 0.80)} |",
         f"| 3 | tenant scaling: p50 at {max(scaling):,} ÷ at {min(scaling):,} workspaces |"
-        f" {p50_scale:.2f}× | ≤ 1.2× | {_verdict(p50_scale <= 1.2)} |",
+        f" {p50_scale:.3f}× | ≤ 1.2× | {_verdict(p50_scale <= 1.2)} |",
         f"| 3 | tenant scaling: p99 at {max(scaling):,} ÷ at {min(scaling):,} workspaces |"
-        f" {p99_scale:.2f}× | ≤ 1.2× | {_verdict(p99_scale <= 1.2)} |",
+        f" {p99_scale:.3f}× | ≤ 1.2× | {_verdict(p99_scale <= 1.2)} |",
         "",
         "## 1–2. The projects list (20 rows), three ways on one server",
         "",
