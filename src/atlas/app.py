@@ -15,6 +15,8 @@ from atlas import __version__, health
 from atlas.config import Settings, get_settings
 from atlas.db.pool import UnsafeRuntimeRole, create_pool, verify_runtime_role
 from atlas.errors import install_error_handlers
+from atlas.finance.endpoints import router as finance_router
+from atlas.hr.endpoints import router as hr_router
 from atlas.identity.endpoints import router as auth_router
 from atlas.identity.service import SignInThrottles
 from atlas.observability import RequestContextMiddleware, configure_logging
@@ -73,6 +75,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(auth_router)
     app.include_router(workspaces_router)
     app.include_router(projects_router)
+    app.include_router(hr_router)
+    app.include_router(finance_router)
     return app
 
 

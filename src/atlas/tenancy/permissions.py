@@ -8,11 +8,19 @@ READ = (
     "invitations:read",
     "projects:read",
     "tasks:read",
+    "time:read",
+    "departments:read",
+    "employees:read",
+    "leave:read",
+    "customers:read",
+    "invoices:read",
 )
 CONTRIBUTE = (
     "tasks:create",
     "tasks:update",
     "tasks:delete",
+    "time:write",  # one's own time entries (as the employee linked to one's membership)
+    "leave:request",  # one's own leave requests
 )
 MANAGE = (
     "workspace:update",
@@ -23,6 +31,17 @@ MANAGE = (
     "projects:create",
     "projects:update",
     "projects:delete",
+    "time:manage",  # anyone's time entries
+    "departments:manage",
+    "employees:manage",
+    "hr:salary",  # see and change salaries
+    "leave:approve",
+    "leave:manage",  # leave types, and requests on behalf of anyone
+    "customers:manage",
+    "invoices:write",
+    "invoices:issue",
+    "invoices:void",
+    "payments:record",
 )
 OWN = (
     "workspace:delete",

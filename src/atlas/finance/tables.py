@@ -1,0 +1,100 @@
+"""Finance: customers, invoices with lines, payments (tenant tables)."""
+
+from sqlalchemy import (
+    CheckConstraint,
+    Column,
+    Date,
+    DateTime,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+    Uuid,
+)
+
+from atlas.db.metadata import created_at, tenant_table, updated_at
+
+INVOICE_STATUSES = ("draft", "issued", "paid", "void")
+PAYMENT_METHODS = ("bank_transfer", "card", "cash", "cheque", "other")
+
+customers = tenant_table(
+    "customers",
+    Column("name", Text, nullable=False),
+    Column("email", Text, nullable=True),
+    Column("billing_address", Text, nullable=False, server_default=""),
+    Column("tax_id", Text, nullable=True),
+    Column("currency", String(3), nullable=False),
+    Column("payment_terms_days", Integer, nullable=False, server_default="30"),
+    created_at(),
+    updated_at(),
+    UniqueConstraint("workspace_id", "name"),
+    CheckConstraint("payment_terms_days BETWEEN 0 AND 365", name="terms"),
+)
+
+invoices = tenant_table(
+    "invoices",
+    Column("customer_id", Uuid, nullable=False),
+    Column("number", Text, nullable=True),
+    Column("status", Text, nullable=False, server_default="draft"),
+    Column("currency", String(3), nullable=False),
+    Column("issue_date", Date, nullable=True),
+    Column("due_date", Date, nullable=True),
+    Column("notes", Text, nullable=False, server_default=""),
+    Column("subtotal", Numeric(14, 2), nullable=False, server_default="0"),
+    Column("tax_total", Numeric(14, 2), nullable=False, server_default="0"),
+    Column("total", Numeric(14, 2), nullable=False, server_default="0"),
+    Column("amount_paid", Numeric(14, 2), nullable=False, server_default="0"),
+    Column("issued_at", DateTime(timezone=True), nullable=True),
+    Column("voided_at", DateTime(timezone=True), nullable=True),
+    created_at(),
+    updated_at(),
+    UniqueConstraint("workspace_id", "number"),
+    Index("ix_invoices_workspace_id_customer_id", "workspace_id", "customer_id"),
+    Index("ix_invoices_workspace_id_status_due_date", "workspace_id", "status", "due_date"),
+    ForeignKeyConstraint(
+        ["workspace_id", "customer_id"], ["customers.workspace_id", "customers.id"]
+    ),
+    CheckConstraint(f"status IN {INVOICE_STATUSES!r}", name="status"),
+    CheckConstraint("status = 'draft' OR number IS NOT NULL", name="numbered_once_issued"),
+    CheckConstraint(
+        "due_date IS NULL OR issue_date IS NULL OR due_date >= issue_date", name="dates"
+    ),
+    CheckConstraint("amount_paid >= 0 AND amount_paid <= total", name="paid_within_total"),
+)
+
+invoice_lines = tenant_table(
+    "invoice_lines",
+    Column("invoice_id", Uuid, nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("description", Text, nullable=False),
+    Column("quantity", Numeric(12, 3), nullable=False),
+    Column("unit_price", Numeric(14, 2), nullable=False),
+    Column("tax_rate", Numeric(5, 2), nullable=False, server_default="0"),
+    Column("subtotal", Numeric(14, 2), nullable=False),
+    Column("tax", Numeric(14, 2), nullable=False),
+    Column("total", Numeric(14, 2), nullable=False),
+    created_at(),
+    UniqueConstraint("workspace_id", "invoice_id", "position"),
+    ForeignKeyConstraint(
+        ["workspace_id", "invoice_id"], ["invoices.workspace_id", "invoices.id"], ondelete="CASCADE"
+    ),
+    CheckConstraint("quantity > 0", name="quantity"),
+    CheckConstraint("tax_rate >= 0 AND tax_rate <= 100", name="tax_rate"),
+)
+
+payments = tenant_table(
+    "payments",
+    Column("invoice_id", Uuid, nullable=False),
+    Column("amount", Numeric(14, 2), nullable=False),
+    Column("paid_on", Date, nullable=False),
+    Column("method", Text, nullable=False),
+    Column("reference", Text, nullable=False, server_default=""),
+    created_at(),
+    Index("ix_payments_workspace_id_invoice_id", "workspace_id", "invoice_id"),
+    ForeignKeyConstraint(["workspace_id", "invoice_id"], ["invoices.workspace_id", "invoices.id"]),
+    CheckConstraint("amount > 0", name="amount"),
+    CheckConstraint(f"method IN {PAYMENT_METHODS!r}", name="method"),
+)
