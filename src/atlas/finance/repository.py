@@ -1,0 +1,615 @@
+"""Every SQL statement on customers, invoices, invoice lines, payments and time entries.
+
+The repositories are built for one workspace and put `workspace_id = $1` into every
+statement and every insert (joined and sub-selected tables included); row-level security
+filters the same rows again. Constraint violations are raised as asyncpg errors for the
+service to translate.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import asyncpg
+
+from atlas.db.ids import uuid7
+from atlas.db.sql import escape_like
+from atlas.finance.tables import INVOICE_STATUSES
+from atlas.pagination import order_by
+
+# A module-level name: repositories' `list` methods shadow the builtin in class bodies.
+Records = list[asyncpg.Record]
+
+
+def _rank(column: str, values: Sequence[str]) -> str:
+    literals = ", ".join(f"'{value}'" for value in values)
+    return f"array_position(ARRAY[{literals}]::text[], {column})"
+
+
+class _Where:
+    """A WHERE clause built from parameters; $1 is always the workspace."""
+
+    def __init__(self, workspace_id: uuid.UUID, alias: str) -> None:
+        self.args: list[Any] = [workspace_id]
+        self.clauses = [f"{alias}.workspace_id = $1"]
+
+    def param(self, value: Any) -> str:
+        self.args.append(value)
+        return f"${len(self.args)}"
+
+    def add(self, clause: str) -> None:
+        self.clauses.append(clause)
+
+    def sql(self) -> str:
+        return " AND ".join(self.clauses)
+
+
+async def _page(
+    db: asyncpg.Connection,
+    columns: str,
+    source: str,
+    where: _Where,
+    order: str,
+    limit: int,
+    offset: int,
+) -> tuple[Records, int]:
+    """One page in `order` and the total, in one round trip whenever the page has rows."""
+    n = len(where.args)
+    rows = await db.fetch(
+        f"""SELECT {columns}, count(*) OVER () AS total_rows FROM {source} WHERE {where.sql()}
+            ORDER BY {order} LIMIT ${n + 1} OFFSET ${n + 2}""",
+        *where.args,
+        limit,
+        offset,
+    )
+    if rows:
+        return rows, int(rows[0]["total_rows"])
+    if offset == 0:
+        return [], 0
+    total = await db.fetchval(f"SELECT count(*) FROM {source} WHERE {where.sql()}", *where.args)
+    return [], int(total)
+
+
+def _set_list(changes: Mapping[str, Any], allowed: frozenset[str], first: int) -> str:
+    unknown = set(changes) - allowed
+    if unknown:
+        raise ValueError(f"not updatable: {', '.join(sorted(unknown))}")
+    return ", ".join(f"{column} = ${i}" for i, column in enumerate(changes, start=first))
+
+
+# Customers
+
+CUSTOMER_COLUMNS = """c.id, c.name, c.email, c.billing_address, c.tax_id, c.currency,
+    c.payment_terms_days, c.created_at, c.updated_at"""
+UPDATABLE_CUSTOMER_COLUMNS = frozenset(
+    {"name", "email", "billing_address", "tax_id", "currency", "payment_terms_days"}
+)
+CUSTOMER_SORTS = {"name": "lower(name)", "created_at": "created_at"}
+
+
+class CustomersRepository:
+    def __init__(self, db: asyncpg.Connection, workspace_id: uuid.UUID) -> None:
+        self.db = db
+        self.workspace_id = workspace_id
+
+    async def create(
+        self,
+        *,
+        name: str,
+        email: str | None,
+        billing_address: str,
+        tax_id: str | None,
+        currency: str | None,
+        payment_terms_days: int,
+    ) -> asyncpg.Record:
+        """A new customer; without a currency, the workspace's base currency (global table)."""
+        row = await self.db.fetchrow(
+            f"""INSERT INTO customers AS c (workspace_id, id, name, email, billing_address,
+                                           tax_id, currency, payment_terms_days)
+                VALUES ($1, $2, $3, $4, $5, $6,
+                        coalesce($7, (SELECT w.base_currency FROM workspaces w WHERE w.id = $1)),
+                        $8)
+                RETURNING {CUSTOMER_COLUMNS}""",
+            self.workspace_id,
+            uuid7(),
+            name,
+            email,
+            billing_address,
+            tax_id,
+            currency,
+            payment_terms_days,
+        )
+        assert row is not None
+        return row
+
+    async def get(self, customer_id: uuid.UUID) -> asyncpg.Record | None:
+        return await self.db.fetchrow(
+            f"SELECT {CUSTOMER_COLUMNS} FROM customers c WHERE c.workspace_id = $1 AND c.id = $2",
+            self.workspace_id,
+            customer_id,
+        )
+
+    async def list(
+        self, *, q: str | None, sort: str | None, limit: int, offset: int
+    ) -> tuple[Records, int]:
+        order = order_by(sort, CUSTOMER_SORTS, "name")
+        where = _Where(self.workspace_id, "c")
+        if q:
+            pattern = where.param(f"%{escape_like(q)}%")
+            where.add(f"(c.name ILIKE {pattern} OR c.email ILIKE {pattern})")
+        return await _page(self.db, CUSTOMER_COLUMNS, "customers c", where, order, limit, offset)
+
+    async def update(
+        self, customer_id: uuid.UUID, changes: Mapping[str, Any]
+    ) -> asyncpg.Record | None:
+        sets = _set_list(changes, UPDATABLE_CUSTOMER_COLUMNS, first=3)
+        return await self.db.fetchrow(
+            f"""UPDATE customers AS c SET {sets}, updated_at = now()
+                WHERE c.workspace_id = $1 AND c.id = $2 RETURNING {CUSTOMER_COLUMNS}""",
+            self.workspace_id,
+            customer_id,
+            *changes.values(),
+        )
+
+    async def delete(self, customer_id: uuid.UUID) -> bool:
+        """Deletes the customer; a foreign key refuses it while invoices point at it."""
+        result = await self.db.execute(
+            "DELETE FROM customers WHERE workspace_id = $1 AND id = $2",
+            self.workspace_id,
+            customer_id,
+        )
+        return result != "DELETE 0"
+
+    async def has_invoices(self, customer_id: uuid.UUID) -> bool:
+        found = await self.db.fetchval(
+            "SELECT EXISTS (SELECT 1 FROM invoices WHERE workspace_id = $1 AND customer_id = $2)",
+            self.workspace_id,
+            customer_id,
+        )
+        return bool(found)
+
+
+# Invoices
+
+INVOICE_COLUMNS = """i.id, i.number, i.status, i.customer_id,
+    (SELECT c.name FROM customers c WHERE c.workspace_id = $1 AND c.id = i.customer_id)
+      AS customer_name,
+    i.currency, i.issue_date, i.due_date, i.notes, i.subtotal, i.tax_total, i.total,
+    i.amount_paid, i.issued_at, i.voided_at, i.created_at, i.updated_at"""
+UPDATABLE_INVOICE_COLUMNS = frozenset(
+    {"customer_id", "currency", "issue_date", "due_date", "notes", "subtotal", "tax_total", "total"}
+)
+INVOICE_SORTS = {
+    "number": "number",
+    "status": _rank("status", INVOICE_STATUSES),
+    "issue_date": "issue_date",
+    "due_date": "due_date",
+    "total": "total",
+    "customer": "customer_name",
+    "created_at": "created_at",
+}
+LINE_COLUMNS = """l.id, l.position, l.description, l.quantity, l.unit_price, l.tax_rate,
+    l.subtotal, l.tax, l.total"""
+PAYMENT_COLUMNS = (
+    "pm.id, pm.invoice_id, pm.amount, pm.paid_on, pm.method, pm.reference, pm.created_at"
+)
+
+
+class InvoicesRepository:
+    def __init__(self, db: asyncpg.Connection, workspace_id: uuid.UUID) -> None:
+        self.db = db
+        self.workspace_id = workspace_id
+
+    async def create(
+        self,
+        *,
+        customer_id: uuid.UUID,
+        currency: str,
+        issue_date: date | None,
+        due_date: date | None,
+        notes: str,
+        subtotal: Decimal,
+        tax_total: Decimal,
+        total: Decimal,
+    ) -> uuid.UUID:
+        invoice_id = uuid7()
+        await self.db.execute(
+            """INSERT INTO invoices (workspace_id, id, customer_id, status, currency, issue_date,
+                                     due_date, notes, subtotal, tax_total, total)
+               VALUES ($1, $2, $3, 'draft', $4, $5, $6, $7, $8, $9, $10)""",
+            self.workspace_id,
+            invoice_id,
+            customer_id,
+            currency,
+            issue_date,
+            due_date,
+            notes,
+            subtotal,
+            tax_total,
+            total,
+        )
+        return invoice_id
+
+    async def get(
+        self, invoice_id: uuid.UUID, *, for_update: bool = False
+    ) -> asyncpg.Record | None:
+        """The invoice; `for_update` locks its row until the transaction ends."""
+        lock = " FOR UPDATE OF i" if for_update else ""
+        return await self.db.fetchrow(
+            f"SELECT {INVOICE_COLUMNS} FROM invoices i WHERE i.workspace_id = $1 AND i.id = $2"
+            + lock,
+            self.workspace_id,
+            invoice_id,
+        )
+
+    async def list(
+        self,
+        *,
+        statuses: Sequence[str],
+        overdue: bool,
+        today: date,
+        customer_id: uuid.UUID | None,
+        q: str | None,
+        sort: str | None,
+        limit: int,
+        offset: int,
+    ) -> tuple[Records, int]:
+        order = order_by(sort, INVOICE_SORTS, "-created_at")
+        where = _Where(self.workspace_id, "i")
+        matches = []
+        if statuses:
+            matches.append(f"i.status = ANY({where.param(list(statuses))}::text[])")
+        if overdue:
+            matches.append(
+                f"(i.status = 'issued' AND i.due_date < {where.param(today)}"
+                " AND i.amount_paid < i.total)"
+            )
+        if matches:
+            where.add(f"({' OR '.join(matches)})")
+        if customer_id is not None:
+            where.add(f"i.customer_id = {where.param(customer_id)}")
+        if q:
+            pattern = where.param(f"%{escape_like(q)}%")
+            where.add(
+                f"(i.number ILIKE {pattern} OR EXISTS (SELECT 1 FROM customers c"
+                f" WHERE c.workspace_id = $1 AND c.id = i.customer_id AND c.name ILIKE {pattern}))"
+            )
+        return await _page(self.db, INVOICE_COLUMNS, "invoices i", where, order, limit, offset)
+
+    async def update(self, invoice_id: uuid.UUID, changes: Mapping[str, Any]) -> None:
+        sets = _set_list(changes, UPDATABLE_INVOICE_COLUMNS, first=3)
+        await self.db.execute(
+            f"""UPDATE invoices SET {sets}, updated_at = now()
+                WHERE workspace_id = $1 AND id = $2""",
+            self.workspace_id,
+            invoice_id,
+            *changes.values(),
+        )
+
+    async def delete(self, invoice_id: uuid.UUID) -> None:
+        """Deletes the invoice and its lines (ON DELETE CASCADE)."""
+        await self.db.execute(
+            "DELETE FROM invoices WHERE workspace_id = $1 AND id = $2",
+            self.workspace_id,
+            invoice_id,
+        )
+
+    async def issue(
+        self, invoice_id: uuid.UUID, *, number: str, issue_date: date, due_date: date
+    ) -> None:
+        await self.db.execute(
+            """UPDATE invoices SET status = 'issued', number = $3, issue_date = $4,
+                      due_date = $5, issued_at = now(), updated_at = now()
+                WHERE workspace_id = $1 AND id = $2""",
+            self.workspace_id,
+            invoice_id,
+            number,
+            issue_date,
+            due_date,
+        )
+
+    async def void(self, invoice_id: uuid.UUID) -> None:
+        await self.db.execute(
+            """UPDATE invoices SET status = 'void', voided_at = now(), updated_at = now()
+                WHERE workspace_id = $1 AND id = $2""",
+            self.workspace_id,
+            invoice_id,
+        )
+
+    async def add_paid(self, invoice_id: uuid.UUID, amount: Decimal) -> None:
+        """Adds a payment to amount_paid; the invoice becomes paid when nothing is left."""
+        await self.db.execute(
+            """UPDATE invoices
+                  SET amount_paid = amount_paid + $3,
+                      status = CASE WHEN amount_paid + $3 = total THEN 'paid' ELSE status END,
+                      updated_at = now()
+                WHERE workspace_id = $1 AND id = $2""",
+            self.workspace_id,
+            invoice_id,
+            amount,
+        )
+
+    async def count_lines(self, invoice_id: uuid.UUID) -> int:
+        count = await self.db.fetchval(
+            "SELECT count(*) FROM invoice_lines WHERE workspace_id = $1 AND invoice_id = $2",
+            self.workspace_id,
+            invoice_id,
+        )
+        return int(count)
+
+    async def lines(self, invoice_id: uuid.UUID) -> Records:
+        return await self.db.fetch(
+            f"""SELECT {LINE_COLUMNS} FROM invoice_lines l
+                WHERE l.workspace_id = $1 AND l.invoice_id = $2 ORDER BY l.position""",
+            self.workspace_id,
+            invoice_id,
+        )
+
+    async def replace_lines(
+        self, invoice_id: uuid.UUID, lines: Sequence[Mapping[str, Any]]
+    ) -> None:
+        """Deletes the invoice's lines and inserts `lines` (numbered from 1) in one statement
+        each."""
+        await self.db.execute(
+            "DELETE FROM invoice_lines WHERE workspace_id = $1 AND invoice_id = $2",
+            self.workspace_id,
+            invoice_id,
+        )
+        if not lines:
+            return
+        await self.db.execute(
+            """INSERT INTO invoice_lines (workspace_id, id, invoice_id, position, description,
+                                          quantity, unit_price, tax_rate, subtotal, tax, total)
+               SELECT $1, u.id, $2, u.position, u.description, u.quantity, u.unit_price,
+                      u.tax_rate, u.subtotal, u.tax, u.total
+                 FROM unnest($3::uuid[], $4::int[], $5::text[], $6::numeric[], $7::numeric[],
+                             $8::numeric[], $9::numeric[], $10::numeric[], $11::numeric[])
+                      AS u(id, position, description, quantity, unit_price, tax_rate,
+                           subtotal, tax, total)""",
+            self.workspace_id,
+            invoice_id,
+            [uuid7() for _ in lines],
+            list(range(1, len(lines) + 1)),
+            [line["description"] for line in lines],
+            [line["quantity"] for line in lines],
+            [line["unit_price"] for line in lines],
+            [line["tax_rate"] for line in lines],
+            [line["subtotal"] for line in lines],
+            [line["tax"] for line in lines],
+            [line["total"] for line in lines],
+        )
+
+    async def payments(self, invoice_id: uuid.UUID) -> Records:
+        return await self.db.fetch(
+            f"""SELECT {PAYMENT_COLUMNS} FROM payments pm
+                WHERE pm.workspace_id = $1 AND pm.invoice_id = $2
+                ORDER BY pm.paid_on, pm.id""",
+            self.workspace_id,
+            invoice_id,
+        )
+
+    async def add_payment(
+        self,
+        invoice_id: uuid.UUID,
+        *,
+        amount: Decimal,
+        paid_on: date,
+        method: str,
+        reference: str,
+    ) -> asyncpg.Record:
+        row = await self.db.fetchrow(
+            f"""INSERT INTO payments AS pm (workspace_id, id, invoice_id, amount, paid_on,
+                                           method, reference)
+                VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING {PAYMENT_COLUMNS}""",
+            self.workspace_id,
+            uuid7(),
+            invoice_id,
+            amount,
+            paid_on,
+            method,
+            reference,
+        )
+        assert row is not None
+        return row
+
+
+# Time entries
+
+TIME_ENTRY_COLUMNS = """te.id, te.employee_id, te.project_id, te.task_id, te.entry_date,
+    te.hours, te.description, te.billable, te.hourly_rate, te.invoice_id, te.created_at,
+    te.updated_at"""
+UPDATABLE_TIME_ENTRY_COLUMNS = frozenset(
+    {
+        "employee_id",
+        "project_id",
+        "task_id",
+        "entry_date",
+        "hours",
+        "description",
+        "billable",
+        "hourly_rate",
+    }
+)
+TIME_ENTRY_SORTS = {"entry_date": "entry_date", "hours": "hours", "created_at": "created_at"}
+
+
+class TimeEntriesRepository:
+    def __init__(self, db: asyncpg.Connection, workspace_id: uuid.UUID) -> None:
+        self.db = db
+        self.workspace_id = workspace_id
+
+    async def employee_of_user(self, user_id: uuid.UUID) -> uuid.UUID | None:
+        """The employee record linked to the member `user_id`, if any."""
+        found: uuid.UUID | None = await self.db.fetchval(
+            "SELECT id FROM employees WHERE workspace_id = $1 AND user_id = $2",
+            self.workspace_id,
+            user_id,
+        )
+        return found
+
+    async def lock_employee(self, employee_id: uuid.UUID) -> bool:
+        """Locks the employee's row until the transaction ends, so that the day's hours of
+        one employee are checked and written by one transaction at a time."""
+        found = await self.db.fetchval(
+            "SELECT 1 FROM employees WHERE workspace_id = $1 AND id = $2 FOR UPDATE",
+            self.workspace_id,
+            employee_id,
+        )
+        return found is not None
+
+    async def hours_on(
+        self, employee_id: uuid.UUID, entry_date: date, *, excluding: uuid.UUID | None
+    ) -> Decimal:
+        total: Decimal = await self.db.fetchval(
+            """SELECT coalesce(sum(hours), 0) FROM time_entries
+                WHERE workspace_id = $1 AND employee_id = $2 AND entry_date = $3
+                  AND ($4::uuid IS NULL OR id <> $4)""",
+            self.workspace_id,
+            employee_id,
+            entry_date,
+            excluding,
+        )
+        return total
+
+    async def create(
+        self,
+        *,
+        employee_id: uuid.UUID,
+        project_id: uuid.UUID,
+        task_id: uuid.UUID | None,
+        entry_date: date,
+        hours: Decimal,
+        description: str,
+        billable: bool,
+        hourly_rate: Decimal | None,
+    ) -> asyncpg.Record:
+        row = await self.db.fetchrow(
+            f"""INSERT INTO time_entries AS te (workspace_id, id, employee_id, project_id,
+                                               task_id, entry_date, hours, description,
+                                               billable, hourly_rate)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING {TIME_ENTRY_COLUMNS}""",
+            self.workspace_id,
+            uuid7(),
+            employee_id,
+            project_id,
+            task_id,
+            entry_date,
+            hours,
+            description,
+            billable,
+            hourly_rate,
+        )
+        assert row is not None
+        return row
+
+    async def get(self, entry_id: uuid.UUID, *, for_update: bool = False) -> asyncpg.Record | None:
+        lock = " FOR UPDATE" if for_update else ""
+        return await self.db.fetchrow(
+            f"""SELECT {TIME_ENTRY_COLUMNS} FROM time_entries te
+                WHERE te.workspace_id = $1 AND te.id = $2{lock}""",
+            self.workspace_id,
+            entry_id,
+        )
+
+    async def list(
+        self,
+        *,
+        employee_id: uuid.UUID | None,
+        project_id: uuid.UUID | None,
+        date_from: date | None,
+        date_to: date | None,
+        billable: bool | None,
+        invoiced: bool | None,
+        sort: str | None,
+        limit: int,
+        offset: int,
+    ) -> tuple[Records, int]:
+        order = order_by(sort, TIME_ENTRY_SORTS, "-entry_date")
+        where = _Where(self.workspace_id, "te")
+        if employee_id is not None:
+            where.add(f"te.employee_id = {where.param(employee_id)}")
+        if project_id is not None:
+            where.add(f"te.project_id = {where.param(project_id)}")
+        if date_from is not None:
+            where.add(f"te.entry_date >= {where.param(date_from)}")
+        if date_to is not None:
+            where.add(f"te.entry_date <= {where.param(date_to)}")
+        if billable is not None:
+            where.add(f"te.billable = {where.param(billable)}")
+        if invoiced is not None:
+            where.add("te.invoice_id IS NOT NULL" if invoiced else "te.invoice_id IS NULL")
+        return await _page(
+            self.db, TIME_ENTRY_COLUMNS, "time_entries te", where, order, limit, offset
+        )
+
+    async def update(self, entry_id: uuid.UUID, changes: Mapping[str, Any]) -> asyncpg.Record:
+        sets = _set_list(changes, UPDATABLE_TIME_ENTRY_COLUMNS, first=3)
+        row = await self.db.fetchrow(
+            f"""UPDATE time_entries AS te SET {sets}, updated_at = now()
+                WHERE te.workspace_id = $1 AND te.id = $2 RETURNING {TIME_ENTRY_COLUMNS}""",
+            self.workspace_id,
+            entry_id,
+            *changes.values(),
+        )
+        assert row is not None
+        return row
+
+    async def delete(self, entry_id: uuid.UUID) -> None:
+        await self.db.execute(
+            "DELETE FROM time_entries WHERE workspace_id = $1 AND id = $2",
+            self.workspace_id,
+            entry_id,
+        )
+
+    async def billable_for_invoice(
+        self, project_id: uuid.UUID, date_from: date, date_to: date
+    ) -> Records:
+        """The project's billable, uninvoiced entries in the range, locked: a concurrent
+        invoice-from-time waits, then finds them invoiced."""
+        return await self.db.fetch(
+            """SELECT te.id, te.hours, te.hourly_rate, te.task_id, te.employee_id,
+                      p.code AS project_code, t.number AS task_number, t.title AS task_title,
+                      e.first_name, e.last_name
+                 FROM time_entries te
+                 JOIN projects p ON p.workspace_id = $1 AND p.id = te.project_id
+                 JOIN employees e ON e.workspace_id = $1 AND e.id = te.employee_id
+                 LEFT JOIN tasks t ON t.workspace_id = $1 AND t.id = te.task_id
+                WHERE te.workspace_id = $1 AND te.project_id = $2 AND te.billable
+                  AND te.invoice_id IS NULL AND te.entry_date BETWEEN $3 AND $4
+                ORDER BY te.entry_date, te.id
+                  FOR UPDATE OF te""",
+            self.workspace_id,
+            project_id,
+            date_from,
+            date_to,
+        )
+
+    async def project_exists(self, project_id: uuid.UUID) -> bool:
+        found = await self.db.fetchval(
+            "SELECT true FROM projects WHERE workspace_id = $1 AND id = $2",
+            self.workspace_id,
+            project_id,
+        )
+        return bool(found)
+
+    async def mark_invoiced(self, entry_ids: Sequence[uuid.UUID], invoice_id: uuid.UUID) -> None:
+        await self.db.execute(
+            """UPDATE time_entries SET invoice_id = $3, updated_at = now()
+                WHERE workspace_id = $1 AND id = ANY($2::uuid[])""",
+            self.workspace_id,
+            list(entry_ids),
+            invoice_id,
+        )
+
+    async def release_invoice(self, invoice_id: uuid.UUID) -> None:
+        """Frees the entries of a deleted or voided invoice, to be invoiced again."""
+        await self.db.execute(
+            """UPDATE time_entries SET invoice_id = NULL, updated_at = now()
+                WHERE workspace_id = $1 AND invoice_id = $2""",
+            self.workspace_id,
+            invoice_id,
+        )

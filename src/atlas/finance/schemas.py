@@ -1,0 +1,280 @@
+"""Request and response bodies of customers, invoices, payments and time entries.
+
+Money is `Decimal` end to end: sent and returned as JSON strings ("1234.50"); numbers are
+accepted on input.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, Literal, TypeVar
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    EmailStr,
+    Field,
+    StringConstraints,
+)
+
+InvoiceStatus = Literal["draft", "issued", "paid", "void"]
+PaymentMethod = Literal["bank_transfer", "card", "cash", "cheque", "other"]
+GroupBy = Literal["task", "employee"]
+
+CURRENCY = re.compile(r"^[A-Z]{3}$")
+MAX_LINES = 500
+
+T = TypeVar("T")
+
+
+def _upper(value: object) -> object:
+    return value.strip().upper() if isinstance(value, str) else value
+
+
+def _currency(value: str) -> str:
+    if not CURRENCY.match(value):
+        raise ValueError("use a three-letter ISO 4217 code (e.g. EUR)")
+    return value
+
+
+def _not_null(value: T | None) -> T:
+    # Only runs on values the client sent: PATCH may omit these fields, not null them.
+    if value is None:
+        raise ValueError("may not be null")
+    return value
+
+
+Currency = Annotated[str, BeforeValidator(_upper), AfterValidator(_currency)]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Text = Annotated[str, Field(max_length=20_000)]
+ShortText = Annotated[str, Field(max_length=2_000)]
+TaxId = Annotated[str, StringConstraints(strip_whitespace=True, max_length=50)]
+TermsDays = Annotated[int, Field(ge=0, le=365)]
+LineDescription = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2_000)
+]
+Quantity = Annotated[Decimal, Field(gt=0, max_digits=12, decimal_places=3)]
+UnitPrice = Annotated[Decimal, Field(ge=0, max_digits=14, decimal_places=2)]
+TaxRate = Annotated[Decimal, Field(ge=0, le=100, max_digits=5, decimal_places=2)]
+PaymentAmount = Annotated[Decimal, Field(gt=0, max_digits=14, decimal_places=2)]
+Hours = Annotated[Decimal, Field(gt=0, le=24, max_digits=4, decimal_places=2)]
+Rate = Annotated[Decimal, Field(ge=0, max_digits=12, decimal_places=2)]
+
+
+class StrictModel(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# Customers
+
+
+class CustomerCreate(StrictModel):
+    name: Name = Field(description="Unique in the workspace.")
+    email: EmailStr | None = None
+    billing_address: Text = ""
+    tax_id: TaxId | None = None
+    currency: Currency | None = Field(
+        default=None, description="ISO 4217; the workspace's base currency if omitted."
+    )
+    payment_terms_days: TermsDays = 30
+
+
+class CustomerUpdate(StrictModel):
+    """Only the fields sent change; null clears email and tax_id."""
+
+    name: Annotated[Name | None, AfterValidator(_not_null)] = None
+    email: EmailStr | None = None
+    billing_address: Annotated[Text | None, AfterValidator(_not_null)] = None
+    tax_id: TaxId | None = None
+    currency: Annotated[Currency | None, AfterValidator(_not_null)] = None
+    payment_terms_days: Annotated[TermsDays | None, AfterValidator(_not_null)] = None
+
+
+class Customer(BaseModel):
+    id: uuid.UUID
+    name: str
+    email: str | None
+    billing_address: str
+    tax_id: str | None
+    currency: str
+    payment_terms_days: int
+    created_at: datetime
+    updated_at: datetime
+
+
+# Invoices
+
+
+class InvoiceLineIn(StrictModel):
+    description: LineDescription
+    quantity: Quantity
+    unit_price: UnitPrice
+    tax_rate: TaxRate = Decimal("0")
+
+
+class InvoiceCreate(StrictModel):
+    customer_id: uuid.UUID
+    currency: Currency | None = Field(
+        default=None, description="ISO 4217; the customer's currency if omitted."
+    )
+    issue_date: date | None = Field(default=None, description="Today when issued if unset.")
+    due_date: date | None = Field(
+        default=None, description="Issue date + the customer's payment terms if unset."
+    )
+    notes: Text = ""
+    lines: list[InvoiceLineIn] = Field(default_factory=list, max_length=MAX_LINES)
+
+
+class InvoiceUpdate(StrictModel):
+    """Drafts only. Only the fields sent change; `lines`, when sent, replaces all lines."""
+
+    customer_id: Annotated[uuid.UUID | None, AfterValidator(_not_null)] = None
+    currency: Annotated[Currency | None, AfterValidator(_not_null)] = None
+    issue_date: date | None = None
+    due_date: date | None = None
+    notes: Annotated[Text | None, AfterValidator(_not_null)] = None
+    lines: Annotated[
+        list[InvoiceLineIn] | None, Field(max_length=MAX_LINES), AfterValidator(_not_null)
+    ] = None
+
+
+class InvoiceLine(BaseModel):
+    id: uuid.UUID
+    position: int
+    description: str
+    quantity: Decimal
+    unit_price: Decimal
+    tax_rate: Decimal
+    subtotal: Decimal
+    tax: Decimal
+    total: Decimal
+
+
+class PaymentCreate(StrictModel):
+    amount: PaymentAmount
+    paid_on: date | None = Field(default=None, description="Today if omitted.")
+    method: PaymentMethod = "bank_transfer"
+    reference: ShortText = ""
+
+
+class Payment(BaseModel):
+    id: uuid.UUID
+    invoice_id: uuid.UUID
+    amount: Decimal
+    paid_on: date
+    method: PaymentMethod
+    reference: str
+    created_at: datetime
+
+
+class InvoiceSummary(BaseModel):
+    id: uuid.UUID
+    number: str | None = Field(description="INV-<year>-<n>, assigned when issued.")
+    status: InvoiceStatus
+    customer_id: uuid.UUID
+    customer_name: str
+    currency: str
+    issue_date: date | None
+    due_date: date | None
+    notes: str
+    subtotal: Decimal
+    tax_total: Decimal
+    total: Decimal
+    amount_paid: Decimal
+    balance: Decimal = Field(description="total - amount_paid")
+    overdue: bool = Field(description="Issued, past its due date and not fully paid.")
+    issued_at: datetime | None
+    voided_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class Invoice(InvoiceSummary):
+    lines: list[InvoiceLine]
+    payments: list[Payment]
+
+
+class InvoiceFromTime(StrictModel):
+    customer_id: uuid.UUID
+    project_id: uuid.UUID
+    date_from: date = Field(alias="from")
+    date_to: date = Field(alias="to")
+    group_by: GroupBy = "task"
+    tax_rate: TaxRate = Decimal("0")
+
+
+# Time entries
+
+
+class TimeEntryCreate(StrictModel):
+    employee_id: uuid.UUID | None = Field(
+        default=None, description="The caller's own employee record if omitted."
+    )
+    project_id: uuid.UUID
+    task_id: uuid.UUID | None = Field(default=None, description="A task of the same project.")
+    entry_date: date
+    hours: Hours
+    description: ShortText = ""
+    billable: bool = True
+    hourly_rate: Rate | None = None
+
+
+class TimeEntryUpdate(StrictModel):
+    """Only the fields sent change; null clears task_id and hourly_rate."""
+
+    employee_id: Annotated[uuid.UUID | None, AfterValidator(_not_null)] = None
+    project_id: Annotated[uuid.UUID | None, AfterValidator(_not_null)] = None
+    task_id: uuid.UUID | None = None
+    entry_date: Annotated[date | None, AfterValidator(_not_null)] = None
+    hours: Annotated[Hours | None, AfterValidator(_not_null)] = None
+    description: Annotated[ShortText | None, AfterValidator(_not_null)] = None
+    billable: Annotated[bool | None, AfterValidator(_not_null)] = None
+    hourly_rate: Rate | None = None
+
+
+class TimeEntry(BaseModel):
+    id: uuid.UUID
+    employee_id: uuid.UUID
+    project_id: uuid.UUID
+    task_id: uuid.UUID | None
+    entry_date: date
+    hours: Decimal
+    description: str
+    billable: bool
+    hourly_rate: Decimal | None
+    invoice_id: uuid.UUID | None
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class CustomerFilters:
+    q: str | None = None
+    sort: str | None = None
+
+
+@dataclass(frozen=True)
+class InvoiceFilters:
+    """`statuses` may include "overdue" (issued, past due, not fully paid)."""
+
+    statuses: list[str] = field(default_factory=list)
+    customer_id: uuid.UUID | None = None
+    q: str | None = None
+    sort: str | None = None
+
+
+@dataclass(frozen=True)
+class TimeEntryFilters:
+    employee_id: uuid.UUID | None = None
+    project_id: uuid.UUID | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+    billable: bool | None = None
+    invoiced: bool | None = None
+    sort: str | None = None

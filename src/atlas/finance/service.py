@@ -1,0 +1,720 @@
+"""Customers, invoices, payments and time entries: the rules, over repositories built for
+the caller's workspace.
+
+Invoices: a draft is edited freely (its lines replaced as a whole) and its totals are
+computed here with `Decimal` (see `atlas.finance.money` for the rounding rule). Issuing
+gives it the next number of the workspace's yearly counter (`INV-<year>-<n:04d>`), taken
+in the request transaction: a rollback gives the number back, so numbers have neither gaps
+nor duplicates. Issued invoices are not edited; they are paid (payments never exceed the
+balance: the invoice row is locked while a payment is checked and written) or voided
+(only while nothing was paid; a void invoice keeps its number).
+
+Time entries: members record their own time (as the employee linked to their
+membership), time managers anyone's; an employee's day holds at most 24 hours, checked
+with the employee's row locked. Entries on an invoice are frozen.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import asyncpg
+
+from atlas.errors import AtlasError, Conflict, Forbidden, Invalid, NotFound
+from atlas.finance import schemas
+from atlas.finance.money import AmountTooLarge, invoice_totals, line_amounts
+from atlas.finance.repository import (
+    CustomersRepository,
+    InvoicesRepository,
+    TimeEntriesRepository,
+)
+from atlas.finance.tables import INVOICE_STATUSES
+from atlas.numbering.repository import NumberSequences
+from atlas.pagination import Page, PageRequest
+from atlas.tenancy.context import WorkspaceContext
+
+MAX_HOURS_PER_DAY = Decimal(24)
+INVOICE_STATUS_FILTERS = (*INVOICE_STATUSES, "overdue")
+
+
+def _invalid(message: str, field: str, detail: str, code: str = "validation_error") -> Invalid:
+    return Invalid(message, code=code, details=[{"field": field, "message": detail}])
+
+
+def today() -> date:
+    """The business day, in UTC (issue dates, due dates, overdue)."""
+    return datetime.now(UTC).date()
+
+
+# Constraint name (see tables.py and the naming convention) -> the API error it means.
+CONSTRAINT_ERRORS: dict[str, Callable[[], AtlasError]] = {
+    "uq_customers_workspace_id_name": lambda: Conflict(
+        "Another customer in this workspace already has this name.",
+        code="customer_name_taken",
+        details=[{"field": "name", "message": "already taken in this workspace"}],
+    ),
+    "fk_invoices_workspace_id_customer_id_customers": lambda: _invalid(
+        "There is no such customer in this workspace.",
+        "customer_id",
+        "not a customer of this workspace",
+        code="customer_not_found",
+    ),
+    "ck_invoices_dates": lambda: _invalid(
+        "The due date is before the issue date.", "due_date", "must be on or after issue_date"
+    ),
+    "ck_invoices_paid_within_total": lambda: _invalid(
+        "The payment is larger than the invoice's balance.",
+        "amount",
+        "exceeds the balance",
+        code="overpayment",
+    ),
+    "fk_time_entries_workspace_id_employee_id_employees": lambda: _invalid(
+        "There is no such employee in this workspace.",
+        "employee_id",
+        "not an employee of this workspace",
+        code="employee_not_found",
+    ),
+    "fk_time_entries_workspace_id_project_id_projects": lambda: _invalid(
+        "There is no such project in this workspace.",
+        "project_id",
+        "not a project of this workspace",
+        code="project_not_found",
+    ),
+    "fk_time_entries_workspace_id_project_id_task_id_tasks": lambda: _invalid(
+        "The task is not a task of the entry's project.",
+        "task_id",
+        "not a task of this project",
+        code="task_not_in_project",
+    ),
+}
+
+
+@contextmanager
+def _constraint_errors() -> Iterator[None]:
+    try:
+        yield
+    except asyncpg.IntegrityConstraintViolationError as exc:
+        error = CONSTRAINT_ERRORS.get(getattr(exc, "constraint_name", None) or "")
+        if error is None:
+            raise
+        raise error() from exc
+
+
+def _choices(values: Sequence[str], allowed: Sequence[str], field: str) -> list[str]:
+    """Values of a repeatable, comma-separated filter, each one of `allowed`."""
+    chosen = [part.strip() for value in values for part in value.split(",") if part.strip()]
+    unknown = [value for value in chosen if value not in allowed]
+    if unknown:
+        raise Invalid(
+            f"Unknown {field} '{unknown[0]}'. Use one of: {', '.join(allowed)}.",
+            details=[{"field": field, "message": f"unknown value '{value}'"} for value in unknown],
+        )
+    return list(dict.fromkeys(chosen))
+
+
+def _search(q: str | None) -> str | None:
+    return (q or "").strip() or None
+
+
+def _page_of(model: Any, items: list[dict[str, Any]], total: int, page: PageRequest) -> Any:
+    # One validation of the whole page: cheaper than a model per row.
+    return Page[model].model_validate(
+        {"items": items, "total": total, "limit": page.limit, "offset": page.offset}
+    )
+
+
+# Customers
+
+
+async def create_customer(
+    ctx: WorkspaceContext, db: asyncpg.Connection, data: schemas.CustomerCreate
+) -> schemas.Customer:
+    with _constraint_errors():
+        row = await CustomersRepository(db, ctx.workspace_id).create(**data.model_dump())
+    return schemas.Customer.model_validate(dict(row))
+
+
+async def list_customers(
+    ctx: WorkspaceContext,
+    db: asyncpg.Connection,
+    filters: schemas.CustomerFilters,
+    page: PageRequest,
+) -> Page[schemas.Customer]:
+    rows, total = await CustomersRepository(db, ctx.workspace_id).list(
+        q=_search(filters.q), sort=filters.sort, limit=page.limit, offset=page.offset
+    )
+    result: Page[schemas.Customer] = _page_of(
+        schemas.Customer, [dict(r) for r in rows], total, page
+    )
+    return result
+
+
+async def get_customer(
+    ctx: WorkspaceContext, db: asyncpg.Connection, customer_id: uuid.UUID
+) -> schemas.Customer:
+    row = await CustomersRepository(db, ctx.workspace_id).get(customer_id)
+    if row is None:
+        raise NotFound("Customer not found.")
+    return schemas.Customer.model_validate(dict(row))
+
+
+async def update_customer(
+    ctx: WorkspaceContext,
+    db: asyncpg.Connection,
+    customer_id: uuid.UUID,
+    data: schemas.CustomerUpdate,
+) -> schemas.Customer:
+    changes = data.model_dump(exclude_unset=True)
+    if not changes:
+        return await get_customer(ctx, db, customer_id)
+    with _constraint_errors():
+        row = await CustomersRepository(db, ctx.workspace_id).update(customer_id, changes)
+    if row is None:
+        raise NotFound("Customer not found.")
+    return schemas.Customer.model_validate(dict(row))
+
+
+def _customer_has_invoices() -> Conflict:
+    return Conflict(
+        "The customer has invoices and cannot be deleted.", code="customer_has_invoices"
+    )
+
+
+async def delete_customer(
+    ctx: WorkspaceContext, db: asyncpg.Connection, customer_id: uuid.UUID
+) -> None:
+    repo = CustomersRepository(db, ctx.workspace_id)
+    if await repo.get(customer_id) is None:
+        raise NotFound("Customer not found.")
+    if await repo.has_invoices(customer_id):
+        raise _customer_has_invoices()
+    try:
+        await repo.delete(customer_id)
+    except asyncpg.ForeignKeyViolationError as exc:  # an invoice committed in between
+        raise _customer_has_invoices() from exc
+
+
+# Invoices
+
+
+def _priced_lines(lines: Sequence[schemas.InvoiceLineIn]) -> list[dict[str, Any]]:
+    """The lines with their amounts, computed by the rule of `atlas.finance.money`."""
+    priced = []
+    for index, line in enumerate(lines):
+        try:
+            amounts = line_amounts(line.quantity, line.unit_price, line.tax_rate)
+        except AmountTooLarge:
+            raise _invalid(
+                "A line's amount is too large.", f"lines.{index}", "amount too large"
+            ) from None
+        priced.append(
+            {
+                **line.model_dump(),
+                "subtotal": amounts.subtotal,
+                "tax": amounts.tax,
+                "total": amounts.total,
+            }
+        )
+    return priced
+
+
+def _totals(priced: Sequence[dict[str, Any]]) -> dict[str, Decimal]:
+    try:
+        totals = invoice_totals(
+            line_amounts(line["quantity"], line["unit_price"], line["tax_rate"]) for line in priced
+        )
+    except AmountTooLarge:
+        raise _invalid("The invoice's total is too large.", "lines", "total too large") from None
+    return {"subtotal": totals.subtotal, "tax_total": totals.tax_total, "total": totals.total}
+
+
+def _invoice_values(row: asyncpg.Record, on: date) -> dict[str, Any]:
+    balance: Decimal = row["total"] - row["amount_paid"]
+    overdue = (
+        row["status"] == "issued"
+        and row["due_date"] is not None
+        and row["due_date"] < on
+        and balance > 0
+    )
+    return {**dict(row), "balance": balance, "overdue": overdue}
+
+
+async def _invoice(repo: InvoicesRepository, row: asyncpg.Record) -> schemas.Invoice:
+    lines = await repo.lines(row["id"])
+    payments = await repo.payments(row["id"])
+    return schemas.Invoice.model_validate(
+        {
+            **_invoice_values(row, today()),
+            "lines": [dict(r) for r in lines],
+            "payments": [dict(r) for r in payments],
+        }
+    )
+
+
+async def _reload(repo: InvoicesRepository, invoice_id: uuid.UUID) -> schemas.Invoice:
+    row = await repo.get(invoice_id)
+    assert row is not None
+    return await _invoice(repo, row)
+
+
+async def _locked_invoice(repo: InvoicesRepository, invoice_id: uuid.UUID) -> asyncpg.Record:
+    row = await repo.get(invoice_id, for_update=True)
+    if row is None:
+        raise NotFound("Invoice not found.")
+    return row
+
+
+def _require_draft(row: asyncpg.Record) -> None:
+    if row["status"] != "draft":
+        raise Conflict(
+            f"The invoice is {row['status']}; only drafts can be changed.",
+            code="invoice_not_editable",
+        )
+
+
+async def _customer_or_invalid(
+    ctx: WorkspaceContext, db: asyncpg.Connection, customer_id: uuid.UUID
+) -> asyncpg.Record:
+    customer = await CustomersRepository(db, ctx.workspace_id).get(customer_id)
+    if customer is None:
+        raise CONSTRAINT_ERRORS["fk_invoices_workspace_id_customer_id_customers"]()
+    return customer
+
+
+async def _create_draft(
+    ctx: WorkspaceContext,
+    db: asyncpg.Connection,
+    *,
+    customer_id: uuid.UUID,
+    currency: str | None,
+    issue_date: date | None,
+    due_date: date | None,
+    notes: str,
+    priced: list[dict[str, Any]],
+) -> uuid.UUID:
+    customer = await _customer_or_invalid(ctx, db, customer_id)
+    repo = InvoicesRepository(db, ctx.workspace_id)
+    with _constraint_errors():
+        invoice_id = await repo.create(
+            customer_id=customer_id,
+            currency=currency or customer["currency"],
+            issue_date=issue_date,
+            due_date=due_date,
+            notes=notes,
+            **_totals(priced),
+        )
+    await repo.replace_lines(invoice_id, priced)
+    return invoice_id
+
+
+async def create_invoice(
+    ctx: WorkspaceContext, db: asyncpg.Connection, data: schemas.InvoiceCreate
+) -> schemas.Invoice:
+    """A draft invoice; its currency is the customer's unless given."""
+    invoice_id = await _create_draft(
+        ctx,
+        db,
+        customer_id=data.customer_id,
+        currency=data.currency,
+        issue_date=data.issue_date,
+        due_date=data.due_date,
+        notes=data.notes,
+        priced=_priced_lines(data.lines),
+    )
+    return await _reload(InvoicesRepository(db, ctx.workspace_id), invoice_id)
+
+
+async def list_invoices(
+    ctx: WorkspaceContext,
+    db: asyncpg.Connection,
+    filters: schemas.InvoiceFilters,
+    page: PageRequest,
+) -> Page[schemas.InvoiceSummary]:
+    chosen = _choices(filters.statuses, INVOICE_STATUS_FILTERS, "status")
+    on = today()
+    rows, total = await InvoicesRepository(db, ctx.workspace_id).list(
+        statuses=[s for s in chosen if s != "overdue"],
+        overdue="overdue" in chosen,
+        today=on,
+        customer_id=filters.customer_id,
+        q=_search(filters.q),
+        sort=filters.sort,
+        limit=page.limit,
+        offset=page.offset,
+    )
+    result: Page[schemas.InvoiceSummary] = _page_of(
+        schemas.InvoiceSummary, [_invoice_values(r, on) for r in rows], total, page
+    )
+    return result
+
+
+async def get_invoice(
+    ctx: WorkspaceContext, db: asyncpg.Connection, invoice_id: uuid.UUID
+) -> schemas.Invoice:
+    repo = InvoicesRepository(db, ctx.workspace_id)
+    row = await repo.get(invoice_id)
+    if row is None:
+        raise NotFound("Invoice not found.")
+    return await _invoice(repo, row)
+
+
+async def update_invoice(
+    ctx: WorkspaceContext,
+    db: asyncpg.Connection,
+    invoice_id: uuid.UUID,
+    data: schemas.InvoiceUpdate,
+) -> schemas.Invoice:
+    """Changes a draft; sent `lines` replace all its lines and the totals follow."""
+    repo = InvoicesRepository(db, ctx.workspace_id)
+    _require_draft(await _locked_invoice(repo, invoice_id))
+    changes: dict[str, Any] = data.model_dump(exclude_unset=True, exclude={"lines"})
+    if "customer_id" in changes:
+        await _customer_or_invalid(ctx, db, changes["customer_id"])
+    if data.lines is not None:
+        priced = _priced_lines(data.lines)
+        changes.update(_totals(priced))
+        await repo.replace_lines(invoice_id, priced)
+    if changes:
+        with _constraint_errors():
+            await repo.update(invoice_id, changes)
+    return await _reload(repo, invoice_id)
+
+
+async def delete_invoice(
+    ctx: WorkspaceContext, db: asyncpg.Connection, invoice_id: uuid.UUID
+) -> None:
+    """Deletes a draft; time entries billed on it are free to be invoiced again."""
+    repo = InvoicesRepository(db, ctx.workspace_id)
+    _require_draft(await _locked_invoice(repo, invoice_id))
+    await TimeEntriesRepository(db, ctx.workspace_id).release_invoice(invoice_id)
+    await repo.delete(invoice_id)
+
+
+async def issue_invoice(
+    ctx: WorkspaceContext, db: asyncpg.Connection, invoice_id: uuid.UUID
+) -> schemas.Invoice:
+    """Numbers a draft with at least one line and dates it (today, and the customer's
+    payment terms, unless set)."""
+    repo = InvoicesRepository(db, ctx.workspace_id)
+    row = await _locked_invoice(repo, invoice_id)
+    if row["status"] != "draft":
+        raise Conflict(
+            f"The invoice is {row['status']}; only drafts can be issued.",
+            code="invoice_not_draft",
+        )
+    if await repo.count_lines(invoice_id) == 0:
+        raise _invalid(
+            "An invoice needs at least one line to be issued.",
+            "lines",
+            "at least one line is required",
+            code="invoice_empty",
+        )
+    issue_date: date = row["issue_date"] or today()
+    due_date: date | None = row["due_date"]
+    if due_date is None:
+        customer = await CustomersRepository(db, ctx.workspace_id).get(row["customer_id"])
+        assert customer is not None  # a foreign key holds the customer
+        due_date = issue_date + timedelta(days=customer["payment_terms_days"])
+    year = issue_date.year
+    # Taken in this transaction, under the counter row's lock: a rollback gives it back.
+    n = await NumberSequences(db, ctx.workspace_id).next(f"invoice-{year}")
+    with _constraint_errors():
+        await repo.issue(
+            invoice_id, number=f"INV-{year}-{n:04d}", issue_date=issue_date, due_date=due_date
+        )
+    return await _reload(repo, invoice_id)
+
+
+async def void_invoice(
+    ctx: WorkspaceContext, db: asyncpg.Connection, invoice_id: uuid.UUID
+) -> schemas.Invoice:
+    """Voids an issued invoice nothing was paid on; it keeps its number."""
+    repo = InvoicesRepository(db, ctx.workspace_id)
+    row = await _locked_invoice(repo, invoice_id)
+    if row["status"] != "issued":
+        raise Conflict(
+            f"The invoice is {row['status']}; only issued, unpaid invoices can be voided.",
+            code="invoice_not_voidable",
+        )
+    if row["amount_paid"] > 0:
+        raise Conflict(
+            "Payments were recorded on this invoice; it cannot be voided.",
+            code="invoice_has_payments",
+        )
+    await repo.void(invoice_id)
+    await TimeEntriesRepository(db, ctx.workspace_id).release_invoice(invoice_id)
+    return await _reload(repo, invoice_id)
+
+
+# Payments
+
+
+async def record_payment(
+    ctx: WorkspaceContext,
+    db: asyncpg.Connection,
+    invoice_id: uuid.UUID,
+    data: schemas.PaymentCreate,
+) -> schemas.Payment:
+    """Records a payment of at most the balance; a zero balance makes the invoice paid."""
+    repo = InvoicesRepository(db, ctx.workspace_id)
+    # The row lock makes concurrent payments check the balance one after the other.
+    row = await _locked_invoice(repo, invoice_id)
+    if row["status"] != "issued":
+        raise Conflict(
+            f"The invoice is {row['status']}; payments go to issued invoices.",
+            code="invoice_not_payable",
+        )
+    balance: Decimal = row["total"] - row["amount_paid"]
+    if data.amount > balance:
+        raise _invalid(
+            f"The payment exceeds the balance of {balance}.",
+            "amount",
+            f"at most {balance}",
+            code="overpayment",
+        )
+    payment = await repo.add_payment(
+        invoice_id,
+        amount=data.amount,
+        paid_on=data.paid_on or today(),
+        method=data.method,
+        reference=data.reference,
+    )
+    with _constraint_errors():
+        await repo.add_paid(invoice_id, data.amount)
+    return schemas.Payment.model_validate(dict(payment))
+
+
+async def list_payments(
+    ctx: WorkspaceContext, db: asyncpg.Connection, invoice_id: uuid.UUID
+) -> list[schemas.Payment]:
+    repo = InvoicesRepository(db, ctx.workspace_id)
+    if await repo.get(invoice_id) is None:
+        raise NotFound("Invoice not found.")
+    return [schemas.Payment.model_validate(dict(r)) for r in await repo.payments(invoice_id)]
+
+
+# Time entries
+
+
+def _not_yours() -> Forbidden:
+    return Forbidden(
+        "You may only record your own time; 'time:manage' is needed for others' entries.",
+        code="permission_denied",
+    )
+
+
+async def _own_employee(ctx: WorkspaceContext, repo: TimeEntriesRepository) -> uuid.UUID | None:
+    return await repo.employee_of_user(ctx.user_id)
+
+
+async def _check_employee(
+    ctx: WorkspaceContext, repo: TimeEntriesRepository, employee_id: uuid.UUID
+) -> None:
+    """Without time:manage, only one's own linked employee."""
+    if not ctx.can("time:manage") and employee_id != await _own_employee(ctx, repo):
+        raise _not_yours()
+
+
+async def _check_day(
+    repo: TimeEntriesRepository,
+    employee_id: uuid.UUID,
+    entry_date: date,
+    hours: Decimal,
+    excluding: uuid.UUID | None,
+) -> None:
+    """At most 24 hours a day per employee, checked under the employee's row lock."""
+    if not await repo.lock_employee(employee_id):
+        raise CONSTRAINT_ERRORS["fk_time_entries_workspace_id_employee_id_employees"]()
+    booked = await repo.hours_on(employee_id, entry_date, excluding=excluding)
+    if booked + hours > MAX_HOURS_PER_DAY:
+        raise _invalid(
+            f"The employee already has {booked} hours on {entry_date}; a day holds at most 24.",
+            "hours",
+            f"at most {MAX_HOURS_PER_DAY - booked} more hours on this day",
+            code="daily_hours_exceeded",
+        )
+
+
+async def create_time_entry(
+    ctx: WorkspaceContext, db: asyncpg.Connection, data: schemas.TimeEntryCreate
+) -> schemas.TimeEntry:
+    repo = TimeEntriesRepository(db, ctx.workspace_id)
+    employee_id = data.employee_id
+    if employee_id is None:
+        employee_id = await _own_employee(ctx, repo)
+        if employee_id is None:
+            raise _invalid(
+                "You have no employee record in this workspace; name the employee.",
+                "employee_id",
+                "required: the caller has no linked employee",
+                code="no_linked_employee",
+            )
+    else:
+        await _check_employee(ctx, repo, employee_id)
+    await _check_day(repo, employee_id, data.entry_date, data.hours, excluding=None)
+    with _constraint_errors():
+        row = await repo.create(**{**data.model_dump(), "employee_id": employee_id})
+    return schemas.TimeEntry.model_validate(dict(row))
+
+
+async def list_time_entries(
+    ctx: WorkspaceContext,
+    db: asyncpg.Connection,
+    filters: schemas.TimeEntryFilters,
+    page: PageRequest,
+) -> Page[schemas.TimeEntry]:
+    rows, total = await TimeEntriesRepository(db, ctx.workspace_id).list(
+        employee_id=filters.employee_id,
+        project_id=filters.project_id,
+        date_from=filters.date_from,
+        date_to=filters.date_to,
+        billable=filters.billable,
+        invoiced=filters.invoiced,
+        sort=filters.sort,
+        limit=page.limit,
+        offset=page.offset,
+    )
+    result: Page[schemas.TimeEntry] = _page_of(
+        schemas.TimeEntry, [dict(r) for r in rows], total, page
+    )
+    return result
+
+
+async def get_time_entry(
+    ctx: WorkspaceContext, db: asyncpg.Connection, entry_id: uuid.UUID
+) -> schemas.TimeEntry:
+    row = await TimeEntriesRepository(db, ctx.workspace_id).get(entry_id)
+    if row is None:
+        raise NotFound("Time entry not found.")
+    return schemas.TimeEntry.model_validate(dict(row))
+
+
+async def _changeable_entry(
+    ctx: WorkspaceContext, repo: TimeEntriesRepository, entry_id: uuid.UUID
+) -> asyncpg.Record:
+    """The entry, locked, if the caller may change it and it is not invoiced."""
+    row = await repo.get(entry_id, for_update=True)
+    if row is None:
+        raise NotFound("Time entry not found.")
+    await _check_employee(ctx, repo, row["employee_id"])
+    if row["invoice_id"] is not None:
+        raise Conflict(
+            "The time entry is on an invoice and can no longer change.",
+            code="time_entry_invoiced",
+        )
+    return row
+
+
+async def update_time_entry(
+    ctx: WorkspaceContext,
+    db: asyncpg.Connection,
+    entry_id: uuid.UUID,
+    data: schemas.TimeEntryUpdate,
+) -> schemas.TimeEntry:
+    repo = TimeEntriesRepository(db, ctx.workspace_id)
+    row = await _changeable_entry(ctx, repo, entry_id)
+    changes: dict[str, Any] = data.model_dump(exclude_unset=True)
+    if not changes:
+        return schemas.TimeEntry.model_validate(dict(row))
+    employee_id: uuid.UUID = changes.get("employee_id", row["employee_id"])
+    if employee_id != row["employee_id"]:
+        await _check_employee(ctx, repo, employee_id)
+    if {"employee_id", "entry_date", "hours"} & changes.keys():
+        await _check_day(
+            repo,
+            employee_id,
+            changes.get("entry_date", row["entry_date"]),
+            changes.get("hours", row["hours"]),
+            excluding=entry_id,
+        )
+    with _constraint_errors():
+        updated = await repo.update(entry_id, changes)
+    return schemas.TimeEntry.model_validate(dict(updated))
+
+
+async def delete_time_entry(
+    ctx: WorkspaceContext, db: asyncpg.Connection, entry_id: uuid.UUID
+) -> None:
+    repo = TimeEntriesRepository(db, ctx.workspace_id)
+    await _changeable_entry(ctx, repo, entry_id)
+    await repo.delete(entry_id)
+
+
+# Invoices from time
+
+
+def _group_key(entry: asyncpg.Record, group_by: str) -> tuple[Any, ...]:
+    if group_by == "task":
+        number = entry["task_number"]
+        return (number is None, number or 0, entry["hourly_rate"])
+    return (entry["last_name"], entry["first_name"], entry["employee_id"], entry["hourly_rate"])
+
+
+def _group_description(entry: asyncpg.Record, group_by: str, period: str) -> str:
+    if group_by == "task":
+        if entry["task_number"] is None:
+            what = f"{entry['project_code']}: work outside tasks"
+        else:
+            what = f"{entry['project_code']}-{entry['task_number']} {entry['task_title']}"
+    else:
+        what = f"{entry['project_code']}: {entry['first_name']} {entry['last_name']}"
+    return f"{what} ({period})"
+
+
+async def invoice_from_time(
+    ctx: WorkspaceContext, db: asyncpg.Connection, data: schemas.InvoiceFromTime
+) -> schemas.Invoice:
+    """A draft whose lines are the project's billable, uninvoiced hours in the range,
+    grouped by task or employee and by rate; the entries are marked as invoiced."""
+    if data.date_to < data.date_from:
+        raise _invalid("The range ends before it starts.", "to", "must be on or after 'from'")
+    times = TimeEntriesRepository(db, ctx.workspace_id)
+    if not await times.project_exists(data.project_id):
+        raise CONSTRAINT_ERRORS["fk_time_entries_workspace_id_project_id_projects"]()
+    await _customer_or_invalid(ctx, db, data.customer_id)
+    entries = await times.billable_for_invoice(data.project_id, data.date_from, data.date_to)
+    if not entries:
+        raise _invalid(
+            "There are no billable, uninvoiced hours on this project in the range.",
+            "project_id",
+            "no billable, uninvoiced hours in the range",
+            code="no_billable_time",
+        )
+    unpriced = [e for e in entries if e["hourly_rate"] is None]
+    if unpriced:
+        raise _invalid(
+            f"{len(unpriced)} billable entries in the range have no hourly rate.",
+            "project_id",
+            "billable entries without an hourly rate",
+            code="missing_hourly_rate",
+        )
+    period = f"{data.date_from.isoformat()} to {data.date_to.isoformat()}"
+    groups: dict[tuple[Any, ...], list[asyncpg.Record]] = {}
+    for entry in entries:
+        groups.setdefault(_group_key(entry, data.group_by), []).append(entry)
+    lines = [
+        schemas.InvoiceLineIn(
+            description=_group_description(group[0], data.group_by, period),
+            quantity=sum((e["hours"] for e in group), Decimal(0)),
+            unit_price=group[0]["hourly_rate"],
+            tax_rate=data.tax_rate,
+        )
+        for _, group in sorted(groups.items(), key=lambda item: item[0])
+    ]
+    invoice_id = await _create_draft(
+        ctx,
+        db,
+        customer_id=data.customer_id,
+        currency=None,
+        issue_date=None,
+        due_date=None,
+        notes="",
+        priced=_priced_lines(lines),
+    )
+    await times.mark_invoiced([e["id"] for e in entries], invoice_id)
+    return await _reload(InvoicesRepository(db, ctx.workspace_id), invoice_id)

@@ -1,0 +1,554 @@
+"""Every SQL statement on departments, employees, leave types and leave requests.
+
+Each repository is built for one workspace and puts `workspace_id = $1` into every
+statement and every insert; row-level security filters the same rows again. Constraint
+violations (unique codes and e-mails, cross-tenant references) are raised as asyncpg
+errors for the service to translate.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import asyncpg
+
+from atlas.db.ids import uuid7
+from atlas.db.sql import escape_like
+from atlas.hr.tables import EMPLOYEE_STATUSES, LEAVE_STATUSES
+from atlas.pagination import order_by
+
+
+def _rank(column: str, values: Sequence[str]) -> str:
+    """Sorts a status column in its workflow order, not alphabetically."""
+    literals = ", ".join(f"'{value}'" for value in values)
+    return f"array_position(ARRAY[{literals}]::text[], {column})"
+
+
+DEPARTMENT_COLUMNS = """d.id, d.code, d.name, d.parent_department_id, d.manager_employee_id,
+    d.created_at, d.updated_at"""
+UPDATABLE_DEPARTMENT_COLUMNS = frozenset(
+    {"code", "name", "parent_department_id", "manager_employee_id"}
+)
+DEPARTMENT_SORTS = {"code": "code", "name": "lower(name)", "created_at": "created_at"}
+
+EMPLOYEE_COLUMNS = """e.id, e.number, e.first_name, e.last_name, e.work_email, e.user_id,
+    e.department_id, e.manager_id, e.job_title, e.employment_type, e.start_date, e.end_date,
+    e.status, e.salary, e.salary_currency, e.created_at, e.updated_at"""
+UPDATABLE_EMPLOYEE_COLUMNS = frozenset(
+    {
+        "first_name",
+        "last_name",
+        "work_email",
+        "user_id",
+        "department_id",
+        "manager_id",
+        "job_title",
+        "employment_type",
+        "start_date",
+        "end_date",
+        "status",
+        "salary",
+        "salary_currency",
+    }
+)
+EMPLOYEE_SORTS = {
+    "number": "number",
+    "last_name": "lower(last_name)",
+    "first_name": "lower(first_name)",
+    "status": _rank("status", EMPLOYEE_STATUSES),
+    "start_date": "start_date",
+    "created_at": "created_at",
+}
+
+LEAVE_TYPE_COLUMNS = "lt.id, lt.name, lt.yearly_allowance_days, lt.created_at, lt.updated_at"
+UPDATABLE_LEAVE_TYPE_COLUMNS = frozenset({"name", "yearly_allowance_days"})
+LEAVE_TYPE_SORTS = {"name": "lower(name)", "created_at": "created_at"}
+
+LEAVE_REQUEST_COLUMNS = """r.id, r.employee_id, r.leave_type_id, r.start_date, r.end_date,
+    r.start_half_day, r.end_half_day, r.days, r.status, r.reason, r.decided_by_user_id,
+    r.decided_at, r.created_at, r.updated_at"""
+LEAVE_REQUEST_SORTS = {
+    "start_date": "start_date",
+    "end_date": "end_date",
+    "status": _rank("status", LEAVE_STATUSES),
+    "created_at": "created_at",
+}
+# Requests that hold their days: they block overlapping requests and count in balances.
+ACTIVE_LEAVE = ("pending", "approved")
+
+
+class _Where:
+    """A WHERE clause built from parameters; $1 is always the workspace."""
+
+    def __init__(self, workspace_id: uuid.UUID, alias: str) -> None:
+        self.args: list[Any] = [workspace_id]
+        self.clauses = [f"{alias}.workspace_id = $1"]
+
+    def param(self, value: Any) -> str:
+        self.args.append(value)
+        return f"${len(self.args)}"
+
+    def add(self, clause: str) -> None:
+        self.clauses.append(clause)
+
+    def sql(self) -> str:
+        return " AND ".join(self.clauses)
+
+
+async def _page(
+    db: asyncpg.Connection,
+    columns: str,
+    source: str,
+    where: _Where,
+    order: str,
+    limit: int,
+    offset: int,
+) -> tuple[list[asyncpg.Record], int]:
+    """One page in `order` and the total, in one round trip whenever the page has rows."""
+    n = len(where.args)
+    rows = await db.fetch(
+        f"""SELECT {columns}, count(*) OVER () AS total_rows FROM {source} WHERE {where.sql()}
+            ORDER BY {order} LIMIT ${n + 1} OFFSET ${n + 2}""",
+        *where.args,
+        limit,
+        offset,
+    )
+    if rows:
+        return rows, int(rows[0]["total_rows"])
+    if offset == 0:
+        return [], 0
+    total = await db.fetchval(f"SELECT count(*) FROM {source} WHERE {where.sql()}", *where.args)
+    return [], int(total)
+
+
+def _set_list(changes: Mapping[str, Any], allowed: frozenset[str], first: int) -> str:
+    unknown = set(changes) - allowed
+    if unknown:
+        raise ValueError(f"not updatable: {', '.join(sorted(unknown))}")
+    return ", ".join(f"{column} = ${i}" for i, column in enumerate(changes, start=first))
+
+
+class _Scoped:
+    def __init__(self, db: asyncpg.Connection, workspace_id: uuid.UUID) -> None:
+        self.db = db
+        self.workspace_id = workspace_id
+
+
+class DepartmentsRepository(_Scoped):
+    async def create(
+        self,
+        *,
+        code: str,
+        name: str,
+        parent_department_id: uuid.UUID | None,
+        manager_employee_id: uuid.UUID | None,
+    ) -> asyncpg.Record:
+        row = await self.db.fetchrow(
+            f"""INSERT INTO departments AS d (workspace_id, id, code, name, parent_department_id,
+                                             manager_employee_id)
+                VALUES ($1, $2, $3, $4, $5, $6) RETURNING {DEPARTMENT_COLUMNS}""",
+            self.workspace_id,
+            uuid7(),
+            code,
+            name,
+            parent_department_id,
+            manager_employee_id,
+        )
+        assert row is not None
+        return row
+
+    async def get(self, department_id: uuid.UUID) -> asyncpg.Record | None:
+        return await self.db.fetchrow(
+            f"""SELECT {DEPARTMENT_COLUMNS} FROM departments d
+                 WHERE d.workspace_id = $1 AND d.id = $2""",
+            self.workspace_id,
+            department_id,
+        )
+
+    async def list(
+        self,
+        *,
+        parent_department_id: uuid.UUID | None,
+        q: str | None,
+        sort: str | None,
+        limit: int,
+        offset: int,
+    ) -> tuple[list[asyncpg.Record], int]:
+        order = order_by(sort, DEPARTMENT_SORTS, "code")
+        where = _Where(self.workspace_id, "d")
+        if parent_department_id is not None:
+            where.add(f"d.parent_department_id = {where.param(parent_department_id)}")
+        if q:
+            pattern = where.param(f"%{escape_like(q)}%")
+            where.add(f"(d.code ILIKE {pattern} OR d.name ILIKE {pattern})")
+        return await _page(
+            self.db, DEPARTMENT_COLUMNS, "departments d", where, order, limit, offset
+        )
+
+    async def update(
+        self, department_id: uuid.UUID, changes: Mapping[str, Any]
+    ) -> asyncpg.Record | None:
+        """The changed department, or None if there is none with this id."""
+        sets = _set_list(changes, UPDATABLE_DEPARTMENT_COLUMNS, first=3)
+        return await self.db.fetchrow(
+            f"""UPDATE departments AS d SET {sets}, updated_at = now()
+                WHERE d.workspace_id = $1 AND d.id = $2 RETURNING {DEPARTMENT_COLUMNS}""",
+            self.workspace_id,
+            department_id,
+            *changes.values(),
+        )
+
+    async def delete(self, department_id: uuid.UUID) -> bool:
+        """Deletes the department; its employees lose it (SET NULL), children refuse it."""
+        result = await self.db.execute(
+            "DELETE FROM departments WHERE workspace_id = $1 AND id = $2",
+            self.workspace_id,
+            department_id,
+        )
+        return result != "DELETE 0"
+
+    async def is_ancestor_or_self(self, department_id: uuid.UUID, candidate_id: uuid.UUID) -> bool:
+        """Whether `department_id` is `candidate_id` or one of its ancestors: making
+        `candidate_id` its parent would close a cycle."""
+        found = await self.db.fetchval(
+            """WITH RECURSIVE chain (id, parent_department_id) AS (
+                   SELECT id, parent_department_id FROM departments
+                    WHERE workspace_id = $1 AND id = $3
+                   UNION
+                   SELECT d.id, d.parent_department_id FROM departments d
+                     JOIN chain c ON d.id = c.parent_department_id
+                    WHERE d.workspace_id = $1
+               )
+               SELECT EXISTS (SELECT 1 FROM chain WHERE id = $2)""",
+            self.workspace_id,
+            department_id,
+            candidate_id,
+        )
+        return bool(found)
+
+
+class EmployeesRepository(_Scoped):
+    async def create(self, *, number: int, **fields: Any) -> asyncpg.Record:
+        columns = list(fields)
+        unknown = set(columns) - UPDATABLE_EMPLOYEE_COLUMNS
+        if unknown:
+            raise ValueError(f"not insertable: {', '.join(sorted(unknown))}")
+        placeholders = ", ".join(f"${i}" for i in range(4, 4 + len(columns)))
+        row = await self.db.fetchrow(
+            f"""INSERT INTO employees AS e (workspace_id, id, number, {", ".join(columns)})
+                VALUES ($1, $2, $3, {placeholders}) RETURNING {EMPLOYEE_COLUMNS}""",
+            self.workspace_id,
+            uuid7(),
+            number,
+            *fields.values(),
+        )
+        assert row is not None
+        return row
+
+    async def get(self, employee_id: uuid.UUID) -> asyncpg.Record | None:
+        return await self.db.fetchrow(
+            f"SELECT {EMPLOYEE_COLUMNS} FROM employees e WHERE e.workspace_id = $1 AND e.id = $2",
+            self.workspace_id,
+            employee_id,
+        )
+
+    async def exists(self, employee_id: uuid.UUID) -> bool:
+        found = await self.db.fetchval(
+            "SELECT true FROM employees WHERE workspace_id = $1 AND id = $2",
+            self.workspace_id,
+            employee_id,
+        )
+        return bool(found)
+
+    async def lock(self, employee_id: uuid.UUID) -> asyncpg.Record | None:
+        """The employee's id, user and manager, locked until the transaction ends: leave
+        requests of one employee are filed one at a time."""
+        return await self.db.fetchrow(
+            """SELECT id, user_id, manager_id FROM employees
+                WHERE workspace_id = $1 AND id = $2 FOR UPDATE""",
+            self.workspace_id,
+            employee_id,
+        )
+
+    async def lock_of_user(self, user_id: uuid.UUID) -> asyncpg.Record | None:
+        """The employee linked to a member, locked like `lock`."""
+        return await self.db.fetchrow(
+            """SELECT id, user_id, manager_id FROM employees
+                WHERE workspace_id = $1 AND user_id = $2 FOR UPDATE""",
+            self.workspace_id,
+            user_id,
+        )
+
+    async def id_of_user(self, user_id: uuid.UUID) -> uuid.UUID | None:
+        found: uuid.UUID | None = await self.db.fetchval(
+            "SELECT id FROM employees WHERE workspace_id = $1 AND user_id = $2",
+            self.workspace_id,
+            user_id,
+        )
+        return found
+
+    async def list(
+        self,
+        *,
+        department_id: uuid.UUID | None,
+        manager_id: uuid.UUID | None,
+        statuses: Sequence[str],
+        q: str | None,
+        sort: str | None,
+        limit: int,
+        offset: int,
+    ) -> tuple[list[asyncpg.Record], int]:
+        order = order_by(sort, EMPLOYEE_SORTS, "number")
+        where = _Where(self.workspace_id, "e")
+        if department_id is not None:
+            where.add(f"e.department_id = {where.param(department_id)}")
+        if manager_id is not None:
+            where.add(f"e.manager_id = {where.param(manager_id)}")
+        if statuses:
+            where.add(f"e.status = ANY({where.param(list(statuses))}::text[])")
+        if q:
+            pattern = where.param(f"%{escape_like(q)}%")
+            where.add(
+                f"(e.first_name ILIKE {pattern} OR e.last_name ILIKE {pattern}"
+                f" OR (e.first_name || ' ' || e.last_name) ILIKE {pattern}"
+                f" OR e.work_email ILIKE {pattern})"
+            )
+        return await _page(self.db, EMPLOYEE_COLUMNS, "employees e", where, order, limit, offset)
+
+    async def update(
+        self, employee_id: uuid.UUID, changes: Mapping[str, Any]
+    ) -> asyncpg.Record | None:
+        """The changed employee, or None if there is none with this id."""
+        sets = _set_list(changes, UPDATABLE_EMPLOYEE_COLUMNS, first=3)
+        return await self.db.fetchrow(
+            f"""UPDATE employees AS e SET {sets}, updated_at = now()
+                WHERE e.workspace_id = $1 AND e.id = $2 RETURNING {EMPLOYEE_COLUMNS}""",
+            self.workspace_id,
+            employee_id,
+            *changes.values(),
+        )
+
+    async def delete(self, employee_id: uuid.UUID) -> bool:
+        """Deletes the employee with their leave requests; reports and departments lose
+        them as manager (SET NULL)."""
+        result = await self.db.execute(
+            "DELETE FROM employees WHERE workspace_id = $1 AND id = $2",
+            self.workspace_id,
+            employee_id,
+        )
+        return result != "DELETE 0"
+
+    async def manages_transitively(self, employee_id: uuid.UUID, candidate_id: uuid.UUID) -> bool:
+        """Whether `employee_id` is `candidate_id` or above it in the manager chain: making
+        `candidate_id` their manager would close a cycle."""
+        found = await self.db.fetchval(
+            """WITH RECURSIVE chain (id, manager_id) AS (
+                   SELECT id, manager_id FROM employees
+                    WHERE workspace_id = $1 AND id = $3
+                   UNION
+                   SELECT e.id, e.manager_id FROM employees e
+                     JOIN chain c ON e.id = c.manager_id
+                    WHERE e.workspace_id = $1
+               )
+               SELECT EXISTS (SELECT 1 FROM chain WHERE id = $2)""",
+            self.workspace_id,
+            employee_id,
+            candidate_id,
+        )
+        return bool(found)
+
+
+class LeaveTypesRepository(_Scoped):
+    async def create(self, *, name: str, yearly_allowance_days: Decimal) -> asyncpg.Record:
+        row = await self.db.fetchrow(
+            f"""INSERT INTO leave_types AS lt (workspace_id, id, name, yearly_allowance_days)
+                VALUES ($1, $2, $3, $4) RETURNING {LEAVE_TYPE_COLUMNS}""",
+            self.workspace_id,
+            uuid7(),
+            name,
+            yearly_allowance_days,
+        )
+        assert row is not None
+        return row
+
+    async def get(self, leave_type_id: uuid.UUID) -> asyncpg.Record | None:
+        return await self.db.fetchrow(
+            f"""SELECT {LEAVE_TYPE_COLUMNS} FROM leave_types lt
+                 WHERE lt.workspace_id = $1 AND lt.id = $2""",
+            self.workspace_id,
+            leave_type_id,
+        )
+
+    async def list(
+        self, *, q: str | None, sort: str | None, limit: int, offset: int
+    ) -> tuple[list[asyncpg.Record], int]:
+        order = order_by(sort, LEAVE_TYPE_SORTS, "name")
+        where = _Where(self.workspace_id, "lt")
+        if q:
+            where.add(f"lt.name ILIKE {where.param(f'%{escape_like(q)}%')}")
+        return await _page(
+            self.db, LEAVE_TYPE_COLUMNS, "leave_types lt", where, order, limit, offset
+        )
+
+    async def update(
+        self, leave_type_id: uuid.UUID, changes: Mapping[str, Any]
+    ) -> asyncpg.Record | None:
+        sets = _set_list(changes, UPDATABLE_LEAVE_TYPE_COLUMNS, first=3)
+        return await self.db.fetchrow(
+            f"""UPDATE leave_types AS lt SET {sets}, updated_at = now()
+                WHERE lt.workspace_id = $1 AND lt.id = $2 RETURNING {LEAVE_TYPE_COLUMNS}""",
+            self.workspace_id,
+            leave_type_id,
+            *changes.values(),
+        )
+
+    async def delete(self, leave_type_id: uuid.UUID) -> bool:
+        """Deletes the leave type; requests of that type refuse it (foreign key)."""
+        result = await self.db.execute(
+            "DELETE FROM leave_types WHERE workspace_id = $1 AND id = $2",
+            self.workspace_id,
+            leave_type_id,
+        )
+        return result != "DELETE 0"
+
+
+class LeaveRequestsRepository(_Scoped):
+    async def create(
+        self,
+        *,
+        employee_id: uuid.UUID,
+        leave_type_id: uuid.UUID,
+        start_date: date,
+        end_date: date,
+        start_half_day: bool,
+        end_half_day: bool,
+        days: Decimal,
+        reason: str,
+    ) -> asyncpg.Record:
+        row = await self.db.fetchrow(
+            f"""INSERT INTO leave_requests AS r (workspace_id, id, employee_id, leave_type_id,
+                                                start_date, end_date, start_half_day,
+                                                end_half_day, days, reason)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+                RETURNING {LEAVE_REQUEST_COLUMNS}""",
+            self.workspace_id,
+            uuid7(),
+            employee_id,
+            leave_type_id,
+            start_date,
+            end_date,
+            start_half_day,
+            end_half_day,
+            days,
+            reason,
+        )
+        assert row is not None
+        return row
+
+    async def overlaps(self, employee_id: uuid.UUID, start_date: date, end_date: date) -> bool:
+        """Whether a pending or approved request of the employee shares a day with the range."""
+        found = await self.db.fetchval(
+            """SELECT EXISTS (
+                   SELECT 1 FROM leave_requests
+                    WHERE workspace_id = $1 AND employee_id = $2
+                      AND status = ANY($5::text[])
+                      AND start_date <= $4 AND end_date >= $3)""",
+            self.workspace_id,
+            employee_id,
+            start_date,
+            end_date,
+            list(ACTIVE_LEAVE),
+        )
+        return bool(found)
+
+    async def get(self, request_id: uuid.UUID) -> asyncpg.Record | None:
+        return await self.db.fetchrow(
+            f"""SELECT {LEAVE_REQUEST_COLUMNS} FROM leave_requests r
+                 WHERE r.workspace_id = $1 AND r.id = $2""",
+            self.workspace_id,
+            request_id,
+        )
+
+    async def lock_with_employee(self, request_id: uuid.UUID) -> asyncpg.Record | None:
+        """The request's status with its employee's user and manager, the request locked so
+        that decisions and cancellations do not cross."""
+        return await self.db.fetchrow(
+            """SELECT r.id, r.status, r.employee_id, e.user_id AS employee_user_id,
+                      e.manager_id AS employee_manager_id
+                 FROM leave_requests r
+                 JOIN employees e ON e.workspace_id = $1 AND e.id = r.employee_id
+                WHERE r.workspace_id = $1 AND r.id = $2
+                  FOR UPDATE OF r""",
+            self.workspace_id,
+            request_id,
+        )
+
+    async def set_status(
+        self, request_id: uuid.UUID, status: str, decided_by_user_id: uuid.UUID | None
+    ) -> asyncpg.Record:
+        """Moves the request to `status`; a decider (approve, reject) is recorded with the time."""
+        row = await self.db.fetchrow(
+            f"""UPDATE leave_requests AS r
+                   SET status = $3, updated_at = now(),
+                       decided_by_user_id = coalesce($4, r.decided_by_user_id),
+                       decided_at = CASE WHEN $4::uuid IS NULL THEN r.decided_at ELSE now() END
+                 WHERE r.workspace_id = $1 AND r.id = $2 RETURNING {LEAVE_REQUEST_COLUMNS}""",
+            self.workspace_id,
+            request_id,
+            status,
+            decided_by_user_id,
+        )
+        assert row is not None
+        return row
+
+    async def list(
+        self,
+        *,
+        employee_id: uuid.UUID | None,
+        leave_type_id: uuid.UUID | None,
+        statuses: Sequence[str],
+        date_from: date | None,
+        date_to: date | None,
+        sort: str | None,
+        limit: int,
+        offset: int,
+    ) -> tuple[list[asyncpg.Record], int]:
+        order = order_by(sort, LEAVE_REQUEST_SORTS, "start_date")
+        where = _Where(self.workspace_id, "r")
+        if employee_id is not None:
+            where.add(f"r.employee_id = {where.param(employee_id)}")
+        if leave_type_id is not None:
+            where.add(f"r.leave_type_id = {where.param(leave_type_id)}")
+        if statuses:
+            where.add(f"r.status = ANY({where.param(list(statuses))}::text[])")
+        if date_from is not None:
+            where.add(f"r.end_date >= {where.param(date_from)}")
+        if date_to is not None:
+            where.add(f"r.start_date <= {where.param(date_to)}")
+        return await _page(
+            self.db, LEAVE_REQUEST_COLUMNS, "leave_requests r", where, order, limit, offset
+        )
+
+    async def balance(self, employee_id: uuid.UUID, year: int) -> Sequence[asyncpg.Record]:
+        """Per leave type: the allowance and the employee's approved and pending days of
+        requests that start in `year`."""
+        return await self.db.fetch(
+            """SELECT lt.id AS leave_type_id, lt.name AS leave_type_name,
+                      lt.yearly_allowance_days AS allowance_days,
+                      coalesce(sum(r.days) FILTER (WHERE r.status = 'approved'), 0) AS taken_days,
+                      coalesce(sum(r.days) FILTER (WHERE r.status = 'pending'), 0) AS pending_days
+                 FROM leave_types lt
+                 LEFT JOIN leave_requests r
+                   ON r.workspace_id = $1 AND r.leave_type_id = lt.id AND r.employee_id = $2
+                  AND r.start_date >= make_date($3, 1, 1) AND r.start_date < make_date($3 + 1, 1, 1)
+                WHERE lt.workspace_id = $1
+                GROUP BY lt.id, lt.name, lt.yearly_allowance_days
+                ORDER BY lower(lt.name), lt.id""",
+            self.workspace_id,
+            employee_id,
+            year,
+        )

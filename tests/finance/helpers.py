@@ -1,0 +1,142 @@
+"""Finance test data, made through the API (employees through SQL); workspace snapshots."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from atlas.db.ids import uuid7
+from tests.factories import Actor, Factory
+from tests.projects.helpers import new_project, new_task
+from tests.sql import Sql
+
+FINANCE_TABLES = (
+    "customers",
+    "invoices",
+    "invoice_lines",
+    "payments",
+    "time_entries",
+    "number_sequences",
+)
+
+
+def today_utc() -> Any:
+    return datetime.now(UTC).date()
+
+
+def new_customer(actor: Actor, ws: dict[str, Any], **fields: Any) -> dict[str, Any]:
+    body = {"name": f"Customer {secrets.token_hex(4)}", **fields}
+    resp = actor.post("/api/v1/customers", ws=ws, json=body)
+    assert resp.status_code == 201, resp.text
+    customer: dict[str, Any] = resp.json()
+    return customer
+
+
+def line(quantity: str, unit_price: str, tax_rate: str = "0", text: str = "Work") -> dict[str, str]:
+    return {
+        "description": text,
+        "quantity": quantity,
+        "unit_price": unit_price,
+        "tax_rate": tax_rate,
+    }
+
+
+def new_invoice(
+    actor: Actor, ws: dict[str, Any], customer: dict[str, Any], **fields: Any
+) -> dict[str, Any]:
+    body = {"customer_id": customer["id"], "lines": [line("1", "100.00")], **fields}
+    resp = actor.post("/api/v1/invoices", ws=ws, json=body)
+    assert resp.status_code == 201, resp.text
+    invoice: dict[str, Any] = resp.json()
+    return invoice
+
+
+def issue(actor: Actor, ws: dict[str, Any], invoice: dict[str, Any]) -> dict[str, Any]:
+    resp = actor.post(f"/api/v1/invoices/{invoice['id']}/issue", ws=ws)
+    assert resp.status_code == 200, resp.text
+    issued: dict[str, Any] = resp.json()
+    return issued
+
+
+def new_employee(sql: Sql, ws: dict[str, Any], user: Actor | None = None) -> dict[str, Any]:
+    """An employee of `ws` (SQL as the owner role), linked to `user`'s membership if given."""
+    tag = secrets.token_hex(4)
+    return sql.owner(
+        """INSERT INTO employees (workspace_id, id, number, first_name, last_name, work_email,
+                                  user_id)
+           VALUES (%s, %s,
+                   (SELECT coalesce(max(number), 0) + 1 FROM employees WHERE workspace_id = %s),
+                   'Emp', %s, %s, %s)
+           RETURNING *""",
+        ws["id"],
+        uuid7(),
+        ws["id"],
+        f"Loyee {tag}",
+        f"emp-{tag}@example.com",
+        user.id if user else None,
+        workspace=ws["id"],
+    )[0]
+
+
+def new_time_entry(
+    actor: Actor, ws: dict[str, Any], project: dict[str, Any], **fields: Any
+) -> dict[str, Any]:
+    body = {
+        "project_id": project["id"],
+        "entry_date": "2026-03-02",
+        "hours": "2.5",
+        "hourly_rate": "80.00",
+        **fields,
+    }
+    for key in ("employee_id", "task_id"):
+        if key in body and body[key] is not None:
+            body[key] = str(body[key])
+    resp = actor.post("/api/v1/time-entries", ws=ws, json=body)
+    assert resp.status_code == 201, resp.text
+    entry: dict[str, Any] = resp.json()
+    return entry
+
+
+@dataclass
+class Tenant:
+    """A workspace with its owner (linked to an employee), a project with a task, two
+    customers (one without invoices), a draft, an issued invoice and an uninvoiced entry."""
+
+    ws: dict[str, Any]
+    owner: Actor
+    employee: dict[str, Any]
+    project: dict[str, Any]
+    task: dict[str, Any]
+    customer: dict[str, Any]
+    spare_customer: dict[str, Any]
+    draft: dict[str, Any]
+    issued: dict[str, Any]
+    entry: dict[str, Any]
+
+
+def new_tenant(factory: Factory) -> Tenant:
+    owner = factory.user()
+    ws = factory.workspace(owner)
+    employee = new_employee(factory.sql, ws, owner)
+    project = new_project(owner, ws)
+    task = new_task(owner, ws, project)
+    customer = new_customer(owner, ws)
+    spare = new_customer(owner, ws)
+    draft = new_invoice(owner, ws, customer)
+    issued = issue(owner, ws, new_invoice(owner, ws, customer))
+    entry = new_time_entry(owner, ws, project, task_id=task["id"])
+    return Tenant(ws, owner, employee, project, task, customer, spare, draft, issued, entry)
+
+
+def snapshot(sql: Sql, ws: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    """Every finance row of `ws` (and its counters), read as the owner role."""
+    return {
+        table: sql.owner(
+            f"SELECT * FROM {table} WHERE workspace_id = %s ORDER BY id",
+            ws["id"],
+            workspace=ws["id"],
+        )
+        for table in FINANCE_TABLES
+    }

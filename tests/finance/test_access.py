@@ -1,0 +1,230 @@
+"""The five cases of every finance endpoint, over real HTTP.
+
+Anonymous -> 401; a signed-in non-member naming the workspace -> 404; an id of another
+workspace -> 404 with both workspaces' rows unchanged; a role without the permission
+-> 403 with nothing changed; the lowest role with the permission -> success.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.factories import Factory
+from tests.finance.helpers import Tenant, line, snapshot
+from tests.sql import Sql
+
+ROLES = ("viewer", "member", "admin", "owner")
+Body = Callable[[Tenant], dict[str, Any]] | None
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    method: str
+    path: str
+    body: Body = None
+    denied: tuple[str, ...] = ()
+    success: int = 200
+
+    def url(self, tenant: Tenant) -> str:
+        return self.path.format(
+            customer=tenant.customer["id"],
+            spare=tenant.spare_customer["id"],
+            draft=tenant.draft["id"],
+            issued=tenant.issued["id"],
+            entry=tenant.entry["id"],
+        )
+
+    def json(self, tenant: Tenant) -> dict[str, Any] | None:
+        return self.body(tenant) if self.body else None
+
+    @property
+    def lowest_allowed_role(self) -> str:
+        return next(role for role in ROLES if role not in self.denied)
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.path}"
+
+
+MANAGERS = ("viewer", "member")
+# Members write their own time only: the tenant's entry belongs to the owner's employee.
+ENDPOINTS = [
+    Endpoint("POST", "/api/v1/customers", lambda t: {"name": "New customer"}, MANAGERS, 201),
+    Endpoint("GET", "/api/v1/customers"),
+    Endpoint("GET", "/api/v1/customers/{customer}"),
+    Endpoint("PATCH", "/api/v1/customers/{customer}", lambda t: {"tax_id": "DE1"}, MANAGERS),
+    Endpoint("DELETE", "/api/v1/customers/{spare}", None, MANAGERS, 204),
+    Endpoint(
+        "POST",
+        "/api/v1/invoices",
+        lambda t: {"customer_id": t.customer["id"], "lines": [line("2", "5.00")]},
+        MANAGERS,
+        201,
+    ),
+    Endpoint(
+        "POST",
+        "/api/v1/invoices/from-time",
+        lambda t: {
+            "customer_id": t.customer["id"],
+            "project_id": t.project["id"],
+            "from": "2026-03-01",
+            "to": "2026-03-31",
+        },
+        MANAGERS,
+        201,
+    ),
+    Endpoint("GET", "/api/v1/invoices"),
+    Endpoint("GET", "/api/v1/invoices/{draft}"),
+    Endpoint("PATCH", "/api/v1/invoices/{draft}", lambda t: {"notes": "Thanks"}, MANAGERS),
+    Endpoint("DELETE", "/api/v1/invoices/{draft}", None, MANAGERS, 204),
+    Endpoint("POST", "/api/v1/invoices/{draft}/issue", None, MANAGERS),
+    Endpoint("POST", "/api/v1/invoices/{issued}/void", None, MANAGERS),
+    Endpoint(
+        "POST", "/api/v1/invoices/{issued}/payments", lambda t: {"amount": "10.00"}, MANAGERS, 201
+    ),
+    Endpoint("GET", "/api/v1/invoices/{issued}/payments"),
+    Endpoint(
+        "POST",
+        "/api/v1/time-entries",
+        lambda t: {
+            "employee_id": str(t.employee["id"]),
+            "project_id": t.project["id"],
+            "entry_date": "2026-03-03",
+            "hours": "1.5",
+        },
+        MANAGERS,
+        201,
+    ),
+    Endpoint("GET", "/api/v1/time-entries"),
+    Endpoint("GET", "/api/v1/time-entries/{entry}"),
+    Endpoint("PATCH", "/api/v1/time-entries/{entry}", lambda t: {"hours": "1"}, MANAGERS),
+    Endpoint("DELETE", "/api/v1/time-entries/{entry}", None, MANAGERS, 204),
+]
+WITH_IDS = [e for e in ENDPOINTS if "{" in e.path]
+DENIED = [pytest.param(e, role, id=f"{e}-{role}") for e in ENDPOINTS for role in e.denied]
+
+
+@pytest.mark.parametrize("endpoint", ENDPOINTS, ids=str)
+def test_anonymous_gets_401(client: httpx.Client, tenant_a: Tenant, endpoint: Endpoint) -> None:
+    resp = client.request(
+        endpoint.method,
+        endpoint.url(tenant_a),
+        headers={"X-Workspace-Id": str(tenant_a.ws["id"])},
+        json=endpoint.json(tenant_a),
+    )
+    assert resp.status_code == 401
+    assert resp.json()["error"]["code"] == "unauthenticated"
+
+
+@pytest.mark.parametrize("endpoint", ENDPOINTS, ids=str)
+def test_non_member_naming_the_workspace_gets_404(
+    factory: Factory, sql: Sql, tenant_a: Tenant, endpoint: Endpoint
+) -> None:
+    outsider = factory.user()
+    before = snapshot(sql, tenant_a.ws)
+    resp = outsider.request(
+        endpoint.method, endpoint.url(tenant_a), ws=tenant_a.ws, json=endpoint.json(tenant_a)
+    )
+    assert resp.status_code == 404
+    assert resp.json()["error"]["code"] == "workspace_not_found"
+    assert snapshot(sql, tenant_a.ws) == before
+
+
+@pytest.mark.parametrize("endpoint", WITH_IDS, ids=str)
+def test_ids_of_another_workspace_are_not_found(
+    sql: Sql, tenant_a: Tenant, tenant_b: Tenant, endpoint: Endpoint
+) -> None:
+    before_a, before_b = snapshot(sql, tenant_a.ws), snapshot(sql, tenant_b.ws)
+    resp = tenant_a.owner.request(
+        endpoint.method, endpoint.url(tenant_b), ws=tenant_a.ws, json=endpoint.json(tenant_a)
+    )
+    assert resp.status_code == 404
+    assert resp.json()["error"]["code"] == "not_found"
+    assert snapshot(sql, tenant_b.ws) == before_b
+    assert snapshot(sql, tenant_a.ws) == before_a
+
+
+@pytest.mark.parametrize(("endpoint", "role"), DENIED)
+def test_role_without_the_permission_gets_403(
+    factory: Factory, sql: Sql, tenant_a: Tenant, endpoint: Endpoint, role: str
+) -> None:
+    user = factory.member(tenant_a.ws, role)
+    before = snapshot(sql, tenant_a.ws)
+    resp = user.request(
+        endpoint.method, endpoint.url(tenant_a), ws=tenant_a.ws, json=endpoint.json(tenant_a)
+    )
+    assert resp.status_code == 403
+    assert resp.json()["error"]["code"] == "permission_denied"
+    assert snapshot(sql, tenant_a.ws) == before
+
+
+@pytest.mark.parametrize("endpoint", ENDPOINTS, ids=str)
+def test_lowest_role_with_the_permission_succeeds(
+    factory: Factory, tenant_a: Tenant, endpoint: Endpoint
+) -> None:
+    user = factory.member(tenant_a.ws, endpoint.lowest_allowed_role)
+    resp = user.request(
+        endpoint.method, endpoint.url(tenant_a), ws=tenant_a.ws, json=endpoint.json(tenant_a)
+    )
+    assert resp.status_code == endpoint.success, resp.text
+
+
+def test_foreign_references_in_bodies_are_refused(tenant_a: Tenant, tenant_b: Tenant) -> None:
+    """A customer, project or employee of another workspace named in a body: 422, and
+    nothing is written."""
+    owner, ws = tenant_a.owner, tenant_a.ws
+    invoice = owner.post(
+        "/api/v1/invoices", ws=ws, json={"customer_id": tenant_b.customer["id"], "lines": []}
+    )
+    assert (invoice.status_code, invoice.json()["error"]["code"]) == (422, "customer_not_found")
+    moved = owner.patch(
+        f"/api/v1/invoices/{tenant_a.draft['id']}",
+        ws=ws,
+        json={"customer_id": tenant_b.customer["id"]},
+    )
+    assert (moved.status_code, moved.json()["error"]["code"]) == (422, "customer_not_found")
+    entry = {"entry_date": "2026-03-04", "hours": "1"}
+    on_project = owner.post(
+        "/api/v1/time-entries", ws=ws, json={**entry, "project_id": tenant_b.project["id"]}
+    )
+    assert (on_project.status_code, on_project.json()["error"]["code"]) == (
+        422,
+        "project_not_found",
+    )
+    as_employee = owner.post(
+        "/api/v1/time-entries",
+        ws=ws,
+        json={
+            **entry,
+            "project_id": tenant_a.project["id"],
+            "employee_id": str(tenant_b.employee["id"]),
+        },
+    )
+    assert (as_employee.status_code, as_employee.json()["error"]["code"]) == (
+        422,
+        "employee_not_found",
+    )
+    on_task = owner.post(
+        "/api/v1/time-entries",
+        ws=ws,
+        json={**entry, "project_id": tenant_a.project["id"], "task_id": tenant_b.task["id"]},
+    )
+    assert (on_task.status_code, on_task.json()["error"]["code"]) == (422, "task_not_in_project")
+    from_time = owner.post(
+        "/api/v1/invoices/from-time",
+        ws=ws,
+        json={
+            "customer_id": tenant_a.customer["id"],
+            "project_id": tenant_b.project["id"],
+            "from": "2026-03-01",
+            "to": "2026-03-31",
+        },
+    )
+    assert (from_time.status_code, from_time.json()["error"]["code"]) == (
+        422,
+        "project_not_found",
+    )

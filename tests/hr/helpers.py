@@ -1,0 +1,119 @@
+"""HR records for tests, made through the API; snapshots of a workspace's HR rows."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from tests.factories import Actor, Factory
+from tests.sql import Sql
+
+HR_TABLES = ("departments", "employees", "leave_types", "leave_requests", "number_sequences")
+
+
+def monday(week: int, year: int = 2030) -> date:
+    """The Monday of an ISO week: leave dates that say which weekday they are."""
+    return date.fromisocalendar(year, week, 1)
+
+
+def _created(resp: Any) -> dict[str, Any]:
+    assert resp.status_code == 201, resp.text
+    body: dict[str, Any] = resp.json()
+    return body
+
+
+def new_department(actor: Actor, ws: dict[str, Any], **fields: Any) -> dict[str, Any]:
+    tag = secrets.token_hex(3).upper()
+    body = {"code": f"D{tag}", "name": f"Department {tag}", **fields}
+    return _created(actor.post("/api/v1/departments", ws=ws, json=body))
+
+
+def new_employee(actor: Actor, ws: dict[str, Any], **fields: Any) -> dict[str, Any]:
+    tag = secrets.token_hex(4)
+    body = {
+        "first_name": "Ada",
+        "last_name": f"Lovelace {tag}",
+        "work_email": f"{tag}@corp.example.com",
+    }
+    return _created(actor.post("/api/v1/employees", ws=ws, json={**body, **fields}))
+
+
+def new_leave_type(actor: Actor, ws: dict[str, Any], **fields: Any) -> dict[str, Any]:
+    body = {"name": f"Leave {secrets.token_hex(3)}", "yearly_allowance_days": "25", **fields}
+    return _created(actor.post("/api/v1/leave-types", ws=ws, json=body))
+
+
+def new_leave_request(
+    actor: Actor,
+    ws: dict[str, Any],
+    leave_type: dict[str, Any],
+    start: date,
+    end: date,
+    **fields: Any,
+) -> dict[str, Any]:
+    body = {
+        "leave_type_id": leave_type["id"],
+        "start_date": start.isoformat(),
+        "end_date": end.isoformat(),
+        **fields,
+    }
+    return _created(actor.post("/api/v1/leave-requests", ws=ws, json=body))
+
+
+def linked_employee(
+    factory: Factory, owner: Actor, ws: dict[str, Any], role: str, **fields: Any
+) -> tuple[Actor, dict[str, Any]]:
+    """A new member of `ws` with `role` and the employee linked to their membership."""
+    user = factory.member(ws, role)
+    return user, new_employee(owner, ws, user_id=str(user.id), **fields)
+
+
+@dataclass
+class Tenant:
+    """A workspace with its owner, a department with an employee, two leave types (one
+    unused) and a pending leave request of the employee."""
+
+    ws: dict[str, Any]
+    owner: Actor
+    department: dict[str, Any]
+    employee: dict[str, Any]
+    leave_type: dict[str, Any]
+    spare_leave_type: dict[str, Any]
+    leave_request: dict[str, Any]
+
+
+def new_tenant(factory: Factory) -> Tenant:
+    owner = factory.user()
+    ws = factory.workspace(owner)
+    department = new_department(owner, ws)
+    employee = new_employee(
+        owner, ws, department_id=department["id"], salary="5000.00", salary_currency="EUR"
+    )
+    leave_type, spare = new_leave_type(owner, ws), new_leave_type(owner, ws)
+    request = new_leave_request(
+        owner, ws, leave_type, monday(10), monday(10), employee_id=employee["id"]
+    )
+    return Tenant(ws, owner, department, employee, leave_type, spare, request)
+
+
+def snapshot(sql: Sql, ws: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    """Every HR row of `ws`, read as the owner role in that workspace."""
+    return {
+        table: sql.owner(
+            f"SELECT * FROM {table} WHERE workspace_id = %s ORDER BY id",
+            ws["id"],
+            workspace=ws["id"],
+        )
+        for table in HR_TABLES
+    }
+
+
+def ids(page: dict[str, Any]) -> list[str]:
+    return [item["id"] for item in page["items"]]
+
+
+def error_code(resp: Any) -> str:
+    code: str = resp.json()["error"]["code"]
+    return code
