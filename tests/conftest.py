@@ -28,6 +28,9 @@ from atlas.db.migrate import upgrade
 from tests.factories import Factory
 from tests.sql import Sql
 
+# The shared access checks assert on behalf of the tests: keep pytest's detailed messages.
+pytest.register_assert_rewrite("tests.access")
+
 ROOT = Path(__file__).resolve().parents[1]
 OWNER_ROLE = "atlas_owner"
 APP_ROLE = "atlas_app"

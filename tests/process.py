@@ -9,6 +9,7 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import httpx
 
@@ -30,14 +31,19 @@ def cli_env(settings: Settings, **extra: str) -> dict[str, str]:
 
 
 @contextmanager
-def serving(args: list[str], env: dict[str, str]) -> Iterator[tuple[str, subprocess.Popen[str]]]:
-    """`atlas-erp serve ARGS` on a free port; yields its base URL once /readyz answers 200."""
+def serving(
+    args: list[str], env: dict[str, str], output: Path
+) -> Iterator[tuple[str, subprocess.Popen[str]]]:
+    """`atlas-erp serve ARGS` on a free port, its output (logs included) going to `output`
+    (a file: a pipe nobody reads would fill and stall the server); yields its base URL
+    once /readyz answers 200."""
     port = free_port()
+    log = output.open("w")
     proc = subprocess.Popen(
         [*CLI, "serve", "--port", str(port), *args],
         env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
+        stdout=log,
+        stderr=subprocess.STDOUT,
         text=True,
     )
     base = f"http://127.0.0.1:{port}"
@@ -45,7 +51,7 @@ def serving(args: list[str], env: dict[str, str]) -> Iterator[tuple[str, subproc
         deadline = time.monotonic() + 60
         while True:
             if proc.poll() is not None:
-                raise AssertionError(f"server exited with {proc.returncode}: {proc.stderr.read()}")  # type: ignore[union-attr]
+                raise AssertionError(f"server exited with {proc.returncode}: {output.read_text()}")
             try:
                 if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
                     break
@@ -59,3 +65,4 @@ def serving(args: list[str], env: dict[str, str]) -> Iterator[tuple[str, subproc
         if proc.poll() is None:
             proc.send_signal(signal.SIGINT)
             proc.wait(timeout=20)
+        log.close()

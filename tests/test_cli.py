@@ -21,9 +21,11 @@ from tests.process import CLI, cli_env, serving
 
 
 @pytest.fixture
-def served(database: Settings) -> Iterator[tuple[str, subprocess.Popen[str]]]:
-    with serving(["--no-migrate"], cli_env(database, ATLAS_LOG_FORMAT="json")) as running:
-        yield running
+def served(database: Settings, tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[str], Path]]:
+    output = tmp_path / "server.log"
+    env = cli_env(database, ATLAS_LOG_FORMAT="json")
+    with serving(["--no-migrate"], env, output) as (base, proc):
+        yield base, proc, output
 
 
 def test_db_status_says_up_to_date(database: Settings) -> None:
@@ -35,9 +37,9 @@ def test_db_status_says_up_to_date(database: Settings) -> None:
 
 
 def test_serve_logs_json_lines_with_request_user_and_workspace_ids(
-    served: tuple[str, subprocess.Popen[str]],
+    served: tuple[str, subprocess.Popen[str], Path],
 ) -> None:
-    base, proc = served
+    base, proc, output = served
     signup = httpx.post(
         f"{base}/api/v1/auth/sign-up",
         json={"email": f"cli-{time.time_ns()}@example.com", "password": PASSWORD, "name": "Cli"},
@@ -53,9 +55,9 @@ def test_serve_logs_json_lines_with_request_user_and_workspace_ids(
     )
     assert me.status_code == 200
     proc.send_signal(signal.SIGINT)
-    _, stderr = proc.communicate(timeout=20)
-    assert proc.returncode == 0
-    entries = [json.loads(line) for line in stderr.splitlines() if line.startswith("{")]
+    assert proc.wait(timeout=20) == 0
+    lines = output.read_text().splitlines()
+    entries = [json.loads(line) for line in lines if line.startswith("{")]
     access = [e for e in entries if e.get("request_id") == "cli0test0id1"]
     assert len(access) == 1
     assert access[0]["user_id"] == user_id

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import subprocess
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -22,9 +23,22 @@ pytestmark = pytest.mark.pg_matrix
 
 
 @pytest.fixture
-def demo(empty_database: Settings) -> Iterator[tuple[str, subprocess.Popen[str]]]:
-    with serving(["--demo"], cli_env(empty_database)) as running:
+def demo(empty_database: Settings, tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[str]]]:
+    with serving(["--demo"], cli_env(empty_database), tmp_path / "server.log") as running:
         yield running
+
+
+# Resources whose rows are probed alike by id: read, change (an empty change), delete.
+CHANGEABLE = ("GET", "PATCH", "DELETE")
+GENERIC_KINDS = {
+    "departments": CHANGEABLE,
+    "employees": CHANGEABLE,
+    "leave-types": CHANGEABLE,
+    "leave-requests": ("GET",),
+    "customers": CHANGEABLE,
+    "invoices": CHANGEABLE,
+    "time-entries": CHANGEABLE,
+}
 
 
 class Visitor:
@@ -51,7 +65,7 @@ class Visitor:
         """Everything of a workspace that the probes could touch, as its members see it."""
         return {
             name: self.get(f"/api/v1/{name}?limit=200", ws).json()["items"]
-            for name in ("projects", "tasks", "members", "invitations")
+            for name in ("projects", "tasks", "members", "invitations", *GENERIC_KINDS)
         }
 
 
@@ -66,7 +80,12 @@ def test_the_demo_prints_its_sign_ins_and_loads_both_workspaces(
     acme = olivia.snapshot("Acme Corp")
     assert {p["code"] for p in acme["projects"]} == {"WEB", "OPS"}
     assert len(acme["invitations"]) == 1
-    assert {t["key"] for t in gordon.snapshot("Globex")["tasks"]} >= {"HYD-1", "HYD-2", "MKT-1"}
+    globex = gordon.snapshot("Globex")
+    assert {t["key"] for t in globex["tasks"]} >= {"HYD-1", "HYD-2", "MKT-1"}
+    assert {i["status"] for i in acme["invoices"]} == {"draft", "issued", "paid", "void"}
+    assert [e["number"] for e in acme["employees"]] == ["EMP-0001", "EMP-0002", "EMP-0003"]
+    assert len(acme["leave-requests"]) == 1
+    assert len(globex["time-entries"]) == 3
 
 
 def test_no_way_across_from_either_demo_workspace(
@@ -115,6 +134,21 @@ def test_no_way_across_from_either_demo_workspace(
                 ("PATCH", f"/api/v1/members/{member['id']}", {"role": "viewer"}),
                 ("DELETE", f"/api/v1/members/{member['id']}", None),
             ]
+        for kind, methods in GENERIC_KINDS.items():
+            for row in theirs[kind]:
+                path = f"/api/v1/{kind}/{row['id']}"
+                probes += [(m, path, {} if m == "PATCH" else None) for m in methods]
+        for invoice in theirs["invoices"]:
+            for action in ("issue", "void"):
+                probes.append(("POST", f"/api/v1/invoices/{invoice['id']}/{action}", None))
+            probes.append(
+                ("POST", f"/api/v1/invoices/{invoice['id']}/payments", {"amount": "1.00"})
+            )
+        for request in theirs["leave-requests"]:
+            for action in ("approve", "reject", "cancel"):
+                probes.append(("POST", f"/api/v1/leave-requests/{request['id']}/{action}", None))
+        for employee in theirs["employees"]:
+            probes.append(("GET", f"/api/v1/employees/{employee['id']}/leave-balance", None))
         for invitation in theirs["invitations"]:
             probes += [
                 ("POST", f"/api/v1/invitations/{invitation['id']}/resend", None),
@@ -135,7 +169,7 @@ def test_no_way_across_from_either_demo_workspace(
                     assert resp.status_code == 404, (path, ref)
                     attempts += 1
                 assert actor.get(f"/api/v1/workspaces/{ref}").status_code == 404
-    assert attempts > 100
+    assert attempts > 250
     after = {"Acme Corp": olivia.snapshot("Acme Corp"), "Globex": gordon.snapshot("Globex")}
     assert after == before
     assert proc.poll() is None

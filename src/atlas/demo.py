@@ -15,6 +15,10 @@ import asyncpg
 from atlas.config import Settings
 from atlas.db.ids import uuid7
 from atlas.db.pool import configure_connection
+from atlas.finance import schemas as finance_schemas
+from atlas.finance import service as finance
+from atlas.hr import schemas as hr_schemas
+from atlas.hr import service as hr
 from atlas.identity.repository import IdentityRepository
 from atlas.identity.secrets import hash_password
 from atlas.projects import schemas as project_schemas
@@ -110,7 +114,7 @@ async def _workspace(
     members: list[tuple[uuid.UUID, str]],
     plan: Plan,
     people: list[uuid.UUID],
-) -> WorkspaceContext:
+) -> tuple[WorkspaceContext, list[uuid.UUID]]:
     ws = await workspaces.create_workspace(owner, db, workspace_schemas.WorkspaceCreate(name=name))
     ctx = WorkspaceContext(
         workspace_id=ws.id,
@@ -124,6 +128,7 @@ async def _workspace(
     for user_id, role in members:
         await MembersRepository(db, ws.id).insert(uuid7(), user_id, role)
     today = date.today()
+    project_ids = []
     for code, title, status, budget, tasks in plan:
         project = await projects.create_project(
             ctx,
@@ -136,6 +141,7 @@ async def _workspace(
                 budget=Decimal(budget) if budget else None,
             ),
         )
+        project_ids.append(project.id)
         for task_title, task_status, priority, assignee, due in tasks:
             await projects.create_task(
                 ctx,
@@ -149,7 +155,130 @@ async def _workspace(
                     due_date=today + timedelta(days=due) if due is not None else None,
                 ),
             )
-    return ctx
+    return ctx, project_ids
+
+
+# (first name, last name, work email, index of the linked demo user or None, department
+#  code, job title, yearly salary); the first is everyone's manager.
+Staff = list[tuple[str, str, str, int | None, str, str, str]]
+
+ACME_STAFF: Staff = [
+    ("Olivia", "Owens", "olivia@acme.example", 0, "OPS", "Managing director", "98000"),
+    ("Sam", "Rivera", "sam@acme.example", 2, "ENG", "Consultant", "72000"),
+    ("Priya", "Patel", "priya@acme.example", None, "ENG", "Developer", "81000"),
+]
+GLOBEX_STAFF: Staff = [
+    ("Gordon", "Gray", "gordon@globex.example", 1, "OPS", "Plant director", "105000"),
+    ("Sam", "Rivera", "sam@globex.example", 2, "ENG", "Auditor", "69000"),
+]
+
+
+async def _people_and_money(
+    ctx: WorkspaceContext,
+    db: asyncpg.Connection,
+    staff: Staff,
+    people: list[uuid.UUID],
+    customers: list[str],
+    project_id: uuid.UUID,
+) -> None:
+    """Departments, employees, leave, time, customers and invoices in every status."""
+    today = date.today()
+    next_monday = today + timedelta(days=7 - today.weekday())
+    departments = {}
+    for code, name in (("ENG", "Engineering"), ("OPS", "Operations")):
+        department = await hr.create_department(
+            ctx, db, hr_schemas.DepartmentCreate(code=code, name=name)
+        )
+        departments[code] = department.id
+    employees: list[uuid.UUID] = []
+    for first, last, email, user, department_code, title, salary in staff:
+        employee = await hr.create_employee(
+            ctx,
+            db,
+            hr_schemas.EmployeeCreate(
+                first_name=first,
+                last_name=last,
+                work_email=email,
+                user_id=people[user] if user is not None else None,
+                department_id=departments[department_code],
+                manager_id=employees[0] if employees else None,
+                job_title=title,
+                start_date=today - timedelta(days=400),
+                status="active",
+                salary=Decimal(salary),
+                salary_currency="USD",
+            ),
+        )
+        employees.append(employee.id)
+    annual = await hr.create_leave_type(
+        ctx, db, hr_schemas.LeaveTypeCreate(name="Annual leave", yearly_allowance_days=Decimal(25))
+    )
+    await hr.create_leave_type(
+        ctx, db, hr_schemas.LeaveTypeCreate(name="Sick leave", yearly_allowance_days=Decimal(10))
+    )
+    await hr.create_leave_request(  # waiting for the manager
+        ctx,
+        db,
+        hr_schemas.LeaveRequestCreate(
+            employee_id=employees[1],
+            leave_type_id=annual.id,
+            start_date=next_monday,
+            end_date=next_monday + timedelta(days=2),
+            reason="Family visit",
+        ),
+    )
+    for day in range(3):
+        await finance.create_time_entry(
+            ctx,
+            db,
+            finance_schemas.TimeEntryCreate(
+                employee_id=employees[1],
+                project_id=project_id,
+                entry_date=next_monday - timedelta(days=14 - day),
+                hours=Decimal("6.5"),
+                description="Client workshop and follow-up",
+                hourly_rate=Decimal("120.00"),
+            ),
+        )
+    customer_ids = [
+        (
+            await finance.create_customer(
+                ctx, db, finance_schemas.CustomerCreate(name=name, email=None)
+            )
+        ).id
+        for name in customers
+    ]
+    line = finance_schemas.InvoiceLineIn(
+        description="Consulting",
+        quantity=Decimal(10),
+        unit_price=Decimal("150.00"),
+        tax_rate=Decimal(20),
+    )
+    # draft; issued and overdue; issued and paid; void
+    for issued_days_ago, pay, void in (
+        (None, False, False),
+        (45, False, False),
+        (20, True, False),
+        (10, False, True),
+    ):
+        invoice = await finance.create_invoice(
+            ctx,
+            db,
+            finance_schemas.InvoiceCreate(
+                customer_id=customer_ids[len(customer_ids) - 1 if pay else 0],
+                issue_date=today - timedelta(days=issued_days_ago) if issued_days_ago else None,
+                lines=[line],
+            ),
+        )
+        if issued_days_ago is None:
+            continue
+        issued = await finance.issue_invoice(ctx, db, invoice.id)
+        if pay:
+            await finance.record_payment(
+                ctx, db, issued.id, finance_schemas.PaymentCreate(amount=issued.total)
+            )
+        if void:
+            await finance.void_invoice(ctx, db, issued.id)
 
 
 async def load_demo(db: asyncpg.Connection, settings: Settings) -> None:
@@ -161,8 +290,11 @@ async def load_demo(db: asyncpg.Connection, settings: Settings) -> None:
         assert row is not None
         people.append(row["id"])
     olivia, gordon, sam = people
-    acme = await _workspace(
+    acme, acme_projects = await _workspace(
         db, _principal(olivia, DEMO_USERS[0]), "Acme Corp", [(sam, "member")], ACME, people
+    )
+    await _people_and_money(
+        acme, db, ACME_STAFF, people, ["Initech", "Umbrella Corp"], acme_projects[0]
     )
     await workspaces.invite(
         acme,
@@ -170,8 +302,11 @@ async def load_demo(db: asyncpg.Connection, settings: Settings) -> None:
         settings,
         workspace_schemas.InvitationCreate(email="new.hire@acme.example", role="member"),
     )
-    await _workspace(
+    globex, globex_projects = await _workspace(
         db, _principal(gordon, DEMO_USERS[1]), "Globex", [(sam, "admin")], GLOBEX, people
+    )
+    await _people_and_money(
+        globex, db, GLOBEX_STAFF, people, ["Soylent", "Wayne Enterprises"], globex_projects[0]
     )
 
 

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from atlas.db.ids import uuid7
+from tests.access import table_snapshot
 from tests.factories import Actor, Factory
 from tests.projects.helpers import new_project, new_task
 from tests.sql import Sql
@@ -132,11 +133,4 @@ def new_tenant(factory: Factory) -> Tenant:
 
 def snapshot(sql: Sql, ws: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
     """Every finance row of `ws` (and its counters), read as the owner role."""
-    return {
-        table: sql.owner(
-            f"SELECT * FROM {table} WHERE workspace_id = %s ORDER BY id",
-            ws["id"],
-            workspace=ws["id"],
-        )
-        for table in FINANCE_TABLES
-    }
+    return table_snapshot(sql, ws, FINANCE_TABLES)

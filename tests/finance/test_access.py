@@ -14,16 +14,16 @@ from typing import Any
 import httpx
 import pytest
 
+from tests import access
 from tests.factories import Factory
 from tests.finance.helpers import Tenant, line, snapshot
 from tests.sql import Sql
 
-ROLES = ("viewer", "member", "admin", "owner")
 Body = Callable[[Tenant], dict[str, Any]] | None
 
 
 @dataclass(frozen=True)
-class Endpoint:
+class Endpoint(access.EndpointNames):
     method: str
     path: str
     body: Body = None
@@ -41,13 +41,6 @@ class Endpoint:
 
     def json(self, tenant: Tenant) -> dict[str, Any] | None:
         return self.body(tenant) if self.body else None
-
-    @property
-    def lowest_allowed_role(self) -> str:
-        return next(role for role in ROLES if role not in self.denied)
-
-    def __str__(self) -> str:
-        return f"{self.method} {self.path}"
 
 
 MANAGERS = ("viewer", "member")
@@ -110,56 +103,28 @@ DENIED = [pytest.param(e, role, id=f"{e}-{role}") for e in ENDPOINTS for role in
 
 @pytest.mark.parametrize("endpoint", ENDPOINTS, ids=str)
 def test_anonymous_gets_401(client: httpx.Client, tenant_a: Tenant, endpoint: Endpoint) -> None:
-    resp = client.request(
-        endpoint.method,
-        endpoint.url(tenant_a),
-        headers={"X-Workspace-Id": str(tenant_a.ws["id"])},
-        json=endpoint.json(tenant_a),
-    )
-    assert resp.status_code == 401
-    assert resp.json()["error"]["code"] == "unauthenticated"
+    access.check_anonymous_gets_401(client, tenant_a, endpoint)
 
 
 @pytest.mark.parametrize("endpoint", ENDPOINTS, ids=str)
 def test_non_member_naming_the_workspace_gets_404(
     factory: Factory, sql: Sql, tenant_a: Tenant, endpoint: Endpoint
 ) -> None:
-    outsider = factory.user()
-    before = snapshot(sql, tenant_a.ws)
-    resp = outsider.request(
-        endpoint.method, endpoint.url(tenant_a), ws=tenant_a.ws, json=endpoint.json(tenant_a)
-    )
-    assert resp.status_code == 404
-    assert resp.json()["error"]["code"] == "workspace_not_found"
-    assert snapshot(sql, tenant_a.ws) == before
+    access.check_non_member_gets_404(factory, sql, snapshot, tenant_a, endpoint)
 
 
 @pytest.mark.parametrize("endpoint", WITH_IDS, ids=str)
 def test_ids_of_another_workspace_are_not_found(
     sql: Sql, tenant_a: Tenant, tenant_b: Tenant, endpoint: Endpoint
 ) -> None:
-    before_a, before_b = snapshot(sql, tenant_a.ws), snapshot(sql, tenant_b.ws)
-    resp = tenant_a.owner.request(
-        endpoint.method, endpoint.url(tenant_b), ws=tenant_a.ws, json=endpoint.json(tenant_a)
-    )
-    assert resp.status_code == 404
-    assert resp.json()["error"]["code"] == "not_found"
-    assert snapshot(sql, tenant_b.ws) == before_b
-    assert snapshot(sql, tenant_a.ws) == before_a
+    access.check_foreign_ids_are_not_found(sql, snapshot, tenant_a, tenant_b, endpoint)
 
 
 @pytest.mark.parametrize(("endpoint", "role"), DENIED)
 def test_role_without_the_permission_gets_403(
     factory: Factory, sql: Sql, tenant_a: Tenant, endpoint: Endpoint, role: str
 ) -> None:
-    user = factory.member(tenant_a.ws, role)
-    before = snapshot(sql, tenant_a.ws)
-    resp = user.request(
-        endpoint.method, endpoint.url(tenant_a), ws=tenant_a.ws, json=endpoint.json(tenant_a)
-    )
-    assert resp.status_code == 403
-    assert resp.json()["error"]["code"] == "permission_denied"
-    assert snapshot(sql, tenant_a.ws) == before
+    access.check_role_gets_403(factory, sql, snapshot, tenant_a, endpoint, role)
 
 
 @pytest.mark.parametrize("endpoint", ENDPOINTS, ids=str)
@@ -167,10 +132,7 @@ def test_lowest_role_with_the_permission_succeeds(
     factory: Factory, tenant_a: Tenant, endpoint: Endpoint
 ) -> None:
     user = factory.member(tenant_a.ws, endpoint.lowest_allowed_role)
-    resp = user.request(
-        endpoint.method, endpoint.url(tenant_a), ws=tenant_a.ws, json=endpoint.json(tenant_a)
-    )
-    assert resp.status_code == endpoint.success, resp.text
+    access.check_succeeds(user, tenant_a, endpoint)
 
 
 def test_foreign_references_in_bodies_are_refused(tenant_a: Tenant, tenant_b: Tenant) -> None:

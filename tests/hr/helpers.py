@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from tests.access import table_snapshot
 from tests.factories import Actor, Factory
 from tests.sql import Sql
 
@@ -100,20 +101,4 @@ def new_tenant(factory: Factory) -> Tenant:
 
 def snapshot(sql: Sql, ws: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
     """Every HR row of `ws`, read as the owner role in that workspace."""
-    return {
-        table: sql.owner(
-            f"SELECT * FROM {table} WHERE workspace_id = %s ORDER BY id",
-            ws["id"],
-            workspace=ws["id"],
-        )
-        for table in HR_TABLES
-    }
-
-
-def ids(page: dict[str, Any]) -> list[str]:
-    return [item["id"] for item in page["items"]]
-
-
-def error_code(resp: Any) -> str:
-    code: str = resp.json()["error"]["code"]
-    return code
+    return table_snapshot(sql, ws, HR_TABLES)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from tests.access import error_code, ids
 from tests.factories import Factory
-from tests.hr.helpers import error_code, ids, new_department, new_employee
+from tests.hr.helpers import new_department, new_employee
 
 
 def test_create_department_upper_cases_the_code(factory: Factory) -> None:

@@ -9,8 +9,9 @@ from typing import Any
 
 import httpx
 
+from tests.access import error_code, ids
 from tests.factories import Actor, Factory
-from tests.hr.helpers import error_code, ids, new_department, new_employee
+from tests.hr.helpers import new_department, new_employee
 
 SALARY_KEYS = {"salary", "salary_currency"}
 

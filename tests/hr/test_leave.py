@@ -13,10 +13,9 @@ import pytest
 
 from atlas.errors import Invalid
 from atlas.hr.service import leave_days
+from tests.access import error_code, ids
 from tests.factories import Actor, Factory
 from tests.hr.helpers import (
-    error_code,
-    ids,
     linked_employee,
     monday,
     new_employee,

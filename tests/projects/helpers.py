@@ -6,6 +6,7 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
+from tests.access import table_snapshot
 from tests.factories import Actor, Factory
 from tests.sql import Sql
 
@@ -51,15 +52,4 @@ def new_tenant(factory: Factory) -> Tenant:
 
 def snapshot(sql: Sql, ws: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
     """Every project and task row of `ws`, read as the owner role in that workspace."""
-    return {
-        table: sql.owner(
-            f"SELECT * FROM {table} WHERE workspace_id = %s ORDER BY id",
-            ws["id"],
-            workspace=ws["id"],
-        )
-        for table in ("projects", "tasks")
-    }
-
-
-def ids(page: dict[str, Any]) -> list[str]:
-    return [item["id"] for item in page["items"]]
+    return table_snapshot(sql, ws, ("projects", "tasks"))

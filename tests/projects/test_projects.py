@@ -5,8 +5,9 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from tests.access import ids
 from tests.factories import Factory
-from tests.projects.helpers import ids, new_project, new_task
+from tests.projects.helpers import new_project, new_task
 
 
 def _errors(body: dict[str, Any]) -> dict[str, str]:

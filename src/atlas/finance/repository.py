@@ -17,68 +17,13 @@ from typing import Any
 import asyncpg
 
 from atlas.db.ids import uuid7
+from atlas.db.query import ScopedRepository, Where, fetch_page, rank, set_list
 from atlas.db.sql import escape_like
 from atlas.finance.tables import INVOICE_STATUSES
 from atlas.pagination import order_by
 
 # A module-level name: repositories' `list` methods shadow the builtin in class bodies.
 Records = list[asyncpg.Record]
-
-
-def _rank(column: str, values: Sequence[str]) -> str:
-    literals = ", ".join(f"'{value}'" for value in values)
-    return f"array_position(ARRAY[{literals}]::text[], {column})"
-
-
-class _Where:
-    """A WHERE clause built from parameters; $1 is always the workspace."""
-
-    def __init__(self, workspace_id: uuid.UUID, alias: str) -> None:
-        self.args: list[Any] = [workspace_id]
-        self.clauses = [f"{alias}.workspace_id = $1"]
-
-    def param(self, value: Any) -> str:
-        self.args.append(value)
-        return f"${len(self.args)}"
-
-    def add(self, clause: str) -> None:
-        self.clauses.append(clause)
-
-    def sql(self) -> str:
-        return " AND ".join(self.clauses)
-
-
-async def _page(
-    db: asyncpg.Connection,
-    columns: str,
-    source: str,
-    where: _Where,
-    order: str,
-    limit: int,
-    offset: int,
-) -> tuple[Records, int]:
-    """One page in `order` and the total, in one round trip whenever the page has rows."""
-    n = len(where.args)
-    rows = await db.fetch(
-        f"""SELECT {columns}, count(*) OVER () AS total_rows FROM {source} WHERE {where.sql()}
-            ORDER BY {order} LIMIT ${n + 1} OFFSET ${n + 2}""",
-        *where.args,
-        limit,
-        offset,
-    )
-    if rows:
-        return rows, int(rows[0]["total_rows"])
-    if offset == 0:
-        return [], 0
-    total = await db.fetchval(f"SELECT count(*) FROM {source} WHERE {where.sql()}", *where.args)
-    return [], int(total)
-
-
-def _set_list(changes: Mapping[str, Any], allowed: frozenset[str], first: int) -> str:
-    unknown = set(changes) - allowed
-    if unknown:
-        raise ValueError(f"not updatable: {', '.join(sorted(unknown))}")
-    return ", ".join(f"{column} = ${i}" for i, column in enumerate(changes, start=first))
 
 
 # Customers
@@ -91,11 +36,7 @@ UPDATABLE_CUSTOMER_COLUMNS = frozenset(
 CUSTOMER_SORTS = {"name": "lower(name)", "created_at": "created_at"}
 
 
-class CustomersRepository:
-    def __init__(self, db: asyncpg.Connection, workspace_id: uuid.UUID) -> None:
-        self.db = db
-        self.workspace_id = workspace_id
-
+class CustomersRepository(ScopedRepository):
     async def create(
         self,
         *,
@@ -137,16 +78,18 @@ class CustomersRepository:
         self, *, q: str | None, sort: str | None, limit: int, offset: int
     ) -> tuple[Records, int]:
         order = order_by(sort, CUSTOMER_SORTS, "name")
-        where = _Where(self.workspace_id, "c")
+        where = Where(self.workspace_id, "c")
         if q:
             pattern = where.param(f"%{escape_like(q)}%")
             where.add(f"(c.name ILIKE {pattern} OR c.email ILIKE {pattern})")
-        return await _page(self.db, CUSTOMER_COLUMNS, "customers c", where, order, limit, offset)
+        return await fetch_page(
+            self.db, CUSTOMER_COLUMNS, "customers c", where, order, limit, offset
+        )
 
     async def update(
         self, customer_id: uuid.UUID, changes: Mapping[str, Any]
     ) -> asyncpg.Record | None:
-        sets = _set_list(changes, UPDATABLE_CUSTOMER_COLUMNS, first=3)
+        sets = set_list(changes, UPDATABLE_CUSTOMER_COLUMNS, first=3)
         return await self.db.fetchrow(
             f"""UPDATE customers AS c SET {sets}, updated_at = now()
                 WHERE c.workspace_id = $1 AND c.id = $2 RETURNING {CUSTOMER_COLUMNS}""",
@@ -185,7 +128,7 @@ UPDATABLE_INVOICE_COLUMNS = frozenset(
 )
 INVOICE_SORTS = {
     "number": "number",
-    "status": _rank("status", INVOICE_STATUSES),
+    "status": rank("status", INVOICE_STATUSES),
     "issue_date": "issue_date",
     "due_date": "due_date",
     "total": "total",
@@ -199,11 +142,7 @@ PAYMENT_COLUMNS = (
 )
 
 
-class InvoicesRepository:
-    def __init__(self, db: asyncpg.Connection, workspace_id: uuid.UUID) -> None:
-        self.db = db
-        self.workspace_id = workspace_id
-
+class InvoicesRepository(ScopedRepository):
     async def create(
         self,
         *,
@@ -259,7 +198,7 @@ class InvoicesRepository:
         offset: int,
     ) -> tuple[Records, int]:
         order = order_by(sort, INVOICE_SORTS, "-created_at")
-        where = _Where(self.workspace_id, "i")
+        where = Where(self.workspace_id, "i")
         matches = []
         if statuses:
             matches.append(f"i.status = ANY({where.param(list(statuses))}::text[])")
@@ -278,10 +217,10 @@ class InvoicesRepository:
                 f"(i.number ILIKE {pattern} OR EXISTS (SELECT 1 FROM customers c"
                 f" WHERE c.workspace_id = $1 AND c.id = i.customer_id AND c.name ILIKE {pattern}))"
             )
-        return await _page(self.db, INVOICE_COLUMNS, "invoices i", where, order, limit, offset)
+        return await fetch_page(self.db, INVOICE_COLUMNS, "invoices i", where, order, limit, offset)
 
     async def update(self, invoice_id: uuid.UUID, changes: Mapping[str, Any]) -> None:
-        sets = _set_list(changes, UPDATABLE_INVOICE_COLUMNS, first=3)
+        sets = set_list(changes, UPDATABLE_INVOICE_COLUMNS, first=3)
         await self.db.execute(
             f"""UPDATE invoices SET {sets}, updated_at = now()
                 WHERE workspace_id = $1 AND id = $2""",
@@ -437,11 +376,7 @@ UPDATABLE_TIME_ENTRY_COLUMNS = frozenset(
 TIME_ENTRY_SORTS = {"entry_date": "entry_date", "hours": "hours", "created_at": "created_at"}
 
 
-class TimeEntriesRepository:
-    def __init__(self, db: asyncpg.Connection, workspace_id: uuid.UUID) -> None:
-        self.db = db
-        self.workspace_id = workspace_id
-
+class TimeEntriesRepository(ScopedRepository):
     async def employee_of_user(self, user_id: uuid.UUID) -> uuid.UUID | None:
         """The employee record linked to the member `user_id`, if any."""
         found: uuid.UUID | None = await self.db.fetchval(
@@ -529,7 +464,7 @@ class TimeEntriesRepository:
         offset: int,
     ) -> tuple[Records, int]:
         order = order_by(sort, TIME_ENTRY_SORTS, "-entry_date")
-        where = _Where(self.workspace_id, "te")
+        where = Where(self.workspace_id, "te")
         if employee_id is not None:
             where.add(f"te.employee_id = {where.param(employee_id)}")
         if project_id is not None:
@@ -542,12 +477,12 @@ class TimeEntriesRepository:
             where.add(f"te.billable = {where.param(billable)}")
         if invoiced is not None:
             where.add("te.invoice_id IS NOT NULL" if invoiced else "te.invoice_id IS NULL")
-        return await _page(
+        return await fetch_page(
             self.db, TIME_ENTRY_COLUMNS, "time_entries te", where, order, limit, offset
         )
 
     async def update(self, entry_id: uuid.UUID, changes: Mapping[str, Any]) -> asyncpg.Record:
-        sets = _set_list(changes, UPDATABLE_TIME_ENTRY_COLUMNS, first=3)
+        sets = set_list(changes, UPDATABLE_TIME_ENTRY_COLUMNS, first=3)
         row = await self.db.fetchrow(
             f"""UPDATE time_entries AS te SET {sets}, updated_at = now()
                 WHERE te.workspace_id = $1 AND te.id = $2 RETURNING {TIME_ENTRY_COLUMNS}""",

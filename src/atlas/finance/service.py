@@ -17,15 +17,14 @@ with the employee's row locked. Entries on an invoice are frozen.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 import asyncpg
 
-from atlas.errors import AtlasError, Conflict, Forbidden, Invalid, NotFound
+from atlas.errors import AtlasError, Conflict, Forbidden, NotFound
 from atlas.finance import schemas
 from atlas.finance.money import AmountTooLarge, invoice_totals, line_amounts
 from atlas.finance.repository import (
@@ -35,15 +34,12 @@ from atlas.finance.repository import (
 )
 from atlas.finance.tables import INVOICE_STATUSES
 from atlas.numbering.repository import NumberSequences
-from atlas.pagination import Page, PageRequest
+from atlas.pagination import Page, PageRequest, page_of
 from atlas.tenancy.context import WorkspaceContext
+from atlas.validation import choices, constraint_errors, invalid, search_text
 
 MAX_HOURS_PER_DAY = Decimal(24)
 INVOICE_STATUS_FILTERS = (*INVOICE_STATUSES, "overdue")
-
-
-def _invalid(message: str, field: str, detail: str, code: str = "validation_error") -> Invalid:
-    return Invalid(message, code=code, details=[{"field": field, "message": detail}])
 
 
 def today() -> date:
@@ -58,34 +54,34 @@ CONSTRAINT_ERRORS: dict[str, Callable[[], AtlasError]] = {
         code="customer_name_taken",
         details=[{"field": "name", "message": "already taken in this workspace"}],
     ),
-    "fk_invoices_workspace_id_customer_id_customers": lambda: _invalid(
+    "fk_invoices_workspace_id_customer_id_customers": lambda: invalid(
         "There is no such customer in this workspace.",
         "customer_id",
         "not a customer of this workspace",
         code="customer_not_found",
     ),
-    "ck_invoices_dates": lambda: _invalid(
+    "ck_invoices_dates": lambda: invalid(
         "The due date is before the issue date.", "due_date", "must be on or after issue_date"
     ),
-    "ck_invoices_paid_within_total": lambda: _invalid(
+    "ck_invoices_paid_within_total": lambda: invalid(
         "The payment is larger than the invoice's balance.",
         "amount",
         "exceeds the balance",
         code="overpayment",
     ),
-    "fk_time_entries_workspace_id_employee_id_employees": lambda: _invalid(
+    "fk_time_entries_workspace_id_employee_id_employees": lambda: invalid(
         "There is no such employee in this workspace.",
         "employee_id",
         "not an employee of this workspace",
         code="employee_not_found",
     ),
-    "fk_time_entries_workspace_id_project_id_projects": lambda: _invalid(
+    "fk_time_entries_workspace_id_project_id_projects": lambda: invalid(
         "There is no such project in this workspace.",
         "project_id",
         "not a project of this workspace",
         code="project_not_found",
     ),
-    "fk_time_entries_workspace_id_project_id_task_id_tasks": lambda: _invalid(
+    "fk_time_entries_workspace_id_project_id_task_id_tasks": lambda: invalid(
         "The task is not a task of the entry's project.",
         "task_id",
         "not a task of this project",
@@ -94,47 +90,13 @@ CONSTRAINT_ERRORS: dict[str, Callable[[], AtlasError]] = {
 }
 
 
-@contextmanager
-def _constraint_errors() -> Iterator[None]:
-    try:
-        yield
-    except asyncpg.IntegrityConstraintViolationError as exc:
-        error = CONSTRAINT_ERRORS.get(getattr(exc, "constraint_name", None) or "")
-        if error is None:
-            raise
-        raise error() from exc
-
-
-def _choices(values: Sequence[str], allowed: Sequence[str], field: str) -> list[str]:
-    """Values of a repeatable, comma-separated filter, each one of `allowed`."""
-    chosen = [part.strip() for value in values for part in value.split(",") if part.strip()]
-    unknown = [value for value in chosen if value not in allowed]
-    if unknown:
-        raise Invalid(
-            f"Unknown {field} '{unknown[0]}'. Use one of: {', '.join(allowed)}.",
-            details=[{"field": field, "message": f"unknown value '{value}'"} for value in unknown],
-        )
-    return list(dict.fromkeys(chosen))
-
-
-def _search(q: str | None) -> str | None:
-    return (q or "").strip() or None
-
-
-def _page_of(model: Any, items: list[dict[str, Any]], total: int, page: PageRequest) -> Any:
-    # One validation of the whole page: cheaper than a model per row.
-    return Page[model].model_validate(
-        {"items": items, "total": total, "limit": page.limit, "offset": page.offset}
-    )
-
-
 # Customers
 
 
 async def create_customer(
     ctx: WorkspaceContext, db: asyncpg.Connection, data: schemas.CustomerCreate
 ) -> schemas.Customer:
-    with _constraint_errors():
+    with constraint_errors(CONSTRAINT_ERRORS):
         row = await CustomersRepository(db, ctx.workspace_id).create(**data.model_dump())
     return schemas.Customer.model_validate(dict(row))
 
@@ -146,12 +108,9 @@ async def list_customers(
     page: PageRequest,
 ) -> Page[schemas.Customer]:
     rows, total = await CustomersRepository(db, ctx.workspace_id).list(
-        q=_search(filters.q), sort=filters.sort, limit=page.limit, offset=page.offset
+        q=search_text(filters.q), sort=filters.sort, limit=page.limit, offset=page.offset
     )
-    result: Page[schemas.Customer] = _page_of(
-        schemas.Customer, [dict(r) for r in rows], total, page
-    )
-    return result
+    return page_of(schemas.Customer, [dict(r) for r in rows], total, page)
 
 
 async def get_customer(
@@ -172,7 +131,7 @@ async def update_customer(
     changes = data.model_dump(exclude_unset=True)
     if not changes:
         return await get_customer(ctx, db, customer_id)
-    with _constraint_errors():
+    with constraint_errors(CONSTRAINT_ERRORS):
         row = await CustomersRepository(db, ctx.workspace_id).update(customer_id, changes)
     if row is None:
         raise NotFound("Customer not found.")
@@ -209,7 +168,7 @@ def _priced_lines(lines: Sequence[schemas.InvoiceLineIn]) -> list[dict[str, Any]
         try:
             amounts = line_amounts(line.quantity, line.unit_price, line.tax_rate)
         except AmountTooLarge:
-            raise _invalid(
+            raise invalid(
                 "A line's amount is too large.", f"lines.{index}", "amount too large"
             ) from None
         priced.append(
@@ -229,7 +188,7 @@ def _totals(priced: Sequence[dict[str, Any]]) -> dict[str, Decimal]:
             line_amounts(line["quantity"], line["unit_price"], line["tax_rate"]) for line in priced
         )
     except AmountTooLarge:
-        raise _invalid("The invoice's total is too large.", "lines", "total too large") from None
+        raise invalid("The invoice's total is too large.", "lines", "total too large") from None
     return {"subtotal": totals.subtotal, "tax_total": totals.tax_total, "total": totals.total}
 
 
@@ -299,7 +258,7 @@ async def _create_draft(
 ) -> uuid.UUID:
     customer = await _customer_or_invalid(ctx, db, customer_id)
     repo = InvoicesRepository(db, ctx.workspace_id)
-    with _constraint_errors():
+    with constraint_errors(CONSTRAINT_ERRORS):
         invoice_id = await repo.create(
             customer_id=customer_id,
             currency=currency or customer["currency"],
@@ -335,22 +294,19 @@ async def list_invoices(
     filters: schemas.InvoiceFilters,
     page: PageRequest,
 ) -> Page[schemas.InvoiceSummary]:
-    chosen = _choices(filters.statuses, INVOICE_STATUS_FILTERS, "status")
+    chosen = choices(filters.statuses, INVOICE_STATUS_FILTERS, "status")
     on = today()
     rows, total = await InvoicesRepository(db, ctx.workspace_id).list(
         statuses=[s for s in chosen if s != "overdue"],
         overdue="overdue" in chosen,
         today=on,
         customer_id=filters.customer_id,
-        q=_search(filters.q),
+        q=search_text(filters.q),
         sort=filters.sort,
         limit=page.limit,
         offset=page.offset,
     )
-    result: Page[schemas.InvoiceSummary] = _page_of(
-        schemas.InvoiceSummary, [_invoice_values(r, on) for r in rows], total, page
-    )
-    return result
+    return page_of(schemas.InvoiceSummary, [_invoice_values(r, on) for r in rows], total, page)
 
 
 async def get_invoice(
@@ -380,7 +336,7 @@ async def update_invoice(
         changes.update(_totals(priced))
         await repo.replace_lines(invoice_id, priced)
     if changes:
-        with _constraint_errors():
+        with constraint_errors(CONSTRAINT_ERRORS):
             await repo.update(invoice_id, changes)
     return await _reload(repo, invoice_id)
 
@@ -408,7 +364,7 @@ async def issue_invoice(
             code="invoice_not_draft",
         )
     if await repo.count_lines(invoice_id) == 0:
-        raise _invalid(
+        raise invalid(
             "An invoice needs at least one line to be issued.",
             "lines",
             "at least one line is required",
@@ -423,7 +379,7 @@ async def issue_invoice(
     year = issue_date.year
     # Taken in this transaction, under the counter row's lock: a rollback gives it back.
     n = await NumberSequences(db, ctx.workspace_id).next(f"invoice-{year}")
-    with _constraint_errors():
+    with constraint_errors(CONSTRAINT_ERRORS):
         await repo.issue(
             invoice_id, number=f"INV-{year}-{n:04d}", issue_date=issue_date, due_date=due_date
         )
@@ -471,7 +427,7 @@ async def record_payment(
         )
     balance: Decimal = row["total"] - row["amount_paid"]
     if data.amount > balance:
-        raise _invalid(
+        raise invalid(
             f"The payment exceeds the balance of {balance}.",
             "amount",
             f"at most {balance}",
@@ -484,7 +440,7 @@ async def record_payment(
         method=data.method,
         reference=data.reference,
     )
-    with _constraint_errors():
+    with constraint_errors(CONSTRAINT_ERRORS):
         await repo.add_paid(invoice_id, data.amount)
     return schemas.Payment.model_validate(dict(payment))
 
@@ -532,7 +488,7 @@ async def _check_day(
         raise CONSTRAINT_ERRORS["fk_time_entries_workspace_id_employee_id_employees"]()
     booked = await repo.hours_on(employee_id, entry_date, excluding=excluding)
     if booked + hours > MAX_HOURS_PER_DAY:
-        raise _invalid(
+        raise invalid(
             f"The employee already has {booked} hours on {entry_date}; a day holds at most 24.",
             "hours",
             f"at most {MAX_HOURS_PER_DAY - booked} more hours on this day",
@@ -548,7 +504,7 @@ async def create_time_entry(
     if employee_id is None:
         employee_id = await _own_employee(ctx, repo)
         if employee_id is None:
-            raise _invalid(
+            raise invalid(
                 "You have no employee record in this workspace; name the employee.",
                 "employee_id",
                 "required: the caller has no linked employee",
@@ -557,7 +513,7 @@ async def create_time_entry(
     else:
         await _check_employee(ctx, repo, employee_id)
     await _check_day(repo, employee_id, data.entry_date, data.hours, excluding=None)
-    with _constraint_errors():
+    with constraint_errors(CONSTRAINT_ERRORS):
         row = await repo.create(**{**data.model_dump(), "employee_id": employee_id})
     return schemas.TimeEntry.model_validate(dict(row))
 
@@ -579,10 +535,7 @@ async def list_time_entries(
         limit=page.limit,
         offset=page.offset,
     )
-    result: Page[schemas.TimeEntry] = _page_of(
-        schemas.TimeEntry, [dict(r) for r in rows], total, page
-    )
-    return result
+    return page_of(schemas.TimeEntry, [dict(r) for r in rows], total, page)
 
 
 async def get_time_entry(
@@ -632,7 +585,7 @@ async def update_time_entry(
             changes.get("hours", row["hours"]),
             excluding=entry_id,
         )
-    with _constraint_errors():
+    with constraint_errors(CONSTRAINT_ERRORS):
         updated = await repo.update(entry_id, changes)
     return schemas.TimeEntry.model_validate(dict(updated))
 
@@ -672,14 +625,14 @@ async def invoice_from_time(
     """A draft whose lines are the project's billable, uninvoiced hours in the range,
     grouped by task or employee and by rate; the entries are marked as invoiced."""
     if data.date_to < data.date_from:
-        raise _invalid("The range ends before it starts.", "to", "must be on or after 'from'")
+        raise invalid("The range ends before it starts.", "to", "must be on or after 'from'")
     times = TimeEntriesRepository(db, ctx.workspace_id)
     if not await times.project_exists(data.project_id):
         raise CONSTRAINT_ERRORS["fk_time_entries_workspace_id_project_id_projects"]()
     await _customer_or_invalid(ctx, db, data.customer_id)
     entries = await times.billable_for_invoice(data.project_id, data.date_from, data.date_to)
     if not entries:
-        raise _invalid(
+        raise invalid(
             "There are no billable, uninvoiced hours on this project in the range.",
             "project_id",
             "no billable, uninvoiced hours in the range",
@@ -687,7 +640,7 @@ async def invoice_from_time(
         )
     unpriced = [e for e in entries if e["hourly_rate"] is None]
     if unpriced:
-        raise _invalid(
+        raise invalid(
             f"{len(unpriced)} billable entries in the range have no hourly rate.",
             "project_id",
             "billable entries without an hourly rate",

@@ -17,16 +17,10 @@ from typing import Any
 import asyncpg
 
 from atlas.db.ids import uuid7
+from atlas.db.query import ScopedRepository, Where, fetch_page, rank, set_list
 from atlas.db.sql import escape_like
 from atlas.hr.tables import EMPLOYEE_STATUSES, LEAVE_STATUSES
 from atlas.pagination import order_by
-
-
-def _rank(column: str, values: Sequence[str]) -> str:
-    """Sorts a status column in its workflow order, not alphabetically."""
-    literals = ", ".join(f"'{value}'" for value in values)
-    return f"array_position(ARRAY[{literals}]::text[], {column})"
-
 
 DEPARTMENT_COLUMNS = """d.id, d.code, d.name, d.parent_department_id, d.manager_employee_id,
     d.created_at, d.updated_at"""
@@ -59,7 +53,7 @@ EMPLOYEE_SORTS = {
     "number": "number",
     "last_name": "lower(last_name)",
     "first_name": "lower(first_name)",
-    "status": _rank("status", EMPLOYEE_STATUSES),
+    "status": rank("status", EMPLOYEE_STATUSES),
     "start_date": "start_date",
     "created_at": "created_at",
 }
@@ -74,71 +68,14 @@ LEAVE_REQUEST_COLUMNS = """r.id, r.employee_id, r.leave_type_id, r.start_date, r
 LEAVE_REQUEST_SORTS = {
     "start_date": "start_date",
     "end_date": "end_date",
-    "status": _rank("status", LEAVE_STATUSES),
+    "status": rank("status", LEAVE_STATUSES),
     "created_at": "created_at",
 }
 # Requests that hold their days: they block overlapping requests and count in balances.
 ACTIVE_LEAVE = ("pending", "approved")
 
 
-class _Where:
-    """A WHERE clause built from parameters; $1 is always the workspace."""
-
-    def __init__(self, workspace_id: uuid.UUID, alias: str) -> None:
-        self.args: list[Any] = [workspace_id]
-        self.clauses = [f"{alias}.workspace_id = $1"]
-
-    def param(self, value: Any) -> str:
-        self.args.append(value)
-        return f"${len(self.args)}"
-
-    def add(self, clause: str) -> None:
-        self.clauses.append(clause)
-
-    def sql(self) -> str:
-        return " AND ".join(self.clauses)
-
-
-async def _page(
-    db: asyncpg.Connection,
-    columns: str,
-    source: str,
-    where: _Where,
-    order: str,
-    limit: int,
-    offset: int,
-) -> tuple[list[asyncpg.Record], int]:
-    """One page in `order` and the total, in one round trip whenever the page has rows."""
-    n = len(where.args)
-    rows = await db.fetch(
-        f"""SELECT {columns}, count(*) OVER () AS total_rows FROM {source} WHERE {where.sql()}
-            ORDER BY {order} LIMIT ${n + 1} OFFSET ${n + 2}""",
-        *where.args,
-        limit,
-        offset,
-    )
-    if rows:
-        return rows, int(rows[0]["total_rows"])
-    if offset == 0:
-        return [], 0
-    total = await db.fetchval(f"SELECT count(*) FROM {source} WHERE {where.sql()}", *where.args)
-    return [], int(total)
-
-
-def _set_list(changes: Mapping[str, Any], allowed: frozenset[str], first: int) -> str:
-    unknown = set(changes) - allowed
-    if unknown:
-        raise ValueError(f"not updatable: {', '.join(sorted(unknown))}")
-    return ", ".join(f"{column} = ${i}" for i, column in enumerate(changes, start=first))
-
-
-class _Scoped:
-    def __init__(self, db: asyncpg.Connection, workspace_id: uuid.UUID) -> None:
-        self.db = db
-        self.workspace_id = workspace_id
-
-
-class DepartmentsRepository(_Scoped):
+class DepartmentsRepository(ScopedRepository):
     async def create(
         self,
         *,
@@ -179,13 +116,13 @@ class DepartmentsRepository(_Scoped):
         offset: int,
     ) -> tuple[list[asyncpg.Record], int]:
         order = order_by(sort, DEPARTMENT_SORTS, "code")
-        where = _Where(self.workspace_id, "d")
+        where = Where(self.workspace_id, "d")
         if parent_department_id is not None:
             where.add(f"d.parent_department_id = {where.param(parent_department_id)}")
         if q:
             pattern = where.param(f"%{escape_like(q)}%")
             where.add(f"(d.code ILIKE {pattern} OR d.name ILIKE {pattern})")
-        return await _page(
+        return await fetch_page(
             self.db, DEPARTMENT_COLUMNS, "departments d", where, order, limit, offset
         )
 
@@ -193,7 +130,7 @@ class DepartmentsRepository(_Scoped):
         self, department_id: uuid.UUID, changes: Mapping[str, Any]
     ) -> asyncpg.Record | None:
         """The changed department, or None if there is none with this id."""
-        sets = _set_list(changes, UPDATABLE_DEPARTMENT_COLUMNS, first=3)
+        sets = set_list(changes, UPDATABLE_DEPARTMENT_COLUMNS, first=3)
         return await self.db.fetchrow(
             f"""UPDATE departments AS d SET {sets}, updated_at = now()
                 WHERE d.workspace_id = $1 AND d.id = $2 RETURNING {DEPARTMENT_COLUMNS}""",
@@ -231,7 +168,7 @@ class DepartmentsRepository(_Scoped):
         return bool(found)
 
 
-class EmployeesRepository(_Scoped):
+class EmployeesRepository(ScopedRepository):
     async def create(self, *, number: int, **fields: Any) -> asyncpg.Record:
         columns = list(fields)
         unknown = set(columns) - UPDATABLE_EMPLOYEE_COLUMNS
@@ -303,7 +240,7 @@ class EmployeesRepository(_Scoped):
         offset: int,
     ) -> tuple[list[asyncpg.Record], int]:
         order = order_by(sort, EMPLOYEE_SORTS, "number")
-        where = _Where(self.workspace_id, "e")
+        where = Where(self.workspace_id, "e")
         if department_id is not None:
             where.add(f"e.department_id = {where.param(department_id)}")
         if manager_id is not None:
@@ -317,13 +254,15 @@ class EmployeesRepository(_Scoped):
                 f" OR (e.first_name || ' ' || e.last_name) ILIKE {pattern}"
                 f" OR e.work_email ILIKE {pattern})"
             )
-        return await _page(self.db, EMPLOYEE_COLUMNS, "employees e", where, order, limit, offset)
+        return await fetch_page(
+            self.db, EMPLOYEE_COLUMNS, "employees e", where, order, limit, offset
+        )
 
     async def update(
         self, employee_id: uuid.UUID, changes: Mapping[str, Any]
     ) -> asyncpg.Record | None:
         """The changed employee, or None if there is none with this id."""
-        sets = _set_list(changes, UPDATABLE_EMPLOYEE_COLUMNS, first=3)
+        sets = set_list(changes, UPDATABLE_EMPLOYEE_COLUMNS, first=3)
         return await self.db.fetchrow(
             f"""UPDATE employees AS e SET {sets}, updated_at = now()
                 WHERE e.workspace_id = $1 AND e.id = $2 RETURNING {EMPLOYEE_COLUMNS}""",
@@ -362,7 +301,7 @@ class EmployeesRepository(_Scoped):
         return bool(found)
 
 
-class LeaveTypesRepository(_Scoped):
+class LeaveTypesRepository(ScopedRepository):
     async def create(self, *, name: str, yearly_allowance_days: Decimal) -> asyncpg.Record:
         row = await self.db.fetchrow(
             f"""INSERT INTO leave_types AS lt (workspace_id, id, name, yearly_allowance_days)
@@ -387,17 +326,17 @@ class LeaveTypesRepository(_Scoped):
         self, *, q: str | None, sort: str | None, limit: int, offset: int
     ) -> tuple[list[asyncpg.Record], int]:
         order = order_by(sort, LEAVE_TYPE_SORTS, "name")
-        where = _Where(self.workspace_id, "lt")
+        where = Where(self.workspace_id, "lt")
         if q:
             where.add(f"lt.name ILIKE {where.param(f'%{escape_like(q)}%')}")
-        return await _page(
+        return await fetch_page(
             self.db, LEAVE_TYPE_COLUMNS, "leave_types lt", where, order, limit, offset
         )
 
     async def update(
         self, leave_type_id: uuid.UUID, changes: Mapping[str, Any]
     ) -> asyncpg.Record | None:
-        sets = _set_list(changes, UPDATABLE_LEAVE_TYPE_COLUMNS, first=3)
+        sets = set_list(changes, UPDATABLE_LEAVE_TYPE_COLUMNS, first=3)
         return await self.db.fetchrow(
             f"""UPDATE leave_types AS lt SET {sets}, updated_at = now()
                 WHERE lt.workspace_id = $1 AND lt.id = $2 RETURNING {LEAVE_TYPE_COLUMNS}""",
@@ -416,7 +355,7 @@ class LeaveTypesRepository(_Scoped):
         return result != "DELETE 0"
 
 
-class LeaveRequestsRepository(_Scoped):
+class LeaveRequestsRepository(ScopedRepository):
     async def create(
         self,
         *,
@@ -518,7 +457,7 @@ class LeaveRequestsRepository(_Scoped):
         offset: int,
     ) -> tuple[list[asyncpg.Record], int]:
         order = order_by(sort, LEAVE_REQUEST_SORTS, "start_date")
-        where = _Where(self.workspace_id, "r")
+        where = Where(self.workspace_id, "r")
         if employee_id is not None:
             where.add(f"r.employee_id = {where.param(employee_id)}")
         if leave_type_id is not None:
@@ -529,7 +468,7 @@ class LeaveRequestsRepository(_Scoped):
             where.add(f"r.end_date >= {where.param(date_from)}")
         if date_to is not None:
             where.add(f"r.start_date <= {where.param(date_to)}")
-        return await _page(
+        return await fetch_page(
             self.db, LEAVE_REQUEST_COLUMNS, "leave_requests r", where, order, limit, offset
         )
 

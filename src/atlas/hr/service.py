@@ -10,15 +10,14 @@ or cancel leave, how many days a request takes, and that leave does not overlap.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
 import asyncpg
 
-from atlas.errors import AtlasError, Conflict, Forbidden, Invalid, NotFound
+from atlas.errors import AtlasError, Conflict, Forbidden, NotFound
 from atlas.hr import schemas
 from atlas.hr.repository import (
     DepartmentsRepository,
@@ -28,15 +27,12 @@ from atlas.hr.repository import (
 )
 from atlas.hr.tables import EMPLOYEE_STATUSES, LEAVE_STATUSES
 from atlas.numbering.repository import NumberSequences
-from atlas.pagination import Page, PageRequest
+from atlas.pagination import Page, PageRequest, page_of
 from atlas.tenancy.context import WorkspaceContext
+from atlas.validation import choices, constraint_errors, invalid, search_text
 
 EMPLOYEE_SEQUENCE = "employee"
 HALF_DAY = Decimal("0.5")
-
-
-def _invalid(message: str, field: str, detail: str, code: str = "validation_error") -> Invalid:
-    return Invalid(message, code=code, details=[{"field": field, "message": detail}])
 
 
 def _conflict(message: str, field: str, detail: str, code: str) -> Conflict:
@@ -58,19 +54,19 @@ CONSTRAINT_ERRORS: dict[str, Callable[[], AtlasError]] = {
         "already taken in this workspace",
         "department_name_taken",
     ),
-    "fk_departments_workspace_id_parent_department_id_departments": lambda: _invalid(
+    "fk_departments_workspace_id_parent_department_id_departments": lambda: invalid(
         "The parent department is not a department of this workspace.",
         "parent_department_id",
         "not a department of this workspace",
         code="invalid_parent",
     ),
-    "ck_departments_parent": lambda: _invalid(
+    "ck_departments_parent": lambda: invalid(
         "A department cannot be its own parent.",
         "parent_department_id",
         "a department cannot be its own parent",
         code="invalid_parent",
     ),
-    "fk_departments_workspace_id_manager_employee_id_employees": lambda: _invalid(
+    "fk_departments_workspace_id_manager_employee_id_employees": lambda: invalid(
         "The manager is not an employee of this workspace.",
         "manager_employee_id",
         "not an employee of this workspace",
@@ -88,34 +84,34 @@ CONSTRAINT_ERRORS: dict[str, Callable[[], AtlasError]] = {
         "already linked to another employee",
         "user_already_employee",
     ),
-    "fk_employees_workspace_id_user_id_workspace_members": lambda: _invalid(
+    "fk_employees_workspace_id_user_id_workspace_members": lambda: invalid(
         "The user is not a member of this workspace.",
         "user_id",
         "not a member of this workspace",
         code="user_not_member",
     ),
-    "fk_employees_workspace_id_department_id_departments": lambda: _invalid(
+    "fk_employees_workspace_id_department_id_departments": lambda: invalid(
         "The department is not a department of this workspace.",
         "department_id",
         "not a department of this workspace",
         code="invalid_department",
     ),
-    "fk_employees_workspace_id_manager_id_employees": lambda: _invalid(
+    "fk_employees_workspace_id_manager_id_employees": lambda: invalid(
         "The manager is not an employee of this workspace.",
         "manager_id",
         "not an employee of this workspace",
         code="invalid_manager",
     ),
-    "ck_employees_not_own_manager": lambda: _invalid(
+    "ck_employees_not_own_manager": lambda: invalid(
         "An employee cannot be their own manager.",
         "manager_id",
         "an employee cannot be their own manager",
         code="invalid_manager",
     ),
-    "ck_employees_dates": lambda: _invalid(
+    "ck_employees_dates": lambda: invalid(
         "The end date is before the start date.", "end_date", "must be on or after start_date"
     ),
-    "ck_employees_salary_currency": lambda: _invalid(
+    "ck_employees_salary_currency": lambda: invalid(
         "A salary needs a currency, and a currency needs a salary.",
         "salary_currency",
         "set salary and salary_currency together",
@@ -126,7 +122,7 @@ CONSTRAINT_ERRORS: dict[str, Callable[[], AtlasError]] = {
         "already taken in this workspace",
         "leave_type_name_taken",
     ),
-    "fk_leave_requests_workspace_id_leave_type_id_leave_types": lambda: _invalid(
+    "fk_leave_requests_workspace_id_leave_type_id_leave_types": lambda: invalid(
         "The leave type is not a leave type of this workspace.",
         "leave_type_id",
         "not a leave type of this workspace",
@@ -151,43 +147,6 @@ DELETE_CONSTRAINT_ERRORS: dict[str, Callable[[], AtlasError]] = {
 }
 
 
-@contextmanager
-def _constraint_errors(
-    errors: Mapping[str, Callable[[], AtlasError]] = CONSTRAINT_ERRORS,
-) -> Iterator[None]:
-    """Raises the API error of a violated constraint; the request transaction rolls back."""
-    try:
-        yield
-    except asyncpg.IntegrityConstraintViolationError as exc:
-        error = errors.get(getattr(exc, "constraint_name", None) or "")
-        if error is None:
-            raise
-        raise error() from exc
-
-
-def _choices(values: Sequence[str], allowed: Sequence[str], field: str) -> list[str]:
-    """Values of a repeatable, comma-separated filter, each one of `allowed`."""
-    chosen = [part.strip() for value in values for part in value.split(",") if part.strip()]
-    unknown = [value for value in chosen if value not in allowed]
-    if unknown:
-        raise Invalid(
-            f"Unknown {field} '{unknown[0]}'. Use one of: {', '.join(allowed)}.",
-            details=[{"field": field, "message": f"unknown value '{value}'"} for value in unknown],
-        )
-    return list(dict.fromkeys(chosen))
-
-
-def _search(q: str | None) -> str | None:
-    return (q or "").strip() or None
-
-
-def _page_of(model: Any, rows: list[dict[str, Any]], total: int, page: PageRequest) -> Any:
-    # One validation of the whole page: cheaper than a model per row.
-    return Page[model].model_validate(
-        {"items": rows, "total": total, "limit": page.limit, "offset": page.offset}
-    )
-
-
 # Departments
 
 
@@ -198,7 +157,7 @@ def _department(row: asyncpg.Record) -> schemas.Department:
 async def create_department(
     ctx: WorkspaceContext, db: asyncpg.Connection, data: schemas.DepartmentCreate
 ) -> schemas.Department:
-    with _constraint_errors():
+    with constraint_errors(CONSTRAINT_ERRORS):
         row = await DepartmentsRepository(db, ctx.workspace_id).create(**data.model_dump())
     return _department(row)
 
@@ -211,15 +170,12 @@ async def list_departments(
 ) -> Page[schemas.Department]:
     rows, total = await DepartmentsRepository(db, ctx.workspace_id).list(
         parent_department_id=filters.parent_department_id,
-        q=_search(filters.q),
+        q=search_text(filters.q),
         sort=filters.sort,
         limit=page.limit,
         offset=page.offset,
     )
-    result: Page[schemas.Department] = _page_of(
-        schemas.Department, [dict(r) for r in rows], total, page
-    )
-    return result
+    return page_of(schemas.Department, [dict(r) for r in rows], total, page)
 
 
 async def get_department(
@@ -248,13 +204,13 @@ async def update_department(
         and parent != department_id
         and await repo.is_ancestor_or_self(department_id, parent)
     ):
-        raise _invalid(
+        raise invalid(
             "The parent would make a cycle: that department is already below this one.",
             "parent_department_id",
             "would create a cycle of departments",
             code="invalid_parent",
         )
-    with _constraint_errors():
+    with constraint_errors(CONSTRAINT_ERRORS):
         row = await repo.update(department_id, changes)
     if row is None:
         raise NotFound("Department not found.")
@@ -264,7 +220,7 @@ async def update_department(
 async def delete_department(
     ctx: WorkspaceContext, db: asyncpg.Connection, department_id: uuid.UUID
 ) -> None:
-    with _constraint_errors(DELETE_CONSTRAINT_ERRORS):
+    with constraint_errors(DELETE_CONSTRAINT_ERRORS):
         deleted = await DepartmentsRepository(db, ctx.workspace_id).delete(department_id)
     if not deleted:
         raise NotFound("Department not found.")
@@ -299,7 +255,7 @@ async def create_employee(
     """A new employee numbered next in the workspace; a failed insert returns the number."""
     _require_salary_permission(ctx, data.model_fields_set)
     number = await NumberSequences(db, ctx.workspace_id).next(EMPLOYEE_SEQUENCE)
-    with _constraint_errors():
+    with constraint_errors(CONSTRAINT_ERRORS):
         row = await EmployeesRepository(db, ctx.workspace_id).create(
             number=number, **data.model_dump()
         )
@@ -315,16 +271,13 @@ async def list_employees(
     rows, total = await EmployeesRepository(db, ctx.workspace_id).list(
         department_id=filters.department_id,
         manager_id=filters.manager_id,
-        statuses=_choices(filters.statuses, EMPLOYEE_STATUSES, "status"),
-        q=_search(filters.q),
+        statuses=choices(filters.statuses, EMPLOYEE_STATUSES, "status"),
+        q=search_text(filters.q),
         sort=filters.sort,
         limit=page.limit,
         offset=page.offset,
     )
-    result: Page[schemas.Employee] | Page[schemas.EmployeeWithSalary] = _page_of(
-        _employee_model(ctx), [_employee_values(r) for r in rows], total, page
-    )
-    return result
+    return page_of(_employee_model(ctx), [_employee_values(r) for r in rows], total, page)
 
 
 async def get_employee(
@@ -357,13 +310,13 @@ async def update_employee(
         and manager != employee_id
         and await repo.manages_transitively(employee_id, manager)
     ):
-        raise _invalid(
+        raise invalid(
             "The manager would make a cycle: that employee already reports to this one.",
             "manager_id",
             "would create a cycle of managers",
             code="invalid_manager",
         )
-    with _constraint_errors():
+    with constraint_errors(CONSTRAINT_ERRORS):
         row = await repo.update(employee_id, changes)
     if row is None:
         raise NotFound("Employee not found.")
@@ -373,7 +326,7 @@ async def update_employee(
 async def delete_employee(
     ctx: WorkspaceContext, db: asyncpg.Connection, employee_id: uuid.UUID
 ) -> None:
-    with _constraint_errors(DELETE_CONSTRAINT_ERRORS):
+    with constraint_errors(DELETE_CONSTRAINT_ERRORS):
         deleted = await EmployeesRepository(db, ctx.workspace_id).delete(employee_id)
     if not deleted:
         raise NotFound("Employee not found.")
@@ -389,7 +342,7 @@ def _leave_type(row: asyncpg.Record) -> schemas.LeaveType:
 async def create_leave_type(
     ctx: WorkspaceContext, db: asyncpg.Connection, data: schemas.LeaveTypeCreate
 ) -> schemas.LeaveType:
-    with _constraint_errors():
+    with constraint_errors(CONSTRAINT_ERRORS):
         row = await LeaveTypesRepository(db, ctx.workspace_id).create(**data.model_dump())
     return _leave_type(row)
 
@@ -402,12 +355,9 @@ async def list_leave_types(
     page: PageRequest,
 ) -> Page[schemas.LeaveType]:
     rows, total = await LeaveTypesRepository(db, ctx.workspace_id).list(
-        q=_search(q), sort=sort, limit=page.limit, offset=page.offset
+        q=search_text(q), sort=sort, limit=page.limit, offset=page.offset
     )
-    result: Page[schemas.LeaveType] = _page_of(
-        schemas.LeaveType, [dict(r) for r in rows], total, page
-    )
-    return result
+    return page_of(schemas.LeaveType, [dict(r) for r in rows], total, page)
 
 
 async def get_leave_type(
@@ -428,7 +378,7 @@ async def update_leave_type(
     changes = data.model_dump(exclude_unset=True)
     if not changes:
         return await get_leave_type(ctx, db, leave_type_id)
-    with _constraint_errors():
+    with constraint_errors(CONSTRAINT_ERRORS):
         row = await LeaveTypesRepository(db, ctx.workspace_id).update(leave_type_id, changes)
     if row is None:
         raise NotFound("Leave type not found.")
@@ -438,7 +388,7 @@ async def update_leave_type(
 async def delete_leave_type(
     ctx: WorkspaceContext, db: asyncpg.Connection, leave_type_id: uuid.UUID
 ) -> None:
-    with _constraint_errors(DELETE_CONSTRAINT_ERRORS):
+    with constraint_errors(DELETE_CONSTRAINT_ERRORS):
         deleted = await LeaveTypesRepository(db, ctx.workspace_id).delete(leave_type_id)
     if not deleted:
         raise NotFound("Leave type not found.")
@@ -451,18 +401,18 @@ def leave_days(start: date, end: date, start_half_day: bool, end_half_day: bool)
     """Weekdays (Monday to Friday) from `start` to `end` inclusive, less half a day for each
     half-day flag. Raises Invalid for flags that cannot hold or a request of no days."""
     if end < start:
-        raise _invalid(
+        raise invalid(
             "The end date is before the start date.", "end_date", "must be on or after start_date"
         )
     if start == end and start_half_day and end_half_day:
-        raise _invalid(
+        raise invalid(
             "A one-day request can be a half day at its start or its end, not both.",
             "end_half_day",
             "a one-day request cannot have both half-day flags",
         )
     for flag, day, name in ((start_half_day, start, "start"), (end_half_day, end, "end")):
         if flag and day.weekday() >= 5:
-            raise _invalid(
+            raise invalid(
                 f"The {name} date is a weekend day; it cannot be a half day.",
                 f"{name}_half_day",
                 "the day is not a weekday",
@@ -474,7 +424,7 @@ def leave_days(start: date, end: date, start_half_day: bool, end_half_day: bool)
     )
     days = Decimal(weekdays) - HALF_DAY * (int(start_half_day) + int(end_half_day))
     if days <= 0:
-        raise _invalid(
+        raise invalid(
             "The request takes no working days.", "end_date", "the range holds no weekdays"
         )
     return days
@@ -491,7 +441,7 @@ async def _requester(
     if ctx.can("leave:manage") and employee_id is not None:
         row = await repo.lock(employee_id)
         if row is None:
-            raise _invalid(
+            raise invalid(
                 "The employee is not an employee of this workspace.",
                 "employee_id",
                 "not an employee of this workspace",
@@ -505,7 +455,7 @@ async def _requester(
             code="permission_denied",
         )
     if own is None:
-        raise _invalid(
+        raise invalid(
             "No employee is linked to your membership; name the employee.",
             "employee_id",
             "no employee is linked to your membership",
@@ -529,7 +479,7 @@ async def create_leave_request(
             "overlaps another pending or approved request",
             "leave_overlap",
         )
-    with _constraint_errors():
+    with constraint_errors(CONSTRAINT_ERRORS):
         row = await requests.create(
             employee_id=employee_id,
             leave_type_id=data.leave_type_id,
@@ -552,17 +502,14 @@ async def list_leave_requests(
     rows, total = await LeaveRequestsRepository(db, ctx.workspace_id).list(
         employee_id=filters.employee_id,
         leave_type_id=filters.leave_type_id,
-        statuses=_choices(filters.statuses, LEAVE_STATUSES, "status"),
+        statuses=choices(filters.statuses, LEAVE_STATUSES, "status"),
         date_from=filters.date_from,
         date_to=filters.date_to,
         sort=filters.sort,
         limit=page.limit,
         offset=page.offset,
     )
-    result: Page[schemas.LeaveRequest] = _page_of(
-        schemas.LeaveRequest, [dict(r) for r in rows], total, page
-    )
-    return result
+    return page_of(schemas.LeaveRequest, [dict(r) for r in rows], total, page)
 
 
 async def get_leave_request(

@@ -16,16 +16,10 @@ from typing import Any
 import asyncpg
 
 from atlas.db.ids import uuid7
+from atlas.db.query import ScopedRepository, Where, fetch_page, rank, set_list
 from atlas.db.sql import escape_like
 from atlas.pagination import order_by
 from atlas.projects.tables import PROJECT_STATUSES, TASK_PRIORITIES, TASK_STATUSES
-
-
-def _rank(column: str, values: Sequence[str]) -> str:
-    """Sorts a status or priority column in its workflow order, not alphabetically."""
-    literals = ", ".join(f"'{value}'" for value in values)
-    return f"array_position(ARRAY[{literals}]::text[], {column})"
-
 
 # Task counts by status ride along with each project, as an integer array in the order of
 # TASK_STATUSES: one pass over the project's slice of the (workspace_id, project_id, ...)
@@ -41,7 +35,7 @@ UPDATABLE_PROJECT_COLUMNS = frozenset(
 PROJECT_SORTS = {
     "code": "code",
     "name": "lower(name)",
-    "status": _rank("status", PROJECT_STATUSES),
+    "status": rank("status", PROJECT_STATUSES),
     "start_date": "start_date",
     "created_at": "created_at",
 }
@@ -66,70 +60,15 @@ UPDATABLE_TASK_COLUMNS = frozenset(
 TASK_SORTS = {
     "number": "number",
     "title": "lower(title)",
-    "status": _rank("status", TASK_STATUSES),
-    "priority": _rank("priority", TASK_PRIORITIES),
+    "status": rank("status", TASK_STATUSES),
+    "priority": rank("priority", TASK_PRIORITIES),
     "due_date": "due_date",
     "created_at": "created_at",
     "updated_at": "updated_at",
 }
 
 
-class _Where:
-    """A WHERE clause built from parameters; $1 is always the workspace."""
-
-    def __init__(self, workspace_id: uuid.UUID, alias: str) -> None:
-        self.args: list[Any] = [workspace_id]
-        self.clauses = [f"{alias}.workspace_id = $1"]
-
-    def param(self, value: Any) -> str:
-        self.args.append(value)
-        return f"${len(self.args)}"
-
-    def add(self, clause: str) -> None:
-        self.clauses.append(clause)
-
-    def sql(self) -> str:
-        return " AND ".join(self.clauses)
-
-
-async def _page(
-    db: asyncpg.Connection,
-    columns: str,
-    source: str,
-    where: _Where,
-    order: str,
-    limit: int,
-    offset: int,
-) -> tuple[list[asyncpg.Record], int]:
-    """One page in `order` and the total, in one round trip whenever the page has rows."""
-    n = len(where.args)
-    rows = await db.fetch(
-        f"""SELECT {columns}, count(*) OVER () AS total_rows FROM {source} WHERE {where.sql()}
-            ORDER BY {order} LIMIT ${n + 1} OFFSET ${n + 2}""",
-        *where.args,
-        limit,
-        offset,
-    )
-    if rows:
-        return rows, int(rows[0]["total_rows"])
-    if offset == 0:
-        return [], 0
-    total = await db.fetchval(f"SELECT count(*) FROM {source} WHERE {where.sql()}", *where.args)
-    return [], int(total)
-
-
-def _set_list(changes: Mapping[str, Any], allowed: frozenset[str], first: int) -> str:
-    unknown = set(changes) - allowed
-    if unknown:
-        raise ValueError(f"not updatable: {', '.join(sorted(unknown))}")
-    return ", ".join(f"{column} = ${i}" for i, column in enumerate(changes, start=first))
-
-
-class ProjectsRepository:
-    def __init__(self, db: asyncpg.Connection, workspace_id: uuid.UUID) -> None:
-        self.db = db
-        self.workspace_id = workspace_id
-
+class ProjectsRepository(ScopedRepository):
     async def create(
         self,
         *,
@@ -182,7 +121,7 @@ class ProjectsRepository:
         self, *, statuses: Sequence[str], q: str | None, sort: str | None, limit: int, offset: int
     ) -> tuple[list[asyncpg.Record], int]:
         order = order_by(sort, PROJECT_SORTS, "code")
-        where = _Where(self.workspace_id, "p")
+        where = Where(self.workspace_id, "p")
         if statuses:
             where.add(f"p.status = ANY({where.param(list(statuses))}::text[])")
         if q:
@@ -191,13 +130,13 @@ class ProjectsRepository:
                 f"(p.code ILIKE {pattern} OR p.name ILIKE {pattern}"
                 f" OR p.description ILIKE {pattern})"
             )
-        return await _page(self.db, PROJECT_COLUMNS, "projects p", where, order, limit, offset)
+        return await fetch_page(self.db, PROJECT_COLUMNS, "projects p", where, order, limit, offset)
 
     async def update(
         self, project_id: uuid.UUID, changes: Mapping[str, Any]
     ) -> asyncpg.Record | None:
         """The changed project, or None if there is none with this id."""
-        sets = _set_list(changes, UPDATABLE_PROJECT_COLUMNS, first=3)
+        sets = set_list(changes, UPDATABLE_PROJECT_COLUMNS, first=3)
         return await self.db.fetchrow(
             f"""UPDATE projects AS p SET {sets}, updated_at = now()
                 WHERE p.workspace_id = $1 AND p.id = $2 RETURNING {PROJECT_COLUMNS}""",
@@ -229,11 +168,7 @@ class ProjectsRepository:
         )
 
 
-class TasksRepository:
-    def __init__(self, db: asyncpg.Connection, workspace_id: uuid.UUID) -> None:
-        self.db = db
-        self.workspace_id = workspace_id
-
+class TasksRepository(ScopedRepository):
     async def create(
         self,
         *,
@@ -304,7 +239,7 @@ class TasksRepository:
         offset: int,
     ) -> tuple[list[asyncpg.Record], int]:
         order = order_by(sort, TASK_SORTS, default_sort)
-        where = _Where(self.workspace_id, "t")
+        where = Where(self.workspace_id, "t")
         if project_id is not None:
             where.add(f"t.project_id = {where.param(project_id)}")
         if statuses:
@@ -320,11 +255,11 @@ class TasksRepository:
             where.add(f"(t.title ILIKE {pattern} OR t.description ILIKE {pattern})")
         if due_before is not None:
             where.add(f"t.due_date < {where.param(due_before)}")
-        return await _page(self.db, TASK_COLUMNS, "tasks t", where, order, limit, offset)
+        return await fetch_page(self.db, TASK_COLUMNS, "tasks t", where, order, limit, offset)
 
     async def update(self, task_id: uuid.UUID, changes: Mapping[str, Any]) -> asyncpg.Record | None:
         """The changed task, or None if there is none with this id."""
-        sets = _set_list(changes, UPDATABLE_TASK_COLUMNS, first=3)
+        sets = set_list(changes, UPDATABLE_TASK_COLUMNS, first=3)
         return await self.db.fetchrow(
             f"""UPDATE tasks AS t SET {sets}, updated_at = now()
                 WHERE t.workspace_id = $1 AND t.id = $2 RETURNING {TASK_COLUMNS}""",

@@ -10,24 +10,20 @@ from __future__ import annotations
 import dataclasses
 import re
 import uuid
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Any
 
 import asyncpg
 
-from atlas.errors import AtlasError, Conflict, Invalid, NotFound
-from atlas.pagination import Page, PageRequest
+from atlas.errors import AtlasError, Conflict, NotFound
+from atlas.pagination import Page, PageRequest, page_of
 from atlas.projects import schemas
 from atlas.projects.repository import ProjectsRepository, TasksRepository
 from atlas.projects.tables import PROJECT_STATUSES, TASK_PRIORITIES, TASK_STATUSES
 from atlas.tenancy.context import WorkspaceContext
+from atlas.validation import choices, constraint_errors, invalid, search_text
 
 TASK_KEY = re.compile(r"^([A-Z][A-Z0-9]{1,9})-([1-9][0-9]{0,8})$")
-
-
-def _invalid(message: str, field: str, detail: str, code: str = "validation_error") -> Invalid:
-    return Invalid(message, code=code, details=[{"field": field, "message": detail}])
 
 
 # Constraint name (see tables.py and the naming convention) -> the API error it means.
@@ -37,22 +33,22 @@ CONSTRAINT_ERRORS: dict[str, Callable[[], AtlasError]] = {
         code="project_code_taken",
         details=[{"field": "code", "message": "already taken in this workspace"}],
     ),
-    "ck_projects_dates": lambda: _invalid(
+    "ck_projects_dates": lambda: invalid(
         "The end date is before the start date.", "end_date", "must be on or after start_date"
     ),
-    "fk_tasks_workspace_id_assignee_user_id_workspace_members": lambda: _invalid(
+    "fk_tasks_workspace_id_assignee_user_id_workspace_members": lambda: invalid(
         "The assignee is not a member of this workspace.",
         "assignee_user_id",
         "not a member of this workspace",
         code="assignee_not_member",
     ),
-    "fk_tasks_workspace_id_project_id_depends_on_task_id_tasks": lambda: _invalid(
+    "fk_tasks_workspace_id_project_id_depends_on_task_id_tasks": lambda: invalid(
         "A task can only depend on another task of the same project.",
         "depends_on_task_id",
         "not a task of this project",
         code="invalid_dependency",
     ),
-    "ck_tasks_no_self_dependency": lambda: _invalid(
+    "ck_tasks_no_self_dependency": lambda: invalid(
         "A task cannot depend on itself.",
         "depends_on_task_id",
         "a task cannot depend on itself",
@@ -60,34 +56,6 @@ CONSTRAINT_ERRORS: dict[str, Callable[[], AtlasError]] = {
     ),
     "fk_tasks_workspace_id_project_id_projects": lambda: NotFound("Project not found."),
 }
-
-
-@contextmanager
-def _constraint_errors() -> Iterator[None]:
-    """Raises the API error of a violated constraint; the request transaction rolls back."""
-    try:
-        yield
-    except asyncpg.IntegrityConstraintViolationError as exc:
-        error = CONSTRAINT_ERRORS.get(getattr(exc, "constraint_name", None) or "")
-        if error is None:
-            raise
-        raise error() from exc
-
-
-def _choices(values: Sequence[str], allowed: Sequence[str], field: str) -> list[str]:
-    """Values of a repeatable, comma-separated filter, each one of `allowed`."""
-    chosen = [part.strip() for value in values for part in value.split(",") if part.strip()]
-    unknown = [value for value in chosen if value not in allowed]
-    if unknown:
-        raise Invalid(
-            f"Unknown {field} '{unknown[0]}'. Use one of: {', '.join(allowed)}.",
-            details=[{"field": field, "message": f"unknown value '{value}'"} for value in unknown],
-        )
-    return list(dict.fromkeys(chosen))
-
-
-def _search(q: str | None) -> str | None:
-    return (q or "").strip() or None
 
 
 def _project_values(row: asyncpg.Record) -> dict[str, Any]:
@@ -112,7 +80,7 @@ def _task(row: asyncpg.Record) -> schemas.Task:
 async def create_project(
     ctx: WorkspaceContext, db: asyncpg.Connection, data: schemas.ProjectCreate
 ) -> schemas.Project:
-    with _constraint_errors():
+    with constraint_errors(CONSTRAINT_ERRORS):
         row = await ProjectsRepository(db, ctx.workspace_id).create(**data.model_dump())
     return _project(row)
 
@@ -124,21 +92,13 @@ async def list_projects(
     page: PageRequest,
 ) -> Page[schemas.Project]:
     rows, total = await ProjectsRepository(db, ctx.workspace_id).list(
-        statuses=_choices(filters.statuses, PROJECT_STATUSES, "status"),
-        q=_search(filters.q),
+        statuses=choices(filters.statuses, PROJECT_STATUSES, "status"),
+        q=search_text(filters.q),
         sort=filters.sort,
         limit=page.limit,
         offset=page.offset,
     )
-    # One validation of the whole page: cheaper than a model per row.
-    return Page[schemas.Project].model_validate(
-        {
-            "items": [_project_values(r) for r in rows],
-            "total": total,
-            "limit": page.limit,
-            "offset": page.offset,
-        }
-    )
+    return page_of(schemas.Project, [_project_values(r) for r in rows], total, page)
 
 
 async def get_project(
@@ -159,7 +119,7 @@ async def update_project(
     changes = data.model_dump(exclude_unset=True)
     if not changes:
         return await get_project(ctx, db, project_id)
-    with _constraint_errors():
+    with constraint_errors(CONSTRAINT_ERRORS):
         row = await ProjectsRepository(db, ctx.workspace_id).update(project_id, changes)
     if row is None:
         raise NotFound("Project not found.")
@@ -186,7 +146,7 @@ async def create_task(
     numbered = await ProjectsRepository(db, ctx.workspace_id).take_task_number(project_id)
     if numbered is None:
         raise NotFound("Project not found.")
-    with _constraint_errors():
+    with constraint_errors(CONSTRAINT_ERRORS):
         row = await TasksRepository(db, ctx.workspace_id).create(
             project_id=project_id, number=numbered["last_task_number"], **data.model_dump()
         )
@@ -205,7 +165,7 @@ def _assignee(ctx: WorkspaceContext, value: str | None) -> tuple[uuid.UUID | Non
     try:
         return uuid.UUID(value), False
     except ValueError:
-        raise _invalid(
+        raise invalid(
             "Filter the assignee by a user id, 'me' or 'none'.",
             "assignee",
             "not a user id, 'me' or 'none'",
@@ -222,25 +182,18 @@ async def _list_tasks(
     assignee_user_id, unassigned = _assignee(ctx, filters.assignee)
     rows, total = await TasksRepository(db, ctx.workspace_id).list(
         project_id=filters.project_id,
-        statuses=_choices(filters.statuses, TASK_STATUSES, "status"),
-        priorities=_choices(filters.priorities, TASK_PRIORITIES, "priority"),
+        statuses=choices(filters.statuses, TASK_STATUSES, "status"),
+        priorities=choices(filters.priorities, TASK_PRIORITIES, "priority"),
         assignee_user_id=assignee_user_id,
         unassigned=unassigned,
-        q=_search(filters.q),
+        q=search_text(filters.q),
         due_before=filters.due_before,
         sort=filters.sort,
         default_sort=default_sort,
         limit=page.limit,
         offset=page.offset,
     )
-    return Page[schemas.Task].model_validate(
-        {
-            "items": [_task_values(r) for r in rows],
-            "total": total,
-            "limit": page.limit,
-            "offset": page.offset,
-        }
-    )
+    return page_of(schemas.Task, [_task_values(r) for r in rows], total, page)
 
 
 async def list_tasks(
@@ -306,13 +259,13 @@ async def update_task(
         and dependency != task_id
         and await repo.depends_on_transitively(task_id, dependency)
     ):
-        raise _invalid(
+        raise invalid(
             "The dependency would make a cycle: that task already waits for this one.",
             "depends_on_task_id",
             "would create a dependency cycle",
             code="invalid_dependency",
         )
-    with _constraint_errors():
+    with constraint_errors(CONSTRAINT_ERRORS):
         row = await repo.update(task_id, changes)
     if row is None:
         raise NotFound("Task not found.")

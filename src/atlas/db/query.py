@@ -1,0 +1,79 @@
+"""Query helpers shared by the workspace-scoped repositories.
+
+Nothing here names a table: callers pass their own columns, sources and orderings, and
+every statement keeps `workspace_id = $1` first, as the repositories promise.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import asyncpg
+
+
+def rank(column: str, values: Sequence[str]) -> str:
+    """Sorts a status or priority column in its workflow order, not alphabetically."""
+    literals = ", ".join(f"'{value}'" for value in values)
+    return f"array_position(ARRAY[{literals}]::text[], {column})"
+
+
+class Where:
+    """A WHERE clause built from parameters; $1 is always the workspace."""
+
+    def __init__(self, workspace_id: uuid.UUID, alias: str) -> None:
+        self.args: list[Any] = [workspace_id]
+        self.clauses = [f"{alias}.workspace_id = $1"]
+
+    def param(self, value: Any) -> str:
+        self.args.append(value)
+        return f"${len(self.args)}"
+
+    def add(self, clause: str) -> None:
+        self.clauses.append(clause)
+
+    def sql(self) -> str:
+        return " AND ".join(self.clauses)
+
+
+async def fetch_page(
+    db: asyncpg.Connection,
+    columns: str,
+    source: str,
+    where: Where,
+    order: str,
+    limit: int,
+    offset: int,
+) -> tuple[list[asyncpg.Record], int]:
+    """One page in `order` and the total, in one round trip whenever the page has rows."""
+    n = len(where.args)
+    rows = await db.fetch(
+        f"""SELECT {columns}, count(*) OVER () AS total_rows FROM {source} WHERE {where.sql()}
+            ORDER BY {order} LIMIT ${n + 1} OFFSET ${n + 2}""",
+        *where.args,
+        limit,
+        offset,
+    )
+    if rows:
+        return rows, int(rows[0]["total_rows"])
+    if offset == 0:
+        return [], 0
+    total = await db.fetchval(f"SELECT count(*) FROM {source} WHERE {where.sql()}", *where.args)
+    return [], int(total)
+
+
+def set_list(changes: Mapping[str, Any], allowed: frozenset[str], first: int) -> str:
+    """`column = $n, ...` for an update, numbered from `first`; unknown columns are refused."""
+    unknown = set(changes) - allowed
+    if unknown:
+        raise ValueError(f"not updatable: {', '.join(sorted(unknown))}")
+    return ", ".join(f"{column} = ${i}" for i, column in enumerate(changes, start=first))
+
+
+class ScopedRepository:
+    """A repository bound to one connection and one workspace."""
+
+    def __init__(self, db: asyncpg.Connection, workspace_id: uuid.UUID) -> None:
+        self.db = db
+        self.workspace_id = workspace_id
