@@ -15,6 +15,7 @@ from atlas import __version__, health
 from atlas.config import Settings, get_settings
 from atlas.db.pool import UnsafeRuntimeRole, create_pool, verify_runtime_role
 from atlas.errors import install_error_handlers
+from atlas.exports.endpoints import router as exports_router
 from atlas.finance.endpoints import router as finance_router
 from atlas.hr.endpoints import router as hr_router
 from atlas.identity.endpoints import router as auth_router
@@ -77,6 +78,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(projects_router)
     app.include_router(hr_router)
     app.include_router(finance_router)
+    app.include_router(exports_router)
     return app
 
 

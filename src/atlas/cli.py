@@ -1,4 +1,4 @@
-"""The `atlas-erp` command: serve, database migrations and status, demo data."""
+"""The `atlas-erp` command: serve, database migrations and status, demo data, exports."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import sys
 from collections.abc import Callable
+from pathlib import Path
 
 import uvicorn
 
@@ -13,6 +14,7 @@ from atlas.config import Settings, get_settings
 from atlas.db import migrate
 from atlas.db.embedded import EmbeddedPostgres, EmbeddedServerError
 from atlas.demo import load_demo_if_empty, sign_in_lines
+from atlas.exports.service import UnknownWorkspace, export_to_path
 from atlas.observability import configure_logging
 from atlas.runtime import use_embedded_database
 
@@ -89,6 +91,37 @@ def _demo(settings: Settings, _: argparse.Namespace) -> int:
     return _with_database(settings, run)
 
 
+PROGRESS_WIDTH = 30
+
+
+def _print_progress(table: str, done: int, total: int) -> None:
+    """One text bar per table on stderr, redrawn in place; a newline once it is full."""
+    filled = PROGRESS_WIDTH if total == 0 else PROGRESS_WIDTH * done // total
+    bar = "#" * filled + "-" * (PROGRESS_WIDTH - filled)
+    end = "\n" if done >= total else ""
+    print(f"\r{table:<20} [{bar}] {done}/{total}", end=end, file=sys.stderr, flush=True)
+
+
+def _workspace_export(settings: Settings, args: argparse.Namespace) -> int:
+    """Operator tool: connects as the runtime app role and acts as the workspace (its
+    tenant context is set for the export's transaction), with no user or permission check."""
+
+    def run() -> int:
+        path = Path(args.file)
+        try:
+            manifest = asyncio.run(
+                export_to_path(settings.runtime_url(), args.slug, path, progress=_print_progress)
+            )
+        except UnknownWorkspace as exc:
+            print(f"error: {exc.message}", file=sys.stderr)
+            return 2
+        rows = sum(table["rows"] for table in manifest["tables"])
+        print(f"Exported {rows} rows of workspace '{args.slug}' to {path}")
+        return 0
+
+    return _with_database(settings, run)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="atlas-erp", description="Atlas ERP service.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -111,6 +144,22 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     sub.add_parser("demo", help="load demo data into an empty database").set_defaults(handler=_demo)
+
+    workspace = sub.add_parser("workspace", help="operator tools acting on one workspace")
+    workspace_sub = workspace.add_subparsers(dest="workspace_command", required=True)
+    export = workspace_sub.add_parser(
+        "export",
+        help="write a workspace's rows to a ZIP file (acts as the workspace: operator tool)",
+        description=(
+            "Write every row of the workspace named SLUG to FILE as a ZIP of JSON-lines files"
+            " and a manifest (the same archive as GET /api/v1/workspace/export). This is an"
+            " operator tool: it connects as the runtime app role and acts as the workspace,"
+            " without any user's sign-in or permission check."
+        ),
+    )
+    export.add_argument("slug", metavar="SLUG", help="the workspace's slug")
+    export.add_argument("file", metavar="FILE", help="the ZIP file to write")
+    export.set_defaults(handler=_workspace_export)
     return parser
 
 

@@ -45,6 +45,7 @@ MANAGE = (
 )
 OWN = (
     "workspace:delete",
+    "workspace:export",  # every row of the workspace, as a ZIP download
     "members:grant-owner",
 )
 
