@@ -39,5 +39,7 @@ bench: install-dev
 bench-quick: install-dev
 	$(BIN)/python -m bench --quick
 
+# Stops the embedded servers (run, tests, bench) before removing their data.
 clean:
+	-[ -x $(BIN)/python ] && $(BIN)/python -c 'from pathlib import Path; from atlas.db.embedded import EmbeddedPostgres; [EmbeddedPostgres(p.parent, 1).stop() for p in Path(".atlas").glob("*/pgdata")]'
 	rm -rf $(VENV) .atlas .pytest_cache .mypy_cache .ruff_cache
