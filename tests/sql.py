@@ -14,7 +14,7 @@ class Sql:
         self._urls = {"owner": owner_url, "app": app_url}
         self._conns: dict[str, psycopg.Connection[dict[str, Any]]] = {}
 
-    def _conn(self, role: str) -> psycopg.Connection[dict[str, Any]]:
+    def connection(self, role: str) -> psycopg.Connection[dict[str, Any]]:
         if role not in self._conns or self._conns[role].closed:
             self._conns[role] = psycopg.connect(self._urls[role], row_factory=dict_row)
         return self._conns[role]
@@ -28,7 +28,7 @@ class Sql:
         user: uuid.UUID | str | None = None,
     ) -> list[dict[str, Any]]:
         """Runs one statement in its own transaction; raises what PostgreSQL raises."""
-        conn = self._conn(role)
+        conn = self.connection(role)
         with conn.transaction(), conn.cursor() as cur:
             if workspace is not None:
                 cur.execute("SELECT set_config('app.workspace_id', %s, true)", (str(workspace),))
