@@ -22,6 +22,7 @@ from atlas.identity.endpoints import router as auth_router
 from atlas.identity.service import SignInThrottles
 from atlas.observability import RequestContextMiddleware, configure_logging
 from atlas.projects.endpoints import router as projects_router
+from atlas.tenancy.endpoints import router as permissions_router
 from atlas.workspaces.endpoints import router as workspaces_router
 
 log = logging.getLogger("atlas.app")
@@ -76,6 +77,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(auth_router)
     app.include_router(workspaces_router)
     app.include_router(projects_router)
+    app.include_router(permissions_router)
     app.include_router(hr_router)
     app.include_router(finance_router)
     app.include_router(exports_router)

@@ -135,7 +135,9 @@ class TransactionRoute(APIRoute):
 
 async def request_connection(request: Request) -> asyncpg.Connection:
     """The request transaction's connection (routes of `TransactionRoute` routers)."""
-    conn: asyncpg.Connection = request.state.db
+    conn: asyncpg.Connection | None = getattr(request.state, "db", None)
+    if conn is None:
+        raise RuntimeError(f"{request.url.path}: its router needs route_class=TransactionRoute")
     return conn
 
 

@@ -1,0 +1,32 @@
+"""The permission catalogue: every `resource:action` and what the built-in roles grant."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from pydantic import BaseModel
+
+from atlas.db.pool import TransactionRoute
+from atlas.tenancy.guard import CurrentPrincipal
+from atlas.tenancy.permissions import ALL_PERMISSIONS, ROLE_PERMISSIONS, ROLE_RANK
+
+router = APIRouter(prefix="/api/v1", tags=["workspaces"], route_class=TransactionRoute)
+
+
+class Role(BaseModel):
+    name: str
+    permissions: list[str]
+
+
+class PermissionCatalogue(BaseModel):
+    permissions: list[str]
+    roles: list[Role]
+
+
+@router.get("/permissions")
+async def permission_catalogue(_: CurrentPrincipal) -> PermissionCatalogue:
+    """Every permission, and the built-in roles from the most to the least privileged."""
+    roles = sorted(ROLE_PERMISSIONS, key=lambda role: -ROLE_RANK[role])
+    return PermissionCatalogue(
+        permissions=sorted(ALL_PERMISSIONS),
+        roles=[Role(name=r, permissions=sorted(ROLE_PERMISSIONS[r])) for r in roles],
+    )
