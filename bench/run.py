@@ -429,17 +429,14 @@ def measure_writes(db: Database, server: Server, tenant: Tenant, plan: Plan) -> 
         check = sql(
             db.superuser_db,
             "SELECT coalesce(sum(max_number), 0) AS numbered,"
-            " coalesce(sum(distinct_numbers), 0) AS distinct_numbers FROM ("
+            " coalesce(sum(distinct_numbers), 0) AS distinct_numbers,"
+            " coalesce(sum(tasks), 0) AS tasks FROM ("
             "  SELECT max(number) AS max_number, count(DISTINCT number) AS distinct_numbers,"
-            "         count(*) AS c FROM tasks"
+            "         count(*) AS tasks FROM tasks"
             f"  WHERE project_id IN ({', '.join(repr(p) for p in project_ids)})"
             "  GROUP BY project_id) AS per_project",
         )[0]
-        totals = sql(
-            db.superuser_db,
-            "SELECT count(*) AS tasks FROM tasks"
-            f" WHERE project_id IN ({', '.join(repr(p) for p in project_ids)})",
-        )[0]["tasks"]
+        totals = check["tasks"]
         created = int(totals) - created_before
         created_before = int(totals)
         results[name] = {
