@@ -104,6 +104,8 @@ async def baseline_projects(
                     str(workspace_id),
                     settings.session_ttl_seconds,
                     settings.session_refresh_seconds,
+                    request.state.request_id,
+                    None,
                 )
             return await service.list_projects(ctx, db, filters, page)
 
@@ -123,6 +125,8 @@ async def raw_projects(request: Request) -> Response:
             request.headers.get("x-workspace-id"),
             settings.session_ttl_seconds,
             settings.session_refresh_seconds,
+            request.state.request_id,
+            None,
         )
         if caller is None or caller["member_role"] is None:
             return Response(status_code=404)

@@ -12,6 +12,7 @@ import asyncpg
 from fastapi import FastAPI
 
 from atlas import __version__, health
+from atlas.audit.endpoints import router as audit_router
 from atlas.config import Settings, get_settings
 from atlas.db.pool import UnsafeRuntimeRole, create_pool, verify_runtime_role
 from atlas.errors import install_error_handlers
@@ -22,6 +23,7 @@ from atlas.identity.endpoints import router as auth_router
 from atlas.identity.service import SignInThrottles
 from atlas.observability import RequestContextMiddleware, configure_logging
 from atlas.projects.endpoints import router as projects_router
+from atlas.roles.endpoints import router as roles_router
 from atlas.tenancy.endpoints import router as permissions_router
 from atlas.workspaces.endpoints import router as workspaces_router
 
@@ -78,9 +80,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(workspaces_router)
     app.include_router(projects_router)
     app.include_router(permissions_router)
+    app.include_router(roles_router)
     app.include_router(hr_router)
     app.include_router(finance_router)
     app.include_router(exports_router)
+    app.include_router(audit_router)
     return app
 
 

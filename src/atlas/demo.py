@@ -23,6 +23,8 @@ from atlas.identity.repository import IdentityRepository
 from atlas.identity.secrets import hash_password
 from atlas.projects import schemas as project_schemas
 from atlas.projects import service as projects
+from atlas.roles import schemas as role_schemas
+from atlas.roles import service as roles
 from atlas.tenancy.context import Principal, WorkspaceContext
 from atlas.tenancy.permissions import permissions_of
 from atlas.workspaces import schemas as workspace_schemas
@@ -107,6 +109,28 @@ def _principal(user_id: uuid.UUID, user: DemoUser) -> Principal:
     )
 
 
+# A custom role every demo workspace starts with: finance without HR or settings.
+ACCOUNTANT = role_schemas.RoleCreate(
+    name="accountant",
+    description="Customers, invoices and payments; reads the rest.",
+    permissions=[
+        "workspace:read",
+        "members:read",
+        "projects:read",
+        "tasks:read",
+        "time:read",
+        "customers:read",
+        "customers:manage",
+        "invoices:read",
+        "invoices:write",
+        "invoices:issue",
+        "invoices:void",
+        "payments:record",
+        "roles:read",
+    ],
+)
+
+
 async def _workspace(
     db: asyncpg.Connection,
     owner: Principal,
@@ -126,7 +150,8 @@ async def _workspace(
         request_id="demo",
     )
     for user_id, role in members:
-        await MembersRepository(db, ws.id).insert(uuid7(), user_id, role)
+        await MembersRepository(db, ws.id).insert(uuid7(), user_id, role, None)
+    await roles.create_role(ctx, db, ACCOUNTANT)
     today = date.today()
     project_ids = []
     for code, title, status, budget, tasks in plan:

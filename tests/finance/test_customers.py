@@ -9,7 +9,9 @@ from tests.finance.helpers import Tenant, new_customer, new_invoice
 def test_defaults_come_from_the_workspace(factory: Factory) -> None:
     owner = factory.user()
     ws = factory.workspace(owner)
-    factory.sql.owner("UPDATE workspaces SET base_currency = 'EUR' WHERE id = %s", ws["id"])
+    factory.sql.owner(
+        "UPDATE workspaces SET base_currency = 'EUR' WHERE id = %s", ws["id"], workspace=ws["id"]
+    )
     customer = new_customer(owner, ws, name="Acme", email="billing@acme.example.com")
     assert customer["currency"] == "EUR"
     assert customer["payment_terms_days"] == 30

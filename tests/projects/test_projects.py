@@ -59,7 +59,9 @@ def test_create_project_round_trips_every_field(factory: Factory) -> None:
 def test_money_is_exact_and_defaults_follow_the_workspace(factory: Factory) -> None:
     owner = factory.user()
     ws = factory.workspace(owner)
-    factory.sql.owner("UPDATE workspaces SET base_currency = 'EUR' WHERE id = %s", ws["id"])
+    factory.sql.owner(
+        "UPDATE workspaces SET base_currency = 'EUR' WHERE id = %s", ws["id"], workspace=ws["id"]
+    )
     big = new_project(owner, ws, budget="999999999999.99")
     number = new_project(owner, ws, budget=0.1)
     plain = new_project(owner, ws)

@@ -84,7 +84,7 @@ def test_invite_role_is_capped_by_the_inviters_role(factory: Factory) -> None:
         "/api/v1/invitations", ws=ws, json={"email": f"boss-{tag()}@example.com", "role": "owner"}
     )
     assert above.status_code == 403
-    assert error_code(above) == "role_above_own"
+    assert error_code(above) == "permission_not_held"
     same = invite(admin, ws, f"peer-{tag()}@example.com", "admin")
     assert same["role"] == "admin"
     top = invite(owner, ws, f"co-owner-{tag()}@example.com", "owner")
@@ -104,10 +104,15 @@ def test_inviting_a_member_is_a_conflict(factory: Factory) -> None:
 def test_invite_validates_email_and_role(factory: Factory) -> None:
     owner = factory.user()
     ws = factory.workspace(owner)
-    resp = owner.post("/api/v1/invitations", ws=ws, json={"email": "nope", "role": "king"})
+    resp = owner.post("/api/v1/invitations", ws=ws, json={"email": "nope", "role": "King!"})
     assert resp.status_code == 422
     fields = sorted(d["field"] for d in resp.json()["error"]["details"])
     assert fields == ["body.email", "body.role"]
+    unknown = owner.post(
+        "/api/v1/invitations", ws=ws, json={"email": "a@b.example", "role": "king"}
+    )
+    assert unknown.status_code == 422
+    assert unknown.json()["error"]["code"] == "unknown_role"
 
 
 def test_reinviting_cancels_the_older_pending_invitation(factory: Factory) -> None:
@@ -229,7 +234,7 @@ def test_admin_cannot_resend_an_owner_invitation(factory: Factory) -> None:
     admin = factory.member(ws, "admin")
     resp = admin.post(f"/api/v1/invitations/{inv['id']}/resend", ws=ws)
     assert resp.status_code == 403
-    assert error_code(resp) == "role_above_own"
+    assert error_code(resp) == "permission_not_held"
 
 
 # --- cancel -------------------------------------------------------------------------------

@@ -69,7 +69,7 @@ def test_list_members_fields_filter_search_and_sort(factory: Factory) -> None:
     assert bad_sort.json()["error"]["details"][0]["field"] == "sort"
     bad_role = viewer.get("/api/v1/members", ws=ws, params={"role": "emperor"})
     assert bad_role.status_code == 422
-    assert bad_role.json()["error"]["details"][0]["field"] == "query.role"
+    assert bad_role.json()["error"]["code"] == "unknown_role"
 
 
 def test_list_members_search_treats_wildcards_literally(factory: Factory) -> None:
@@ -189,11 +189,16 @@ def test_change_role_validates_the_role(factory: Factory) -> None:
     owner = factory.user()
     ws = factory.workspace(owner)
     target = factory.member(ws, "member")
-    resp = owner.patch(
-        f"/api/v1/members/{member_id(factory, ws, target)}", ws=ws, json={"role": "god"}
-    )
+    url = f"/api/v1/members/{member_id(factory, ws, target)}"
+    resp = owner.patch(url, ws=ws, json={"role": "God!"})
     assert resp.status_code == 422
     assert resp.json()["error"]["details"][0]["field"] == "body.role"
+    unknown = owner.patch(url, ws=ws, json={"role": "god"})
+    assert unknown.status_code == 422
+    assert unknown.json()["error"]["code"] == "unknown_role"
+    assert unknown.json()["error"]["details"] == [
+        {"field": "role", "message": "unknown role 'god'"}
+    ]
     bad_id = owner.patch("/api/v1/members/not-a-uuid", ws=ws, json={"role": "viewer"})
     assert bad_id.status_code == 422
     assert bad_id.json()["error"]["details"][0]["field"] == "path.member_id"

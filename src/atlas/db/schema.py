@@ -1,19 +1,23 @@
 """Imports every module's tables so that `metadata` holds the whole schema."""
 
+from atlas.audit import tables as audit_tables
 from atlas.db.metadata import metadata
 from atlas.finance import tables as finance_tables
 from atlas.hr import tables as hr_tables
 from atlas.identity import tables as identity_tables
 from atlas.numbering import tables as numbering_tables
 from atlas.projects import tables as projects_tables
+from atlas.roles import tables as roles_tables
 from atlas.workspaces import tables as workspaces_tables
 
 __all__ = [
+    "audit_tables",
     "finance_tables",
     "hr_tables",
     "identity_tables",
     "metadata",
     "numbering_tables",
     "projects_tables",
+    "roles_tables",
     "workspaces_tables",
 ]

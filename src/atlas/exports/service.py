@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from ipaddress import IPv4Address, IPv6Address
 from pathlib import Path
 from typing import IO, Any
 
@@ -52,7 +53,7 @@ class UnknownWorkspace(NotFound):
 
 def _json_default(value: Any) -> Any:
     """JSON for the column types json cannot write itself."""
-    if isinstance(value, uuid.UUID | Decimal):
+    if isinstance(value, uuid.UUID | Decimal | IPv4Address | IPv6Address):
         return str(value)
     if isinstance(value, datetime | date | time):
         return value.isoformat()

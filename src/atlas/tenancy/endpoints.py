@@ -7,7 +7,7 @@ from pydantic import BaseModel
 
 from atlas.db.pool import TransactionRoute
 from atlas.tenancy.guard import CurrentPrincipal
-from atlas.tenancy.permissions import ALL_PERMISSIONS, ROLE_PERMISSIONS, ROLE_RANK
+from atlas.tenancy.permissions import ALL_PERMISSIONS, BUILTIN_ROLES, ROLE_PERMISSIONS
 
 router = APIRouter(prefix="/api/v1", tags=["workspaces"], route_class=TransactionRoute)
 
@@ -25,8 +25,7 @@ class PermissionCatalogue(BaseModel):
 @router.get("/permissions")
 async def permission_catalogue(_: CurrentPrincipal) -> PermissionCatalogue:
     """Every permission, and the built-in roles from the most to the least privileged."""
-    roles = sorted(ROLE_PERMISSIONS, key=lambda role: -ROLE_RANK[role])
     return PermissionCatalogue(
         permissions=sorted(ALL_PERMISSIONS),
-        roles=[Role(name=r, permissions=sorted(ROLE_PERMISSIONS[r])) for r in roles],
+        roles=[Role(name=r, permissions=sorted(ROLE_PERMISSIONS[r])) for r in BUILTIN_ROLES],
     )

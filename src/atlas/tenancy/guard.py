@@ -11,6 +11,7 @@ answers 404.
 
 from __future__ import annotations
 
+import ipaddress
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -32,7 +33,7 @@ WORKSPACE_HEADER = "x-workspace-id"
 
 Db = Annotated[asyncpg.Connection, Depends(request_connection)]
 
-REQUEST_CONTEXT_SQL = "SELECT * FROM atlas_request_context($1, $2, $3, $4, $5)"
+REQUEST_CONTEXT_SQL = "SELECT * FROM atlas_request_context($1, $2, $3, $4, $5, $6, $7)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +53,15 @@ def _credentials(request: Request) -> str | None:
     return request.cookies.get(SESSION_COOKIE)
 
 
+def _client_ip(request: Request) -> str | None:
+    """The peer's address, when it is one (the audit trail records it)."""
+    host = request.client.host if request.client else None
+    try:
+        return str(ipaddress.ip_address(host)) if host else None
+    except ValueError:
+        return None
+
+
 def _same_workspace(header: str, workspace_id: uuid.UUID, slug: str | None) -> bool:
     return header.lower() == str(workspace_id) or header == slug
 
@@ -64,6 +74,7 @@ async def resolve_caller(request: Request, db: Db) -> Caller:
     header = request.headers.get(WORKSPACE_HEADER) or None
     path_ref: str | None = request.path_params.get("workspace_ref")
 
+    client_ip = _client_ip(request)
     claims = None
     if looks_like_jwt(credential):
         claims = read_workspace_token(request.app.state.signing_key, credential)
@@ -78,6 +89,8 @@ async def resolve_caller(request: Request, db: Db) -> Caller:
             str(claims.workspace_id),
             settings.session_ttl_seconds,
             settings.session_refresh_seconds,
+            request.state.request_id,
+            client_ip,
         )
         if row is not None and row["user_id"] != claims.user_id:
             row = None
@@ -89,6 +102,8 @@ async def resolve_caller(request: Request, db: Db) -> Caller:
             path_ref or header,
             settings.session_ttl_seconds,
             settings.session_refresh_seconds,
+            request.state.request_id,
+            client_ip,
         )
     if row is None:
         raise Unauthenticated("Your session has ended; sign in again.", code="invalid_session")
@@ -122,7 +137,7 @@ async def resolve_caller(request: Request, db: Db) -> Caller:
             workspace_name=row["workspace_name"],
             user_id=principal.user_id,
             role=role,
-            permissions=permissions_of(role),
+            permissions=permissions_of(role, row["role_permissions"]),
             request_id=request.state.request_id,
         )
         bind_log_context(workspace_id=str(workspace.workspace_id))

@@ -14,6 +14,7 @@ READ = (
     "leave:read",
     "customers:read",
     "invoices:read",
+    "roles:read",
 )
 CONTRIBUTE = (
     "tasks:create",
@@ -42,6 +43,8 @@ MANAGE = (
     "invoices:issue",
     "invoices:void",
     "payments:record",
+    "roles:manage",  # custom roles, within the permissions one holds
+    "audit:read",  # the audit trail
 )
 OWN = (
     "workspace:delete",
@@ -50,6 +53,7 @@ OWN = (
 )
 
 ALL_PERMISSIONS: tuple[str, ...] = READ + CONTRIBUTE + MANAGE + OWN
+KNOWN_PERMISSIONS = frozenset(ALL_PERMISSIONS)
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     "owner": frozenset(ALL_PERMISSIONS),
@@ -58,9 +62,12 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     "viewer": frozenset(READ),
 }
 
-# Higher ranks may do all that lower ranks may; an inviter cannot invite above their own.
-ROLE_RANK = {"viewer": 0, "member": 1, "admin": 2, "owner": 3}
+# The built-in roles from the most to the least privileged.
+BUILTIN_ROLES = ("owner", "admin", "member", "viewer")
 
 
-def permissions_of(role: str) -> frozenset[str]:
+def permissions_of(role: str, custom: list[str] | None = None) -> frozenset[str]:
+    """A built-in role's permissions, or those a custom role lists that still exist."""
+    if custom is not None:
+        return frozenset(custom) & KNOWN_PERMISSIONS
     return ROLE_PERMISSIONS.get(role, frozenset())

@@ -136,7 +136,9 @@ async def list_members(
     ctx: MembersRead,
     db: Db,
     page: PageParams,
-    role: Annotated[schemas.Role | None, Query(description="Only members with this role.")] = None,
+    role: Annotated[
+        str | None, Query(max_length=64, description="Only members with this role.")
+    ] = None,
     q: Annotated[
         str | None, Query(max_length=200, description="Part of the name or email.")
     ] = None,
@@ -184,7 +186,7 @@ async def remove_member(member_id: uuid.UUID, ctx: MembersRemove, db: Db) -> Non
 async def invite(
     data: schemas.InvitationCreate, request: Request, ctx: InvitationsCreate, db: Db
 ) -> schemas.Invitation:
-    """Invite an email address with a role no higher than the inviter's own.
+    """Invite an email address with a role whose permissions the inviter holds.
 
     An older pending invitation to the same address is canceled. The invitee gets an
     email with the accept link.

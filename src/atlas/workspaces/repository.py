@@ -24,13 +24,15 @@ WORKSPACE_COLUMNS = (
 UPDATABLE_WORKSPACE_COLUMNS = frozenset(
     {"name", "slug", "base_currency", "timezone", "fiscal_year_start_month"}
 )
-MEMBER_COLUMNS = "m.id, m.user_id, u.email, u.name, m.role, m.created_at, m.updated_at"
+MEMBER_COLUMNS = (
+    "m.id, m.user_id, u.email, u.name, m.role, m.custom_role_id, m.created_at, m.updated_at"
+)
 # Pending invitations past their expiry read as expired; the stored status stays pending.
 INVITATION_STATUS = (
     "CASE WHEN i.status = 'pending' AND i.expires_at <= now() THEN 'expired' ELSE i.status END"
 )
 INVITATION_COLUMNS = (
-    "i.id, i.workspace_id, i.email, i.role, "
+    "i.id, i.workspace_id, i.email, i.role, i.custom_role_id, "
     f"{INVITATION_STATUS} AS status, i.inviter_user_id, i.expires_at, i.created_at, i.updated_at"
 )
 
@@ -242,27 +244,35 @@ class MembersRepository:
         return [r["id"] for r in rows]
 
     async def insert(
-        self, member_id: uuid.UUID, user_id: uuid.UUID, role: str
+        self,
+        member_id: uuid.UUID,
+        user_id: uuid.UUID,
+        role: str,
+        custom_role_id: uuid.UUID | None,
     ) -> asyncpg.Record | None:
         """The new membership row, or None if the user is a member already."""
         return await self.db.fetchrow(
-            """INSERT INTO workspace_members (workspace_id, id, user_id, role)
-               VALUES ($1, $2, $3, $4)
+            """INSERT INTO workspace_members (workspace_id, id, user_id, role, custom_role_id)
+               VALUES ($1, $2, $3, $4, $5)
                ON CONFLICT (workspace_id, user_id) DO NOTHING
                RETURNING id, user_id, role, created_at""",
             self.workspace_id,
             member_id,
             user_id,
             role,
+            custom_role_id,
         )
 
-    async def set_role(self, member_id: uuid.UUID, role: str) -> None:
+    async def set_role(
+        self, member_id: uuid.UUID, role: str, custom_role_id: uuid.UUID | None
+    ) -> None:
         await self.db.execute(
-            """UPDATE workspace_members SET role = $3, updated_at = now()
+            """UPDATE workspace_members SET role = $3, custom_role_id = $4, updated_at = now()
                 WHERE workspace_id = $1 AND id = $2""",
             self.workspace_id,
             member_id,
             role,
+            custom_role_id,
         )
 
     async def delete(self, member_id: uuid.UUID) -> bool:
@@ -313,21 +323,23 @@ class InvitationsRepository:
         invitation_id: uuid.UUID,
         email: str,
         role: str,
+        custom_role_id: uuid.UUID | None,
         inviter_user_id: uuid.UUID,
         token_hash: bytes,
         ttl_hours: int,
     ) -> asyncpg.Record | None:
         """The new pending invitation, or None if another one to this email is pending."""
         return await self.db.fetchrow(
-            f"""INSERT INTO invitations AS i
-                    (workspace_id, id, email, role, inviter_user_id, token_hash, expires_at)
-                VALUES ($1, $2, $3, $4, $5, $6, now() + make_interval(hours => $7))
+            f"""INSERT INTO invitations AS i (workspace_id, id, email, role, custom_role_id,
+                                              inviter_user_id, token_hash, expires_at)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, now() + make_interval(hours => $8))
                 ON CONFLICT (workspace_id, lower(email)) WHERE status = 'pending' DO NOTHING
                 RETURNING {INVITATION_COLUMNS}""",
             self.workspace_id,
             invitation_id,
             email,
             role,
+            custom_role_id,
             inviter_user_id,
             token_hash,
             ttl_hours,

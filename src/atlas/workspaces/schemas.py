@@ -18,7 +18,8 @@ from pydantic import (
     field_validator,
 )
 
-Role = Literal["owner", "admin", "member", "viewer"]
+from atlas.roles.schemas import RoleName
+
 InvitationStatus = Literal["pending", "accepted", "rejected", "canceled", "expired"]
 
 SLUG_MAX_LENGTH = 48
@@ -107,7 +108,7 @@ class Workspace(BaseModel):
     fiscal_year_start_month: int
     created_at: datetime
     updated_at: datetime
-    role: Role = Field(description="The caller's role in this workspace.")
+    role: str = Field(description="The caller's role in this workspace.")
 
 
 class ActiveWorkspaceRequest(StrictModel):
@@ -121,12 +122,12 @@ class Member(BaseModel):
     user_id: uuid.UUID
     email: str
     name: str
-    role: Role
+    role: str
     created_at: datetime
 
 
 class MemberUpdate(StrictModel):
-    role: Role
+    role: RoleName = Field(description="A built-in or custom role.")
 
 
 class OwnershipTransfer(StrictModel):
@@ -135,14 +136,14 @@ class OwnershipTransfer(StrictModel):
 
 class InvitationCreate(StrictModel):
     email: Email
-    role: Role = "member"
+    role: RoleName = Field(default="member", description="A built-in or custom role.")
 
 
 class Invitation(BaseModel):
     id: uuid.UUID
     workspace_id: uuid.UUID
     email: str
-    role: Role
+    role: str
     status: InvitationStatus = Field(description="Pending invitations past expiry read expired.")
     inviter_user_id: uuid.UUID | None
     expires_at: datetime
@@ -157,7 +158,7 @@ class ReceivedInvitation(BaseModel):
     workspace_id: uuid.UUID
     workspace_name: str
     workspace_slug: str
-    role: Role
+    role: str
     inviter_name: str | None
     expires_at: datetime
     created_at: datetime

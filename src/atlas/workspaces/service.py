@@ -17,8 +17,8 @@ from atlas.identity import secrets
 from atlas.identity.repository import IdentityRepository
 from atlas.identity.schemas import WorkspaceToken
 from atlas.pagination import Page, PageRequest, order_by
+from atlas.roles import service as roles
 from atlas.tenancy.context import Principal, WorkspaceContext
-from atlas.tenancy.permissions import ROLE_RANK
 from atlas.workspaces import schemas
 from atlas.workspaces.repository import (
     INVITATION_SORTS,
@@ -132,7 +132,7 @@ async def create_workspace(
         row = await _insert_with_free_slug(repo, workspace_id, data)
     # The workspace was just made by this caller: it may enter it to add the owner.
     await set_tenant_context(db, workspace_id)
-    await MembersRepository(db, workspace_id).insert(uuid7(), principal.user_id, "owner")
+    await MembersRepository(db, workspace_id).insert(uuid7(), principal.user_id, "owner", None)
     return _workspace(row, "owner")
 
 
@@ -264,6 +264,8 @@ async def list_members(
     sort: str | None,
 ) -> Page[schemas.Member]:
     order = order_by(sort, MEMBER_SORTS, "name")
+    if role is not None:
+        await roles.resolve(db, ctx.workspace_id, role)
     rows, total = await MembersRepository(db, ctx.workspace_id).page(
         role, _contains(q), order, page.limit, page.offset
     )
@@ -273,6 +275,8 @@ async def list_members(
 async def change_member_role(
     ctx: WorkspaceContext, db: asyncpg.Connection, member_id: uuid.UUID, role: str
 ) -> schemas.Member:
+    """The caller must hold every permission of the member's current and new role."""
+    new = await roles.resolve(db, ctx.workspace_id, role)
     members = MembersRepository(db, ctx.workspace_id)
     # Owners are locked first, always in the same order: the last-owner rule holds under
     # concurrent changes, and two requests cannot deadlock.
@@ -282,10 +286,14 @@ async def change_member_role(
         raise _member_not_found()
     if "owner" in (target["role"], role):
         _require_owner(ctx, "grant or revoke the owner role")
+    current = await roles.held(db, ctx.workspace_id, target["role"], target["custom_role_id"])
+    roles.ensure_can_grant(
+        ctx, current.permissions | new.permissions, f"make this {target['role']} a {role}"
+    )
     if target["role"] == "owner" and role != "owner" and len(owners) <= 1:
         raise _last_owner("be demoted")
     if role != target["role"]:
-        await members.set_role(member_id, role)
+        await members.set_role(member_id, new.name, new.custom_role_id)
     return _member(target, role)
 
 
@@ -301,6 +309,8 @@ async def remove_member(
         _require_owner(ctx, "remove an owner")
         if len(owners) <= 1:
             raise _last_owner("be removed")
+    current = await roles.held(db, ctx.workspace_id, target["role"], target["custom_role_id"])
+    roles.ensure_can_grant(ctx, current.permissions, f"remove a {target['role']}")
     await members.delete(member_id)
 
 
@@ -339,8 +349,8 @@ async def transfer_ownership(
     me = await members.by_user(ctx.user_id, lock=True)
     if me is None or me["role"] != "owner":
         raise Forbidden("Only an owner may transfer ownership.", code="owner_required")
-    await members.set_role(member_id, "owner")
-    await members.set_role(me["id"], "admin")
+    await members.set_role(member_id, "owner", None)
+    await members.set_role(me["id"], "admin", None)
     return _member(target, "owner")
 
 
@@ -353,11 +363,6 @@ def _invitation(row: asyncpg.Record) -> schemas.Invitation:
 
 def _invitation_not_found() -> NotFound:
     return NotFound("Invitation not found.", code="invitation_not_found")
-
-
-def _check_role_within_own(ctx: WorkspaceContext, role: str) -> None:
-    if ROLE_RANK[role] > ROLE_RANK.get(ctx.role, -1):
-        raise Forbidden(f"Your role '{ctx.role}' cannot invite as '{role}'.", code="role_above_own")
 
 
 async def _queue_invitation_email(
@@ -386,7 +391,8 @@ async def invite(
     data: schemas.InvitationCreate,
 ) -> schemas.Invitation:
     """Invites an email with a role; an older pending invitation to it is canceled."""
-    _check_role_within_own(ctx, data.role)
+    role = await roles.resolve(db, ctx.workspace_id, data.role)
+    roles.ensure_can_grant(ctx, role.permissions, f"invite as '{role.name}'")
     if await MembersRepository(db, ctx.workspace_id).has_email(data.email):
         raise Conflict(
             f"{data.email} is already a member of this workspace.",
@@ -398,7 +404,8 @@ async def invite(
     row = await invitations.insert(
         uuid7(),
         data.email,
-        data.role,
+        role.name,
+        role.custom_role_id,
         ctx.user_id,
         secrets.token_hash(secrets.new_token()),
         settings.invitation_ttl_hours,
@@ -436,7 +443,8 @@ async def resend_invitation(
     current = await invitations.get(invitation_id, lock=True)
     if current is None:
         raise _invitation_not_found()
-    _check_role_within_own(ctx, current["role"])
+    role = await roles.held(db, ctx.workspace_id, current["role"], current["custom_role_id"])
+    roles.ensure_can_grant(ctx, role.permissions, f"invite as '{role.name}'")
     if current["status"] not in ("pending", "expired"):
         raise Conflict(
             f"This invitation is {current['status']}; invite again instead.",
@@ -505,7 +513,9 @@ async def accept_invitation(
     invitation = await _open_received_invitation(principal, db, invitation_id)
     workspace_id: uuid.UUID = invitation["workspace_id"]
     members = MembersRepository(db, workspace_id)
-    joined = await members.insert(uuid7(), principal.user_id, invitation["role"])
+    joined = await members.insert(
+        uuid7(), principal.user_id, invitation["role"], invitation["custom_role_id"]
+    )
     # A user who joined by other means keeps the role they have.
     member = joined or await members.by_user(principal.user_id)
     assert member is not None

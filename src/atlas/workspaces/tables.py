@@ -5,6 +5,7 @@ from sqlalchemy import (
     Column,
     DateTime,
     ForeignKey,
+    ForeignKeyConstraint,
     Index,
     LargeBinary,
     SmallInteger,
@@ -18,8 +19,13 @@ from sqlalchemy import (
 )
 
 from atlas.db.metadata import created_at, metadata, tenant_table, updated_at
+from atlas.roles.tables import workspace_roles
+from atlas.tenancy.permissions import BUILTIN_ROLES
 
-ROLES = ("owner", "admin", "member", "viewer")
+# A member's or invitation's role is a built-in name, or the name of one of the
+# workspace's custom roles, tied to it by (workspace_id, custom_role_id, role): renaming
+# the role renames it everywhere, and a role in use cannot be deleted.
+ROLE_IS_BUILTIN_OR_CUSTOM = f"(custom_role_id IS NULL) = (role IN {BUILTIN_ROLES!r})"
 INVITATION_STATUSES = ("pending", "accepted", "rejected", "canceled", "expired")
 
 workspaces = Table(
@@ -37,21 +43,38 @@ workspaces = Table(
     CheckConstraint("fiscal_year_start_month BETWEEN 1 AND 12", name="fiscal_month"),
 )
 
+
+def _custom_role_reference(table: str, on_delete: str | None) -> ForeignKeyConstraint:
+    return ForeignKeyConstraint(
+        ["workspace_id", "custom_role_id", "role"],
+        [workspace_roles.c.workspace_id, workspace_roles.c.id, workspace_roles.c.name],
+        onupdate="CASCADE",
+        ondelete=on_delete,
+        name=f"fk_{table}_custom_role",
+    )
+
+
 workspace_members = tenant_table(
     "workspace_members",
     Column("user_id", Uuid, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
     Column("role", Text, nullable=False),
+    Column("custom_role_id", Uuid, nullable=True),
     created_at(),
     updated_at(),
     UniqueConstraint("workspace_id", "user_id"),
     Index("ix_workspace_members_user_id", "user_id"),
-    CheckConstraint(f"role IN {ROLES!r}", name="role"),
+    Index("ix_workspace_members_workspace_id_custom_role_id", "workspace_id", "custom_role_id"),
+    CheckConstraint(ROLE_IS_BUILTIN_OR_CUSTOM, name="role"),
+    # NO ACTION, checked at the end of the statement: a role in use cannot be deleted,
+    # yet a workspace's deletion cascades through both tables.
+    _custom_role_reference("workspace_members", None),
 )
 
 invitations = tenant_table(
     "invitations",
     Column("email", Text, nullable=False),
     Column("role", Text, nullable=False),
+    Column("custom_role_id", Uuid, nullable=True),
     Column("status", Text, nullable=False, server_default="pending"),
     Column("inviter_user_id", Uuid, ForeignKey("users.id", ondelete="SET NULL"), nullable=True),
     Column("token_hash", LargeBinary, nullable=False),
@@ -68,8 +91,11 @@ invitations = tenant_table(
         unique=True,
         postgresql_where=text("status = 'pending'"),
     ),
-    CheckConstraint(f"role IN {ROLES!r}", name="role"),
+    Index("ix_invitations_workspace_id_custom_role_id", "workspace_id", "custom_role_id"),
+    CheckConstraint(ROLE_IS_BUILTIN_OR_CUSTOM, name="role"),
     CheckConstraint(f"status IN {INVITATION_STATUSES!r}", name="status"),
+    # Answered invitations of a deleted role go with it; pending ones block the deletion.
+    _custom_role_reference("invitations", "CASCADE"),
 )
 
 outbox_messages = Table(

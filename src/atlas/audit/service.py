@@ -1,0 +1,92 @@
+"""Reading the audit trail: filters, and redaction of what the reader may not see."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+
+from atlas.audit import schemas
+from atlas.audit.repository import AuditEventsRepository
+from atlas.pagination import Page, PageRequest, order_by, page_of
+from atlas.tenancy.context import WorkspaceContext
+from atlas.validation import choices
+
+# The entity types the `atlas_audit` trigger writes (one per audited table).
+ENTITY_TYPES = (
+    "workspace",
+    "member",
+    "invitation",
+    "role",
+    "project",
+    "task",
+    "time_entry",
+    "department",
+    "employee",
+    "leave_type",
+    "leave_request",
+    "customer",
+    "invoice",
+    "invoice_line",
+    "payment",
+)
+VERBS = ("created", "updated", "deleted")
+ACTIONS = tuple(f"{entity}.{verb}" for entity in ENTITY_TYPES for verb in VERBS)
+SORTS = {"occurred_at": "occurred_at"}
+REDACTED = "[redacted]"
+# Fields stored in the trail that only some readers may see: entity -> field -> permission.
+RESTRICTED_FIELDS = {
+    "employee": {"salary": "hr:salary", "salary_currency": "hr:salary"},
+}
+
+
+@dataclass(frozen=True, slots=True)
+class AuditFilters:
+    entity_type: str | None = None
+    entity_id: uuid.UUID | None = None
+    actor_user_id: uuid.UUID | None = None
+    action: str | None = None
+    request_id: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    sort: str | None = None
+
+
+def _one(value: str | None, allowed: tuple[str, ...], field: str) -> str | None:
+    return None if value is None else choices([value], allowed, field)[0]
+
+
+def _visible(ctx: WorkspaceContext, row: asyncpg.Record) -> dict[str, Any]:
+    event = dict(row)
+    hidden = {
+        field
+        for field, permission in RESTRICTED_FIELDS.get(event["entity_type"], {}).items()
+        if not ctx.can(permission)
+    }
+    event["changes"] = {
+        field: {"old": REDACTED, "new": REDACTED} if field in hidden else change
+        for field, change in event["changes"].items()
+    }
+    return event
+
+
+async def list_events(
+    ctx: WorkspaceContext, db: asyncpg.Connection, filters: AuditFilters, page: PageRequest
+) -> Page[schemas.AuditEvent]:
+    """The workspace's audit events, newest first unless sorted by `occurred_at`."""
+    rows, total = await AuditEventsRepository(db, ctx.workspace_id).page(
+        entity_type=_one(filters.entity_type, ENTITY_TYPES, "entity_type"),
+        entity_id=filters.entity_id,
+        actor_user_id=filters.actor_user_id,
+        action=_one(filters.action, ACTIONS, "action"),
+        request_id=filters.request_id,
+        since=filters.since,
+        until=filters.until,
+        order=order_by(filters.sort, SORTS, "-occurred_at"),
+        limit=page.limit,
+        offset=page.offset,
+    )
+    return page_of(schemas.AuditEvent, [_visible(ctx, r) for r in rows], total, page)

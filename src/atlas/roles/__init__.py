@@ -1,0 +1,1 @@
+"""Custom roles: a workspace's own sets of `resource:action` permissions."""

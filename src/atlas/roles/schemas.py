@@ -1,0 +1,64 @@
+"""Request and response bodies of roles."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+
+from atlas.roles.tables import ROLE_NAME_PATTERN
+
+ROLE_NAME_MAX_LENGTH = 40
+
+RoleName = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=ROLE_NAME_MAX_LENGTH, pattern=ROLE_NAME_PATTERN),
+    Field(
+        description="Lowercase letters, digits and single hyphens, starting with a letter; "
+        "a built-in role's name (owner, admin, member, viewer) is taken."
+    ),
+]
+Description = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)]
+Permission = Annotated[str, StringConstraints(min_length=1, max_length=100)]
+Permissions = Annotated[
+    list[Permission],
+    Field(max_length=200, description="`resource:action` names from GET /api/v1/permissions."),
+]
+
+
+class StrictModel(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class RoleCreate(StrictModel):
+    name: RoleName
+    description: Description = ""
+    permissions: Permissions
+
+
+class RoleUpdate(StrictModel):
+    """Only the fields sent change; none of them may be null. Members keep a renamed role."""
+
+    name: RoleName | None = None
+    description: Description | None = None
+    permissions: Permissions | None = None
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _not_null(cls, value: Any) -> Any:
+        if value is None:
+            raise ValueError("may not be null")
+        return value
+
+
+class Role(BaseModel):
+    id: uuid.UUID | None = Field(description="Null for the built-in roles.")
+    name: str
+    description: str
+    builtin: bool
+    permissions: list[str] = Field(description="Sorted.")
+    member_count: int = Field(description="Members who hold this role.")
+    created_at: datetime | None
+    updated_at: datetime | None
