@@ -10,8 +10,8 @@ from fastapi import APIRouter, Depends, Request, Response, status
 from atlas.config import Settings
 from atlas.db.pool import TransactionRoute
 from atlas.identity import schemas, service
+from atlas.identity.http import clear_session_cookie, client_of, set_session_cookie
 from atlas.tenancy.guard import (
-    SESSION_COOKIE,
     Caller,
     Db,
     SessionPrincipal,
@@ -26,33 +26,14 @@ def _settings(request: Request) -> Settings:
     return settings
 
 
-def _client(request: Request) -> service.Client:
-    return service.Client(
-        ip_address=request.client.host if request.client else None,
-        user_agent=(request.headers.get("user-agent") or "")[:500] or None,
-    )
-
-
-def _set_cookie(response: Response, settings: Settings, result: schemas.AuthResult) -> None:
-    response.set_cookie(
-        SESSION_COOKIE,
-        result.token,
-        max_age=settings.session_ttl_seconds,
-        httponly=True,
-        samesite="lax",
-        secure=settings.cookie_secure,
-        path="/",
-    )
-
-
 @router.post("/sign-up", status_code=status.HTTP_201_CREATED)
 async def sign_up(
     data: schemas.SignUp, request: Request, response: Response, db: Db
 ) -> schemas.AuthResult:
     """Create an account and a first session."""
     settings = _settings(request)
-    result = await service.sign_up(db, settings, data, _client(request))
-    _set_cookie(response, settings, result)
+    result = await service.sign_up(db, settings, data, client_of(request))
+    set_session_cookie(response, settings, result.token)
     return result
 
 
@@ -63,9 +44,9 @@ async def sign_in(
     """Open a new session. Failed attempts are throttled per email and per IP (429)."""
     settings = _settings(request)
     result = await service.sign_in(
-        db, settings, request.app.state.sign_in_throttles, data, _client(request)
+        db, settings, request.app.state.sign_in_throttles, data, client_of(request)
     )
-    _set_cookie(response, settings, result)
+    set_session_cookie(response, settings, result.token)
     return result
 
 
@@ -73,7 +54,7 @@ async def sign_in(
 async def sign_out(principal: SessionPrincipal, response: Response, db: Db) -> None:
     """End the current session and clear the cookie."""
     await service.sign_out(principal, db)
-    response.delete_cookie(SESSION_COOKIE, path="/")
+    clear_session_cookie(response)
 
 
 @router.get("/session")

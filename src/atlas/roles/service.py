@@ -104,7 +104,7 @@ def _custom(row: asyncpg.Record, member_count: int) -> dict[str, Any]:
     return {
         **dict(row),
         "builtin": False,
-        "permissions": sorted(row["permissions"]),
+        "permissions": sorted(permissions_of(row["name"], row["permissions"])),
         "member_count": member_count,
     }
 
@@ -142,7 +142,7 @@ def _builtin_unchangeable(name: str, action: str) -> Conflict:
 
 
 def _role_not_found() -> NotFound:
-    return NotFound("Role not found.", code="role_not_found")
+    return NotFound("Role not found.")
 
 
 def _role_id(ref: str) -> uuid.UUID | None:
@@ -185,7 +185,9 @@ async def list_roles(
                 details=[{"field": "sort", "message": f"unknown sort '{sort}'"}],
             )
         key = sort.lstrip("-")
-        items.sort(key=lambda i: (i[key], i["name"]), reverse=sort.startswith("-"))
+        # Stable sorts: ties stay in name order whichever the direction.
+        items.sort(key=lambda i: i["name"])
+        items.sort(key=lambda i: i[key], reverse=sort.startswith("-"))
     window = items[page.offset : page.offset + page.limit]
     return page_of(schemas.Role, window, len(items), page)
 
@@ -228,13 +230,12 @@ async def update_role(
         raise _builtin_unchangeable(ref, "changed")
     repo = RolesRepository(db, ctx.workspace_id)
     current = await _custom_row(repo, ref, lock=True)
+    held_now = permissions_of(current["name"], current["permissions"])
     changes = data.model_dump(exclude_unset=True)
     name = changes.get("name", current["name"])
     _check_name(name)
-    permissions = _checked_permissions(changes.get("permissions", current["permissions"]))
-    ensure_can_grant(
-        ctx, {*current["permissions"], *permissions}, f"change the role '{current['name']}'"
-    )
+    permissions = _checked_permissions(changes.get("permissions", sorted(held_now)))
+    ensure_can_grant(ctx, {*held_now, *permissions}, f"change the role '{current['name']}'")
     with constraint_errors({"uq_workspace_roles_workspace_id_name": lambda: _name_taken(name)}):
         row = await repo.update(
             current["id"], name, changes.get("description", current["description"]), permissions
@@ -249,7 +250,8 @@ async def delete_role(ctx: WorkspaceContext, db: asyncpg.Connection, ref: str) -
         raise _builtin_unchangeable(ref, "deleted")
     repo = RolesRepository(db, ctx.workspace_id)
     current = await _custom_row(repo, ref, lock=True)
-    ensure_can_grant(ctx, current["permissions"], f"delete the role '{current['name']}'")
+    held_now = permissions_of(current["name"], current["permissions"])
+    ensure_can_grant(ctx, held_now, f"delete the role '{current['name']}'")
     members, invitations = await repo.usage(current["id"])
     if members or invitations:
         raise Conflict(
