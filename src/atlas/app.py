@@ -25,6 +25,7 @@ from atlas.observability import RequestContextMiddleware, configure_logging
 from atlas.projects.endpoints import router as projects_router
 from atlas.roles.endpoints import router as roles_router
 from atlas.tenancy.endpoints import router as permissions_router
+from atlas.web.app import install_web
 from atlas.workspaces.endpoints import router as workspaces_router
 
 log = logging.getLogger("atlas.app")
@@ -85,6 +86,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(finance_router)
     app.include_router(exports_router)
     app.include_router(audit_router)
+    install_web(app)
     return app
 
 

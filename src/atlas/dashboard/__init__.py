@@ -1,0 +1,1 @@
+"""The workspace dashboard: a few figures across modules, each read in one query."""

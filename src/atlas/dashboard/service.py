@@ -1,0 +1,107 @@
+"""The dashboard's figures, each shown only to those who may read its module."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+import asyncpg
+
+from atlas.dashboard.repository import DashboardRepository
+from atlas.hr.repository import EmployeesRepository
+from atlas.tenancy.context import WorkspaceContext
+
+TASK_STATUSES = ("todo", "in_progress", "blocked")
+MONTHS = 12
+LEAVE_SHOWN = 10
+
+
+@dataclass(frozen=True, slots=True)
+class Receivable:
+    currency: str
+    open_count: int
+    overdue_count: int
+    outstanding: Decimal
+    overdue_amount: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class LeaveWaiting:
+    id: str
+    employee: str
+    leave_type: str
+    start_date: date
+    end_date: date
+    days: Decimal
+
+
+@dataclass
+class Dashboard:
+    open_tasks: dict[str, int] | None = None
+    receivables: list[Receivable] | None = None
+    headcount: list[tuple[str, int]] | None = None
+    revenue: list[tuple[date, Decimal]] | None = None
+    revenue_currency: str = ""
+    leave_waiting: list[LeaveWaiting] = field(default_factory=list)
+
+
+def _month_starts(today: date) -> list[date]:
+    """The first days of the last `MONTHS` months, oldest first, this month last."""
+    year, month = today.year, today.month
+    starts = []
+    for _ in range(MONTHS):
+        starts.append(date(year, month, 1))
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    return starts[::-1]
+
+
+async def dashboard(
+    ctx: WorkspaceContext, db: asyncpg.Connection, base_currency: str, today: date
+) -> Dashboard:
+    repo = DashboardRepository(db, ctx.workspace_id)
+    board = Dashboard(revenue_currency=base_currency)
+    if ctx.can("tasks:read"):
+        counts = {r["status"]: int(r["n"]) for r in await repo.open_tasks_by_status()}
+        board.open_tasks = {status: counts.get(status, 0) for status in TASK_STATUSES}
+    if ctx.can("invoices:read"):
+        board.receivables = [Receivable(**dict(r)) for r in await repo.receivables(today)]
+        months = _month_starts(today)
+        amounts = {
+            r["month"]: r["amount"] for r in await repo.revenue_by_month(months[0], base_currency)
+        }
+        board.revenue = [(m, amounts.get(m, Decimal(0))) for m in months]
+    if ctx.can("employees:read"):
+        board.headcount = [
+            (r["department"] or "No department", int(r["n"]))
+            for r in await repo.headcount_by_department()
+        ]
+    approver = await EmployeesRepository(db, ctx.workspace_id).id_of_user(ctx.user_id)
+    everyone = ctx.can("leave:approve")
+    if everyone or approver is not None:
+        board.leave_waiting = [
+            LeaveWaiting(
+                id=str(r["id"]),
+                employee=f"{r['first_name']} {r['last_name']}",
+                leave_type=r["leave_type"],
+                start_date=r["start_date"],
+                end_date=r["end_date"],
+                days=r["days"],
+            )
+            for r in await repo.leave_waiting(approver, everyone, LEAVE_SHOWN)
+        ]
+    return board
+
+
+def chart_bars(revenue: list[tuple[date, Decimal]], height: int = 120) -> list[dict[str, object]]:
+    """The revenue chart's bars: month label, amount, and bar height in SVG units."""
+    top = max((amount for _, amount in revenue), default=Decimal(0))
+    return [
+        {
+            "label": f"{month:%b}",
+            "title": f"{month:%B %Y}",
+            "amount": amount,
+            "height": 0 if not top else int(amount / top * height),
+        }
+        for month, amount in revenue
+    ]

@@ -1,0 +1,117 @@
+"""Errors on pages: the API's handlers answer JSON; page paths get pages instead.
+
+Anonymous visitors of a signed-in page are sent to the sign-in page (back afterwards);
+every other error renders the error page with the API's message and status. HTMX
+requests get the same through HX-Redirect, or the message in the page's alert area.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import cast
+from urllib.parse import quote
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from atlas.errors import AtlasError
+from atlas.web.render import finish, templates
+
+NOT_PAGES = ("/api/", "/static/", "/healthz", "/readyz", "/livez")
+TITLES = {
+    400: "Bad request",
+    401: "Please sign in",
+    403: "Not allowed",
+    404: "Page not found",
+    405: "Not allowed",
+    409: "Conflict",
+    422: "Invalid request",
+    429: "Too many requests",
+    503: "Temporarily unavailable",
+}
+
+Handler = Callable[[Request, Exception], Awaitable[Response]]
+
+
+def is_page(request: Request) -> bool:
+    return not request.url.path.startswith(NOT_PAGES)
+
+
+def _sign_in_redirect(request: Request) -> Response:
+    target = request.url.path if request.method == "GET" else "/"
+    if request.method == "GET" and request.url.query:
+        target += f"?{request.url.query}"
+    url = f"/sign-in?next={quote(target, safe='/')}"
+    if request.headers.get("hx-request"):
+        return HTMLResponse("", headers={"HX-Redirect": url})
+    return RedirectResponse(url, status_code=303)
+
+
+def error_page(request: Request, status: int, message: str, code: str) -> Response:
+    if request.headers.get("hx-request"):
+        # Shown in the page's alert area, whatever the request's own target was.
+        response: Response = templates.TemplateResponse(
+            request,
+            "partials/alert.html",
+            {"kind": "error", "text": message},
+            status_code=200,
+            headers={"HX-Retarget": "#alerts", "HX-Reswap": "innerHTML"},
+        )
+        return response
+    response = templates.TemplateResponse(
+        request,
+        "errors/error.html",
+        {
+            "status": status,
+            "title": TITLES.get(status, "Something went wrong"),
+            "message": message,
+            "code": code,
+            "principal": None,
+            "ws": None,
+            "my_workspaces": [],
+            "flash": [],
+            "csrf_token": "",
+            "can": lambda _: False,
+        },
+        status_code=status,
+    )
+    finish(request, response)
+    return response
+
+
+def _page_response(request: Request, exc: Exception) -> Response:
+    if isinstance(exc, AtlasError):
+        if exc.status == 401:
+            return _sign_in_redirect(request)
+        return error_page(request, exc.status, exc.message, exc.code)
+    if isinstance(exc, RequestValidationError):
+        # A malformed id in a page URL names nothing that exists.
+        if any(err.get("loc", ("",))[0] == "path" for err in exc.errors()):
+            return error_page(request, 404, "There is no such page.", "not_found")
+        return error_page(request, 422, "The address has invalid values.", "validation_error")
+    if isinstance(exc, StarletteHTTPException):
+        message = "There is no such page." if exc.status_code == 404 else str(exc.detail)
+        return error_page(request, exc.status_code, message, "http_error")
+    return error_page(request, 500, "Something went wrong on our side.", "internal_error")
+
+
+def install_page_errors(app: FastAPI) -> None:
+    """Wraps the API's exception handlers: page paths get HTML, the rest is unchanged."""
+    for exc_class, handler in list(app.exception_handlers.items()):
+        api_handler = cast(Handler, handler)
+
+        def both(api: Handler) -> Handler:
+            async def handle(request: Request, exc: Exception) -> Response:
+                response = await api(request, exc)  # logs as the API does
+                if not is_page(request):
+                    return response
+                if response.status_code == 503:
+                    message = "The database is not reachable; try again shortly."
+                    return error_page(request, 503, message, "database_unavailable")
+                return _page_response(request, exc)
+
+            return handle
+
+        app.exception_handlers[exc_class] = both(api_handler)

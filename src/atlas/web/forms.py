@@ -1,0 +1,100 @@
+"""Forms: parse a posted form with the API's own schemas, run the service, show errors.
+
+Errors have the API's shape (`code`, `message`, `details` with fields), so a page shows
+exactly what the JSON API would answer, next to the field it concerns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any, TypeVar
+
+import asyncpg
+from fastapi import Request
+from pydantic import BaseModel, ValidationError
+
+from atlas.db.pool import savepoint
+from atlas.errors import AtlasError
+from atlas.web.security import CSRF_FIELD
+
+M = TypeVar("M", bound=BaseModel)
+T = TypeVar("T")
+
+FormData = dict[str, Any]
+
+
+class FormErrors(Exception):
+    """What was wrong with a submitted form: a message, and one message per field."""
+
+    def __init__(self, message: str, fields: Mapping[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.fields = dict(fields or {})
+
+    def get(self, field: str) -> str | None:
+        return self.fields.get(field)
+
+
+def _field_name(location: str) -> str:
+    for prefix in ("body.", "query.", "path."):
+        if location.startswith(prefix):
+            return location[len(prefix) :]
+    return location
+
+
+async def read_form(request: Request, *, lists: tuple[str, ...] = ()) -> FormData:
+    """The posted fields without the CSRF token; blank fields are left out.
+
+    Fields named in `lists` keep every value (checkboxes, multi-selects).
+    """
+    form = await request.form()
+    data: FormData = {}
+    for key in form:
+        if key == CSRF_FIELD:
+            continue
+        values = [v for v in form.getlist(key) if isinstance(v, str)]
+        if key in lists:
+            data[key] = [v for v in values if v.strip()]
+        elif values and values[-1].strip():
+            data[key] = values[-1].strip()
+    return data
+
+
+def parse(model: type[M], data: Mapping[str, Any]) -> M:
+    """`model` from form data, or FormErrors naming each invalid field."""
+    try:
+        return model.model_validate(dict(data))
+    except ValidationError as exc:
+        fields: dict[str, str] = {}
+        for err in exc.errors():
+            name = ".".join(str(part) for part in err.get("loc", ())) or "form"
+            fields.setdefault(name, err.get("msg", "invalid"))
+        raise FormErrors("Please correct the fields marked below.", fields) from exc
+
+
+def errors_of(exc: AtlasError) -> FormErrors:
+    fields = {
+        _field_name(str(d.get("field", ""))): str(d.get("message", ""))
+        for d in exc.details
+        if d.get("field")
+    }
+    return FormErrors(exc.message, fields)
+
+
+async def run(
+    db: asyncpg.Connection,
+    action: Callable[[], Awaitable[T]],
+    *,
+    passthrough: tuple[int, ...] = (401, 403, 404),
+) -> T:
+    """Runs a service call in a savepoint; its refusal becomes FormErrors, its writes undone.
+
+    Refusals with a status in `passthrough` propagate and show as the error page.
+    """
+    try:
+        async with savepoint(db, "form"):
+            return await action()
+    except AtlasError as exc:
+        if exc.status in passthrough:
+            raise
+        raise errors_of(exc) from exc

@@ -1,0 +1,61 @@
+"""The workspace list, "new workspace", and each workspace's dashboard."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import Depends
+from fastapi.responses import Response
+
+from atlas.dashboard import service as dashboard
+from atlas.pagination import PageParams, PageRequest
+from atlas.web import forms
+from atlas.web.access import SignedInPage, workspace_page
+from atlas.web.render import PageContext
+from atlas.web.routing import page_router
+from atlas.workspaces import schemas, service
+
+router = page_router()
+
+WorkspaceHome = Annotated[PageContext, Depends(workspace_page("workspace:read"))]
+
+
+@router.get("/workspaces")
+async def picker(page: SignedInPage, paging: PageParams) -> Response:
+    result = await service.list_my_workspaces(page.user, page.db, paging, None, "name")
+    invitations = await service.list_received_invitations(
+        page.user, page.db, PageRequest(limit=1, offset=0)
+    )
+    return await page.render(
+        "workspaces/picker.html", result=result, pending_invitations=invitations.total
+    )
+
+
+@router.get("/workspaces/new")
+async def new_workspace_form(page: SignedInPage) -> Response:
+    return await page.render("workspaces/new.html", form={}, errors=None)
+
+
+@router.post("/workspaces/new")
+async def create_workspace(page: SignedInPage) -> Response:
+    form = await forms.read_form(page.request)
+    try:
+        data = forms.parse(schemas.WorkspaceCreate, form)
+        created = await forms.run(
+            page.db, lambda: service.create_workspace(page.user, page.db, data)
+        )
+    except forms.FormErrors as errors:
+        return await page.render("workspaces/new.html", status_code=422, form=form, errors=errors)
+    await service.set_active_workspace(page.user, page.db, str(created.id))
+    return page.redirect(f"/w/{created.slug}/", f"Workspace {created.name} created.")
+
+
+@router.get("/w/{workspace_ref}/")
+async def home(page: WorkspaceHome) -> Response:
+    workspace = await service.get_workspace(page.ws, page.db)
+    board = await dashboard.dashboard(
+        page.ws, page.db, workspace.base_currency, datetime.now(UTC).date()
+    )
+    bars = dashboard.chart_bars(board.revenue) if board.revenue is not None else []
+    return await page.render("workspaces/dashboard.html", board=board, bars=bars)

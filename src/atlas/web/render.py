@@ -1,0 +1,194 @@
+"""Templates, the page context every page route gets, flash messages and redirects."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import asyncpg
+from fastapi import Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from starlette.templating import Jinja2Templates
+
+from atlas.config import Settings
+from atlas.pagination import PageRequest
+from atlas.tenancy.context import Principal, WorkspaceContext
+from atlas.web.security import CSRF_COOKIE, csrf_token
+from atlas.workspaces import schemas as workspace_schemas
+from atlas.workspaces import service as workspaces
+
+TEMPLATES = Path(__file__).parent / "templates"
+FLASH_COOKIE = "atlas_flash"
+SWITCHER_SIZE = 50
+
+
+def money(value: Decimal | int | float | str | None, currency: str | None = None) -> str:
+    """1234.5 -> '1,234.50' (and the currency code after it, when given)."""
+    if value is None or value == "":
+        return ""
+    text = f"{Decimal(value):,.2f}"
+    return f"{text} {currency}" if currency else text
+
+
+def day(value: date | datetime | None) -> str:
+    return "" if value is None else f"{value:%Y-%m-%d}"
+
+
+def moment(value: datetime | None) -> str:
+    return "" if value is None else f"{value:%Y-%m-%d %H:%M}"
+
+
+def labelled(value: str | None) -> str:
+    """'in_progress' -> 'In progress'."""
+    return "" if not value else value.replace("_", " ").capitalize()
+
+
+def _environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=select_autoescape(["html"], default_for_string=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(money=money, day=day, moment=moment, labelled=labelled)
+    return env
+
+
+templates = Jinja2Templates(env=_environment())
+
+
+def query_string(params: dict[str, Any], **changes: Any) -> str:
+    """`?a=1&b=2` from the current query and some changed values (None drops a key)."""
+    merged = {**params, **changes}
+    pairs = [(k, v) for k, v in merged.items() if v is not None and v != ""]
+    return f"?{urlencode(pairs, doseq=True)}" if pairs else "?"
+
+
+def _pop_flash(request: Request) -> list[dict[str, str]]:
+    raw = request.cookies.get(FLASH_COOKIE)
+    if not raw:
+        return []
+    try:
+        messages = json.loads(base64.urlsafe_b64decode(raw.encode()))
+    except (ValueError, binascii.Error):
+        return []
+    if not isinstance(messages, list):
+        return []
+    return [
+        {"kind": str(m.get("kind", "info")), "text": str(m.get("text", ""))}
+        for m in messages
+        if isinstance(m, dict)
+    ][:5]
+
+
+def _settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+@dataclass
+class PageContext:
+    """What a page route knows: the request, its transaction, the caller and the workspace."""
+
+    request: Request
+    db: asyncpg.Connection
+    principal: Principal | None = None
+    workspace: WorkspaceContext | None = None
+
+    @property
+    def ws(self) -> WorkspaceContext:
+        assert self.workspace is not None, "a workspace page's dependency sets it"
+        return self.workspace
+
+    @property
+    def user(self) -> Principal:
+        assert self.principal is not None, "a signed-in page's dependency sets it"
+        return self.principal
+
+    def url(self, path: str = "") -> str:
+        """A URL inside the current workspace: `/w/{slug}{path}`."""
+        return f"/w/{self.ws.workspace_slug}{path}"
+
+    async def _switcher(self) -> list[workspace_schemas.Workspace]:
+        if self.principal is None:
+            return []
+        page = await workspaces.list_my_workspaces(
+            self.principal, self.db, PageRequest(limit=SWITCHER_SIZE, offset=0), None, None
+        )
+        return page.items
+
+    async def render(self, template: str, status_code: int = 200, **values: Any) -> Response:
+        request = self.request
+        flash = _pop_flash(request)
+        context = {
+            "request": request,
+            "page": self,
+            "principal": self.principal,
+            "ws": self.workspace,
+            "can": self.workspace.can if self.workspace else (lambda _: False),
+            "my_workspaces": await self._switcher(),
+            "csrf_token": csrf_token(request),
+            "flash": flash,
+            "query": dict(request.query_params),
+            "query_string": query_string,
+            **values,
+        }
+        response: Response = templates.TemplateResponse(
+            request, template, context, status_code=status_code
+        )
+        finish(request, response, clear_flash=bool(flash))
+        return response
+
+    def redirect(self, url: str, message: str | None = None, kind: str = "success") -> Response:
+        return redirect(self.request, url, message, kind)
+
+
+def finish(request: Request, response: Response, *, clear_flash: bool = False) -> None:
+    """Sets the CSRF cookie a page created, and clears shown flash messages."""
+    settings = _settings(request)
+    new_token = getattr(request.state, "new_csrf_token", None)
+    if new_token:
+        response.set_cookie(
+            CSRF_COOKIE,
+            new_token,
+            httponly=True,
+            samesite="strict",
+            secure=settings.cookie_secure,
+            path="/",
+        )
+    if clear_flash:
+        response.delete_cookie(FLASH_COOKIE, path="/")
+
+
+def redirect(
+    request: Request, url: str, message: str | None = None, kind: str = "success"
+) -> Response:
+    """A 303 to `url` (HTMX: an HX-Redirect), with a message shown on the next page."""
+    response: Response
+    if request.headers.get("hx-request"):
+        response = HTMLResponse("", headers={"HX-Redirect": url})
+    else:
+        response = RedirectResponse(url, status_code=303)
+    if message:
+        response.set_cookie(
+            FLASH_COOKIE,
+            base64.urlsafe_b64encode(
+                json.dumps([{"kind": kind, "text": message}]).encode()
+            ).decode(),
+            httponly=True,
+            samesite="lax",
+            secure=_settings(request).cookie_secure,
+            path="/",
+            max_age=60,
+        )
+    finish(request, response)
+    return response

@@ -1,0 +1,62 @@
+// Atlas ERP's own script: progressive enhancements only; every page works without it.
+// Served from 'self' under a CSP without inline scripts.
+(function () {
+  "use strict";
+
+  // Board: drag a card onto a column to move the task there. The card's own "Move to"
+  // form does the same with the keyboard; dragging submits that form.
+  function setUpBoard(board) {
+    var dragged = null;
+    board.addEventListener("dragstart", function (event) {
+      var card = event.target.closest("[data-task]");
+      if (!card) return;
+      dragged = card;
+      event.dataTransfer.setData("text/plain", card.getAttribute("data-task"));
+      event.dataTransfer.effectAllowed = "move";
+    });
+    board.querySelectorAll("[data-status-column]").forEach(function (column) {
+      column.addEventListener("dragover", function (event) {
+        if (!dragged) return;
+        event.preventDefault();
+        column.classList.add("drop-target");
+      });
+      column.addEventListener("dragleave", function () {
+        column.classList.remove("drop-target");
+      });
+      column.addEventListener("drop", function (event) {
+        event.preventDefault();
+        column.classList.remove("drop-target");
+        if (!dragged) return;
+        var form = dragged.querySelector("form[data-move]");
+        var select = form && form.querySelector("select[name=status]");
+        if (select) {
+          select.value = column.getAttribute("data-status-column");
+          form.requestSubmit();
+        }
+        dragged = null;
+      });
+    });
+  }
+
+  // Forms with data-confirm ask before submitting (void an invoice, remove a member).
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    var question = form.getAttribute && form.getAttribute("data-confirm");
+    if (question && !window.confirm(question)) {
+      event.preventDefault();
+      event.stopImmediatePropagation();
+    }
+  }, true);
+
+  // A print button (the printable invoice).
+  document.addEventListener("click", function (event) {
+    if (event.target.closest("[data-print]")) {
+      window.print();
+    }
+  });
+
+  function init(root) {
+    root.querySelectorAll("[data-board]").forEach(setUpBoard);
+  }
+  document.addEventListener("DOMContentLoaded", function () { init(document); });
+})();

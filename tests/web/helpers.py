@@ -1,0 +1,55 @@
+"""Pages over real HTTP, as a browser holds them: a session cookie and a CSRF token.
+
+`Browser(server, actor)` is signed in as `actor` through the session cookie (never a
+bearer token); `post` adds the CSRF field the page's forms carry. `Browser(server)` is
+anonymous. Redirects are not followed, so tests see them.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from html import unescape
+from typing import Any
+
+import httpx
+
+from tests.factories import Actor
+
+CSRF = "csrf_token"
+
+
+class Browser:
+    def __init__(self, base_url: str, actor: Actor | None = None) -> None:
+        self.csrf = secrets.token_urlsafe(16)
+        cookies = {"atlas_csrf": self.csrf}
+        if actor is not None:
+            cookies["atlas_session"] = actor.token
+        self.http = httpx.Client(base_url=base_url, cookies=cookies, timeout=30)
+
+    def close(self) -> None:
+        self.http.close()
+
+    def get(self, path: str, **kw: Any) -> httpx.Response:
+        return self.http.get(path, **kw)
+
+    def post(
+        self, path: str, data: dict[str, Any] | None = None, *, csrf: bool = True, **kw: Any
+    ) -> httpx.Response:
+        """A form post; list values become repeated fields (checkboxes, lines)."""
+        fields: dict[str, str | list[str]] = {CSRF: self.csrf} if csrf else {}
+        for key, value in (data or {}).items():
+            is_list = isinstance(value, list | tuple)
+            fields[key] = [str(v) for v in value] if is_list else str(value)
+        return self.http.post(path, data=fields, **kw)
+
+
+def text(resp: httpx.Response) -> str:
+    """The page's visible text, roughly: tags dropped, entities decoded, blanks collapsed."""
+    body = re.sub(r"<(script|style)\b.*?</\1>", " ", resp.text, flags=re.S)
+    return re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", body))).strip()
+
+
+def redirected_to(resp: httpx.Response) -> str:
+    assert resp.status_code == 303, f"{resp.status_code}: {resp.text[:300]}"
+    return resp.headers["location"]
