@@ -8,11 +8,19 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from atlas.web.errors import install_page_errors
-from atlas.web.pages import auth, workspaces
+from atlas.web.pages import account, auth, finance, hr, projects, settings, workspaces
 from atlas.web.security import SecurityHeadersMiddleware
 
 STATIC = Path(__file__).parent / "static"
-PAGE_ROUTERS = (auth.router, workspaces.router)
+PAGE_ROUTERS = (
+    auth.router,
+    workspaces.router,
+    projects.router,
+    hr.router,
+    finance.router,
+    settings.router,
+    account.router,
+)
 
 
 def install_web(app: FastAPI) -> None:

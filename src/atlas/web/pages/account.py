@@ -1,0 +1,7 @@
+"""Pages of the account area."""
+
+from __future__ import annotations
+
+from atlas.web.routing import page_router
+
+router = page_router()
