@@ -4,7 +4,7 @@ BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 LINT_PATHS := src tests $(wildcard bench)
 
-.PHONY: run test bench bench-quick lint typecheck install install-dev clean
+.PHONY: run test bench bench-quick lint typecheck install install-dev browser clean
 
 $(BIN)/python:
 	@scripts/ensure-venv.sh $(VENV)
@@ -30,7 +30,11 @@ lint: install-dev
 typecheck: install-dev
 	$(BIN)/mypy --strict src
 
-test: lint typecheck
+# Debian's Chromium for the browser tests (tests/e2e), installed when missing and allowed.
+browser:
+	@scripts/ensure-browser.sh
+
+test: lint typecheck browser
 	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
 
 bench: install-dev
