@@ -91,6 +91,15 @@ def test_an_update_that_changes_nothing_records_nothing(owner: Actor, ws: dict[s
     assert actions(events(owner, ws, entity_id=project["id"])) == ["project.created"]
 
 
+def test_a_new_task_records_no_change_of_its_projects_counter(
+    owner: Actor, ws: dict[str, Any]
+) -> None:
+    project = new_project(owner, ws)
+    task = new_task(owner, ws, project, title="Counted")
+    assert actions(events(owner, ws, entity_id=project["id"])) == ["project.created"]
+    assert actions(events(owner, ws, entity_id=task["id"])) == ["task.created"]
+
+
 def test_deleting_a_task_records_its_old_values(owner: Actor, ws: dict[str, Any]) -> None:
     project = new_project(owner, ws)
     task = new_task(owner, ws, project, title="Doomed")

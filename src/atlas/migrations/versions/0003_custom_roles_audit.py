@@ -34,6 +34,9 @@ OLD_ROLE_CHECK = f"role IN {BUILTIN_ROLES}"
 
 # Table -> the entity type its audit events name. `workspaces` is audited for updates
 # only: its creation shows as the owner's membership, its deletion takes the trail along.
+# Bookkeeping columns that change as a side effect (a project's task counter) are
+# passed to the trigger as further arguments and left out of the events.
+IGNORED = {"projects": ("last_task_number",)}
 AUDITED = {
     "workspace_members": "member",
     "invitations": "invitation",
@@ -84,6 +87,7 @@ BEGIN
       INTO v_changes
       FROM jsonb_object_keys(v_row) AS k(key)
      WHERE k.key NOT IN ('id', 'workspace_id', 'created_at', 'updated_at')
+       AND k.key <> ALL (coalesce(TG_ARGV[1:TG_NARGS], '{}'::text[]))
        AND (v_old->k.key) IS DISTINCT FROM (v_new->k.key)
        AND NOT (TG_OP = 'INSERT' AND v_new->k.key = 'null'::jsonb)
        AND NOT (TG_OP = 'DELETE' AND v_old->k.key = 'null'::jsonb);
@@ -176,9 +180,10 @@ $fn$
 
 
 def _audit_trigger_sql(table: str, entity_type: str, events: str) -> str:
+    args = ", ".join(f"'{arg}'" for arg in (entity_type, *IGNORED.get(table, ())))
     return (
         f"CREATE TRIGGER audit AFTER {events} ON {table} "
-        f"FOR EACH ROW EXECUTE FUNCTION atlas_audit('{entity_type}')"
+        f"FOR EACH ROW EXECUTE FUNCTION atlas_audit({args})"
     )
 
 
