@@ -15,6 +15,7 @@ from atlas.tenancy.context import WorkspaceContext
 TASK_STATUSES = ("todo", "in_progress", "blocked")
 MONTHS = 12
 LEAVE_SHOWN = 10
+INVOICES_SHOWN = 5
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,10 +37,23 @@ class LeaveWaiting:
     days: Decimal
 
 
+@dataclass(frozen=True, slots=True)
+class RecentInvoice:
+    id: str
+    number: str | None
+    status: str
+    customer: str
+    total: Decimal
+    balance: Decimal
+    currency: str
+    overdue: bool
+
+
 @dataclass
 class Dashboard:
     open_tasks: dict[str, int] | None = None
     receivables: list[Receivable] | None = None
+    latest_invoices: list[RecentInvoice] = field(default_factory=list)
     headcount: list[tuple[str, int]] | None = None
     revenue: list[tuple[date, Decimal]] | None = None
     revenue_currency: str = ""
@@ -66,6 +80,21 @@ async def dashboard(
         board.open_tasks = {status: counts.get(status, 0) for status in TASK_STATUSES}
     if ctx.can("invoices:read"):
         board.receivables = [Receivable(**dict(r)) for r in await repo.receivables(today)]
+        board.latest_invoices = [
+            RecentInvoice(
+                id=str(r["id"]),
+                number=r["number"],
+                status=r["status"],
+                customer=r["customer"],
+                total=r["total"],
+                balance=r["total"] - r["amount_paid"],
+                currency=r["currency"],
+                overdue=r["status"] == "issued"
+                and r["due_date"] is not None
+                and r["due_date"] < today,
+            )
+            for r in await repo.latest_invoices(INVOICES_SHOWN)
+        ]
         months = _month_starts(today)
         amounts = {
             r["month"]: r["amount"] for r in await repo.revenue_by_month(months[0], base_currency)
