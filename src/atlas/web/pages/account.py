@@ -1,7 +1,120 @@
-"""Pages of the account area."""
+"""Pages of the account area: the account and its sessions, and the invitations I received."""
 
 from __future__ import annotations
 
+import uuid
+from typing import Any
+
+from fastapi.responses import Response
+
+from atlas.config import Settings
+from atlas.errors import NotFound
+from atlas.identity import schemas as identity_schemas
+from atlas.identity import service as identity
+from atlas.pagination import MAX_LIMIT, PageParams, PageRequest
+from atlas.web import forms
+from atlas.web.access import SignedInPage
+from atlas.web.render import PageContext
 from atlas.web.routing import page_router
+from atlas.workspaces import schemas as workspace_schemas
+from atlas.workspaces import service as workspaces
 
 router = page_router()
+
+
+# --- the account --------------------------------------------------------------------------
+
+
+async def _account_page(
+    page: PageContext, form: dict[str, Any], errors: forms.FormErrors | None, status: int = 200
+) -> Response:
+    sessions = await identity.list_sessions(page.user, page.db)
+    return await page.render(
+        "account/account.html", status_code=status, sessions=sessions, form=form, errors=errors
+    )
+
+
+@router.get("/account")
+async def account(page: SignedInPage) -> Response:
+    return await _account_page(page, {"revoke_other_sessions": "true"}, None)
+
+
+@router.post("/account/sessions/{session_id}/revoke")
+async def revoke_session(page: SignedInPage, session_id: uuid.UUID) -> Response:
+    await identity.revoke_session(page.user, page.db, session_id)
+    if session_id == page.user.session_id:
+        return page.redirect("/sign-in", "You are signed out.")
+    return page.redirect("/account", "Session revoked.")
+
+
+@router.post("/account/sessions/revoke-others")
+async def revoke_other_sessions(page: SignedInPage) -> Response:
+    count = await identity.revoke_other_sessions(page.user, page.db)
+    return page.redirect("/account", f"Signed out {count} other session(s).")
+
+
+@router.post("/account/password")
+async def change_password(page: SignedInPage) -> Response:
+    # The form sends a hidden "false" before the checkbox: an unticked box reads false.
+    form = await forms.read_form(page.request)
+    settings: Settings = page.request.app.state.settings
+    try:
+        data = forms.parse(identity_schemas.ChangePassword, form)
+        await forms.run(
+            page.db, lambda: identity.change_password(page.user, page.db, settings, data)
+        )
+    except forms.FormErrors as errors:
+        return await _account_page(page, form, errors, 422)
+    return page.redirect("/account", "Password changed.")
+
+
+# --- invitations I received ---------------------------------------------------------------
+
+
+@router.get("/invitations")
+async def received_invitations(page: SignedInPage, paging: PageParams) -> Response:
+    result = await workspaces.list_received_invitations(page.user, page.db, paging)
+    return await page.render("account/invitations.html", result=result)
+
+
+async def _received(
+    page: PageContext, invitation_id: uuid.UUID
+) -> workspace_schemas.ReceivedInvitation:
+    """One open invitation addressed to me (404 otherwise)."""
+    paging = PageRequest(limit=MAX_LIMIT, offset=0)
+    while True:
+        result = await workspaces.list_received_invitations(page.user, page.db, paging)
+        for invitation in result.items:
+            if invitation.id == invitation_id:
+                return invitation
+        if paging.offset + paging.limit >= result.total:
+            raise NotFound("Invitation not found.", code="invitation_not_found")
+        paging = PageRequest(limit=MAX_LIMIT, offset=paging.offset + MAX_LIMIT)
+
+
+@router.get("/invitations/{invitation_id}")
+async def received_invitation(page: SignedInPage, invitation_id: uuid.UUID) -> Response:
+    invitation = await _received(page, invitation_id)
+    return await page.render("account/invitation.html", invitation=invitation)
+
+
+@router.post("/invitations/{invitation_id}/accept")
+async def accept_invitation(page: SignedInPage, invitation_id: uuid.UUID) -> Response:
+    try:
+        joined = await forms.run(
+            page.db, lambda: workspaces.accept_invitation(page.user, page.db, invitation_id)
+        )
+    except forms.FormErrors as errors:
+        return page.redirect("/invitations", errors.message, "error")
+    return page.redirect(f"/w/{joined.slug}/", f"Welcome to {joined.name}!")
+
+
+@router.post("/invitations/{invitation_id}/decline")
+async def decline_invitation(page: SignedInPage, invitation_id: uuid.UUID) -> Response:
+    try:
+        await forms.run(
+            page.db, lambda: workspaces.reject_invitation(page.user, page.db, invitation_id)
+        )
+    except forms.FormErrors as errors:
+        return page.redirect("/invitations", errors.message, "error")
+    return page.redirect("/invitations", "Invitation declined.")

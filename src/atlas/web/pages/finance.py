@@ -1,7 +1,482 @@
-"""Pages of the finance area."""
+"""Pages of the finance area: customers, invoices, payments, the printable invoice and
+invoices from time.
+
+Invoice lines are posted as repeated fields (`lines-0-description`, `lines-0-quantity`,
+…); blank lines are ignored. The live totals use the API's line schema and the money
+rule of `atlas.finance.money`, the functions the service prices invoices with.
+"""
 
 from __future__ import annotations
 
+import re
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any, get_args
+
+from fastapi import Depends, Query
+from fastapi.responses import Response
+from pydantic import ValidationError
+
+from atlas.errors import AtlasError, NotFound
+from atlas.finance import money, schemas, service
+from atlas.pagination import MAX_LIMIT, PageParams, PageRequest
+from atlas.projects import schemas as project_schemas
+from atlas.projects import service as projects
+from atlas.web import forms
+from atlas.web.access import workspace_page
+from atlas.web.render import PageContext
 from atlas.web.routing import page_router
 
 router = page_router()
+
+CustomersRead = Annotated[PageContext, Depends(workspace_page("customers:read"))]
+CustomersManage = Annotated[PageContext, Depends(workspace_page("customers:manage"))]
+InvoicesRead = Annotated[PageContext, Depends(workspace_page("invoices:read"))]
+InvoicesWrite = Annotated[PageContext, Depends(workspace_page("invoices:write"))]
+InvoicesIssue = Annotated[PageContext, Depends(workspace_page("invoices:issue"))]
+InvoicesVoid = Annotated[PageContext, Depends(workspace_page("invoices:void"))]
+PaymentsRecord = Annotated[PageContext, Depends(workspace_page("payments:record"))]
+
+Search = Annotated[str | None, Query(max_length=200)]
+Sort = Annotated[str | None, Query(max_length=200)]
+
+LINE_FIELDS = ("description", "quantity", "unit_price", "tax_rate")
+LINE_FIELD = re.compile(r"^lines-(\d+)-(description|quantity|unit_price|tax_rate)$")
+ERROR_LINE = re.compile(r"^lines\.(\d+)(?:\.(\w+))?$")
+INVOICE_FIELDS = ("customer_id", "currency", "issue_date", "due_date", "notes")
+CUSTOMER_FIELDS = ("name", "email", "billing_address", "tax_id", "currency", "payment_terms_days")
+STATUS_CHOICES = [(s, s.capitalize()) for s in (*get_args(schemas.InvoiceStatus), "overdue")]
+METHODS = [(m, m.replace("_", " ").capitalize()) for m in get_args(schemas.PaymentMethod)]
+GROUPS = [("task", "By task"), ("employee", "By employee")]
+ALL = PageRequest(limit=MAX_LIMIT, offset=0)
+
+Line = dict[str, str]
+
+
+def _status(errors: forms.FormErrors) -> int:
+    """The API's status of a refusal (409 for a conflict), 422 for a form's own errors."""
+    cause = errors.__cause__
+    return cause.status if isinstance(cause, AtlasError) else 422
+
+
+# Customers
+
+
+async def _customer_options(page: PageContext) -> list[tuple[str, str]]:
+    result = await service.list_customers(page.ws, page.db, schemas.CustomerFilters(), ALL)
+    return [(str(c.id), c.name) for c in result.items]
+
+
+async def _customer_form(
+    page: PageContext,
+    form: forms.FormData,
+    errors: forms.FormErrors | None = None,
+    customer: schemas.Customer | None = None,
+) -> Response:
+    return await page.render(
+        "finance/customer_form.html",
+        status_code=422 if errors else 200,
+        form=form,
+        errors=errors,
+        customer=customer,
+    )
+
+
+def _customer_changes(form: forms.FormData) -> dict[str, Any]:
+    """Every field of the edit form: a blank email or tax id clears it."""
+    changes: dict[str, Any] = {k: form.get(k) for k in CUSTOMER_FIELDS}
+    changes["name"] = changes["name"] or ""
+    changes["billing_address"] = changes["billing_address"] or ""
+    return {k: v for k, v in changes.items() if v is not None or k in ("email", "tax_id")}
+
+
+@router.get("/w/{workspace_ref}/customers")
+async def customers(
+    page: CustomersRead, paging: PageParams, q: Search = None, sort: Sort = None
+) -> Response:
+    filters = schemas.CustomerFilters(q=q, sort=sort)
+    result = await service.list_customers(page.ws, page.db, filters, paging)
+    return await page.render("finance/customers.html", result=result)
+
+
+@router.get("/w/{workspace_ref}/customers/new")
+async def new_customer_form(page: CustomersManage) -> Response:
+    return await _customer_form(page, {"payment_terms_days": "30"})
+
+
+@router.post("/w/{workspace_ref}/customers/new")
+async def create_customer(page: CustomersManage) -> Response:
+    form = await forms.read_form(page.request)
+    try:
+        data = forms.parse(schemas.CustomerCreate, form)
+        created = await forms.run(page.db, lambda: service.create_customer(page.ws, page.db, data))
+    except forms.FormErrors as errors:
+        return await _customer_form(page, form, errors)
+    return page.redirect(page.url(f"/customers/{created.id}"), f"Customer {created.name} added.")
+
+
+async def _customer_page(
+    page: PageContext, customer_id: uuid.UUID, errors: forms.FormErrors | None = None
+) -> Response:
+    customer = await service.get_customer(page.ws, page.db, customer_id)
+    invoices = None
+    if page.ws.can("invoices:read"):
+        filters = schemas.InvoiceFilters(customer_id=customer_id)
+        invoices = await service.list_invoices(page.ws, page.db, filters, ALL)
+    return await page.render(
+        "finance/customer.html",
+        status_code=_status(errors) if errors else 200,
+        customer=customer,
+        invoices=invoices,
+        errors=errors,
+    )
+
+
+@router.get("/w/{workspace_ref}/customers/{customer_id}")
+async def customer_detail(page: CustomersRead, customer_id: uuid.UUID) -> Response:
+    return await _customer_page(page, customer_id)
+
+
+@router.get("/w/{workspace_ref}/customers/{customer_id}/edit")
+async def edit_customer_form(page: CustomersManage, customer_id: uuid.UUID) -> Response:
+    customer = await service.get_customer(page.ws, page.db, customer_id)
+    return await _customer_form(page, customer.model_dump(mode="json"), customer=customer)
+
+
+@router.post("/w/{workspace_ref}/customers/{customer_id}/edit")
+async def update_customer(page: CustomersManage, customer_id: uuid.UUID) -> Response:
+    customer = await service.get_customer(page.ws, page.db, customer_id)
+    form = await forms.read_form(page.request)
+    try:
+        data = forms.parse(schemas.CustomerUpdate, _customer_changes(form))
+        updated = await forms.run(
+            page.db, lambda: service.update_customer(page.ws, page.db, customer_id, data)
+        )
+    except forms.FormErrors as errors:
+        return await _customer_form(page, form, errors, customer)
+    return page.redirect(page.url(f"/customers/{customer_id}"), f"{updated.name} saved.")
+
+
+@router.post("/w/{workspace_ref}/customers/{customer_id}/delete")
+async def delete_customer(page: CustomersManage, customer_id: uuid.UUID) -> Response:
+    customer = await service.get_customer(page.ws, page.db, customer_id)
+    try:
+        await forms.run(page.db, lambda: service.delete_customer(page.ws, page.db, customer_id))
+    except forms.FormErrors as errors:
+        return await _customer_page(page, customer_id, errors)
+    return page.redirect(page.url("/customers"), f"Customer {customer.name} deleted.")
+
+
+# Invoice lines: the repeated form fields
+
+
+def _posted_lines(form: forms.FormData) -> list[Line]:
+    """The posted lines in their order, blank ones left out."""
+    rows: dict[int, Line] = {}
+    for key, value in form.items():
+        match = LINE_FIELD.match(key)
+        if match:
+            rows.setdefault(int(match[1]), {})[match[2]] = value
+    return [rows[i] for i in sorted(rows) if any(rows[i].values())]
+
+
+def _with_lines(form: forms.FormData, lines: list[Line]) -> forms.FormData:
+    """The header fields of `form` and `lines` as numbered fields."""
+    fields = {k: v for k, v in form.items() if not k.startswith("lines-") and k != "action"}
+    for i, line in enumerate(lines):
+        fields.update({f"lines-{i}-{name}": line.get(name, "") for name in LINE_FIELDS})
+    return fields
+
+
+def _line_errors(errors: forms.FormErrors) -> forms.FormErrors:
+    """`lines.0.quantity` (the API's location) as the field's name, `lines-0-quantity`."""
+    fields = {}
+    for key, message in errors.fields.items():
+        match = ERROR_LINE.match(key)
+        fields[f"lines-{match[1]}-{match[2] or 'description'}" if match else key] = message
+    return forms.FormErrors(errors.message, fields)
+
+
+def _invoice_body(form: forms.FormData, lines: list[Line]) -> dict[str, Any]:
+    body: dict[str, Any] = {k: form[k] for k in INVOICE_FIELDS if k in form}
+    body["lines"] = lines
+    return body
+
+
+async def _invoice_form(
+    page: PageContext,
+    form: forms.FormData,
+    lines: list[Line],
+    errors: forms.FormErrors | None = None,
+    invoice: schemas.Invoice | None = None,
+) -> Response:
+    return await page.render(
+        "finance/invoice_form.html",
+        status_code=_status(errors) if errors else 200,
+        form=_with_lines(form, lines),
+        line_count=len(lines),
+        errors=_line_errors(errors) if errors else None,
+        invoice=invoice,
+        customers=await _customer_options(page),
+        totals=_preview(lines),
+    )
+
+
+def _edited_lines(form: forms.FormData) -> tuple[list[Line], str | None]:
+    """The posted lines after the form's own action ("add-line", "remove-<n>")."""
+    lines = _posted_lines(form)
+    action = form.get("action", "")
+    if action == "add-line":
+        return [*lines, {}], action
+    if action.startswith("remove-") and action[7:].isdigit():
+        index = int(action[7:])
+        return [line for i, line in enumerate(lines) if i != index], action
+    return lines, None
+
+
+def _lines_of(invoice: schemas.Invoice) -> list[Line]:
+    return [
+        {name: str(value) for name, value in line.model_dump(include=set(LINE_FIELDS)).items()}
+        for line in invoice.lines
+    ]
+
+
+# Live totals
+
+
+def _preview(lines: list[Line]) -> dict[str, Any]:
+    """Subtotal, tax and total of `lines` by the API's schema and money rule, or an error."""
+    priced = []
+    for number, line in enumerate(lines, start=1):
+        if not any(line.values()):
+            continue
+        values = {k: v for k, v in line.items() if v}
+        values.setdefault("description", "-")  # the totals do not need it yet
+        try:
+            parsed = schemas.InvoiceLineIn.model_validate(values)
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            where = ".".join(str(p) for p in err["loc"]).replace("_", " ")
+            return {"error": f"Line {number}, {where}: {err['msg']}"}
+        priced.append(money.line_amounts(parsed.quantity, parsed.unit_price, parsed.tax_rate))
+    try:
+        return {"error": None, "totals": money.invoice_totals(priced)}
+    except money.AmountTooLarge:
+        return {"error": "The invoice's total is too large."}
+
+
+@router.post("/w/{workspace_ref}/invoices/totals")
+async def invoice_totals(page: InvoicesWrite) -> Response:
+    form = await forms.read_form(page.request)
+    return await page.render(
+        "finance/_totals.html", totals=_preview(_posted_lines(form)), currency=form.get("currency")
+    )
+
+
+# Invoices
+
+
+def _uuid(value: str | None) -> uuid.UUID | None:
+    """A filter's id (blank: none); a malformed one is not found."""
+    try:
+        return uuid.UUID(value) if value else None
+    except ValueError:
+        raise NotFound("Customer not found.") from None
+
+
+@router.get("/w/{workspace_ref}/invoices")
+async def invoices(
+    page: InvoicesRead,
+    paging: PageParams,
+    status: Search = None,
+    customer_id: Search = None,
+    q: Search = None,
+    sort: Sort = None,
+) -> Response:
+    filters = schemas.InvoiceFilters(
+        statuses=[status] if status else [], customer_id=_uuid(customer_id), q=q, sort=sort
+    )
+    result = await service.list_invoices(page.ws, page.db, filters, paging)
+    return await page.render(
+        "finance/invoices.html",
+        result=result,
+        statuses=STATUS_CHOICES,
+        customers=await _customer_options(page),
+    )
+
+
+@router.get("/w/{workspace_ref}/invoices/new")
+async def new_invoice_form(page: InvoicesWrite, customer_id: uuid.UUID | None = None) -> Response:
+    form = {"customer_id": str(customer_id)} if customer_id else {}
+    return await _invoice_form(page, form, [{}])
+
+
+@router.post("/w/{workspace_ref}/invoices/new")
+async def create_invoice(page: InvoicesWrite) -> Response:
+    form = await forms.read_form(page.request)
+    lines, action = _edited_lines(form)
+    if action:
+        return await _invoice_form(page, form, lines)
+    try:
+        data = forms.parse(schemas.InvoiceCreate, _invoice_body(form, lines))
+        created = await forms.run(page.db, lambda: service.create_invoice(page.ws, page.db, data))
+    except forms.FormErrors as errors:
+        return await _invoice_form(page, form, lines, errors)
+    return page.redirect(page.url(f"/invoices/{created.id}"), "Draft invoice saved.")
+
+
+@router.get("/w/{workspace_ref}/invoices/from-time")
+async def from_time_form(page: InvoicesWrite) -> Response:
+    return await _from_time_form(page, {"group_by": "task", "tax_rate": "0"})
+
+
+async def _from_time_form(
+    page: PageContext, form: forms.FormData, errors: forms.FormErrors | None = None
+) -> Response:
+    listed = await projects.list_projects(page.ws, page.db, project_schemas.ProjectFilters(), ALL)
+    return await page.render(
+        "finance/from_time.html",
+        status_code=_status(errors) if errors else 200,
+        form=form,
+        errors=errors,
+        customers=await _customer_options(page),
+        projects=[(str(p.id), f"{p.code} · {p.name}") for p in listed.items],
+        groups=GROUPS,
+    )
+
+
+@router.post("/w/{workspace_ref}/invoices/from-time")
+async def create_from_time(page: InvoicesWrite) -> Response:
+    form = await forms.read_form(page.request)
+    try:
+        data = forms.parse(schemas.InvoiceFromTime, form)
+        created = await forms.run(
+            page.db, lambda: service.invoice_from_time(page.ws, page.db, data)
+        )
+    except forms.FormErrors as errors:
+        return await _from_time_form(page, form, errors)
+    count = len(created.lines)
+    return page.redirect(
+        page.url(f"/invoices/{created.id}"),
+        f"Draft invoice made from time: {count} line{'s' if count != 1 else ''}.",
+    )
+
+
+async def _invoice_page(
+    page: PageContext,
+    invoice_id: uuid.UUID,
+    pay_form: forms.FormData | None = None,
+    errors: forms.FormErrors | None = None,
+) -> Response:
+    invoice = await service.get_invoice(page.ws, page.db, invoice_id)
+    if pay_form is None:
+        pay_form = {"amount": str(invoice.balance), "method": "bank_transfer"}
+    return await page.render(
+        "finance/invoice.html",
+        status_code=_status(errors) if errors else 200,
+        invoice=invoice,
+        pay_form=pay_form,
+        errors=errors,
+        methods=METHODS,
+    )
+
+
+@router.get("/w/{workspace_ref}/invoices/{invoice_id}")
+async def invoice_detail(page: InvoicesRead, invoice_id: uuid.UUID) -> Response:
+    return await _invoice_page(page, invoice_id)
+
+
+@router.get("/w/{workspace_ref}/invoices/{invoice_id}/edit")
+async def edit_invoice_form(page: InvoicesWrite, invoice_id: uuid.UUID) -> Response:
+    invoice = await service.get_invoice(page.ws, page.db, invoice_id)
+    if invoice.status != "draft":
+        return page.redirect(
+            page.url(f"/invoices/{invoice_id}"), "Only drafts can be changed.", "error"
+        )
+    form = {k: v for k, v in invoice.model_dump(mode="json").items() if k in INVOICE_FIELDS}
+    return await _invoice_form(page, form, _lines_of(invoice) or [{}], invoice=invoice)
+
+
+@router.post("/w/{workspace_ref}/invoices/{invoice_id}/edit")
+async def update_invoice(page: InvoicesWrite, invoice_id: uuid.UUID) -> Response:
+    invoice = await service.get_invoice(page.ws, page.db, invoice_id)
+    form = await forms.read_form(page.request)
+    lines, action = _edited_lines(form)
+    if action:
+        return await _invoice_form(page, form, lines, invoice=invoice)
+    body = {"issue_date": None, "due_date": None, "notes": "", **_invoice_body(form, lines)}
+    try:
+        data = forms.parse(schemas.InvoiceUpdate, body)
+        await forms.run(page.db, lambda: service.update_invoice(page.ws, page.db, invoice_id, data))
+    except forms.FormErrors as errors:
+        return await _invoice_form(page, form, lines, errors, invoice)
+    return page.redirect(page.url(f"/invoices/{invoice_id}"), "Draft invoice saved.")
+
+
+async def _act(
+    page: PageContext,
+    invoice_id: uuid.UUID,
+    action: Callable[[], Awaitable[object]],
+    done: str,
+    to: str | None = None,
+) -> Response:
+    """Runs an invoice action; a refusal shows on the invoice's page with its status."""
+    try:
+        await forms.run(page.db, action)
+    except forms.FormErrors as errors:
+        return await _invoice_page(page, invoice_id, errors=errors)
+    return page.redirect(to or page.url(f"/invoices/{invoice_id}"), done)
+
+
+@router.post("/w/{workspace_ref}/invoices/{invoice_id}/issue")
+async def issue_invoice(page: InvoicesIssue, invoice_id: uuid.UUID) -> Response:
+    try:
+        issued = await forms.run(
+            page.db, lambda: service.issue_invoice(page.ws, page.db, invoice_id)
+        )
+    except forms.FormErrors as errors:
+        return await _invoice_page(page, invoice_id, errors=errors)
+    return page.redirect(page.url(f"/invoices/{invoice_id}"), f"Invoice {issued.number} issued.")
+
+
+@router.post("/w/{workspace_ref}/invoices/{invoice_id}/void")
+async def void_invoice(page: InvoicesVoid, invoice_id: uuid.UUID) -> Response:
+    return await _act(
+        page,
+        invoice_id,
+        lambda: service.void_invoice(page.ws, page.db, invoice_id),
+        "Invoice voided.",
+    )
+
+
+@router.post("/w/{workspace_ref}/invoices/{invoice_id}/delete")
+async def delete_invoice(page: InvoicesWrite, invoice_id: uuid.UUID) -> Response:
+    return await _act(
+        page,
+        invoice_id,
+        lambda: service.delete_invoice(page.ws, page.db, invoice_id),
+        "Draft invoice deleted.",
+        page.url("/invoices"),
+    )
+
+
+@router.post("/w/{workspace_ref}/invoices/{invoice_id}/payments")
+async def record_payment(page: PaymentsRecord, invoice_id: uuid.UUID) -> Response:
+    form = await forms.read_form(page.request)
+    try:
+        data = forms.parse(schemas.PaymentCreate, form)
+        payment = await forms.run(
+            page.db, lambda: service.record_payment(page.ws, page.db, invoice_id, data)
+        )
+    except forms.FormErrors as errors:
+        return await _invoice_page(page, invoice_id, form, errors)
+    return page.redirect(
+        page.url(f"/invoices/{invoice_id}"), f"Payment of {payment.amount} recorded."
+    )
+
+
+@router.get("/w/{workspace_ref}/invoices/{invoice_id}/print")
+async def print_invoice(page: InvoicesRead, invoice_id: uuid.UUID) -> Response:
+    invoice = await service.get_invoice(page.ws, page.db, invoice_id)
+    customer = await service.get_customer(page.ws, page.db, invoice.customer_id)
+    return await page.render("finance/print.html", invoice=invoice, customer=customer)

@@ -1,7 +1,372 @@
-"""Pages of the settings area."""
+"""Pages of the settings area: the workspace, its members, invitations, roles and audit trail."""
 
 from __future__ import annotations
 
+import calendar
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import UTC, date, datetime, time, timedelta
+from itertools import groupby
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from fastapi.responses import Response
+from pydantic import BaseModel, ConfigDict
+
+from atlas.audit import service as audit
+from atlas.config import Settings
+from atlas.pagination import PageParams, PageRequest
+from atlas.roles import schemas as role_schemas
+from atlas.roles import service as roles
+from atlas.tenancy.permissions import ALL_PERMISSIONS
+from atlas.web import forms
+from atlas.web.access import workspace_page
+from atlas.web.render import PageContext
 from atlas.web.routing import page_router
+from atlas.workspaces import schemas, service
 
 router = page_router()
+
+WorkspaceRead = Annotated[PageContext, Depends(workspace_page("workspace:read"))]
+WorkspaceUpdate = Annotated[PageContext, Depends(workspace_page("workspace:update"))]
+MembersRead = Annotated[PageContext, Depends(workspace_page("members:read"))]
+MembersUpdate = Annotated[PageContext, Depends(workspace_page("members:update"))]
+MembersRemove = Annotated[PageContext, Depends(workspace_page("members:remove"))]
+InvitationsRead = Annotated[PageContext, Depends(workspace_page("invitations:read"))]
+InvitationsCreate = Annotated[PageContext, Depends(workspace_page("invitations:create"))]
+InvitationsCancel = Annotated[PageContext, Depends(workspace_page("invitations:cancel"))]
+RolesRead = Annotated[PageContext, Depends(workspace_page("roles:read"))]
+RolesManage = Annotated[PageContext, Depends(workspace_page("roles:manage"))]
+AuditRead = Annotated[PageContext, Depends(workspace_page("audit:read"))]
+
+MONTHS = [(str(n), calendar.month_name[n]) for n in range(1, 13)]
+INVITATION_STATUSES = ("pending", "accepted", "rejected", "canceled", "expired")
+ALL_ROLES = PageRequest(limit=200, offset=0)
+# What the action part of a permission does, where its name alone does not say it.
+PERMISSION_HINTS = {
+    "time:write": "own time entries",
+    "time:manage": "anyone's time entries",
+    "leave:request": "own leave requests",
+    "leave:manage": "leave types, and requests for anyone",
+    "hr:salary": "see and change salaries",
+    "roles:manage": "custom roles, within one's own permissions",
+    "workspace:export": "download every row",
+    "members:grant-owner": "make members owners",
+}
+
+
+def _settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def permission_groups() -> list[tuple[str, list[tuple[str, str]]]]:
+    """The permission catalogue grouped by resource: [(resource, [(permission, label)])]."""
+    ordered = sorted(ALL_PERMISSIONS, key=lambda p: p.split(":")[0])
+    groups = []
+    for resource, perms in groupby(ordered, key=lambda p: p.split(":")[0]):
+        labelled = []
+        for p in perms:
+            label = p.split(":", 1)[1].replace("-", " ").capitalize()
+            hint = PERMISSION_HINTS.get(p)
+            labelled.append((p, f"{label} ({hint})" if hint else label))
+        groups.append((resource, labelled))
+    return groups
+
+
+async def _role_options(page: PageContext) -> list[tuple[str, str]]:
+    """Built-in and custom roles, as select options."""
+    result = await roles.list_roles(page.ws, page.db, ALL_ROLES, None, None)
+    return [(r.name, r.name if r.builtin else f"{r.name} (custom)") for r in result.items]
+
+
+async def _act(
+    page: PageContext, back: str, action: Callable[[], Awaitable[Any]], done: str
+) -> Response:
+    """Runs a list action; a refusal comes back to the list as an error message."""
+    try:
+        await forms.run(page.db, action)
+    except forms.FormErrors as errors:
+        return page.redirect(back, errors.message, "error")
+    return page.redirect(back, done)
+
+
+# --- the workspace ------------------------------------------------------------------------
+
+
+async def _settings_page(
+    page: PageContext, form: dict[str, Any], errors: forms.FormErrors | None, status: int = 200
+) -> Response:
+    workspace = await service.get_workspace(page.ws, page.db)
+    return await page.render(
+        "settings/workspace.html",
+        status_code=status,
+        workspace=workspace,
+        months=MONTHS,
+        form=form,
+        errors=errors,
+    )
+
+
+@router.get("/w/{workspace_ref}/settings")
+async def workspace_settings(page: WorkspaceRead) -> Response:
+    workspace = await service.get_workspace(page.ws, page.db)
+    return await _settings_page(page, workspace.model_dump(mode="json"), None)
+
+
+@router.post("/w/{workspace_ref}/settings")
+async def update_workspace(page: WorkspaceUpdate) -> Response:
+    form = await forms.read_form(page.request)
+    try:
+        data = forms.parse(schemas.WorkspaceUpdate, form)
+        updated = await forms.run(page.db, lambda: service.update_workspace(page.ws, page.db, data))
+    except forms.FormErrors as errors:
+        return await _settings_page(page, form, errors, 422)
+    return page.redirect(f"/w/{updated.slug}/settings", "Workspace settings saved.")
+
+
+# --- members ------------------------------------------------------------------------------
+
+
+@router.get("/w/{workspace_ref}/settings/members")
+async def members(
+    page: MembersRead,
+    paging: PageParams,
+    role: str | None = None,
+    q: str | None = None,
+    sort: str | None = None,
+) -> Response:
+    role_options = await _role_options(page)
+    try:
+        result = await forms.run(
+            page.db,
+            lambda: service.list_members(page.ws, page.db, paging, role or None, q or None, sort),
+        )
+    except forms.FormErrors as errors:
+        return page.redirect(page.url("/settings/members"), errors.message, "error")
+    return await page.render("settings/members.html", result=result, role_options=role_options)
+
+
+@router.post("/w/{workspace_ref}/settings/members/{member_id}/role")
+async def change_member_role(page: MembersUpdate, member_id: uuid.UUID) -> Response:
+    form = await forms.read_form(page.request)
+    back = page.url("/settings/members")
+    try:
+        data = forms.parse(schemas.MemberUpdate, form)
+    except forms.FormErrors as errors:
+        return page.redirect(back, errors.message, "error")
+    return await _act(
+        page,
+        back,
+        lambda: service.change_member_role(page.ws, page.db, member_id, data.role),
+        f"Role changed to {data.role}.",
+    )
+
+
+@router.post("/w/{workspace_ref}/settings/members/{member_id}/remove")
+async def remove_member(page: MembersRemove, member_id: uuid.UUID) -> Response:
+    return await _act(
+        page,
+        page.url("/settings/members"),
+        lambda: service.remove_member(page.ws, page.db, member_id),
+        "Member removed.",
+    )
+
+
+# --- invitations --------------------------------------------------------------------------
+
+
+async def _invitations_page(
+    page: PageContext,
+    paging: PageRequest,
+    status: str | None,
+    form: dict[str, Any],
+    errors: forms.FormErrors | None,
+    status_code: int = 200,
+) -> Response:
+    chosen = status if status in INVITATION_STATUSES else None
+    result = await service.list_invitations(page.ws, page.db, paging, chosen, None, None)
+    role_options = await _role_options(page) if page.ws.can("invitations:create") else []
+    return await page.render(
+        "settings/invitations.html",
+        status_code=status_code,
+        result=result,
+        statuses=[(s, s.capitalize()) for s in INVITATION_STATUSES],
+        role_options=role_options,
+        form=form,
+        errors=errors,
+    )
+
+
+@router.get("/w/{workspace_ref}/settings/invitations")
+async def invitations(
+    page: InvitationsRead, paging: PageParams, status: str | None = None
+) -> Response:
+    return await _invitations_page(page, paging, status, {"role": "member"}, None)
+
+
+@router.post("/w/{workspace_ref}/settings/invitations")
+async def invite(page: InvitationsCreate) -> Response:
+    form = await forms.read_form(page.request)
+    settings = _settings(page.request)
+    try:
+        data = forms.parse(schemas.InvitationCreate, form)
+        await forms.run(page.db, lambda: service.invite(page.ws, page.db, settings, data))
+    except forms.FormErrors as errors:
+        first = PageRequest(limit=50, offset=0)
+        return await _invitations_page(page, first, None, form, errors, 422)
+    return page.redirect(page.url("/settings/invitations"), f"Invitation sent to {data.email}.")
+
+
+@router.post("/w/{workspace_ref}/settings/invitations/{invitation_id}/resend")
+async def resend_invitation(page: InvitationsCreate, invitation_id: uuid.UUID) -> Response:
+    settings = _settings(page.request)
+    return await _act(
+        page,
+        page.url("/settings/invitations"),
+        lambda: service.resend_invitation(page.ws, page.db, settings, invitation_id),
+        "Invitation sent again.",
+    )
+
+
+@router.post("/w/{workspace_ref}/settings/invitations/{invitation_id}/cancel")
+async def cancel_invitation(page: InvitationsCancel, invitation_id: uuid.UUID) -> Response:
+    return await _act(
+        page,
+        page.url("/settings/invitations"),
+        lambda: service.cancel_invitation(page.ws, page.db, invitation_id),
+        "Invitation canceled.",
+    )
+
+
+# --- roles --------------------------------------------------------------------------------
+
+
+@router.get("/w/{workspace_ref}/settings/roles")
+async def roles_list(page: RolesRead, paging: PageParams, q: str | None = None) -> Response:
+    result = await roles.list_roles(page.ws, page.db, paging, q or None, None)
+    return await page.render("settings/roles.html", result=result)
+
+
+async def _role_form(
+    page: PageContext,
+    role: role_schemas.Role | None,
+    form: dict[str, Any],
+    errors: forms.FormErrors | None,
+    status: int = 200,
+) -> Response:
+    return await page.render(
+        "settings/role_form.html",
+        status_code=status,
+        role=role,
+        groups=permission_groups(),
+        form=form,
+        errors=errors,
+    )
+
+
+async def _posted_role(page: PageContext) -> dict[str, Any]:
+    form = await forms.read_form(page.request, lists=("permissions",))
+    form.setdefault("permissions", [])
+    form.setdefault("description", "")
+    return form
+
+
+@router.get("/w/{workspace_ref}/settings/roles/new")
+async def new_role_form(page: RolesManage) -> Response:
+    return await _role_form(page, None, {"permissions": []}, None)
+
+
+@router.post("/w/{workspace_ref}/settings/roles/new")
+async def create_role(page: RolesManage) -> Response:
+    form = await _posted_role(page)
+    try:
+        data = forms.parse(role_schemas.RoleCreate, form)
+        created = await forms.run(page.db, lambda: roles.create_role(page.ws, page.db, data))
+    except forms.FormErrors as errors:
+        return await _role_form(page, None, form, errors, 422)
+    return page.redirect(page.url("/settings/roles"), f"Role {created.name} created.")
+
+
+@router.get("/w/{workspace_ref}/settings/roles/{role_id}/edit")
+async def edit_role_form(page: RolesManage, role_id: uuid.UUID) -> Response:
+    role = await roles.get_role(page.ws, page.db, str(role_id))
+    return await _role_form(page, role, role.model_dump(mode="json"), None)
+
+
+@router.post("/w/{workspace_ref}/settings/roles/{role_id}/edit")
+async def update_role(page: RolesManage, role_id: uuid.UUID) -> Response:
+    role = await roles.get_role(page.ws, page.db, str(role_id))
+    form = await _posted_role(page)
+    try:
+        data = forms.parse(role_schemas.RoleUpdate, form)
+        updated = await forms.run(
+            page.db, lambda: roles.update_role(page.ws, page.db, str(role_id), data)
+        )
+    except forms.FormErrors as errors:
+        return await _role_form(page, role, form, errors, 422)
+    return page.redirect(page.url("/settings/roles"), f"Role {updated.name} saved.")
+
+
+@router.post("/w/{workspace_ref}/settings/roles/{role_id}/delete")
+async def delete_role(page: RolesManage, role_id: uuid.UUID) -> Response:
+    return await _act(
+        page,
+        page.url("/settings/roles"),
+        lambda: roles.delete_role(page.ws, page.db, str(role_id)),
+        "Role deleted.",
+    )
+
+
+# --- audit trail --------------------------------------------------------------------------
+
+
+class AuditQuery(BaseModel):
+    """The audit page's filters, as typed in its GET form (dates are whole UTC days)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    entity_type: str | None = None
+    action: str | None = None
+    actor: uuid.UUID | None = None
+    since: date | None = None
+    until: date | None = None
+
+    def filters(self) -> audit.AuditFilters:
+        def start(day: date | None) -> datetime | None:
+            return None if day is None else datetime.combine(day, time.min, tzinfo=UTC)
+
+        return audit.AuditFilters(
+            entity_type=self.entity_type,
+            action=self.action,
+            actor_user_id=self.actor,
+            since=start(self.since),
+            until=start(self.until + timedelta(days=1) if self.until else None),
+        )
+
+
+@router.get("/w/{workspace_ref}/settings/audit")
+async def audit_trail(page: AuditRead, paging: PageParams) -> Response:
+    typed = {k: v.strip() for k, v in page.request.query_params.items() if v.strip()}
+    result = None
+    errors = None
+    try:
+        filters = forms.parse(AuditQuery, typed).filters()
+        result = await forms.run(
+            page.db, lambda: audit.list_events(page.ws, page.db, filters, paging)
+        )
+    except forms.FormErrors as exc:
+        errors = exc
+    actors = []
+    if page.ws.can("members:read"):
+        listed = await service.list_members(page.ws, page.db, ALL_ROLES, None, None, "name")
+        actors = [(str(m.user_id), f"{m.name} <{m.email}>") for m in listed.items]
+    return await page.render(
+        "settings/audit.html",
+        status_code=422 if errors else 200,
+        result=result,
+        entity_types=[(t, t.replace("_", " ")) for t in audit.ENTITY_TYPES],
+        actors=actors,
+        form=typed,
+        errors=errors,
+    )
