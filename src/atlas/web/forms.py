@@ -24,12 +24,16 @@ FormData = dict[str, Any]
 
 
 class FormErrors(Exception):
-    """What was wrong with a submitted form: a message, and one message per field."""
+    """What was wrong with a submitted form: a message, one message per field, and the
+    HTTP status the API answers for it (422 for a form's own errors, 409 for a conflict)."""
 
-    def __init__(self, message: str, fields: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self, message: str, fields: Mapping[str, str] | None = None, status: int = 422
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.fields = dict(fields or {})
+        self.status = status
 
     def get(self, field: str) -> str | None:
         return self.fields.get(field)
@@ -78,7 +82,7 @@ def errors_of(exc: AtlasError) -> FormErrors:
         for d in exc.details
         if d.get("field")
     }
-    return FormErrors(exc.message, fields)
+    return FormErrors(exc.message, fields, exc.status)
 
 
 async def run(

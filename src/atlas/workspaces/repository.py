@@ -382,17 +382,24 @@ class ReceivedInvitationsRepository:
         self.db = db
         self.email = email
 
+    # Pending, unexpired invitations with workspace and inviter names.
+    OPEN = """SELECT i.id, i.workspace_id, w.name AS workspace_name,
+                     w.slug AS workspace_slug, i.role, u.name AS inviter_name,
+                     i.expires_at, i.created_at
+                FROM invitations i
+                JOIN workspaces w ON w.id = i.workspace_id
+                LEFT JOIN users u ON u.id = i.inviter_user_id
+               WHERE lower(i.email) = lower($1)
+                 AND i.status = 'pending' AND i.expires_at > now()"""
+
     async def page_open(self, limit: int, offset: int) -> tuple[list[asyncpg.Record], int]:
-        """Pending, unexpired invitations, newest first, with workspace and inviter names."""
-        query = """SELECT i.id, i.workspace_id, w.name AS workspace_name,
-                          w.slug AS workspace_slug, i.role, u.name AS inviter_name,
-                          i.expires_at, i.created_at
-                     FROM invitations i
-                     JOIN workspaces w ON w.id = i.workspace_id
-                     LEFT JOIN users u ON u.id = i.inviter_user_id
-                    WHERE lower(i.email) = lower($1)
-                      AND i.status = 'pending' AND i.expires_at > now()"""
-        return await _page(self.db, query, [self.email], "created_at DESC, id DESC", limit, offset)
+        """The open invitations, newest first."""
+        return await _page(
+            self.db, self.OPEN, [self.email], "created_at DESC, id DESC", limit, offset
+        )
+
+    async def get_open(self, invitation_id: uuid.UUID) -> asyncpg.Record | None:
+        return await self.db.fetchrow(f"{self.OPEN} AND i.id = $2", self.email, invitation_id)
 
     async def get(self, invitation_id: uuid.UUID, *, lock: bool = False) -> asyncpg.Record | None:
         return await self.db.fetchrow(

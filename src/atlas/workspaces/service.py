@@ -486,6 +486,16 @@ async def list_received_invitations(
     )
 
 
+async def get_received_invitation(
+    principal: Principal, db: asyncpg.Connection, invitation_id: uuid.UUID
+) -> schemas.ReceivedInvitation:
+    """One open invitation addressed to the caller (404 otherwise)."""
+    row = await ReceivedInvitationsRepository(db, principal.email).get_open(invitation_id)
+    if row is None:
+        raise _invitation_not_found()
+    return schemas.ReceivedInvitation.model_validate(dict(row))
+
+
 async def _open_received_invitation(
     principal: Principal, db: asyncpg.Connection, invitation_id: uuid.UUID
 ) -> asyncpg.Record:

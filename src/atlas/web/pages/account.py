@@ -8,15 +8,13 @@ from typing import Any
 from fastapi.responses import Response
 
 from atlas.config import Settings
-from atlas.errors import NotFound
 from atlas.identity import schemas as identity_schemas
 from atlas.identity import service as identity
-from atlas.pagination import MAX_LIMIT, PageParams, PageRequest
+from atlas.pagination import PageParams
 from atlas.web import forms
 from atlas.web.access import SignedInPage
 from atlas.web.render import PageContext
 from atlas.web.routing import page_router
-from atlas.workspaces import schemas as workspace_schemas
 from atlas.workspaces import service as workspaces
 
 router = page_router()
@@ -77,24 +75,9 @@ async def received_invitations(page: SignedInPage, paging: PageParams) -> Respon
     return await page.render("account/invitations.html", result=result)
 
 
-async def _received(
-    page: PageContext, invitation_id: uuid.UUID
-) -> workspace_schemas.ReceivedInvitation:
-    """One open invitation addressed to me (404 otherwise)."""
-    paging = PageRequest(limit=MAX_LIMIT, offset=0)
-    while True:
-        result = await workspaces.list_received_invitations(page.user, page.db, paging)
-        for invitation in result.items:
-            if invitation.id == invitation_id:
-                return invitation
-        if paging.offset + paging.limit >= result.total:
-            raise NotFound("Invitation not found.", code="invitation_not_found")
-        paging = PageRequest(limit=MAX_LIMIT, offset=paging.offset + MAX_LIMIT)
-
-
 @router.get("/invitations/{invitation_id}")
 async def received_invitation(page: SignedInPage, invitation_id: uuid.UUID) -> Response:
-    invitation = await _received(page, invitation_id)
+    invitation = await workspaces.get_received_invitation(page.user, page.db, invitation_id)
     return await page.render("account/invitation.html", invitation=invitation)
 
 

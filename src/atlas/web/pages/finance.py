@@ -17,7 +17,7 @@ from fastapi import Depends, Query
 from fastapi.responses import Response
 from pydantic import ValidationError
 
-from atlas.errors import AtlasError, NotFound
+from atlas.errors import NotFound
 from atlas.finance import money, schemas, service
 from atlas.pagination import MAX_LIMIT, PageParams, PageRequest
 from atlas.projects import schemas as project_schemas
@@ -51,12 +51,6 @@ GROUPS = [("task", "By task"), ("employee", "By employee")]
 ALL = PageRequest(limit=MAX_LIMIT, offset=0)
 
 Line = dict[str, str]
-
-
-def _status(errors: forms.FormErrors) -> int:
-    """The API's status of a refusal (409 for a conflict), 422 for a form's own errors."""
-    cause = errors.__cause__
-    return cause.status if isinstance(cause, AtlasError) else 422
 
 
 # Customers
@@ -125,7 +119,7 @@ async def _customer_page(
         invoices = await service.list_invoices(page.ws, page.db, filters, ALL)
     return await page.render(
         "finance/customer.html",
-        status_code=_status(errors) if errors else 200,
+        status_code=errors.status if errors else 200,
         customer=customer,
         invoices=invoices,
         errors=errors,
@@ -212,7 +206,7 @@ async def _invoice_form(
 ) -> Response:
     return await page.render(
         "finance/invoice_form.html",
-        status_code=_status(errors) if errors else 200,
+        status_code=errors.status if errors else 200,
         form=_with_lines(form, lines),
         line_count=len(lines),
         errors=_line_errors(errors) if errors else None,
@@ -336,7 +330,7 @@ async def _from_time_form(
     listed = await projects.list_projects(page.ws, page.db, project_schemas.ProjectFilters(), ALL)
     return await page.render(
         "finance/from_time.html",
-        status_code=_status(errors) if errors else 200,
+        status_code=errors.status if errors else 200,
         form=form,
         errors=errors,
         customers=await _customer_options(page),
@@ -373,7 +367,7 @@ async def _invoice_page(
         pay_form = {"amount": str(invoice.balance), "method": "bank_transfer"}
     return await page.render(
         "finance/invoice.html",
-        status_code=_status(errors) if errors else 200,
+        status_code=errors.status if errors else 200,
         invoice=invoice,
         pay_form=pay_form,
         errors=errors,
