@@ -188,3 +188,17 @@ def test_list_filters(factory: Factory, tenant_a: Tenant) -> None:
     assert ids(invoiced="false", billable="true", sort="entry_date") == [first, theirs["id"]]
     got = owner.get(f"/api/v1/time-entries/{first}", ws=ws).json()
     assert got == tenant_a.entry
+
+
+def test_a_project_with_logged_time_cannot_be_deleted(factory: Factory) -> None:
+    owner = factory.user()
+    ws = factory.workspace(owner)
+    employee = new_employee(factory.sql, ws, owner)
+    project = new_project(owner, ws)
+    task = new_task(owner, ws, project)
+    new_time_entry(owner, ws, project, employee_id=employee["id"], task_id=task["id"])
+    resp = owner.delete(f"/api/v1/projects/{project['id']}", ws=ws)
+    assert resp.status_code == 409, resp.text
+    assert resp.json()["error"]["code"] == "project_has_time_entries"
+    assert owner.get(f"/api/v1/projects/{project['id']}", ws=ws).status_code == 200
+    assert owner.get(f"/api/v1/tasks/{task['id']}", ws=ws).status_code == 200

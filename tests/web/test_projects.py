@@ -321,7 +321,7 @@ def test_the_project_page_lists_its_tasks_and_deletes(
     assert "data-confirm=" in page.text
     refused = browser.post(tenant.path("/projects/{project}/delete"))
     assert redirected_to(refused) == tenant.path("/projects/{project}")
-    assert "has logged time and cannot be deleted" in text(browser.get(redirected_to(refused)))
+    assert "Time has been logged on this project" in text(browser.get(redirected_to(refused)))
     deleted = browser.post(tenant.path("/projects/{spare}/delete"))
     assert redirected_to(deleted) == tenant.path("/projects")
     left = sql.owner(

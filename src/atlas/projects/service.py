@@ -33,6 +33,10 @@ CONSTRAINT_ERRORS: dict[str, Callable[[], AtlasError]] = {
         code="project_code_taken",
         details=[{"field": "code", "message": "already taken in this workspace"}],
     ),
+    "fk_time_entries_workspace_id_project_id_projects": lambda: Conflict(
+        "Time has been logged on this project; it cannot be deleted (archive it instead).",
+        code="project_has_time_entries",
+    ),
     "ck_projects_dates": lambda: invalid(
         "The end date is before the start date.", "end_date", "must be on or after start_date"
     ),
@@ -129,7 +133,10 @@ async def update_project(
 async def delete_project(
     ctx: WorkspaceContext, db: asyncpg.Connection, project_id: uuid.UUID
 ) -> None:
-    if not await ProjectsRepository(db, ctx.workspace_id).delete(project_id):
+    """Deletes a project and its tasks; one with logged time is refused (409)."""
+    with constraint_errors(CONSTRAINT_ERRORS):
+        deleted = await ProjectsRepository(db, ctx.workspace_id).delete(project_id)
+    if not deleted:
         raise NotFound("Project not found.")
 
 

@@ -9,11 +9,9 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Annotated, Any, TypeVar
 
-import asyncpg
 from fastapi import Depends, Query
 from fastapi.responses import Response
 
-from atlas.db.pool import savepoint
 from atlas.finance import schemas as finance_schemas
 from atlas.finance import service as finance
 from atlas.hr import schemas as hr_schemas
@@ -195,12 +193,9 @@ async def update_project(page: ProjectsUpdate, project_id: uuid.UUID) -> Respons
 async def delete_project(page: ProjectsDelete, project_id: uuid.UUID) -> Response:
     project = await service.get_project(page.ws, page.db, project_id)
     try:
-        async with savepoint(page.db, "delete_project"):
-            await service.delete_project(page.ws, page.db, project_id)
-    except asyncpg.ForeignKeyViolationError:
-        # The service does not map this refusal yet (time entries keep their project).
-        message = f"Project {project.code} has logged time and cannot be deleted."
-        return page.redirect(page.url(f"/projects/{project_id}"), message, kind="error")
+        await forms.run(page.db, lambda: service.delete_project(page.ws, page.db, project_id))
+    except forms.FormErrors as errors:
+        return page.redirect(page.url(f"/projects/{project_id}"), errors.message, kind="error")
     return page.redirect(page.url("/projects"), f"Project {project.code} deleted.")
 
 
