@@ -41,7 +41,9 @@ def chromium_path() -> str | None:
     return shutil.which("chromium") or shutil.which("chromium-browser")
 
 
-@pytest.fixture(scope="session")
+# Module scope: the sync API runs an event loop in this thread while it is started, and
+# the suite's other tests (asyncio.run) must not meet it.
+@pytest.fixture(scope="module")
 def playwright_driver() -> Iterator[Playwright]:
     if chromium_path() is None:
         message = "Chromium is not installed (Debian: apt-get install chromium)"
@@ -52,7 +54,7 @@ def playwright_driver() -> Iterator[Playwright]:
         yield driver
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium(playwright_driver: Playwright) -> Iterator[Browser]:
     browser = playwright_driver.chromium.launch(
         executable_path=chromium_path(), headless=True, args=CHROMIUM_ARGS
