@@ -4,7 +4,7 @@ BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 LINT_PATHS := src tests $(wildcard bench)
 
-.PHONY: run test bench bench-quick lint typecheck install install-dev browser clean
+.PHONY: run test bench bench-quick fuzz soak faults lint typecheck install install-dev browser clean
 
 $(BIN)/python:
 	@scripts/ensure-venv.sh $(VENV)
@@ -42,6 +42,18 @@ bench: install-dev
 
 bench-quick: install-dev
 	$(BIN)/python -m bench --quick
+
+# The API fuzzed far longer than in `make test` (tests/security/test_fuzz.py).
+fuzz: install-dev
+	ATLAS_FUZZ_EXAMPLES=$${ATLAS_FUZZ_EXAMPLES:-300} $(BIN)/python -m pytest -q -p no:randomly tests/security/test_fuzz.py
+
+# Many workspaces under concurrent load, checked for leaks and lost writes (bench/soak.py).
+soak: install-dev
+	$(BIN)/python -m bench.soak
+
+# PostgreSQL stopped and killed under load; the service must fail fast and recover (bench/faults.py).
+faults: install-dev
+	$(BIN)/python -m bench.faults
 
 # Stops the embedded servers (run, tests, bench) before removing their data.
 clean:

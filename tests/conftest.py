@@ -10,22 +10,20 @@ import asyncio
 import fcntl
 import os
 import secrets
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 from sqlalchemy.engine import make_url
 
 from atlas.app import create_app
 from atlas.config import Settings
 from atlas.db.bootstrap import drop_database, ensure_roles_and_database, url_for_database
-from atlas.db.embedded import EmbeddedPostgres, free_port
+from atlas.db.embedded import EmbeddedPostgres
 from atlas.db.migrate import upgrade
 from tests.factories import Factory
+from tests.process import serve_app
 from tests.sql import Sql
 
 # The shared access checks assert on behalf of the tests: keep pytest's detailed messages.
@@ -71,6 +69,11 @@ def _new_database(prefix: str) -> tuple[str, str, Settings]:
         data_dir=ROOT / ".atlas" / "test-data",
         pool_min_size=1,
         pool_max_size=8,
+        # Thousands of sign-ups from 127.0.0.1: the limits have their own tests (tests/limits).
+        rate_limit_auth_per_ip=100_000,
+        rate_limit_auth_per_account=100_000,
+        rate_limit_invitations_per_account=100_000,
+        rate_limit_api_per_workspace=0,
     )
     return superuser, name, settings
 
@@ -102,21 +105,8 @@ def sql(database: Settings) -> Iterator[Sql]:
 @pytest.fixture(scope="session")
 def server(database: Settings) -> Iterator[str]:
     """The app served by uvicorn on 127.0.0.1, in a thread of the test process."""
-    port = free_port()
-    config = uvicorn.Config(
-        create_app(database), host="127.0.0.1", port=port, log_level="warning", lifespan="on"
-    )
-    srv = uvicorn.Server(config)
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not srv.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("the test server did not start")
-        time.sleep(0.02)
-    yield f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    thread.join(timeout=10)
+    with serve_app(create_app(database)) as url:
+        yield url
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""Running `atlas-erp` as a real process in tests."""
+"""Running `atlas-erp` as a real process in tests, or the app on a server in a thread."""
 
 from __future__ import annotations
 
@@ -6,12 +6,15 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
+import uvicorn
+from fastapi import FastAPI
 
 from atlas.config import Settings
 from atlas.db.embedded import free_port
@@ -66,3 +69,24 @@ def serving(
             proc.send_signal(signal.SIGINT)
             proc.wait(timeout=20)
         log.close()
+
+
+@contextmanager
+def serve_app(app: FastAPI) -> Iterator[str]:
+    """`app` served by uvicorn on 127.0.0.1 in a thread of this process; yields its URL."""
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=free_port(), log_level="warning", lifespan="on"
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError("the test server did not start")
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{config.port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)

@@ -15,12 +15,14 @@ from atlas import __version__, health
 from atlas.audit.endpoints import router as audit_router
 from atlas.config import Settings, get_settings
 from atlas.db.pool import UnsafeRuntimeRole, create_pool, verify_runtime_role
-from atlas.errors import install_error_handlers
+from atlas.errors import API_ERROR_RESPONSES, install_error_handlers
 from atlas.exports.endpoints import router as exports_router
 from atlas.finance.endpoints import router as finance_router
 from atlas.hr.endpoints import router as hr_router
 from atlas.identity.endpoints import router as auth_router
 from atlas.identity.service import SignInThrottles
+from atlas.limits.limiter import install_limits
+from atlas.mail.sender import run_outbox_sender
 from atlas.observability import RequestContextMiddleware, configure_logging
 from atlas.projects.endpoints import router as projects_router
 from atlas.roles.endpoints import router as roles_router
@@ -55,7 +57,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             async with pool.acquire() as conn:
                 await verify_runtime_role(cast(asyncpg.Connection, conn))
             app.state.pool = pool
-            yield
+            async with run_outbox_sender(pool, settings):
+                yield
         except UnsafeRuntimeRole as exc:
             log.critical("%s", exc)
             raise
@@ -74,18 +77,22 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.signing_key = signing_key(settings)
     app.state.sign_in_throttles = SignInThrottles.from_settings(settings)
+    install_limits(app)
     app.add_middleware(RequestContextMiddleware)
     install_error_handlers(app)
     app.include_router(health.router)
-    app.include_router(auth_router)
-    app.include_router(workspaces_router)
-    app.include_router(projects_router)
-    app.include_router(permissions_router)
-    app.include_router(roles_router)
-    app.include_router(hr_router)
-    app.include_router(finance_router)
-    app.include_router(exports_router)
-    app.include_router(audit_router)
+    for api_router in (
+        auth_router,
+        workspaces_router,
+        projects_router,
+        permissions_router,
+        roles_router,
+        hr_router,
+        finance_router,
+        exports_router,
+        audit_router,
+    ):
+        app.include_router(api_router, responses=API_ERROR_RESPONSES)
     install_web(app)
     return app
 

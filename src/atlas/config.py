@@ -44,6 +44,22 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     public_url: str = "http://127.0.0.1:8000"
     cookie_secure: bool = False
+    # Email: the outbox's sender uses SMTP when smtp_url is set, else writes to the log.
+    smtp_url: SecretStr | None = Field(
+        default=None, description="smtp://user:password@host:port (smtps:// for TLS)."
+    )
+    mail_from: str = "Atlas ERP <no-reply@atlas.invalid>"
+    email_verification_ttl_hours: int = 48
+    password_reset_ttl_minutes: int = 60
+    # Rate limits: counters in Redis when redis_url is set, else in each worker's memory.
+    redis_url: str | None = None
+    rate_limit_window_seconds: int = 60
+    rate_limit_auth_per_ip: int = 30  # sign-in, sign-up and password-reset requests
+    rate_limit_auth_per_account: int = 10
+    rate_limit_invitations_per_account: int = 30
+    rate_limit_api_per_workspace: int = 1200  # 0 turns the API limit off
+    max_body_bytes: int = 1_048_576
+    db_acquire_timeout_seconds: float = 5.0
 
     def owner_url(self) -> str:
         if self.database_url is None:

@@ -10,6 +10,7 @@ import asyncpg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger("atlas.errors")
@@ -72,8 +73,61 @@ class ServiceUnavailable(AtlasError):
     code = "service_unavailable"
 
 
+# The database is down, restarting, refusing connections or cut off: the request can only
+# fail, and a retry shortly may succeed. (TimeoutError is an OSError: an acquire, connect or
+# query timeout answers the same.)
+DATABASE_UNAVAILABLE_ERRORS: tuple[type[Exception], ...] = (
+    OSError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.AdminShutdownError,
+    asyncpg.CrashShutdownError,
+    asyncpg.CannotConnectNowError,
+    asyncpg.TooManyConnectionsError,
+)
+DATABASE_RETRY_AFTER_SECONDS = 5
+
+
+def database_unavailable() -> ServiceUnavailable:
+    """The one answer for a database that cannot serve the request (503, Retry-After)."""
+    return ServiceUnavailable(
+        "The database is not reachable; try again shortly.",
+        code="database_unavailable",
+        headers={"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)},
+    )
+
+
 def error_body(code: str, message: str, details: Sequence[dict[str, Any]] = ()) -> dict[str, Any]:
     return {"error": {"code": code, "message": message, "details": list(details)}}
+
+
+class ErrorDescription(BaseModel):
+    code: str
+    message: str
+    details: list[dict[str, Any]]
+
+
+class ErrorBody(BaseModel):
+    """The one error shape (see `error_body`), as the OpenAPI document declares it."""
+
+    error: ErrorDescription
+
+
+# The error answers any API route may give, declared once for the OpenAPI document
+# (`app.include_router(..., responses=API_ERROR_RESPONSES)`); 422 replaces FastAPI's own.
+API_ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorBody, "description": description}
+    for status, description in {
+        400: "Malformed request (e.g. a body that is not JSON)",
+        401: "Not signed in, or the credentials are invalid",
+        403: "Permission denied, or no workspace selected",
+        404: "Not found, or not visible in this workspace",
+        409: "Conflict with the current state",
+        413: "Request body too large",
+        422: "Validation error",
+        429: "Too many requests",
+        503: "Service unavailable",
+    }.items()
+}
 
 
 def _validation_details(exc: RequestValidationError) -> list[dict[str, Any]]:
@@ -109,15 +163,22 @@ def install_error_handlers(app: FastAPI) -> None:
             error_body(code, str(exc.detail)), status_code=exc.status_code, headers=exc.headers
         )
 
-    @app.exception_handler(asyncpg.PostgresConnectionError)
-    @app.exception_handler(OSError)
-    async def database_down(_: Request, exc: Exception) -> JSONResponse:
-        log.error("database unavailable: %s", type(exc).__name__)
+    @app.exception_handler(asyncpg.DataError)
+    async def invalid_value(_: Request, exc: asyncpg.DataError) -> JSONResponse:
+        """A value PostgreSQL cannot take (e.g. text with a NUL character): the client's."""
+        log.warning("value refused by the database: %s", type(exc).__name__)
         return JSONResponse(
-            error_body("database_unavailable", "The database is not reachable; try again shortly."),
-            status_code=503,
-            headers={"Retry-After": "5"},
+            error_body("invalid_value", "A value of the request cannot be stored or searched."),
+            status_code=422,
         )
+
+    async def database_down(request: Request, exc: Exception) -> JSONResponse:
+        """Any sign that the database cannot serve: 503 `database_unavailable`."""
+        log.error("database unavailable: %s", type(exc).__name__)
+        return await atlas_error(request, database_unavailable())
+
+    for error in DATABASE_UNAVAILABLE_ERRORS:
+        app.add_exception_handler(error, database_down)
 
     @app.exception_handler(Exception)
     async def unexpected(_: Request, exc: Exception) -> JSONResponse:

@@ -45,6 +45,7 @@ def test_every_tenant_table_is_known_and_global_tables_are_few(sql: Sql) -> None
     )
     assert sorted(r["relname"] for r in rows) == TENANT
     assert sorted(t.name for t in global_tables()) == [
+        "email_tokens",
         "outbox_messages",
         "sessions",
         "users",

@@ -34,7 +34,7 @@ def test_sign_in_errors_show_on_the_form_and_keep_the_email(
 ) -> None:
     owner = factory.user()
     resp = browser_for(None).post("/sign-in", {"email": owner.email, "password": "wrong-password"})
-    assert resp.status_code == 422
+    assert resp.status_code == 401  # the API's status, with the form shown again
     page = text(resp)
     assert "The email or the password is not correct." in page
     assert f'value="{owner.email}"' in resp.text

@@ -56,7 +56,9 @@ class AuditFilters:
 
 
 def _one(value: str | None, allowed: tuple[str, ...], field: str) -> str | None:
-    return None if value is None else choices([value], allowed, field)[0]
+    """The filter's value, one of `allowed`; None when absent or blank."""
+    chosen = [] if value is None else choices([value], allowed, field)
+    return chosen[0] if chosen else None
 
 
 def _visible(ctx: WorkspaceContext, row: asyncpg.Record) -> dict[str, Any]:

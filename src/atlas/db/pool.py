@@ -14,7 +14,17 @@ from fastapi.routing import APIRoute
 from atlas.config import Settings
 from atlas.db.metadata import tenant_tables
 from atlas.db.sql import quote_ident
-from atlas.errors import ServiceUnavailable
+from atlas.errors import DATABASE_UNAVAILABLE_ERRORS, database_unavailable
+
+# What a broken or unreachable connection raises on a statement that cannot otherwise fail
+# (BEGIN, ROLLBACK) or on release; InternalClientError: a connection whose server sent a
+# FATAL error and is about to close it is stuck mid-protocol.
+_CONNECTION_ERRORS = (
+    asyncpg.PostgresError,
+    asyncpg.InterfaceError,
+    asyncpg.InternalClientError,
+    OSError,
+)
 
 
 class UnsafeRuntimeRole(RuntimeError):
@@ -42,6 +52,8 @@ async def create_pool(url: str, settings: Settings) -> asyncpg.Pool:
         init=configure_connection,
         reset=_keep_session,
         command_timeout=settings.statement_timeout_ms / 1000 + 5,
+        # A connection attempt to a database that does not answer gives up as an acquire does.
+        timeout=settings.db_acquire_timeout_seconds,
         server_settings={
             "application_name": "atlas-erp",
             "statement_timeout": str(settings.statement_timeout_ms),
@@ -88,33 +100,65 @@ async def verify_runtime_role(conn: asyncpg.Connection) -> None:
 
 
 @asynccontextmanager
-async def transaction(pool: asyncpg.Pool) -> AsyncIterator[asyncpg.Connection]:
+async def transaction(
+    pool: asyncpg.Pool, give_up_after: float
+) -> AsyncIterator[asyncpg.Connection]:
     """A pooled connection inside BEGIN … COMMIT (ROLLBACK on any error).
+
+    Getting the connection and its BEGIN each give up after `give_up_after` seconds with 503
+    `database_unavailable`: a database that is down, restarting or cut off fails the
+    request fast instead of holding it. An error after which the connection cannot even
+    roll back (it was killed, or the server went away) answers the same; the broken
+    connection is closed, and the pool opens a new one for the next request.
 
     Plain BEGIN/COMMIT rather than `Connection.transaction()`, whose bookkeeping costs more
     than the statements themselves on this hot path; a nested block uses an explicit
     SAVEPOINT (see `savepoint`).
     """
     try:
-        conn = await pool.acquire(timeout=5)
-    except (OSError, TimeoutError, asyncpg.PostgresConnectionError) as exc:
-        raise ServiceUnavailable(
-            "The database is not reachable; try again shortly.",
-            code="database_unavailable",
-            headers={"Retry-After": "5"},
-        ) from exc
+        acquired = await pool.acquire(timeout=give_up_after)
+    except DATABASE_UNAVAILABLE_ERRORS as exc:
+        raise database_unavailable() from exc
+    conn = cast(asyncpg.Connection, acquired)
     try:
-        await conn.execute("BEGIN")
         try:
-            yield cast(asyncpg.Connection, conn)
-        except BaseException:
-            # A broken connection cannot roll back; the pool then discards it.
-            with suppress(asyncpg.PostgresError, asyncpg.InterfaceError, OSError):
-                await conn.execute("ROLLBACK")
+            await conn.execute("BEGIN", timeout=give_up_after)
+        except _CONNECTION_ERRORS as exc:
+            _discard(conn)
+            raise database_unavailable() from exc
+        try:
+            yield conn
+            await conn.execute("COMMIT")
+        except Exception as exc:
+            if not await _rolled_back(conn, give_up_after):
+                # The connection broke under the request (killed, server gone): whatever it
+                # raised, the transaction is lost and a retry may succeed.
+                raise database_unavailable() from exc
             raise
-        await conn.execute("COMMIT")
+        except BaseException:
+            await _rolled_back(conn, give_up_after)
+            raise
     finally:
-        await pool.release(conn)
+        # A connection that cannot be reset in time is closed by the pool; the request's
+        # own outcome (committed or not) stands.
+        with suppress(*_CONNECTION_ERRORS):
+            await pool.release(acquired, timeout=give_up_after)
+
+
+async def _rolled_back(conn: asyncpg.Connection, give_up_after: float) -> bool:
+    """ROLLBACK; False (and the connection closed, never reused) if it is broken."""
+    try:
+        await conn.execute("ROLLBACK", timeout=give_up_after)
+    except _CONNECTION_ERRORS:
+        _discard(conn)
+        return False
+    return True
+
+
+def _discard(conn: asyncpg.Connection) -> None:
+    """Closes a broken connection so that the pool never hands it out again."""
+    with suppress(asyncpg.InterfaceError):  # already closed: the pool took it back itself
+        conn.terminate()
 
 
 class TransactionRoute(APIRoute):
@@ -126,7 +170,8 @@ class TransactionRoute(APIRoute):
         handler = super().get_route_handler()
 
         async def in_transaction(request: Request) -> Response:
-            async with transaction(request.app.state.pool) as conn:
+            give_up_after = request.app.state.settings.db_acquire_timeout_seconds
+            async with transaction(request.app.state.pool, give_up_after) as conn:
                 request.state.db = conn
                 return await handler(request)
 

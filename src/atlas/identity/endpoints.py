@@ -1,4 +1,4 @@
-"""JSON routes of /api/v1/auth: sign-up, sign-in, sign-out, session, sessions, password."""
+"""JSON routes of /api/v1/auth: sign-up, sign-in, sign-out, sessions, password, email links."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from atlas.config import Settings
 from atlas.db.pool import TransactionRoute
 from atlas.identity import schemas, service
 from atlas.identity.http import clear_session_cookie, client_of, set_session_cookie
+from atlas.limits.dependencies import limit
 from atlas.tenancy.guard import (
     Caller,
     Db,
@@ -26,7 +27,9 @@ def _settings(request: Request) -> Settings:
     return settings
 
 
-@router.post("/sign-up", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/sign-up", status_code=status.HTTP_201_CREATED, dependencies=[Depends(limit("sign-up"))]
+)
 async def sign_up(
     data: schemas.SignUp, request: Request, response: Response, db: Db
 ) -> schemas.AuthResult:
@@ -37,7 +40,7 @@ async def sign_up(
     return result
 
 
-@router.post("/sign-in")
+@router.post("/sign-in", dependencies=[Depends(limit("sign-in"))])
 async def sign_in(
     data: schemas.SignIn, request: Request, response: Response, db: Db
 ) -> schemas.AuthResult:
@@ -95,3 +98,50 @@ async def change_password(
 ) -> None:
     """Change the password; other sessions are revoked unless asked not to."""
     await service.change_password(principal, db, _settings(request), data)
+
+
+@router.post(
+    "/verify-email",
+    status_code=status.HTTP_204_NO_CONTENT,
+    dependencies=[Depends(limit("email-token"))],
+)
+async def verify_email(data: schemas.VerifyEmail, db: Db) -> None:
+    """Mark the email verified with the token of the emailed link (single use)."""
+    await service.verify_email(db, data)
+
+
+@router.post(
+    "/resend-verification",
+    status_code=status.HTTP_202_ACCEPTED,
+    dependencies=[Depends(limit("verification-email"))],
+)
+async def resend_verification(
+    request: Request, principal: SessionPrincipal, db: Db
+) -> schemas.Accepted:
+    """Email a new verification link; earlier links stop working."""
+    await service.resend_verification(principal, db, _settings(request))
+    return schemas.Accepted(message="We have sent you a new verification link.")
+
+
+@router.post(
+    "/password-reset/request",
+    status_code=status.HTTP_202_ACCEPTED,
+    dependencies=[Depends(limit("password-reset"))],
+)
+async def request_password_reset(
+    data: schemas.PasswordResetRequest, request: Request, db: Db
+) -> schemas.Accepted:
+    """Email a reset link. The answer is the same whether the account exists or not."""
+    return await service.request_password_reset(db, _settings(request), data)
+
+
+@router.post(
+    "/password-reset/confirm",
+    status_code=status.HTTP_204_NO_CONTENT,
+    dependencies=[Depends(limit("email-token"))],
+)
+async def confirm_password_reset(
+    data: schemas.PasswordResetConfirm, request: Request, db: Db
+) -> None:
+    """Set a new password with the emailed token; every session of the account ends."""
+    await service.confirm_password_reset(db, _settings(request), data)

@@ -1,4 +1,4 @@
-"""Every SQL statement on users and sessions (global tables)."""
+"""Every SQL statement on users, sessions and email tokens (global tables)."""
 
 from __future__ import annotations
 
@@ -106,4 +106,57 @@ class IdentityRepository:
     ) -> None:
         await self.db.execute(
             "UPDATE sessions SET active_workspace_id = $2 WHERE id = $1", session_id, workspace_id
+        )
+
+    async def delete_sessions(self, user_id: uuid.UUID) -> int:
+        result = await self.db.execute("DELETE FROM sessions WHERE user_id = $1", user_id)
+        return int(result.split()[-1])
+
+    async def set_email_verified(self, user_id: uuid.UUID, email: str) -> None:
+        """Marks the email verified, unless the account's address changed since."""
+        await self.db.execute(
+            """UPDATE users SET email_verified = true, updated_at = now()
+                WHERE id = $1 AND lower(email) = lower($2)""",
+            user_id,
+            email,
+        )
+
+    async def create_email_token(
+        self, user_id: uuid.UUID, purpose: str, token_hash: bytes, email: str, expires_at: datetime
+    ) -> None:
+        await self.db.execute(
+            """INSERT INTO email_tokens (id, user_id, purpose, token_hash, email, expires_at)
+               VALUES ($1, $2, $3, $4, $5, $6)""",
+            uuid7(),
+            user_id,
+            purpose,
+            token_hash,
+            email,
+            expires_at,
+        )
+
+    async def delete_unused_email_tokens(self, user_id: uuid.UUID, purpose: str) -> None:
+        await self.db.execute(
+            "DELETE FROM email_tokens WHERE user_id = $1 AND purpose = $2 AND used_at IS NULL",
+            user_id,
+            purpose,
+        )
+
+    async def use_email_token(self, token_hash: bytes, purpose: str) -> asyncpg.Record | None:
+        """Marks a live, unused token used (once only) and answers its user and email."""
+        return await self.db.fetchrow(
+            """UPDATE email_tokens SET used_at = now()
+                WHERE token_hash = $1 AND purpose = $2 AND used_at IS NULL
+                  AND expires_at > now()
+            RETURNING user_id, email""",
+            token_hash,
+            purpose,
+        )
+
+    async def email_token_state(self, token_hash: bytes, purpose: str) -> asyncpg.Record | None:
+        return await self.db.fetchrow(
+            """SELECT used_at IS NOT NULL AS used, expires_at <= now() AS expired
+                 FROM email_tokens WHERE token_hash = $1 AND purpose = $2""",
+            token_hash,
+            purpose,
         )

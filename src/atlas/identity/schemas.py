@@ -40,6 +40,26 @@ class ChangePassword(StrictModel):
     revoke_other_sessions: bool = True
 
 
+EmailedToken = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+
+
+class VerifyEmail(StrictModel):
+    token: EmailedToken
+
+
+class PasswordResetRequest(StrictModel):
+    email: Email
+
+
+class PasswordResetConfirm(StrictModel):
+    token: EmailedToken
+    new_password: Password
+
+
+class Accepted(BaseModel):
+    message: str
+
+
 class WorkspaceTokenRequest(StrictModel):
     workspace: str | None = Field(
         default=None, description="Workspace id or slug; the session's active workspace if omitted."

@@ -1,4 +1,4 @@
-"""Sign-up, sign-in, sessions and passwords."""
+"""Sign-up, sign-in, sessions, passwords, email verification and password reset."""
 
 from __future__ import annotations
 
@@ -9,12 +9,19 @@ from datetime import UTC, datetime, timedelta
 import asyncpg
 
 from atlas.config import Settings
-from atlas.errors import Invalid, NotFound, TooManyRequests, Unauthenticated
+from atlas.errors import Conflict, Invalid, NotFound, TooManyRequests, Unauthenticated
 from atlas.identity import schemas
 from atlas.identity.repository import IdentityRepository
 from atlas.identity.secrets import hash_password, new_token, token_hash, verify_password
 from atlas.identity.throttle import FailureThrottle
+from atlas.mail.repository import OutboxRepository
 from atlas.tenancy.context import Principal
+
+VERIFY_EMAIL = "verify_email"
+PASSWORD_RESET = "password_reset"
+RESET_REQUESTED = (
+    "If an account exists for this email, we have sent it a link to reset the password."
+)
 
 
 @dataclass(frozen=True)
@@ -80,6 +87,7 @@ async def sign_up(
             code="email_taken",
             details=[{"field": "email", "message": "already registered"}],
         )
+    await _queue_verification_email(db, settings, user)
     return await _open_session(db, settings, user, client)
 
 
@@ -166,3 +174,99 @@ async def session_info(
         session=schemas.Session.model_validate({**dict(session), "current": True}),
         active_workspace=active,
     )
+
+
+# --- emailed tokens: email verification and password reset -------------------------------
+
+
+async def _issue_token(
+    db: asyncpg.Connection, user: asyncpg.Record, purpose: str, ttl: timedelta
+) -> tuple[str, str]:
+    """A new single-use token (only its hash is stored) and its expiry, for the email."""
+    token = new_token()
+    expires = datetime.now(UTC) + ttl
+    await IdentityRepository(db).create_email_token(
+        user["id"], purpose, token_hash(token), user["email"], expires
+    )
+    return token, f"{expires:%Y-%m-%d %H:%M} UTC"
+
+
+async def _queue_verification_email(
+    db: asyncpg.Connection, settings: Settings, user: asyncpg.Record
+) -> None:
+    """A new verification link; earlier unused ones stop working."""
+    await IdentityRepository(db).delete_unused_email_tokens(user["id"], VERIFY_EMAIL)
+    token, expires = await _issue_token(
+        db, user, VERIFY_EMAIL, timedelta(hours=settings.email_verification_ttl_hours)
+    )
+    body = (
+        f"Hello {user['name']},\n\nConfirm that this is your email address:\n"
+        f"{settings.public_url}/verify-email?token={token}\n\n"
+        f"The link works once and expires at {expires}.\n"
+    )
+    await OutboxRepository(db).add(
+        None, user["email"], "Confirm your email address for Atlas ERP", body
+    )
+
+
+async def _use_token(repo: IdentityRepository, token: str, purpose: str) -> asyncpg.Record:
+    """Consumes a live token of `purpose`, or refuses saying why it cannot be used."""
+    hashed = token_hash(token)
+    row = await repo.use_email_token(hashed, purpose)
+    if row is not None:
+        return row
+    state = await repo.email_token_state(hashed, purpose)
+    if state is None:
+        message, code = "This link is not valid, or a newer one replaced it.", "invalid_token"
+    elif state["used"]:
+        message, code = "This link has already been used.", "token_used"
+    else:
+        message, code = "This link has expired; ask for a new one.", "token_expired"
+    raise Invalid(message, code=code, details=[{"field": "token", "message": message}])
+
+
+async def resend_verification(
+    principal: Principal, db: asyncpg.Connection, settings: Settings
+) -> None:
+    user = await IdentityRepository(db).user_by_id(principal.user_id)
+    assert user is not None
+    if user["email_verified"]:
+        raise Conflict("Your email address is already verified.", code="email_already_verified")
+    await _queue_verification_email(db, settings, user)
+
+
+async def verify_email(db: asyncpg.Connection, data: schemas.VerifyEmail) -> None:
+    repo = IdentityRepository(db)
+    row = await _use_token(repo, data.token, VERIFY_EMAIL)
+    await repo.set_email_verified(row["user_id"], row["email"])
+
+
+async def request_password_reset(
+    db: asyncpg.Connection, settings: Settings, data: schemas.PasswordResetRequest
+) -> schemas.Accepted:
+    """Queues a reset link if the account exists; the answer is the same either way."""
+    user = await IdentityRepository(db).user_by_email(data.email)
+    if user is not None:
+        token, expires = await _issue_token(
+            db, user, PASSWORD_RESET, timedelta(minutes=settings.password_reset_ttl_minutes)
+        )
+        body = (
+            f"Hello {user['name']},\n\nSomeone asked to reset the password of your account. "
+            f"Choose a new password here:\n{settings.public_url}/reset-password?token={token}"
+            f"\n\nThe link works once and expires at {expires}. If you did not ask, ignore "
+            "this email: your password stays as it is.\n"
+        )
+        await OutboxRepository(db).add(None, user["email"], "Reset your Atlas ERP password", body)
+    return schemas.Accepted(message=RESET_REQUESTED)
+
+
+async def confirm_password_reset(
+    db: asyncpg.Connection, settings: Settings, data: schemas.PasswordResetConfirm
+) -> None:
+    """Sets the new password, voids the user's other reset links and ends every session."""
+    repo = IdentityRepository(db)
+    row = await _use_token(repo, data.token, PASSWORD_RESET)
+    check_password_strength(data.new_password, settings, "new_password")
+    await repo.set_password(row["user_id"], await hash_password(data.new_password))
+    await repo.delete_unused_email_tokens(row["user_id"], PASSWORD_RESET)
+    await repo.delete_sessions(row["user_id"])

@@ -1,7 +1,8 @@
-"""Global identity tables: users and their sessions (not tenant rows)."""
+"""Global identity tables: users, their sessions and emailed tokens (not tenant rows)."""
 
 from sqlalchemy import (
     Boolean,
+    CheckConstraint,
     Column,
     DateTime,
     ForeignKey,
@@ -45,4 +46,22 @@ sessions = Table(
     created_at(),
     Column("last_seen_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("expires_at", DateTime(timezone=True), nullable=False),
+)
+
+# Single-use tokens sent by email; only their SHA-256 is stored.
+EMAIL_TOKEN_PURPOSES = ("verify_email", "password_reset")
+
+email_tokens = Table(
+    "email_tokens",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("user_id", Uuid, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("purpose", Text, nullable=False),
+    Column("token_hash", LargeBinary, nullable=False, unique=True),
+    Column("email", Text, nullable=False),
+    created_at(),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("used_at", DateTime(timezone=True), nullable=True),
+    Index("ix_email_tokens_user_id_purpose", "user_id", "purpose"),
+    CheckConstraint(f"purpose IN {EMAIL_TOKEN_PURPOSES!r}", name="purpose"),
 )

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Body, Depends, Path, Query, Request, status
 from atlas.config import Settings
 from atlas.db.pool import TransactionRoute
 from atlas.identity.schemas import WorkspaceToken, WorkspaceTokenRequest
+from atlas.limits.dependencies import limit
 from atlas.pagination import Page, PageParams
 from atlas.tenancy.context import WorkspaceContext
 from atlas.tenancy.guard import CurrentPrincipal, CurrentWorkspace, Db, SessionPrincipal, require
@@ -182,7 +183,12 @@ async def remove_member(member_id: uuid.UUID, ctx: MembersRemove, db: Db) -> Non
 # --- invitations --------------------------------------------------------------------------
 
 
-@router.post("/invitations", status_code=status.HTTP_201_CREATED, tags=["invitations"])
+@router.post(
+    "/invitations",
+    status_code=status.HTTP_201_CREATED,
+    tags=["invitations"],
+    dependencies=[Depends(limit("invitations"))],
+)
 async def invite(
     data: schemas.InvitationCreate, request: Request, ctx: InvitationsCreate, db: Db
 ) -> schemas.Invitation:
@@ -213,7 +219,11 @@ async def list_invitations(
     return await service.list_invitations(ctx, db, page, status_filter, q, sort)
 
 
-@router.post("/invitations/{invitation_id}/resend", tags=["invitations"])
+@router.post(
+    "/invitations/{invitation_id}/resend",
+    tags=["invitations"],
+    dependencies=[Depends(limit("invitations"))],
+)
 async def resend_invitation(
     invitation_id: uuid.UUID, request: Request, ctx: InvitationsCreate, db: Db
 ) -> schemas.Invitation:

@@ -1,4 +1,4 @@
-"""Every SQL statement on workspaces, members, invitations and the outbox.
+"""Every SQL statement on workspaces, members and invitations.
 
 Tenant rows (members, invitations) are read and written through repositories built for
 one workspace, which put `workspace_id = $1` into every statement; row-level security
@@ -10,7 +10,6 @@ policies admit by `app.user_id` and `app.user_email` before a workspace is selec
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Any
 
 import asyncpg
@@ -408,29 +407,3 @@ class ReceivedInvitationsRepository:
             self.email,
             invitation_id,
         )
-
-
-class OutboxRepository:
-    """`outbox_messages`: emails to send, written in the transaction that causes them."""
-
-    def __init__(self, db: asyncpg.Connection) -> None:
-        self.db = db
-
-    async def add(
-        self,
-        message_id: uuid.UUID,
-        workspace_id: uuid.UUID | None,
-        to_email: str,
-        subject: str,
-        body: str,
-    ) -> datetime:
-        created: datetime = await self.db.fetchval(
-            """INSERT INTO outbox_messages (id, workspace_id, to_email, subject, body)
-               VALUES ($1, $2, $3, $4, $5) RETURNING created_at""",
-            message_id,
-            workspace_id,
-            to_email,
-            subject,
-            body,
-        )
-        return created

@@ -16,6 +16,7 @@ from atlas.errors import Conflict, Forbidden, Invalid, NotFound
 from atlas.identity import secrets
 from atlas.identity.repository import IdentityRepository
 from atlas.identity.schemas import WorkspaceToken
+from atlas.mail.repository import OutboxRepository
 from atlas.pagination import Page, PageRequest, order_by
 from atlas.roles import service as roles
 from atlas.tenancy.context import Principal, WorkspaceContext
@@ -26,7 +27,6 @@ from atlas.workspaces.repository import (
     WORKSPACE_SORTS,
     InvitationsRepository,
     MembersRepository,
-    OutboxRepository,
     ReceivedInvitationsRepository,
     UserWorkspacesRepository,
     WorkspacesRepository,
@@ -377,8 +377,9 @@ async def _queue_invitation_email(
         f"Sign in with {invitation['email']} to answer. "
         f"The invitation expires at {invitation['expires_at']:%Y-%m-%d %H:%M} UTC.\n"
     )
-    message_id = uuid7()
-    await OutboxRepository(db).add(message_id, ctx.workspace_id, invitation["email"], subject, body)
+    message_id = await OutboxRepository(db).add(
+        ctx.workspace_id, invitation["email"], subject, body
+    )
     outbox_log.info(
         "queued email %s to %s: %s (%s)", message_id, invitation["email"], subject, link
     )

@@ -7,6 +7,7 @@ from sqlalchemy import (
     ForeignKey,
     ForeignKeyConstraint,
     Index,
+    Integer,
     LargeBinary,
     SmallInteger,
     String,
@@ -108,5 +109,15 @@ outbox_messages = Table(
     Column("body", Text, nullable=False),
     created_at(),
     Column("sent_at", DateTime(timezone=True), nullable=True),
-    Index("ix_outbox_messages_unsent", "created_at", postgresql_where=text("sent_at IS NULL")),
+    # Delivery by the background sender (atlas.mail): retried with backoff, then given up.
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("last_attempt_at", DateTime(timezone=True), nullable=True),
+    Column("next_attempt_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("last_error", Text, nullable=True),
+    Column("failed_at", DateTime(timezone=True), nullable=True),
+    Index(
+        "ix_outbox_messages_due",
+        "next_attempt_at",
+        postgresql_where=text("sent_at IS NULL AND failed_at IS NULL"),
+    ),
 )

@@ -1,8 +1,10 @@
-"""Sign-up, sign-in and sign-out pages, over the identity service the API uses."""
+"""Sign-up, sign-in, sign-out, password reset and email verification pages, over the
+identity service the API uses."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Awaitable, Callable
+from typing import Annotated, TypeVar
 
 from fastapi import Query, Request
 from fastapi.responses import Response
@@ -10,6 +12,7 @@ from fastapi.responses import Response
 from atlas.config import Settings
 from atlas.identity import schemas, service
 from atlas.identity.http import clear_session_cookie, client_of, set_session_cookie
+from atlas.limits.dependencies import AuthAction, check_auth_limit
 from atlas.web import forms
 from atlas.web.access import PublicPage, SignedInPage
 from atlas.web.render import PageContext
@@ -17,7 +20,22 @@ from atlas.web.routing import page_router, safe_next
 
 router = page_router()
 
+T = TypeVar("T")
+
 Next = Annotated[str | None, Query(max_length=2000)]
+Token = Annotated[str, Query(max_length=200)]
+
+
+def _limited(
+    request: Request, action: AuthAction, email: str, call: Callable[[], Awaitable[T]]
+) -> Callable[[], Awaitable[T]]:
+    """`call`, counted by the same rate limits as the API's route (429 shows on the form)."""
+
+    async def attempt() -> T:
+        await check_auth_limit(request, action, email)
+        return await call()
+
+    return attempt
 
 
 def _settings(request: Request) -> Settings:
@@ -57,15 +75,24 @@ async def sign_in(page: PublicPage) -> Response:
         data = forms.parse(schemas.SignIn, form)
         result = await forms.run(
             page.db,
-            lambda: service.sign_in(
-                page.db, settings, request.app.state.sign_in_throttles, data, client_of(request)
+            _limited(
+                request,
+                "sign-in",
+                data.email,
+                lambda: service.sign_in(
+                    page.db,
+                    settings,
+                    request.app.state.sign_in_throttles,
+                    data,
+                    client_of(request),
+                ),
             ),
             passthrough=(),
         )
     except forms.FormErrors as errors:
         form.pop("password", None)
         return await page.render(
-            "auth/sign_in.html", status_code=422, form=form, errors=errors, next=target
+            "auth/sign_in.html", status_code=errors.status, form=form, errors=errors, next=target
         )
     response = page.redirect(target)
     set_session_cookie(response, settings, result.token)
@@ -92,13 +119,19 @@ async def sign_up(page: PublicPage) -> Response:
     try:
         data = forms.parse(schemas.SignUp, form)
         result = await forms.run(
-            page.db, lambda: service.sign_up(page.db, settings, data, client_of(request))
+            page.db,
+            _limited(
+                request,
+                "sign-up",
+                data.email,
+                lambda: service.sign_up(page.db, settings, data, client_of(request)),
+            ),
         )
     except forms.FormErrors as errors:
         form.pop("password", None)
         return await page.render(
             "auth/sign_up.html",
-            status_code=422,
+            status_code=errors.status,
             form=form,
             errors=errors,
             next=target,
@@ -115,3 +148,81 @@ async def sign_out(page: SignedInPage) -> Response:
     response = page.redirect("/sign-in", "You are signed out.")
     clear_session_cookie(response)
     return response
+
+
+@router.get("/forgot-password")
+async def forgot_password_form(page: PublicPage) -> Response:
+    return await page.render("auth/forgot_password.html", form={}, errors=None)
+
+
+@router.post("/forgot-password")
+async def forgot_password(page: PublicPage) -> Response:
+    """Queues a reset link; the answer never tells whether the account exists."""
+    form = await forms.read_form(page.request)
+    settings = _settings(page.request)
+    try:
+        data = forms.parse(schemas.PasswordResetRequest, form)
+        result = await forms.run(
+            page.db,
+            _limited(
+                page.request,
+                "password-reset",
+                data.email,
+                lambda: service.request_password_reset(page.db, settings, data),
+            ),
+        )
+    except forms.FormErrors as errors:
+        return await page.render(
+            "auth/forgot_password.html", status_code=errors.status, form=form, errors=errors
+        )
+    return page.redirect("/sign-in", result.message)
+
+
+@router.get("/reset-password")
+async def reset_password_form(page: PublicPage, token: Token = "") -> Response:
+    return await page.render(
+        "auth/reset_password.html",
+        form={"token": token},
+        errors=None,
+        min_password=_settings(page.request).password_min_length,
+    )
+
+
+@router.post("/reset-password")
+async def reset_password(page: PublicPage) -> Response:
+    form = await forms.read_form(page.request)
+    settings = _settings(page.request)
+    try:
+        data = forms.parse(schemas.PasswordResetConfirm, form)
+        await forms.run(page.db, lambda: service.confirm_password_reset(page.db, settings, data))
+    except forms.FormErrors as errors:
+        form.pop("new_password", None)
+        return await page.render(
+            "auth/reset_password.html",
+            status_code=422,
+            form=form,
+            errors=errors,
+            min_password=settings.password_min_length,
+        )
+    response = page.redirect("/sign-in", "Your password is changed; sign in with the new one.")
+    clear_session_cookie(response)
+    return response
+
+
+@router.get("/verify-email")
+async def verify_email_form(page: PublicPage, token: Token = "") -> Response:
+    """Asks for a click: a GET never uses the token (mail scanners open links)."""
+    return await page.render("auth/verify_email.html", form={"token": token}, errors=None)
+
+
+@router.post("/verify-email")
+async def verify_email(page: PublicPage) -> Response:
+    form = await forms.read_form(page.request)
+    try:
+        data = forms.parse(schemas.VerifyEmail, form)
+        await forms.run(page.db, lambda: service.verify_email(page.db, data))
+    except forms.FormErrors as errors:
+        return await page.render(
+            "auth/verify_email.html", status_code=422, form=form, errors=errors
+        )
+    return page.redirect("/", "Your email address is verified.")

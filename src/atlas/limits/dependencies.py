@@ -1,0 +1,69 @@
+"""Route dependencies: `dependencies=[Depends(limit("sign-in"))]`.
+
+The auth actions count per client IP and per email of the JSON body (when it has one);
+emails a signed-in account causes (invitations, verification emails) count per account.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any, Literal
+
+from fastapi import Request
+
+from atlas.limits.limiter import account_key, limiter_of
+from atlas.tenancy.guard import CurrentPrincipal
+
+AuthAction = Literal["sign-in", "sign-up", "password-reset", "email-token"]
+AccountAction = Literal["invitations", "verification-email"]
+Action = AuthAction | AccountAction
+
+
+async def _body_email(request: Request) -> str | None:
+    """The body's `email` (FastAPI has parsed and cached the JSON body by now)."""
+    if "json" not in request.headers.get("content-type", ""):
+        return None
+    body: Any = await request.json()
+    email = body.get("email") if isinstance(body, dict) else None
+    return email if isinstance(email, str) else None
+
+
+async def check_auth_limit(request: Request, action: AuthAction, email: str | None) -> None:
+    """Counts an auth request per client IP and per email (also for the HTML forms)."""
+    limiter = limiter_of(request)
+    settings = limiter.settings
+    ip = request.client.host if request.client else "unknown"
+    counters = [(f"{action}:ip:{ip}", settings.rate_limit_auth_per_ip)]
+    if email:
+        counters.append(
+            (f"{action}:account:{account_key(email)}", settings.rate_limit_auth_per_account)
+        )
+    await limiter.check(counters)
+
+
+def _auth_limit(action: AuthAction) -> Callable[[Request], Awaitable[None]]:
+    async def dependency(request: Request) -> None:
+        await check_auth_limit(request, action, await _body_email(request))
+
+    return dependency
+
+
+def _account_limit(action: AccountAction) -> Callable[..., Awaitable[None]]:
+    async def dependency(request: Request, principal: CurrentPrincipal) -> None:
+        limiter = limiter_of(request)
+        settings = limiter.settings
+        per_account = (
+            settings.rate_limit_invitations_per_account
+            if action == "invitations"
+            else settings.rate_limit_auth_per_account
+        )
+        await limiter.check([(f"{action}:account:{principal.user_id}", per_account)])
+
+    return dependency
+
+
+def limit(action: Action) -> Callable[..., Awaitable[None]]:
+    """The dependency counting one request of `action`; 429 `rate_limited` when over."""
+    if action == "invitations" or action == "verification-email":
+        return _account_limit(action)
+    return _auth_limit(action)

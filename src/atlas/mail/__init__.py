@@ -1,0 +1,1 @@
+"""Email: the outbox (written in the transaction that causes a message) and its sender."""

@@ -1,0 +1,84 @@
+"""Every SQL statement on `outbox_messages` (a global table: no RLS, the app role may)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import NamedTuple
+
+import asyncpg
+
+from atlas.db.ids import uuid7
+
+
+class OutboxMessage(NamedTuple):
+    id: uuid.UUID
+    workspace_id: uuid.UUID | None
+    to_email: str
+    subject: str
+    body: str
+    attempts: int
+    last_attempt_at: datetime
+
+
+class OutboxRepository:
+    """`outbox_messages`: emails to send, written in the transaction that causes them."""
+
+    def __init__(self, db: asyncpg.Connection) -> None:
+        self.db = db
+
+    async def add(
+        self, workspace_id: uuid.UUID | None, to_email: str, subject: str, body: str
+    ) -> uuid.UUID:
+        message_id = uuid7()
+        await self.db.execute(
+            """INSERT INTO outbox_messages (id, workspace_id, to_email, subject, body)
+               VALUES ($1, $2, $3, $4, $5)""",
+            message_id,
+            workspace_id,
+            to_email,
+            subject,
+            body,
+        )
+        return message_id
+
+    async def claim_due(self, limit: int, lease_seconds: float) -> list[OutboxMessage]:
+        """Takes up to `limit` due messages that no other sender holds, counts the attempt
+        and leases them: if this sender dies before recording the outcome, they are due
+        again after `lease_seconds`."""
+        rows = await self.db.fetch(
+            """UPDATE outbox_messages o
+                  SET attempts = o.attempts + 1, last_attempt_at = now(),
+                      next_attempt_at = now() + make_interval(secs => $2)
+                WHERE o.id IN (SELECT d.id FROM outbox_messages d
+                                WHERE d.sent_at IS NULL AND d.failed_at IS NULL
+                                  AND d.next_attempt_at <= now()
+                                ORDER BY d.next_attempt_at LIMIT $1
+                                  FOR UPDATE SKIP LOCKED)
+            RETURNING o.id, o.workspace_id, o.to_email, o.subject, o.body, o.attempts,
+                      o.last_attempt_at""",
+            limit,
+            lease_seconds,
+        )
+        return [OutboxMessage(*row) for row in rows]
+
+    async def mark_sent(self, message_id: uuid.UUID) -> None:
+        await self.db.execute(
+            "UPDATE outbox_messages SET sent_at = now() WHERE id = $1", message_id
+        )
+
+    async def mark_failed(
+        self, message_id: uuid.UUID, error: str, retry_in_seconds: float | None
+    ) -> None:
+        """Records a failed attempt: due again `retry_in_seconds` after it, or given up."""
+        await self.db.execute(
+            """UPDATE outbox_messages
+                  SET last_error = $2,
+                      next_attempt_at = CASE WHEN $3::float8 IS NULL THEN next_attempt_at
+                                        ELSE last_attempt_at + make_interval(secs => $3) END,
+                      failed_at = CASE WHEN $3::float8 IS NULL THEN now() END
+                WHERE id = $1""",
+            message_id,
+            error,
+            retry_in_seconds,
+        )

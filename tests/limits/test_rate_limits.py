@@ -1,0 +1,144 @@
+"""Rate limits over real HTTP, on servers with small limits, counting in memory and in Redis."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from atlas.config import Settings
+from tests.factories import PASSWORD, Actor, Factory
+from tests.limits.conftest import SMALL_LIMITS, STORES, limited_app
+from tests.process import serve_app
+from tests.web.helpers import Browser, text
+
+# Any workspace route counts: the guard calls the limit once it knows the workspace.
+ROUTE = "/api/v1/members"
+
+
+@pytest.fixture(scope="module", params=STORES)
+def limited(request: pytest.FixtureRequest, database: Settings, redis_prefix: str) -> Iterator[str]:
+    app = limited_app(database, request.param, redis_prefix)
+    with serve_app(app) as url:
+        yield url
+
+
+@pytest.fixture
+def http(limited: str) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=limited, timeout=30) as c:
+        yield c
+
+
+def from_ip() -> dict[str, str]:
+    """A client address of its own (the server trusts X-Forwarded-For from 127.0.0.1)."""
+    return {"X-Forwarded-For": f"198.51.{secrets.randbelow(256)}.{secrets.randbelow(254) + 1}"}
+
+
+def email() -> str:
+    return f"rl-{secrets.token_hex(5)}@example.com"
+
+
+def sign_in(http: httpx.Client, address: str, ip: dict[str, str]) -> httpx.Response:
+    return http.post(
+        "/api/v1/auth/sign-in", json={"email": address, "password": "wrong password"}, headers=ip
+    )
+
+
+def assert_rate_limited(resp: httpx.Response) -> None:
+    assert resp.status_code == 429, resp.text
+    assert resp.json()["error"]["code"] == "rate_limited"
+    assert set(resp.json()["error"]) == {"code", "message", "details"}
+    assert 1 <= int(resp.headers["retry-after"]) <= SMALL_LIMITS["rate_limit_window_seconds"]
+
+
+def test_sign_in_is_limited_per_ip_and_other_ips_are_not(http: httpx.Client) -> None:
+    ip = from_ip()
+    for _ in range(SMALL_LIMITS["rate_limit_auth_per_ip"]):
+        assert sign_in(http, email(), ip).status_code == 401
+    assert_rate_limited(sign_in(http, email(), ip))
+    assert sign_in(http, email(), from_ip()).status_code == 401
+
+
+def test_sign_in_is_limited_per_account_across_ips(http: httpx.Client) -> None:
+    target = email()
+    for _ in range(SMALL_LIMITS["rate_limit_auth_per_account"]):
+        assert sign_in(http, target, from_ip()).status_code == 401
+    assert_rate_limited(sign_in(http, target.upper(), from_ip()))
+    ip = from_ip()
+    assert sign_in(http, email(), ip).status_code == 401  # other accounts still may try
+
+
+def test_sign_up_is_limited_per_ip(http: httpx.Client) -> None:
+    ip = from_ip()
+    for _ in range(SMALL_LIMITS["rate_limit_auth_per_ip"]):
+        body = {"email": email(), "password": PASSWORD, "name": "Rate Limited"}
+        assert http.post("/api/v1/auth/sign-up", json=body, headers=ip).status_code == 201
+    body = {"email": email(), "password": PASSWORD, "name": "Rate Limited"}
+    assert_rate_limited(http.post("/api/v1/auth/sign-up", json=body, headers=ip))
+    assert http.post("/api/v1/auth/sign-up", json=body, headers=from_ip()).status_code == 201
+
+
+def as_actor(actor: Actor, ws: dict[str, object]) -> dict[str, str]:
+    return {"Authorization": f"Bearer {actor.token}", "X-Workspace-Id": str(ws["id"])}
+
+
+def test_invitations_are_limited_per_account(http: httpx.Client, factory: Factory) -> None:
+    owner, other = factory.user(), factory.user()
+    ws, other_ws = factory.workspace(owner), factory.workspace(other)
+    for _ in range(SMALL_LIMITS["rate_limit_invitations_per_account"]):
+        resp = http.post(
+            "/api/v1/invitations", json={"email": email()}, headers=as_actor(owner, ws)
+        )
+        assert resp.status_code == 201, resp.text
+    blocked = http.post("/api/v1/invitations", json={"email": email()}, headers=as_actor(owner, ws))
+    assert_rate_limited(blocked)
+    resp = http.post(
+        "/api/v1/invitations", json={"email": email()}, headers=as_actor(other, other_ws)
+    )
+    assert resp.status_code == 201
+
+
+def test_api_requests_are_limited_per_workspace(http: httpx.Client, factory: Factory) -> None:
+    owner, member = factory.user(), factory.user()
+    ws, other_ws = factory.workspace(owner), factory.workspace(owner)
+    factory.add_member(ws, member, "member")
+    for actor in [owner, member, owner]:  # the budget is the workspace's, whoever calls
+        assert http.get(ROUTE, headers=as_actor(actor, ws)).status_code == 200
+    assert_rate_limited(http.get(ROUTE, headers=as_actor(member, ws)))
+    assert http.get(ROUTE, headers=as_actor(owner, other_ws)).status_code == 200
+
+
+def test_a_workspace_limit_of_zero_is_off(
+    database: Settings, redis_prefix: str, factory: Factory
+) -> None:
+    app = limited_app(database, "memory", redis_prefix, rate_limit_api_per_workspace=0)
+    owner = factory.user()
+    ws = factory.workspace(owner)
+    with serve_app(app) as url, httpx.Client(base_url=url, timeout=30) as http:
+        for _ in range(SMALL_LIMITS["rate_limit_api_per_workspace"] + 2):
+            assert http.get(ROUTE, headers=as_actor(owner, ws)).status_code == 200
+
+
+def test_unreachable_redis_lets_requests_through(database: Settings, redis_prefix: str) -> None:
+    app = limited_app(database, "memory", redis_prefix, redis_url="redis://127.0.0.1:1/0")
+    with serve_app(app) as url, httpx.Client(base_url=url, timeout=30) as http:
+        ip = from_ip()
+        for _ in range(SMALL_LIMITS["rate_limit_auth_per_ip"] + 2):
+            assert sign_in(http, email(), ip).status_code == 401
+
+
+def test_the_sign_in_page_shares_the_api_limit(limited: str) -> None:
+    browser = Browser(limited)
+    ip = from_ip()
+    target = email()
+    for _ in range(SMALL_LIMITS["rate_limit_auth_per_account"]):
+        form = {"email": target, "password": "wrong password"}
+        assert browser.post("/sign-in", form, headers=ip).status_code == 401
+    refused = browser.post("/sign-in", {"email": target, "password": "x" * 10}, headers=ip)
+    assert refused.status_code == 429
+    assert "Too many requests; try again later." in text(refused)
+    with httpx.Client(base_url=limited) as api:  # the account's budget is spent for the API too
+        assert_rate_limited(sign_in(api, target, from_ip()))
+    browser.close()
