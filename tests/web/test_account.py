@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 
 from tests.factories import PASSWORD, Actor, Factory
+from tests.identity.emails import emailed_tokens
 from tests.web.conftest import BrowserFor
 from tests.web.helpers import redirected_to, text
 from tests.workspaces.helpers import session_id
@@ -130,3 +131,22 @@ def test_changing_the_password_signs_out_other_sessions_unless_unticked(
     assert "Password changed." in text(browser.get("/account"))
     assert not signed_in(browser_for, kept)
     assert signed_in(browser_for, user)
+
+
+def test_an_unverified_address_can_ask_for_a_new_link(
+    factory: Factory, browser_for: BrowserFor
+) -> None:
+    user = factory.user()
+    browser = browser_for(user)
+    assert "not verified yet" in text(browser.get("/account"))
+    before = len(emailed_tokens(factory.sql, user.email, "/verify-email"))
+    resp = browser.post("/account/verification")
+    assert "A new verification link is on its way" in text(browser.get(redirected_to(resp)))
+    tokens = emailed_tokens(factory.sql, user.email, "/verify-email")
+    assert len(tokens) == before + 1
+    verified = factory.http.post("/api/v1/auth/verify-email", json={"token": tokens[-1]})
+    assert verified.status_code == 204, verified.text
+    page = text(browser.get("/account"))
+    assert "Your email address is verified." in page
+    again = browser.post("/account/verification")
+    assert "already verified" in text(browser.get(redirected_to(again)))

@@ -5,11 +5,13 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from fastapi import Depends
 from fastapi.responses import Response
 
 from atlas.config import Settings
 from atlas.identity import schemas as identity_schemas
 from atlas.identity import service as identity
+from atlas.limits.dependencies import limit
 from atlas.pagination import PageParams
 from atlas.web import forms
 from atlas.web.access import SignedInPage
@@ -27,14 +29,32 @@ async def _account_page(
     page: PageContext, form: dict[str, Any], errors: forms.FormErrors | None, status: int = 200
 ) -> Response:
     sessions = await identity.list_sessions(page.user, page.db)
+    info = await identity.session_info(page.user, page.db, None)
     return await page.render(
-        "account/account.html", status_code=status, sessions=sessions, form=form, errors=errors
+        "account/account.html",
+        status_code=status,
+        sessions=sessions,
+        email_verified=info.user.email_verified,
+        form=form,
+        errors=errors,
     )
 
 
 @router.get("/account")
 async def account(page: SignedInPage) -> Response:
     return await _account_page(page, {"revoke_other_sessions": "true"}, None)
+
+
+@router.post("/account/verification", dependencies=[Depends(limit("verification-email"))])
+async def resend_verification(page: SignedInPage) -> Response:
+    """A new verification link by email (the API's route and limit)."""
+    settings: Settings = page.request.app.state.settings
+    try:
+        await forms.run(page.db, lambda: identity.resend_verification(page.user, page.db, settings))
+    except forms.FormErrors as errors:
+        return page.redirect("/account", errors.message, kind="error")
+    message = f"A new verification link is on its way to {page.user.email}."
+    return page.redirect("/account", message)
 
 
 @router.post("/account/sessions/{session_id}/revoke")
