@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import secrets
 from collections.abc import AsyncIterator
@@ -23,7 +24,7 @@ from atlas.identity.endpoints import router as auth_router
 from atlas.identity.service import SignInThrottles
 from atlas.limits.limiter import install_limits
 from atlas.mail.sender import run_outbox_sender
-from atlas.observability import RequestContextMiddleware, configure_logging
+from atlas.observability import RequestContextMiddleware, configure_logging, log_loop_errors
 from atlas.projects.endpoints import router as projects_router
 from atlas.roles.endpoints import router as roles_router
 from atlas.tenancy.endpoints import router as permissions_router
@@ -52,6 +53,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        log_loop_errors(asyncio.get_running_loop())
         pool = await create_pool(settings.runtime_url(), settings)
         try:
             async with pool.acquire() as conn:

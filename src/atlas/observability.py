@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextvars
 import json
 import logging
 import secrets
 import sys
 import time
+import traceback
+from types import TracebackType
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -35,6 +38,43 @@ class ContextFilter(logging.Filter):
         return True
 
 
+ExcInfo = tuple[type[BaseException], BaseException, TracebackType | None]
+
+
+def describe_exception(exc_info: ExcInfo) -> str:
+    """One line for an exception: its class, message and where it was raised.
+
+    Log lines never carry stack traces: the innermost frame of our own code (or, without
+    one, the innermost frame) says where to look.
+    """
+    kind, error, trace = exc_info
+    frames = traceback.extract_tb(trace) if trace else []
+    ours = [f for f in frames if "/atlas/" in f.filename]
+    message = str(error).splitlines()[0][:200] if str(error) else ""
+    text = f"{kind.__name__}: {message}" if message else kind.__name__
+    if frames:
+        frame = (ours or frames)[-1]
+        path = frame.filename
+        short = path[path.rfind("/atlas/") + 1 :] if ours else path.rsplit("/", 1)[-1]
+        text += f" (at {short}:{frame.lineno} in {frame.name})"
+    return text
+
+
+class OneLineFormatter(logging.Formatter):
+    """The text format; an exception is appended as one line, never as a stack trace."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        exc_info = record.exc_info
+        record.exc_info, record.exc_text = None, None
+        try:
+            line = super().format(record)
+        finally:
+            record.exc_info = exc_info
+        if exc_info and exc_info[1] is not None:
+            line += f" | {describe_exception(exc_info)}"
+        return line
+
+
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, Any] = {
@@ -48,8 +88,8 @@ class JsonFormatter(logging.Formatter):
         for extra in ("method", "path", "status", "duration_ms"):
             if hasattr(record, extra):
                 entry[extra] = getattr(record, extra)
-        if record.exc_info:
-            entry["exception"] = self.formatException(record.exc_info)
+        if record.exc_info and record.exc_info[1] is not None:
+            entry["exception"] = describe_exception(record.exc_info)
         return json.dumps(entry, default=str)
 
 
@@ -60,7 +100,7 @@ def configure_logging(log_format: str, level: str) -> None:
         handler.setFormatter(JsonFormatter())
     else:
         handler.setFormatter(
-            logging.Formatter(
+            OneLineFormatter(
                 "%(asctime)s %(levelname)s %(name)s [req=%(request_id)s user=%(user_id)s "
                 "ws=%(workspace_id)s] %(message)s"
             )
@@ -113,3 +153,20 @@ class RequestContextMiddleware:
                 },
             )
             _log_context.reset(token)
+
+
+def log_loop_errors(loop: asyncio.AbstractEventLoop) -> None:
+    """Errors of background tasks nobody awaits (e.g. a pool reconnecting while the
+    database is down) go to our log as one line, not to stderr as a stack trace."""
+    log = logging.getLogger("atlas.loop")
+
+    def handle(_: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+        error = context.get("exception")
+        detail = (
+            describe_exception((type(error), error, error.__traceback__))
+            if isinstance(error, BaseException)
+            else ""
+        )
+        log.warning("%s %s", context.get("message", "background error"), detail)
+
+    loop.set_exception_handler(handle)
