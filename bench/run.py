@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import platform
@@ -75,11 +76,14 @@ class Database:
         return url.render_as_string(hide_password=False)
 
 
+BENCH_PG = ROOT / ".atlas" / "bench-pg"
+
+
 def postgres_server() -> tuple[str, EmbeddedPostgres | None]:
     url = os.environ.get("ATLAS_BENCH_DATABASE_URL")
     if url:
         return url, None
-    server = EmbeddedPostgres(ROOT / ".atlas" / "bench-pg")
+    server = EmbeddedPostgres(BENCH_PG)
     server.start()
     if TWO_CORES:  # PostgreSQL shares CPU 1 with the load generator; the app has CPU 0
         postmaster = psutil.Process(int((server.pgdata / "postmaster.pid").read_text().split()[0]))
@@ -207,10 +211,24 @@ def serving(db: Database, settings: dict[str, str] | None = None) -> Iterator[Se
 
 
 def postgres_cpu_seconds() -> float:
-    total = 0.0
-    for proc in psutil.process_iter(["name", "cpu_times"]):
-        if proc.info["name"] == "postgres" and proc.info["cpu_times"] is not None:
-            total += proc.info["cpu_times"].user + proc.info["cpu_times"].system
+    """CPU used by the bench's PostgreSQL: the postmaster, its live backends, and the
+    backends that have exited (counted in the postmaster's children times), so the count
+    never goes down. Other PostgreSQL servers on the machine are left out; with an
+    external server (ATLAS_BENCH_DATABASE_URL) every local postgres process counts."""
+    pid_file = BENCH_PG / "pgdata" / "postmaster.pid"
+    if not pid_file.exists():
+        return sum(
+            proc.info["cpu_times"].user + proc.info["cpu_times"].system
+            for proc in psutil.process_iter(["name", "cpu_times"])
+            if proc.info["name"] == "postgres" and proc.info["cpu_times"] is not None
+        )
+    postmaster = psutil.Process(int(pid_file.read_text().split()[0]))
+    own = postmaster.cpu_times()
+    total = own.user + own.system + own.children_user + own.children_system
+    for backend in postmaster.children():
+        with contextlib.suppress(psutil.NoSuchProcess):
+            times = backend.cpu_times()
+            total += times.user + times.system
     return total
 
 

@@ -84,20 +84,35 @@ def as_actor(actor: Actor, ws: dict[str, object]) -> dict[str, str]:
     return {"Authorization": f"Bearer {actor.token}", "X-Workspace-Id": str(ws["id"])}
 
 
+def invite(
+    http: httpx.Client, actor: Actor, ws: dict[str, object], ip: dict[str, str]
+) -> httpx.Response:
+    headers = {**as_actor(actor, ws), **ip}
+    return http.post("/api/v1/invitations", json={"email": email()}, headers=headers)
+
+
 def test_invitations_are_limited_per_account(http: httpx.Client, factory: Factory) -> None:
     owner, other = factory.user(), factory.user()
     ws, other_ws = factory.workspace(owner), factory.workspace(other)
     for _ in range(SMALL_LIMITS["rate_limit_invitations_per_account"]):
-        resp = http.post(
-            "/api/v1/invitations", json={"email": email()}, headers=as_actor(owner, ws)
-        )
+        resp = invite(http, owner, ws, from_ip())
         assert resp.status_code == 201, resp.text
-    blocked = http.post("/api/v1/invitations", json={"email": email()}, headers=as_actor(owner, ws))
-    assert_rate_limited(blocked)
-    resp = http.post(
-        "/api/v1/invitations", json={"email": email()}, headers=as_actor(other, other_ws)
-    )
-    assert resp.status_code == 201
+    assert_rate_limited(invite(http, owner, ws, from_ip()))
+    assert invite(http, other, other_ws, from_ip()).status_code == 201
+
+
+def test_invitations_are_limited_per_ip_across_accounts(
+    http: httpx.Client, factory: Factory
+) -> None:
+    ip = from_ip()
+    senders = [factory.user() for _ in range(SMALL_LIMITS["rate_limit_auth_per_ip"])]
+    for sender in senders:  # one each: no account reaches its own limit
+        resp = invite(http, sender, factory.workspace(sender), ip)
+        assert resp.status_code == 201, resp.text
+    late = factory.user()
+    late_ws = factory.workspace(late)
+    assert_rate_limited(invite(http, late, late_ws, ip))
+    assert invite(http, late, late_ws, from_ip()).status_code == 201
 
 
 def test_api_requests_are_limited_per_workspace(http: httpx.Client, factory: Factory) -> None:

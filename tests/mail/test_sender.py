@@ -15,7 +15,7 @@ import pytest
 
 from atlas.config import Settings
 from atlas.db.ids import uuid7
-from atlas.mail.sender import OutboxSender, RetryPolicy, transport_for
+from atlas.mail.sender import OutboxSender, RetryPolicy, run_outbox_sender, transport_for
 from atlas.mail.transport import LogTransport, SmtpTransport, Transport
 from tests.factories import Factory
 from tests.mail.smtp_server import FakeSmtp, closed_port_url
@@ -173,6 +173,30 @@ def test_log_mode_writes_the_whole_message_to_the_log(
     assert message["to_email"] in mine[0]
     assert body in mine[0]
     assert row(sql, message["id"])["sent_at"] is not None
+
+
+def test_in_production_without_smtp_emails_wait_and_never_reach_the_log(
+    database: Settings, sql: Sql, caplog: pytest.LogCaptureFixture
+) -> None:
+    production = database.model_copy(update={"environment": "production", "smtp_url": None})
+    assert transport_for(production) is None
+    caplog.set_level(logging.INFO, logger="atlas.outbox")
+    secret = f"https://atlas.test/reset-password?token={secrets.token_hex(8)}"
+    message = queue(sql, secret)
+
+    async def serve_a_while() -> None:
+        pool = await asyncpg.create_pool(database.runtime_url(), min_size=1, max_size=2)
+        try:
+            async with run_outbox_sender(pool, production):
+                await asyncio.sleep(0.3)
+        finally:
+            await pool.close()
+
+    asyncio.run(serve_a_while())
+    assert row(sql, message["id"])["sent_at"] is None
+    logged = " ".join(r.getMessage() for r in caplog.records)
+    assert "emails wait in the outbox" in logged
+    assert secret not in logged
 
 
 def test_concurrent_senders_deliver_each_message_once(database: Settings, sql: Sql) -> None:

@@ -1,7 +1,8 @@
 """Route dependencies: `dependencies=[Depends(limit("sign-in"))]`.
 
 The auth actions count per client IP and per email of the JSON body (when it has one);
-emails a signed-in account causes (invitations, verification emails) count per account.
+emails a signed-in account causes (invitations, verification emails) count per account
+and per client IP.
 """
 
 from __future__ import annotations
@@ -57,7 +58,13 @@ def _account_limit(action: AccountAction) -> Callable[..., Awaitable[None]]:
             if action == "invitations"
             else settings.rate_limit_auth_per_account
         )
-        await limiter.check([(f"{action}:account:{principal.user_id}", per_account)])
+        ip = request.client.host if request.client else "unknown"
+        await limiter.check(
+            [
+                (f"{action}:account:{principal.user_id}", per_account),
+                (f"{action}:ip:{ip}", settings.rate_limit_auth_per_ip),
+            ]
+        )
 
     return dependency
 

@@ -38,10 +38,14 @@ class RetryPolicy:
         return min(self.base_seconds * 2.0 ** (attempts - 1), self.max_delay_seconds)
 
 
-def transport_for(settings: Settings) -> Transport:
-    if settings.smtp_url is None:
-        return LogTransport()
-    return SmtpTransport(settings.smtp_url.get_secret_value(), settings.mail_from)
+def transport_for(settings: Settings) -> Transport | None:
+    """SMTP when configured; else the log, except in production, where links are secrets
+    that must not reach the log: there messages wait in the outbox for SMTP."""
+    if settings.smtp_url is not None:
+        return SmtpTransport(settings.smtp_url.get_secret_value(), settings.mail_from)
+    if settings.environment == "production":
+        return None
+    return LogTransport()
 
 
 class OutboxSender:
@@ -134,7 +138,10 @@ async def run_outbox_sender(pool: asyncpg.Pool, settings: Settings) -> AsyncIter
     if settings.environment == "test":
         yield
         return
-    if settings.smtp_url is None and settings.environment == "production":
-        log.warning("ATLAS_SMTP_URL is not set: emails, links included, go to the log")
-    async with OutboxSender(pool, transport_for(settings)).running():
+    transport = transport_for(settings)
+    if transport is None:
+        log.warning("ATLAS_SMTP_URL is not set: emails wait in the outbox until it is")
+        yield
+        return
+    async with OutboxSender(pool, transport).running():
         yield
