@@ -6,15 +6,17 @@ workspace -> 404 with both workspaces' rows unchanged; a role without the permis
 
 Each module's test_access.py declares its endpoints (a dataclass with `method`, `path`,
 `denied`, `success`, `url(tenant)` and `json(tenant)`) and a `snapshot(sql, ws)` of its
-rows; its tenants have `ws` and `owner`.
+rows, provides `tenant_a` and `tenant_b` fixtures (tenants have `ws` and `owner`), and
+gets the five tests from `five_cases`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Protocol
 
 import httpx
+import pytest
 
 from tests.factories import Actor, Factory
 from tests.sql import Sql
@@ -144,3 +146,58 @@ def check_succeeds(user: Actor, tenant: Tenant, endpoint: Endpoint) -> None:
         endpoint.method, endpoint.url(tenant), ws=tenant.ws, json=endpoint.json(tenant)
     )
     assert resp.status_code == endpoint.success, resp.text
+
+
+Prepare = Callable[[Actor, Any, Any], None]
+
+
+def five_cases(
+    endpoints: Sequence[Any], snapshot: Snapshot, prepare: Prepare | None = None
+) -> tuple[Callable[..., None], ...]:
+    """The five test functions over `endpoints`, for a module to bind at top level.
+
+    `prepare(user, tenant, endpoint)` readies the allowed user before the success case
+    (e.g. links an employee to them).
+    """
+    with_ids = [e for e in endpoints if "{" in e.path]
+    denied = [pytest.param(e, role, id=f"{e}-{role}") for e in endpoints for role in e.denied]
+
+    @pytest.mark.parametrize("endpoint", endpoints, ids=str)
+    def test_anonymous_gets_401(client: httpx.Client, tenant_a: Any, endpoint: Any) -> None:
+        # A client of its own: factory.http keeps the cookie of the last user signed up.
+        check_anonymous_gets_401(client, tenant_a, endpoint)
+
+    @pytest.mark.parametrize("endpoint", endpoints, ids=str)
+    def test_non_member_naming_the_workspace_gets_404(
+        factory: Factory, sql: Sql, tenant_a: Any, endpoint: Any
+    ) -> None:
+        check_non_member_gets_404(factory, sql, snapshot, tenant_a, endpoint)
+
+    @pytest.mark.parametrize("endpoint", with_ids, ids=str)
+    def test_ids_of_another_workspace_are_not_found(
+        sql: Sql, tenant_a: Any, tenant_b: Any, endpoint: Any
+    ) -> None:
+        check_foreign_ids_are_not_found(sql, snapshot, tenant_a, tenant_b, endpoint)
+
+    @pytest.mark.parametrize(("endpoint", "role"), denied)
+    def test_role_without_the_permission_gets_403(
+        factory: Factory, sql: Sql, tenant_a: Any, endpoint: Any, role: str
+    ) -> None:
+        check_role_gets_403(factory, sql, snapshot, tenant_a, endpoint, role)
+
+    @pytest.mark.parametrize("endpoint", endpoints, ids=str)
+    def test_lowest_role_with_the_permission_succeeds(
+        factory: Factory, tenant_a: Any, endpoint: Any
+    ) -> None:
+        user = factory.member(tenant_a.ws, endpoint.lowest_allowed_role)
+        if prepare is not None:
+            prepare(user, tenant_a, endpoint)
+        check_succeeds(user, tenant_a, endpoint)
+
+    return (
+        test_anonymous_gets_401,
+        test_non_member_naming_the_workspace_gets_404,
+        test_ids_of_another_workspace_are_not_found,
+        test_role_without_the_permission_gets_403,
+        test_lowest_role_with_the_permission_succeeds,
+    )

@@ -10,13 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
-import pytest
-
 from tests import access
-from tests.factories import Factory
+from tests.factories import Actor, Factory
 from tests.hr.helpers import Tenant, monday, new_employee, snapshot
-from tests.sql import Sql
 
 
 @dataclass(frozen=True)
@@ -89,44 +85,20 @@ ENDPOINTS = [
     Endpoint("POST", "/api/v1/leave-requests/{request}/reject", None, MANAGERS_ONLY),
     Endpoint("POST", "/api/v1/leave-requests/{request}/cancel", None, MANAGERS_ONLY),
 ]
-WITH_IDS = [e for e in ENDPOINTS if "{" in e.path]
-DENIED = [pytest.param(e, role, id=f"{e}-{role}") for e in ENDPOINTS for role in e.denied]
 
 
-@pytest.mark.parametrize("endpoint", ENDPOINTS, ids=str)
-def test_anonymous_gets_401(client: httpx.Client, tenant_a: Tenant, endpoint: Endpoint) -> None:
-    access.check_anonymous_gets_401(client, tenant_a, endpoint)
-
-
-@pytest.mark.parametrize("endpoint", ENDPOINTS, ids=str)
-def test_non_member_naming_the_workspace_gets_404(
-    factory: Factory, sql: Sql, tenant_a: Tenant, endpoint: Endpoint
-) -> None:
-    access.check_non_member_gets_404(factory, sql, snapshot, tenant_a, endpoint)
-
-
-@pytest.mark.parametrize("endpoint", WITH_IDS, ids=str)
-def test_ids_of_another_workspace_are_not_found(
-    sql: Sql, tenant_a: Tenant, tenant_b: Tenant, endpoint: Endpoint
-) -> None:
-    access.check_foreign_ids_are_not_found(sql, snapshot, tenant_a, tenant_b, endpoint)
-
-
-@pytest.mark.parametrize(("endpoint", "role"), DENIED)
-def test_role_without_the_permission_gets_403(
-    factory: Factory, sql: Sql, tenant_a: Tenant, endpoint: Endpoint, role: str
-) -> None:
-    access.check_role_gets_403(factory, sql, snapshot, tenant_a, endpoint, role)
-
-
-@pytest.mark.parametrize("endpoint", ENDPOINTS, ids=str)
-def test_lowest_role_with_the_permission_succeeds(
-    factory: Factory, tenant_a: Tenant, endpoint: Endpoint
-) -> None:
-    user = factory.member(tenant_a.ws, endpoint.lowest_allowed_role)
+def _link_employee_if_needed(user: Actor, tenant: Tenant, endpoint: Endpoint) -> None:
     if endpoint.linked:
-        new_employee(tenant_a.owner, tenant_a.ws, user_id=str(user.id))
-    access.check_succeeds(user, tenant_a, endpoint)
+        new_employee(tenant.owner, tenant.ws, user_id=str(user.id))
+
+
+(
+    test_anonymous_gets_401,
+    test_non_member_naming_the_workspace_gets_404,
+    test_ids_of_another_workspace_are_not_found,
+    test_role_without_the_permission_gets_403,
+    test_lowest_role_with_the_permission_succeeds,
+) = access.five_cases(ENDPOINTS, snapshot, prepare=_link_employee_if_needed)
 
 
 def test_without_header_the_sessions_active_workspace_decides(
