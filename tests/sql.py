@@ -26,6 +26,7 @@ class Sql:
         *params: Any,
         workspace: uuid.UUID | str | None = None,
         user: uuid.UUID | str | None = None,
+        email: str | None = None,
     ) -> list[dict[str, Any]]:
         """Runs one statement in its own transaction; raises what PostgreSQL raises."""
         conn = self.connection(role)
@@ -34,6 +35,8 @@ class Sql:
                 cur.execute("SELECT set_config('app.workspace_id', %s, true)", (str(workspace),))
             if user is not None:
                 cur.execute("SELECT set_config('app.user_id', %s, true)", (str(user),))
+            if email is not None:
+                cur.execute("SELECT set_config('app.verified_email', %s, true)", (email,))
             cur.execute(query, params)  # type: ignore[arg-type]
             return cur.fetchall() if cur.description else []
 

@@ -19,6 +19,8 @@ TENANT = sorted(t.name for t in tenant_tables())
 # Non-unique indexes that serve "my workspaces" and "my invitations", which are looked up
 # by user before a workspace is chosen (Citus allows them; they are not routed by shard).
 CROSS_TENANT_LOOKUP_INDEXES = {"ix_workspace_members_user_id", "ix_invitations_email_lower"}
+# ... and the tables whose rows a user may read before choosing a workspace.
+WIDENED_FOR_READING = {"workspace_members", "invitations"}
 
 
 def _constraints(sql: Sql, table: str, kind: str) -> list[dict[str, Any]]:
@@ -100,17 +102,23 @@ def test_row_level_security_is_enabled_forced_and_uses_the_setting(sql: Sql, tab
     )[0]
     assert flags == {"relrowsecurity": True, "relforcerowsecurity": True}
     policies = sql.owner(
-        "SELECT qual, with_check, cmd FROM pg_policies WHERE tablename = %s", table
+        "SELECT policyname, qual, with_check, cmd FROM pg_policies WHERE tablename = %s", table
     )
-    assert len(policies) == 1
-    policy = policies[0]
-    assert policy["cmd"] == "ALL"
     expected = (
         "workspace_id = ( SELECT (NULLIF(current_setting('app.workspace_id'::text, true),"
         " ''::text))::uuid"
     )
-    assert expected in policy["qual"]
-    assert policy["with_check"].startswith(f"({expected}")
+    isolation = [p for p in policies if p["policyname"] == "tenant_isolation"]
+    assert len(isolation) == 1
+    assert isolation[0]["cmd"] == "ALL"
+    assert isolation[0]["qual"].startswith(f"({expected}")
+    assert isolation[0]["with_check"].startswith(f"({expected}")
+    # A policy that widens what a user sees applies to reading alone: an UPDATE or DELETE
+    # through it could reach, or move, another workspace's row.
+    widening = [p for p in policies if p["policyname"] != "tenant_isolation"]
+    assert [(p["policyname"], p["cmd"]) for p in widening] == (
+        [("visible_to_user", "SELECT")] if table in WIDENED_FOR_READING else []
+    )
 
 
 def test_app_role_has_only_dml_and_owns_nothing(sql: Sql, database: Any) -> None:

@@ -2,22 +2,51 @@
 
 from __future__ import annotations
 
+from atlas.db.sql import quote_ident
+
 CURRENT_WORKSPACE = "(SELECT nullif(current_setting('app.workspace_id', true), '')::uuid)"
 CURRENT_USER_ID = "(SELECT nullif(current_setting('app.user_id', true), '')::uuid)"
 CURRENT_USER_EMAIL = "(SELECT nullif(current_setting('app.user_email', true), ''))"
+# Set by the guard only for an account whose email address is verified.
+CURRENT_VERIFIED_EMAIL = "(SELECT nullif(current_setting('app.verified_email', true), ''))"
 POLICY = "tenant_isolation"
+VISIBLE_POLICY = "visible_to_user"
 
 
 def tenant_policy_sql(table: str, also_visible_when: str | None = None) -> list[str]:
-    """ENABLE + FORCE row-level security and the one policy of a tenant table.
+    """ENABLE + FORCE row-level security and the policies of a tenant table.
 
-    `also_visible_when` widens USING only (reads, and which rows UPDATE/DELETE may
-    target); WITH CHECK always demands the current workspace.
+    One policy for every command admits the current workspace only. `also_visible_when`
+    adds a second policy for SELECT alone (a user's own rows in other workspaces): UPDATE
+    and DELETE never reach past the current workspace.
     """
     own = f"workspace_id = {CURRENT_WORKSPACE}"
-    using = own if also_visible_when is None else f"{own} OR {also_visible_when}"
-    return [
+    statements = [
         f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY",
         f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY",
-        f"CREATE POLICY {POLICY} ON {table} USING ({using}) WITH CHECK ({own})",
+        f"CREATE POLICY {POLICY} ON {table} USING ({own}) WITH CHECK ({own})",
     ]
+    if also_visible_when is not None:
+        statements.append(
+            f"CREATE POLICY {VISIBLE_POLICY} ON {table} FOR SELECT USING ({also_visible_when})"
+        )
+    return statements
+
+
+def app_update_grant_sql(table: str, app_role: str) -> str:
+    """The app role may UPDATE every column of `table` but `workspace_id`: no row ever
+    changes workspace. Run it again after adding columns (the grant is per column)."""
+    role = quote_ident(app_role)
+    return f"""
+DO $grant$
+DECLARE v_columns text;
+BEGIN
+    SELECT string_agg(quote_ident(a.attname), ', ' ORDER BY a.attnum) INTO v_columns
+      FROM pg_attribute a
+     WHERE a.attrelid = '{table}'::regclass AND a.attnum > 0 AND NOT a.attisdropped
+       AND a.attname <> 'workspace_id';
+    REVOKE UPDATE ON {table} FROM {role};
+    EXECUTE format('GRANT UPDATE (%s) ON {table} TO {role}', v_columns);
+END
+$grant$
+"""

@@ -13,7 +13,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from atlas.errors import Unauthenticated
-from atlas.tenancy.guard import Db, resolve_caller
+from atlas.tenancy.guard import Db, current_session_principal, resolve_caller
 from atlas.web.render import PageContext
 
 
@@ -27,8 +27,9 @@ async def public_page(request: Request, db: Db) -> PageContext:
 
 
 async def signed_in_page(request: Request, db: Db) -> PageContext:
+    """A page of the account (not of one workspace): for a session, never a workspace token."""
     caller = await resolve_caller(request, db)
-    return PageContext(request, db, caller.principal, None)
+    return PageContext(request, db, await current_session_principal(caller), None)
 
 
 def workspace_page(permission: str) -> Callable[..., Awaitable[PageContext]]:

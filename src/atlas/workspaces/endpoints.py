@@ -13,7 +13,7 @@ from atlas.identity.schemas import WorkspaceToken, WorkspaceTokenRequest
 from atlas.limits.dependencies import limit
 from atlas.pagination import Page, PageParams
 from atlas.tenancy.context import WorkspaceContext
-from atlas.tenancy.guard import CurrentPrincipal, CurrentWorkspace, Db, SessionPrincipal, require
+from atlas.tenancy.guard import CurrentWorkspace, Db, SessionPrincipal, require
 from atlas.workspaces import schemas, service
 
 WorkspaceRead = Annotated[WorkspaceContext, Depends(require("workspace:read"))]
@@ -48,7 +48,7 @@ def _settings(request: Request) -> Settings:
 
 @router.post("/workspaces", status_code=status.HTTP_201_CREATED)
 async def create_workspace(
-    data: schemas.WorkspaceCreate, principal: CurrentPrincipal, db: Db
+    data: schemas.WorkspaceCreate, principal: SessionPrincipal, db: Db
 ) -> schemas.Workspace:
     """Create a workspace; the caller becomes its owner.
 
@@ -60,7 +60,7 @@ async def create_workspace(
 
 @router.get("/workspaces")
 async def list_workspaces(
-    principal: CurrentPrincipal,
+    principal: SessionPrincipal,
     db: Db,
     page: PageParams,
     q: Search = None,
@@ -152,7 +152,7 @@ async def list_members(
 
 
 @router.post("/members/leave", status_code=status.HTTP_204_NO_CONTENT, tags=["members"])
-async def leave_workspace(ctx: CurrentWorkspace, principal: CurrentPrincipal, db: Db) -> None:
+async def leave_workspace(ctx: CurrentWorkspace, principal: SessionPrincipal, db: Db) -> None:
     """Leave the current workspace (409 `last_owner` for its last owner)."""
     await service.leave_workspace(ctx, principal, db)
 
@@ -241,7 +241,7 @@ async def cancel_invitation(
 
 @router.get("/me/invitations", tags=["invitations"])
 async def list_received_invitations(
-    principal: CurrentPrincipal, db: Db, page: PageParams
+    principal: SessionPrincipal, db: Db, page: PageParams
 ) -> Page[schemas.ReceivedInvitation]:
     """Pending invitations addressed to the signed-in user's email, newest first."""
     return await service.list_received_invitations(principal, db, page)
@@ -249,7 +249,7 @@ async def list_received_invitations(
 
 @router.post("/me/invitations/{invitation_id}/accept", tags=["invitations"])
 async def accept_invitation(
-    invitation_id: uuid.UUID, principal: CurrentPrincipal, db: Db
+    invitation_id: uuid.UUID, principal: SessionPrincipal, db: Db
 ) -> schemas.Workspace:
     """Join the inviting workspace with the invited role; it becomes the active workspace."""
     return await service.accept_invitation(principal, db, invitation_id)
@@ -260,6 +260,6 @@ async def accept_invitation(
     status_code=status.HTTP_204_NO_CONTENT,
     tags=["invitations"],
 )
-async def reject_invitation(invitation_id: uuid.UUID, principal: CurrentPrincipal, db: Db) -> None:
+async def reject_invitation(invitation_id: uuid.UUID, principal: SessionPrincipal, db: Db) -> None:
     """Decline an invitation addressed to the signed-in user."""
     await service.reject_invitation(principal, db, invitation_id)

@@ -1,0 +1,158 @@
+"""No request can move a row between workspaces, or reach another workspace's row through
+the policies that widen what a user may *see* (their memberships and invitations).
+
+Raw SQL as the app role, with the context the guard sets: `app.workspace_id` (a workspace
+the caller is a member of), `app.user_id` and the verified email.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import psycopg
+import pytest
+
+from atlas.db.ids import uuid7
+from atlas.db.metadata import tenant_tables
+from tests.factories import Actor, Factory
+from tests.sql import Sql
+
+pytestmark = pytest.mark.pg_matrix
+
+TENANT = sorted(t.name for t in tenant_tables())
+
+
+def _memberships(sql: Sql, user: Actor) -> list[dict[str, Any]]:
+    return sql.owner(
+        "SELECT workspace_id, role FROM workspace_members WHERE user_id = %s ORDER BY role",
+        user.id,
+        user=user.id,
+    )
+
+
+def _invitation(sql: Sql, ws: dict[str, Any], email: str, inviter: Actor) -> dict[str, Any]:
+    return sql.owner(
+        """INSERT INTO invitations
+               (workspace_id, id, email, role, inviter_user_id, token_hash, expires_at)
+           VALUES (%s, %s, %s, 'admin', %s, %s, now() + interval '1 day') RETURNING *""",
+        ws["id"],
+        uuid7(),
+        email,
+        inviter.id,
+        uuid7().bytes,
+        workspace=ws["id"],
+    )[0]
+
+
+@pytest.fixture
+def viewer_and_owner(factory: Factory) -> tuple[Actor, dict[str, Any], dict[str, Any]]:
+    """A user who is a viewer of `here` and the owner of `there`."""
+    user = factory.user()
+    there = factory.workspace(user)
+    here = factory.workspace(factory.user())
+    factory.add_member(here, user, "viewer")
+    return user, here, there
+
+
+def test_a_membership_of_another_workspace_cannot_be_moved_into_this_one(
+    sql: Sql, viewer_and_owner: tuple[Actor, dict[str, Any], dict[str, Any]]
+) -> None:
+    user, here, there = viewer_and_owner
+    # The viewer's own membership here makes way for the owner membership from there.
+    sql.app("DELETE FROM workspace_members WHERE user_id = %s", user.id, workspace=here["id"])
+    with pytest.raises(psycopg.errors.InsufficientPrivilege, match="permission denied"):
+        sql.app(
+            "UPDATE workspace_members SET workspace_id = %s WHERE user_id = %s",
+            here["id"],
+            user.id,
+            workspace=here["id"],
+            user=user.id,
+        )
+    assert _memberships(sql, user) == [{"workspace_id": there["id"], "role": "owner"}]
+
+
+def test_the_widened_policy_reaches_other_workspaces_for_reading_only(
+    sql: Sql, viewer_and_owner: tuple[Actor, dict[str, Any], dict[str, Any]]
+) -> None:
+    user, here, there = viewer_and_owner
+    context = {"workspace": here["id"], "user": user.id}
+    # Reading: both memberships are the user's own.
+    seen = sql.app(
+        "SELECT workspace_id FROM workspace_members WHERE user_id = %s", user.id, **context
+    )
+    assert {r["workspace_id"] for r in seen} == {here["id"], there["id"]}
+    # Writing: only the row of the current workspace is touched.
+    changed = sql.app(
+        "UPDATE workspace_members SET role = 'owner' WHERE user_id = %s RETURNING workspace_id",
+        user.id,
+        **context,
+    )
+    assert [r["workspace_id"] for r in changed] == [here["id"]]
+    deleted = sql.app(
+        "DELETE FROM workspace_members WHERE user_id = %s RETURNING workspace_id",
+        user.id,
+        **context,
+    )
+    assert [r["workspace_id"] for r in deleted] == [here["id"]]
+    assert _memberships(sql, user) == [{"workspace_id": there["id"], "role": "owner"}]
+
+
+def test_an_invitation_cannot_be_moved_changed_or_deleted_through_the_email_policy(
+    sql: Sql, factory: Factory
+) -> None:
+    owner = factory.user()
+    there = factory.workspace(owner)
+    invitee = factory.user()
+    here = factory.workspace(invitee)
+    invitation = _invitation(sql, there, invitee.email, owner)
+    context = {"workspace": here["id"], "user": invitee.id, "email": invitee.email}
+
+    seen = sql.app("SELECT id FROM invitations", **context)
+    assert [r["id"] for r in seen] == [invitation["id"]]
+    with pytest.raises(psycopg.errors.InsufficientPrivilege, match="permission denied"):
+        sql.app("UPDATE invitations SET workspace_id = %s", here["id"], **context)
+    assert sql.app("UPDATE invitations SET status = 'accepted' RETURNING id", **context) == []
+    assert sql.app("DELETE FROM invitations RETURNING id", **context) == []
+    rows = sql.owner(
+        "SELECT workspace_id, status FROM invitations WHERE id = %s",
+        invitation["id"],
+        workspace=there["id"],
+    )
+    assert rows == [{"workspace_id": there["id"], "status": "pending"}]
+
+
+def test_invitations_are_visible_only_to_the_verified_email_setting(
+    sql: Sql, factory: Factory
+) -> None:
+    owner = factory.user()
+    ws = factory.workspace(owner)
+    invitee = factory.user()
+    _invitation(sql, ws, invitee.email, owner)
+    # app.user_id alone (an account whose email is not verified) shows nothing.
+    assert sql.app("SELECT id FROM invitations", user=invitee.id) == []
+    assert len(sql.app("SELECT id FROM invitations", email=invitee.email)) == 1
+
+
+# Append-only: the app role may not update these at all.
+APPEND_ONLY = {"audit_events"}
+
+
+@pytest.mark.parametrize("table", TENANT)
+def test_no_tenant_row_can_change_workspace(sql: Sql, database: Any, table: str) -> None:
+    app_role = database.app_role()
+    columns = sql.owner(
+        """SELECT a.attname AS name, has_column_privilege(%s, a.attrelid, a.attnum, 'UPDATE')
+                  AS updatable
+             FROM pg_attribute a
+            WHERE a.attrelid = %s::regclass AND a.attnum > 0 AND NOT a.attisdropped""",
+        app_role,
+        table,
+    )
+    table_wide = sql.owner("SELECT has_table_privilege(%s, %s, 'UPDATE') AS ok", app_role, table)
+    assert table_wide == [{"ok": False}]
+    updatable = {c["name"] for c in columns if c["updatable"]}
+    others = {c["name"] for c in columns} - {"workspace_id"}
+    # Every other column stays writable, so that no update of the app breaks.
+    assert updatable == (set() if table in APPEND_ONLY else others)
+    with pytest.raises(psycopg.errors.InsufficientPrivilege, match="permission denied"):
+        sql.app(f"UPDATE {table} SET workspace_id = %s", uuid7(), workspace=uuid7())
