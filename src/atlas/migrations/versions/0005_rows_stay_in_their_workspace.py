@@ -47,26 +47,25 @@ OLD_WIDENED = {
     "invitations": f"lower(email) = {CURRENT_USER_EMAIL}",
 }
 
-# Tenant tables whose app role may update them (the audit trail is append-only).
-UPDATABLE_TENANT_TABLES = """
-SELECT c.relname::text AS name
-  FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid
- WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind = 'r'
-   AND a.attname = 'workspace_id' AND a.attnotnull
-   AND has_table_privilege(:role, c.oid, 'UPDATE')
- ORDER BY 1
-"""
-
-# Tenant tables whose app role may update some columns only (those `upgrade` changed).
-COLUMN_UPDATABLE_TENANT_TABLES = """
+# Tenant tables whose app role may UPDATE every column (before `upgrade`; the audit trail
+# is append-only) or only some (after it).
+TENANT_TABLES_UPDATABLE = """
 SELECT c.relname::text AS name
   FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid
  WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind = 'r'
    AND a.attname = 'workspace_id' AND a.attnotnull
    AND has_any_column_privilege(:role, c.oid, 'UPDATE')
-   AND NOT has_table_privilege(:role, c.oid, 'UPDATE')
+   AND has_table_privilege(:role, c.oid, 'UPDATE') = :table_wide
  ORDER BY 1
 """
+
+
+def _tenant_tables_updatable(app_role: str, table_wide: bool) -> list[str]:
+    rows = op.get_bind().execute(
+        sa.text(TENANT_TABLES_UPDATABLE), {"role": app_role, "table_wide": table_wide}
+    )
+    return [name for (name,) in rows.all()]
+
 
 # As in 0003, plus `app.verified_email`: the account's address, only once it is verified.
 REQUEST_CONTEXT_FUNCTION = r"""
@@ -153,8 +152,7 @@ def _replace_policies(widened: dict[str, str]) -> None:
 
 def upgrade(app_role: str) -> None:
     _replace_policies(WIDENED)
-    tables = op.get_bind().execute(sa.text(UPDATABLE_TENANT_TABLES), {"role": app_role})
-    for (table,) in tables.all():
+    for table in _tenant_tables_updatable(app_role, table_wide=True):
         op.execute(app_update_grant_sql(table, app_role))
     op.execute(REQUEST_CONTEXT_FUNCTION)
 
@@ -166,8 +164,7 @@ def downgrade(app_role: str) -> None:
             "CREATE FUNCTION", "CREATE OR REPLACE FUNCTION", 1
         )
     )
-    tables = op.get_bind().execute(sa.text(COLUMN_UPDATABLE_TENANT_TABLES), {"role": app_role})
-    for (table,) in tables.all():
+    for table in _tenant_tables_updatable(app_role, table_wide=False):
         op.execute(f'GRANT UPDATE ON {table} TO "{app_role}"')
     own = f"workspace_id = {CURRENT_WORKSPACE}"
     for table, condition in OLD_WIDENED.items():
