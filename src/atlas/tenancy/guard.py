@@ -142,7 +142,7 @@ async def resolve_caller(request: Request, db: Db) -> Caller:
             request_id=request.state.request_id,
         )
         bind_log_context(workspace_id=str(workspace.workspace_id))
-        await check_workspace_limit(request, workspace.workspace_id)
+        await check_workspace_limit(request, workspace.workspace_id, workspace.user_id)
     elif claims or path_ref or header or row["workspace_id"] is not None:
         error = NotFound("Workspace not found.", code="workspace_not_found")
     else:
