@@ -6,15 +6,18 @@ import asyncio
 from typing import Any
 
 import pytest
+from starlette.types import Message, Receive, Scope, Send
 
-from atlas.proxies import ForwardedClient, TrustedProxies
+from atlas.proxies import ForwardedClient, ProxyHeader, TrustedProxies
 
 
-def forwarded(trusted: str, peer: str, headers: list[tuple[str, str]], header: str) -> Any:
-    """The scope's client (and scheme) after the middleware, for a request from `peer`."""
+def forwarded(
+    trusted: str, peer: str, headers: list[tuple[str, str]], header: ProxyHeader
+) -> tuple[str, str]:
+    """The client's host and the scheme the app sees for a request from `peer`."""
     seen: dict[str, Any] = {}
 
-    async def app(scope: Any, receive: Any, send: Any) -> None:
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
         seen.update(client=scope["client"], scheme=scope["scheme"])
 
     middleware = ForwardedClient(app, TrustedProxies.parse(trusted), header)
@@ -25,14 +28,17 @@ def forwarded(trusted: str, peer: str, headers: list[tuple[str, str]], header: s
         "headers": [(k.lower().encode(), v.encode("latin-1")) for k, v in headers],
     }
 
-    async def nothing() -> Any:
-        return {}
+    async def receive() -> Message:
+        return {"type": "http.request", "body": b""}
 
-    asyncio.run(middleware(scope, nothing, nothing))
+    async def send(message: Message) -> None:
+        raise AssertionError("the middleware answers nothing itself")
+
+    asyncio.run(middleware(scope, receive, send))
     return seen["client"][0], seen["scheme"]
 
 
-XFF = "x-forwarded-for"
+XFF: ProxyHeader = "x-forwarded-for"
 
 
 @pytest.mark.parametrize(

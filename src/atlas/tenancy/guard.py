@@ -55,7 +55,7 @@ def _credentials(request: Request) -> str | None:
 
 
 def _client_ip(request: Request) -> str | None:
-    """The peer's address, when it is one (the audit trail records it)."""
+    """The client's address (atlas.proxies), when it is one (the audit trail records it)."""
     host = request.client.host if request.client else None
     try:
         return str(ipaddress.ip_address(host)) if host else None
