@@ -166,8 +166,9 @@ def serving(db: Database, settings: dict[str, str] | None = None) -> Iterator[Se
         ATLAS_SECRET_KEY="bench-key-bench-key-bench-key-bench-key",
         ATLAS_LOG_LEVEL="WARNING",
         ATLAS_POOL_MAX_SIZE="10",
-        # Measurements are not throttled: many sign-ins from one IP, no per-workspace limit.
+        # Measurements are not throttled: many sign-ins from one IP, no API limits.
         ATLAS_RATE_LIMIT_API_PER_WORKSPACE="0",
+        ATLAS_RATE_LIMIT_API_PER_MEMBER="0",
         ATLAS_RATE_LIMIT_AUTH_PER_IP="1000000",
     )
     env.update(settings or {})
@@ -187,6 +188,7 @@ def serving(db: Database, settings: dict[str, str] | None = None) -> Iterator[Se
             "--log-level",
             "warning",
             "--no-access-log",
+            "--no-proxy-headers",  # as `atlas-erp serve`: only ATLAS_TRUSTED_PROXIES counts
         ],
         env=env,
         cwd=ROOT,

@@ -74,6 +74,10 @@ def _new_database(prefix: str) -> tuple[str, str, Settings]:
         rate_limit_auth_per_account=100_000,
         rate_limit_invitations_per_account=100_000,
         rate_limit_api_per_workspace=0,
+        rate_limit_api_per_member=0,
+        # The tests stand in for a proxy: X-Forwarded-For gives a test a client address of
+        # its own (tests/kernel/test_client_address.py serves without a trusted proxy).
+        trusted_proxies="127.0.0.1",
     )
     return superuser, name, settings
 

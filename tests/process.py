@@ -75,7 +75,12 @@ def serving(
 def serve_app(app: FastAPI) -> Iterator[str]:
     """`app` served by uvicorn on 127.0.0.1 in a thread of this process; yields its URL."""
     config = uvicorn.Config(
-        app, host="127.0.0.1", port=free_port(), log_level="warning", lifespan="on"
+        app,
+        host="127.0.0.1",
+        port=free_port(),
+        log_level="warning",
+        lifespan="on",
+        proxy_headers=False,  # as `atlas-erp serve`: only ATLAS_TRUSTED_PROXIES counts
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)

@@ -16,7 +16,7 @@ import pytest
 
 from atlas.config import Settings
 from atlas.db.embedded import FALLBACK_ROOT, EmbeddedPostgres, free_port
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, Factory
 from tests.process import CLI, cli_env, serving
 
 
@@ -58,12 +58,27 @@ def test_serve_logs_json_lines_with_request_user_and_workspace_ids(
     assert proc.wait(timeout=20) == 0
     lines = output.read_text().splitlines()
     entries = [json.loads(line) for line in lines if line.startswith("{")]
-    access = [e for e in entries if e.get("request_id") == "cli0test0id1"]
+    access = [e for e in entries if e.get("client_request_id") == "cli0test0id1"]
     assert len(access) == 1
+    assert access[0]["request_id"] == me.headers["x-request-id"] != "cli0test0id1"
     assert access[0]["user_id"] == user_id
     assert access[0]["status"] == 200
     assert access[0]["path"] == "/api/v1/auth/session"
     assert {"workspace_id", "time", "level", "duration_ms"} <= set(access[0])
+
+
+def test_serve_takes_the_client_address_from_the_peer_not_from_headers(
+    served: tuple[str, subprocess.Popen[str], Path], factory: Factory
+) -> None:
+    base = served[0]
+    user = factory.user()
+    resp = httpx.post(
+        f"{base}/api/v1/auth/sign-in",
+        json={"email": user.email, "password": PASSWORD},
+        headers={"X-Forwarded-For": "203.0.113.60", "Forwarded": "for=203.0.113.61"},
+    )
+    assert resp.status_code == 200, resp.text
+    assert resp.json()["session"]["ip_address"] == "127.0.0.1"
 
 
 def test_serve_refuses_to_run_as_the_owner_role(database: Settings) -> None:

@@ -26,6 +26,7 @@ from atlas.limits.limiter import install_limits
 from atlas.mail.sender import run_outbox_sender
 from atlas.observability import RequestContextMiddleware, configure_logging, log_loop_errors
 from atlas.projects.endpoints import router as projects_router
+from atlas.proxies import ForwardedClient, TrustedProxies
 from atlas.roles.endpoints import router as roles_router
 from atlas.tenancy.endpoints import router as permissions_router
 from atlas.web.app import install_web
@@ -72,7 +73,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=__version__,
         description="Multi-tenant ERP API. Every tenant route runs inside one workspace.",
         lifespan=lifespan,
-        docs_url="/api/docs",
+        docs_url=None,  # /api/docs is atlas.web.api_docs: Swagger UI from our own origin
         redoc_url=None,
         openapi_url="/api/openapi.json",
     )
@@ -81,6 +82,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.sign_in_throttles = SignInThrottles.from_settings(settings)
     install_limits(app)
     app.add_middleware(RequestContextMiddleware)
+    app.add_middleware(
+        ForwardedClient,
+        proxies=TrustedProxies.parse(settings.trusted_proxies),
+        header=settings.trusted_proxy_header,
+    )
     install_error_handlers(app)
     app.include_router(health.router)
     for api_router in (

@@ -51,7 +51,9 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
             workers=args.workers,
             log_config=None,
             access_log=False,
-            proxy_headers=True,
+            # The client's address is atlas.proxies' business (ATLAS_TRUSTED_PROXIES):
+            # uvicorn's own handling would trust X-Forwarded-For from 127.0.0.1.
+            proxy_headers=False,
         )
         return 0
 

@@ -58,7 +58,11 @@ class Settings(BaseSettings):
     rate_limit_auth_per_account: int = 10
     rate_limit_invitations_per_account: int = 30
     rate_limit_api_per_workspace: int = 1200  # 0 turns the API limit off
+    rate_limit_api_per_member: int = 600  # per member inside a workspace; below the above
     max_body_bytes: int = 1_048_576
+    # Reverse proxies whose X-Forwarded-For (or Forwarded) names the client: IPs or CIDRs.
+    trusted_proxies: str = ""
+    trusted_proxy_header: Literal["x-forwarded-for", "forwarded"] = "x-forwarded-for"
     db_acquire_timeout_seconds: float = 5.0
 
     def owner_url(self) -> str:

@@ -1,4 +1,9 @@
-"""Logging with request, user and workspace ids; a request-id middleware; JSON lines."""
+"""Logging with request, user and workspace ids; a request-id middleware; JSON lines.
+
+Every record is one line in both formats, whatever its values hold: the text format
+escapes line breaks and other control characters (`\\r`, `\\n`, `\\x1b`, …), JSON
+escapes them by itself, so a name, an email or a path cannot forge a line of its own.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,7 @@ import contextvars
 import json
 import logging
 import secrets
+import string
 import sys
 import time
 import traceback
@@ -60,8 +66,23 @@ def describe_exception(exc_info: ExcInfo) -> str:
     return text
 
 
+# C0 and C1 controls, DEL and the Unicode line separators: anything a terminal or a log
+# reader might take as the end of a line (or use to redraw one) is written as an escape.
+_ESCAPES: dict[int, str] = {
+    **{code: f"\\x{code:02x}" for code in (*range(0x20), *range(0x7F, 0xA0))},
+    **{ord("\t"): "\\t", ord("\n"): "\\n", ord("\r"): "\\r"},
+    **{code: f"\\u{code:04x}" for code in (0x2028, 0x2029)},
+}
+
+
+def one_line(text: str) -> str:
+    """`text` with every character that could break or redraw a log line escaped."""
+    return text.translate(_ESCAPES)
+
+
 class OneLineFormatter(logging.Formatter):
-    """The text format; an exception is appended as one line, never as a stack trace."""
+    """The text format: one line per record, whatever its values hold; an exception is
+    appended as one line, never as a stack trace."""
 
     def format(self, record: logging.LogRecord) -> str:
         exc_info = record.exc_info
@@ -72,7 +93,7 @@ class OneLineFormatter(logging.Formatter):
             record.exc_info = exc_info
         if exc_info and exc_info[1] is not None:
             line += f" | {describe_exception(exc_info)}"
-        return line
+        return one_line(line)
 
 
 class JsonFormatter(logging.Formatter):
@@ -85,11 +106,12 @@ class JsonFormatter(logging.Formatter):
         }
         for field in _FIELDS:
             entry[field] = getattr(record, field, "-")
-        for extra in ("method", "path", "status", "duration_ms"):
+        for extra in ("method", "path", "status", "duration_ms", "client_request_id"):
             if hasattr(record, extra):
                 entry[extra] = getattr(record, extra)
         if record.exc_info and record.exc_info[1] is not None:
             entry["exception"] = describe_exception(record.exc_info)
+        # ensure_ascii (the default) escapes every control and non-ASCII character: one line.
         return json.dumps(entry, default=str)
 
 
@@ -111,8 +133,27 @@ def configure_logging(log_format: str, level: str) -> None:
     logging.getLogger("uvicorn.access").disabled = True
 
 
+# A client's own request id: an HTTP token (RFC 9110 tchar) of at most 64 characters.
+CLIENT_REQUEST_ID_CHARS = frozenset(string.ascii_letters + string.digits + "!#$%&'*+-.^_`|~")
+CLIENT_REQUEST_ID_MAX = 64
+
+
+def client_request_id(scope: Scope) -> str | None:
+    """The client's X-Request-Id when it is a short token, else None (dropped)."""
+    headers: dict[bytes, bytes] = dict(scope["headers"])
+    sent = headers.get(b"x-request-id", b"").decode("latin-1")
+    if 0 < len(sent) <= CLIENT_REQUEST_ID_MAX and CLIENT_REQUEST_ID_CHARS.issuperset(sent):
+        return sent
+    return None
+
+
 class RequestContextMiddleware:
-    """Gives every request an id (X-Request-Id, kept if the client sent a sane one)."""
+    """Gives every request an id of the server's (X-Request-Id; logs, the audit trail).
+
+    A client's own X-Request-Id never becomes the request's id, which the audit trail
+    records as ours: it is kept apart, as `client_request_id` in the access line and the
+    X-Client-Request-Id response header, and only when it is a short token.
+    """
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -121,36 +162,41 @@ class RequestContextMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        incoming = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
-        request_id = (
-            incoming if 8 <= len(incoming) <= 64 and incoming.isalnum() else secrets.token_hex(8)
-        )
+        request_id = secrets.token_hex(8)
+        client_id = client_request_id(scope)
         scope.setdefault("state", {})["request_id"] = request_id
         token = _log_context.set({"request_id": request_id})
         started = time.perf_counter()
         status = 500
+        ids = [(b"x-request-id", request_id.encode())]
+        if client_id is not None:
+            ids.append((b"x-client-request-id", client_id.encode()))
 
         async def send_with_id(message: Message) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                message.setdefault("headers", []).append((b"x-request-id", request_id.encode()))
+                message.setdefault("headers", []).extend(ids)
             await send(message)
 
         try:
             await self.app(scope, receive, send_with_id)
         finally:
+            extra: dict[str, Any] = {
+                "method": scope["method"],
+                "path": scope["path"],
+                "status": status,
+                "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+            }
+            if client_id is not None:
+                extra["client_request_id"] = client_id
             access_log.info(
-                "%s %s %d",
+                "%s %s %d%s",
                 scope["method"],
                 scope["path"],
                 status,
-                extra={
-                    "method": scope["method"],
-                    "path": scope["path"],
-                    "status": status,
-                    "duration_ms": round((time.perf_counter() - started) * 1000, 2),
-                },
+                f" client_request_id={client_id}" if client_id is not None else "",
+                extra=extra,
             )
             _log_context.reset(token)
 

@@ -63,6 +63,24 @@ def test_creating_a_project_records_who_from_where_and_what(
     assert not KEYS_NEVER_IN_CHANGES & event["changes"].keys()
 
 
+@pytest.mark.parametrize("client_id", ["evil", "evil0f0rged0request0id"])
+def test_the_request_id_recorded_is_the_servers_not_the_clients(
+    owner: Actor, ws: dict[str, Any], client_id: str
+) -> None:
+    resp = owner.post(
+        "/api/v1/projects",
+        ws=ws,
+        json={"code": random_code(), "name": "Traced"},
+        headers={"X-Request-Id": client_id},
+    )
+    assert resp.status_code == 201, resp.text
+    event = only(events(owner, ws, entity_id=resp.json()["id"]))
+    assert event["request_id"] == resp.headers["X-Request-Id"]
+    assert event["request_id"] != client_id
+    assert events(owner, ws, request_id=client_id)["total"] == 0
+    assert resp.headers["X-Client-Request-Id"] == client_id
+
+
 def test_creation_leaves_out_null_fields(owner: Actor, ws: dict[str, Any]) -> None:
     project = new_project(owner, ws)
     assert project["budget"] is None

@@ -159,7 +159,7 @@ def test_change_password_checks_current_and_revokes_others(factory: Factory) -> 
 
 
 def test_failed_sign_ins_are_throttled_per_ip_across_emails(client: httpx.Client) -> None:
-    ip = {"X-Forwarded-For": "203.0.113.77"}  # the test server trusts proxy headers from 127.0.0.1
+    ip = {"X-Forwarded-For": "203.0.113.77"}  # the suite's server trusts 127.0.0.1 as a proxy
     for n in range(20):
         resp = client.post(
             "/api/v1/auth/sign-in",

@@ -32,7 +32,7 @@ def http(limited: str) -> Iterator[httpx.Client]:
 
 
 def from_ip() -> dict[str, str]:
-    """A client address of its own (the server trusts X-Forwarded-For from 127.0.0.1)."""
+    """A client address of its own (the suite trusts X-Forwarded-For from 127.0.0.1)."""
     return {"X-Forwarded-For": f"198.51.{secrets.randbelow(256)}.{secrets.randbelow(254) + 1}"}
 
 
@@ -125,10 +125,31 @@ def test_api_requests_are_limited_per_workspace(http: httpx.Client, factory: Fac
     assert http.get(ROUTE, headers=as_actor(owner, other_ws)).status_code == 200
 
 
-def test_a_workspace_limit_of_zero_is_off(
+def test_a_member_cannot_spend_the_whole_workspace_budget(
+    http: httpx.Client, factory: Factory
+) -> None:
+    owner = factory.user()
+    ws = factory.workspace(owner)
+    viewer = factory.member(ws, "viewer")
+    for _ in range(SMALL_LIMITS["rate_limit_api_per_member"]):
+        assert http.get(ROUTE, headers=as_actor(viewer, ws)).status_code == 200
+    for _ in range(SMALL_LIMITS["rate_limit_api_per_workspace"] * 3):  # refused: not counted
+        assert_rate_limited(http.get(ROUTE, headers=as_actor(viewer, ws)))
+    assert http.get(ROUTE, headers=as_actor(owner, ws)).status_code == 200
+    viewer_elsewhere = factory.workspace(viewer)  # the count is per workspace, too
+    assert http.get(ROUTE, headers=as_actor(viewer, viewer_elsewhere)).status_code == 200
+
+
+def test_api_limits_of_zero_are_off(
     database: Settings, redis_prefix: str, factory: Factory
 ) -> None:
-    app = limited_app(database, "memory", redis_prefix, rate_limit_api_per_workspace=0)
+    app = limited_app(
+        database,
+        "memory",
+        redis_prefix,
+        rate_limit_api_per_workspace=0,
+        rate_limit_api_per_member=0,
+    )
     owner = factory.user()
     ws = factory.workspace(owner)
     with serve_app(app) as url, httpx.Client(base_url=url, timeout=30) as http:

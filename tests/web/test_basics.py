@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from html.parser import HTMLParser
+
 import httpx
 
+from atlas.web.api_docs import SWAGGER_UI
+from atlas.web.security import CONTENT_SECURITY_POLICY
 from tests.factories import PASSWORD, Factory
 from tests.web.conftest import BrowserFor
 from tests.web.helpers import redirected_to, text
@@ -177,3 +181,58 @@ def test_static_assets_are_served(browser_for: BrowserFor) -> None:
         "/static/app.css",
     ):
         assert browser.get(path).status_code == 200, path
+
+
+class _Assets(HTMLParser):
+    """What a page loads, and whatever it would run or style inline."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.loaded: list[str] = []
+        self.inline: list[str] = []
+        self._in_script = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = dict(attrs)
+        self.inline += [f"{tag} {name}" for name, _ in attrs if name == "style" or name[:2] == "on"]
+        if tag == "script":
+            self._in_script = True
+            self.loaded.append(values.get("src") or "")
+        elif tag == "link":
+            self.loaded.append(values.get("href") or "")
+        elif tag in {"style", "iframe", "img", "object", "embed"}:
+            self.inline.append(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        self._in_script = self._in_script and tag != "script"
+
+    def handle_data(self, data: str) -> None:
+        if self._in_script and data.strip():
+            self.inline.append(f"script {data.strip()[:40]}")
+
+
+def test_the_api_reference_is_served_from_our_origin_under_the_csp(client: httpx.Client) -> None:
+    resp = client.get("/api/docs")
+    assert resp.status_code == 200
+    assert resp.headers["content-type"].startswith("text/html")
+    assert resp.headers["content-security-policy"] == CONTENT_SECURITY_POLICY
+    assets = _Assets()
+    assets.feed(resp.text)
+    assert assets.inline == []
+    assert sorted(assets.loaded) == [
+        "/static/api-docs.js",
+        "/static/favicon.svg",
+        f"/static/vendor/swagger-ui-{SWAGGER_UI}/swagger-ui-bundle.js",
+        f"/static/vendor/swagger-ui-{SWAGGER_UI}/swagger-ui.css",
+    ]
+    types = {".js": "text/javascript", ".css": "text/css", ".svg": "image/svg+xml"}
+    for path in assets.loaded:
+        asset = client.get(path)
+        assert asset.status_code == 200, path
+        assert asset.headers["content-type"].startswith(types[path[path.rfind(".") :]]), path
+    init = client.get("/static/api-docs.js").text
+    assert "/api/openapi.json" in client.get("/api/docs").text + init
+    assert client.get("/api/docs/oauth2-redirect").status_code == 404
+    license_text = client.get(f"/static/vendor/swagger-ui-{SWAGGER_UI}/LICENSE")
+    assert license_text.status_code == 200
+    assert "Apache License" in license_text.text

@@ -54,14 +54,24 @@ def install_limits(app: FastAPI) -> None:
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
 
 
-async def check_workspace_limit(request: Request, workspace_id: uuid.UUID) -> None:
+async def check_workspace_limit(
+    request: Request, workspace_id: uuid.UUID, user_id: uuid.UUID
+) -> None:
     """The guard's hook, once it knows the workspace: counts an /api/ request (once, however
-    often it is called) against the workspace's budget (settings.rate_limit_api_per_workspace;
-    0 turns it off)."""
+    often it is called) against the member's budget in the workspace, then against the
+    workspace's (settings.rate_limit_api_per_member, _per_workspace; 0 turns one off).
+
+    A request the member's limit refuses is not counted for the workspace: one member
+    hammering the API spends only their own budget, never the other members'."""
     limiter = limiter_of(request)
-    per_workspace = limiter.settings.rate_limit_api_per_workspace
+    settings = limiter.settings
     if getattr(request.state, "workspace_limit_counted", False):
         return
     request.state.workspace_limit_counted = True
-    if per_workspace and request.url.path.startswith("/api/"):
-        await limiter.check([(f"api:ws:{workspace_id}", per_workspace)])
+    if not request.url.path.startswith("/api/"):
+        return
+    if settings.rate_limit_api_per_member:
+        key = f"api:member:{workspace_id}:{user_id}"
+        await limiter.check([(key, settings.rate_limit_api_per_member)])
+    if settings.rate_limit_api_per_workspace:
+        await limiter.check([(f"api:ws:{workspace_id}", settings.rate_limit_api_per_workspace)])

@@ -55,7 +55,7 @@ def _credentials(request: Request) -> str | None:
 
 
 def _client_ip(request: Request) -> str | None:
-    """The peer's address, when it is one (the audit trail records it)."""
+    """The client's address (atlas.proxies), when it is one (the audit trail records it)."""
     host = request.client.host if request.client else None
     try:
         return str(ipaddress.ip_address(host)) if host else None
@@ -142,7 +142,7 @@ async def resolve_caller(request: Request, db: Db) -> Caller:
             request_id=request.state.request_id,
         )
         bind_log_context(workspace_id=str(workspace.workspace_id))
-        await check_workspace_limit(request, workspace.workspace_id)
+        await check_workspace_limit(request, workspace.workspace_id, workspace.user_id)
     elif claims or path_ref or header or row["workspace_id"] is not None:
         error = NotFound("Workspace not found.", code="workspace_not_found")
     else:

@@ -7,6 +7,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
+from atlas.web import api_docs
 from atlas.web.errors import install_page_errors
 from atlas.web.pages import account, auth, finance, hr, projects, settings, workspaces
 from atlas.web.security import SecurityHeadersMiddleware
@@ -27,6 +28,7 @@ def install_web(app: FastAPI) -> None:
     """After the API's routers and error handlers: pages wrap those handlers."""
     app.add_middleware(SecurityHeadersMiddleware)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.include_router(api_docs.router)
     for router in PAGE_ROUTERS:
         app.include_router(router)
     install_page_errors(app)

@@ -46,13 +46,8 @@ SECURITY_HEADERS = (
 )
 
 
-# The interactive API reference loads Swagger UI from its CDN with an inline script.
-NO_CSP_PATHS = frozenset({"/api/docs", "/api/docs/oauth2-redirect"})
-
-
 class SecurityHeadersMiddleware:
-    """Adds the security headers to every response, pages and API alike (the API
-    reference page goes without the Content-Security-Policy)."""
+    """Adds the security headers to every response, pages and API alike."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -66,8 +61,6 @@ class SecurityHeadersMiddleware:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
                 present = {name.lower() for name, _ in headers}
-                if scope["path"] in NO_CSP_PATHS:
-                    present.add(b"content-security-policy")
                 headers += [(n, v) for n, v in SECURITY_HEADERS if n not in present]
                 message["headers"] = headers
             await send(message)
