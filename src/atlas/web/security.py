@@ -48,11 +48,16 @@ SECURITY_HEADERS = (
 
 # The interactive API reference loads Swagger UI from its CDN with an inline script.
 NO_CSP_PATHS = frozenset({"/api/docs", "/api/docs/oauth2-redirect"})
+# Every answer but a static asset may carry a token, a session or personal data: no cache
+# (shared or the browser's) may keep it. A rule by exception, so no new route is forgotten.
+NO_STORE = (b"cache-control", b"no-store")
+CACHEABLE_PREFIX = "/static/"
 
 
 class SecurityHeadersMiddleware:
     """Adds the security headers to every response, pages and API alike (the API
-    reference page goes without the Content-Security-Policy)."""
+    reference page goes without the Content-Security-Policy), and `Cache-Control:
+    no-store` to all but static assets."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -69,6 +74,9 @@ class SecurityHeadersMiddleware:
                 if scope["path"] in NO_CSP_PATHS:
                     present.add(b"content-security-policy")
                 headers += [(n, v) for n, v in SECURITY_HEADERS if n not in present]
+                if not scope["path"].startswith(CACHEABLE_PREFIX):
+                    headers = [(n, v) for n, v in headers if n.lower() != NO_STORE[0]]
+                    headers.append(NO_STORE)
                 message["headers"] = headers
             await send(message)
 
