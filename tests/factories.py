@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 
 from atlas.db.ids import uuid7
+from tests.identity.emails import last_token
 from tests.sql import Sql
 
 PASSWORD = "correct horse battery staple"
@@ -68,15 +69,26 @@ class Factory:
     def close(self) -> None:
         self.http.close()
 
-    def user(self, name: str | None = None, email: str | None = None) -> Actor:
-        """A new account, signed up through the API."""
+    def user(
+        self, name: str | None = None, email: str | None = None, *, verified: bool = True
+    ) -> Actor:
+        """A new account, signed up through the API and signed in: by following the emailed
+        verification link (`verified`), else with its password (the address unverified)."""
         tag = secrets.token_hex(4)
         name = name or f"User {tag}"
         email = email or f"user-{tag}@example.com"
         resp = self.http.post(
             "/api/v1/auth/sign-up", json={"email": email, "password": PASSWORD, "name": name}
         )
-        assert resp.status_code == 201, resp.text
+        assert resp.status_code == 202, resp.text
+        if verified:
+            token = last_token(self.sql, email.lower(), "/verify-email")
+            resp = self.http.post("/api/v1/auth/verify-email", json={"token": token})
+        else:
+            resp = self.http.post(
+                "/api/v1/auth/sign-in", json={"email": email, "password": PASSWORD}
+            )
+        assert resp.status_code == 200, resp.text
         self.http.cookies.clear()  # actors send bearer tokens; the shared client stays anonymous
         body = resp.json()
         return Actor(uuid.UUID(body["user"]["id"]), email, name, body["token"], self.http)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -36,20 +37,42 @@ def test_db_status_says_up_to_date(database: Settings) -> None:
     assert "up to date" in done.stdout
 
 
+def emailed_link_token(output: Path, email: str) -> str:
+    """The verification token of the email to `email` in the server's JSON log, once the
+    outbox sender has delivered it there."""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        for line in output.read_text().splitlines():
+            entry = json.loads(line) if line.startswith("{") else {}
+            found = re.search(
+                rf"to {re.escape(email)}: .*/verify-email\?token=([\w-]+)",
+                entry.get("message", ""),
+                re.S,
+            )
+            if found:
+                return found.group(1)
+        time.sleep(0.2)
+    raise AssertionError(f"no verification email to {email} in the log")
+
+
 def test_serve_logs_json_lines_with_request_user_and_workspace_ids(
     served: tuple[str, subprocess.Popen[str], Path],
 ) -> None:
     base, proc, output = served
+    email = f"cli-{time.time_ns()}@example.com"
     signup = httpx.post(
-        f"{base}/api/v1/auth/sign-up",
-        json={"email": f"cli-{time.time_ns()}@example.com", "password": PASSWORD, "name": "Cli"},
+        f"{base}/api/v1/auth/sign-up", json={"email": email, "password": PASSWORD, "name": "Cli"}
     )
-    assert signup.status_code == 201
-    user_id = signup.json()["user"]["id"]
+    assert signup.status_code == 202
+    # Without SMTP, in development, the email (and its link) is delivered to the log.
+    token = emailed_link_token(output, email)
+    verified = httpx.post(f"{base}/api/v1/auth/verify-email", json={"token": token})
+    assert verified.status_code == 200, verified.text
+    user_id = verified.json()["user"]["id"]
     me = httpx.get(
         f"{base}/api/v1/auth/session",
         headers={
-            "Authorization": f"Bearer {signup.json()['token']}",
+            "Authorization": f"Bearer {verified.json()['token']}",
             "X-Request-Id": "cli0test0id1",
         },
     )

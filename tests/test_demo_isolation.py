@@ -77,6 +77,8 @@ def test_the_demo_prints_its_sign_ins_and_loads_both_workspaces(
     assert list(olivia.workspaces) == ["Acme Corp"]
     assert list(gordon.workspaces) == ["Globex"]
     assert sorted(sam.workspaces) == ["Acme Corp", "Globex"]
+    for visitor in (olivia, gordon, sam):
+        assert visitor.get("/api/v1/auth/session").json()["user"]["email_verified"] is True
     acme = olivia.snapshot("Acme Corp")
     assert {p["code"] for p in acme["projects"]} == {"WEB", "OPS"}
     assert len(acme["invitations"]) == 1

@@ -34,7 +34,10 @@ class Settings(BaseSettings):
     session_refresh_seconds: int = 24 * 3600
     workspace_token_ttl_seconds: int = Field(default=900, le=900)
     password_min_length: int = 10
+    # Failed sign-ins per window: per (account, IP), per IP, per account (see SignInThrottles).
     signin_max_failures: int = 5
+    signin_max_failures_per_ip: int = 20
+    signin_max_failures_per_account: int = 100
     signin_window_seconds: int = 900
     invitation_ttl_hours: int = 48
     pool_min_size: int = 2

@@ -1,4 +1,5 @@
-"""In a real browser: sign up, create a workspace, invite, accept, switch workspaces."""
+"""In a real browser: sign up and follow the emailed link, create a workspace, invite,
+accept, switch workspaces."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from playwright.sync_api import BrowserContext, expect
 
 from tests.e2e.conftest import shot, sign_in
 from tests.factories import PASSWORD, Factory
+from tests.identity.emails import last_token
 
 NewContext = Callable[[], BrowserContext]
 
@@ -23,6 +25,12 @@ def test_sign_up_invite_accept_and_switch_workspaces(
     founder.get_by_label("Email").fill(f"fran-{tag}@example.com")
     founder.get_by_label("Password").fill(PASSWORD)
     founder.locator("main").get_by_role("button", name="Sign up").click()
+    expect(founder.get_by_role("heading", name="Check your inbox")).to_be_visible()
+    token = last_token(factory.sql, f"fran-{tag}@example.com", "/verify-email")
+    founder.goto(f"/verify-email?token={token}")
+    founder.get_by_role("button", name="Verify my email address").click()
+    expect(founder.get_by_text("Your email address is verified.")).to_be_visible()
+    founder.get_by_role("button", name="+ New workspace").click()
     expect(founder.get_by_role("heading", name="New workspace")).to_be_visible()
     founder.get_by_label("Name").fill(f"Flow {tag}")
     founder.get_by_role("button", name="Create workspace").click()

@@ -9,6 +9,7 @@ import httpx
 from atlas.web.api_docs import SWAGGER_UI
 from atlas.web.security import CONTENT_SECURITY_POLICY
 from tests.factories import PASSWORD, Factory
+from tests.identity.emails import last_token
 from tests.web.conftest import BrowserFor
 from tests.web.helpers import redirected_to, text
 
@@ -56,12 +57,21 @@ def test_a_redirect_target_must_be_local(factory: Factory, browser_for: BrowserF
     assert redirected_to(resp) == "/"
 
 
-def test_sign_up_creates_the_account_and_signs_in(browser_for: BrowserFor) -> None:
-    resp = browser_for(None).post(
+def test_sign_up_sends_to_the_inbox_whose_link_signs_in(
+    factory: Factory, browser_for: BrowserFor
+) -> None:
+    browser = browser_for(None)
+    resp = browser.post(
         "/sign-up", {"name": "Nadia", "email": "nadia-web@example.com", "password": PASSWORD}
     )
-    assert redirected_to(resp) == "/workspaces/new"
-    assert resp.cookies.get("atlas_session")
+    assert resp.status_code == 200
+    assert "Check your inbox" in text(resp)
+    assert not resp.cookies.get("atlas_session")
+    token = last_token(factory.sql, "nadia-web@example.com", "/verify-email")
+    verified = browser.post("/verify-email", {"token": token})
+    assert redirected_to(verified) == "/"
+    assert verified.cookies.get("atlas_session")
+    assert redirected_to(browser.get("/")) == "/workspaces"
     short = browser_for(None).post(
         "/sign-up", {"name": "N", "email": "n-web@example.com", "password": "short"}
     )

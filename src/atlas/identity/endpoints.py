@@ -28,23 +28,20 @@ def _settings(request: Request) -> Settings:
 
 
 @router.post(
-    "/sign-up", status_code=status.HTTP_201_CREATED, dependencies=[Depends(limit("sign-up"))]
+    "/sign-up", status_code=status.HTTP_202_ACCEPTED, dependencies=[Depends(limit("sign-up"))]
 )
-async def sign_up(
-    data: schemas.SignUp, request: Request, response: Response, db: Db
-) -> schemas.AuthResult:
-    """Create an account and a first session."""
-    settings = _settings(request)
-    result = await service.sign_up(db, settings, data, client_of(request))
-    set_session_cookie(response, settings, result.token)
-    return result
+async def sign_up(data: schemas.SignUp, request: Request, db: Db) -> schemas.Accepted:
+    """Create an account and email its verification link, which signs it in. The answer is
+    the same when the address has an account (that address is sent a note instead)."""
+    return await service.sign_up(db, _settings(request), data)
 
 
 @router.post("/sign-in", dependencies=[Depends(limit("sign-in"))])
 async def sign_in(
     data: schemas.SignIn, request: Request, response: Response, db: Db
 ) -> schemas.AuthResult:
-    """Open a new session. Failed attempts are throttled per email and per IP (429)."""
+    """Open a new session. Failed attempts are throttled per account and IP, per IP and
+    per account (429)."""
     settings = _settings(request)
     result = await service.sign_in(
         db, settings, request.app.state.sign_in_throttles, data, client_of(request)
@@ -100,14 +97,16 @@ async def change_password(
     await service.change_password(principal, db, _settings(request), data)
 
 
-@router.post(
-    "/verify-email",
-    status_code=status.HTTP_204_NO_CONTENT,
-    dependencies=[Depends(limit("email-token"))],
-)
-async def verify_email(data: schemas.VerifyEmail, db: Db) -> None:
-    """Mark the email verified with the token of the emailed link (single use)."""
-    await service.verify_email(db, data)
+@router.post("/verify-email", dependencies=[Depends(limit("email-token"))])
+async def verify_email(
+    data: schemas.VerifyEmail, request: Request, response: Response, db: Db
+) -> schemas.AuthResult:
+    """Mark the email verified with the token of the emailed link (single use) and open a
+    session, as sign-in does."""
+    settings = _settings(request)
+    result = await service.verify_email(db, settings, data, client_of(request))
+    set_session_cookie(response, settings, result.token)
+    return result
 
 
 @router.post(

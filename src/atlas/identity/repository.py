@@ -112,11 +112,12 @@ class IdentityRepository:
         result = await self.db.execute("DELETE FROM sessions WHERE user_id = $1", user_id)
         return int(result.split()[-1])
 
-    async def set_email_verified(self, user_id: uuid.UUID, email: str) -> None:
-        """Marks the email verified, unless the account's address changed since."""
-        await self.db.execute(
-            """UPDATE users SET email_verified = true, updated_at = now()
-                WHERE id = $1 AND lower(email) = lower($2)""",
+    async def set_email_verified(self, user_id: uuid.UUID, email: str) -> asyncpg.Record | None:
+        """Marks the email verified and returns the user, unless the account's address
+        changed since (then None)."""
+        return await self.db.fetchrow(
+            f"""UPDATE users SET email_verified = true, updated_at = now()
+                WHERE id = $1 AND lower(email) = lower($2) RETURNING {USER_COLUMNS}""",
             user_id,
             email,
         )

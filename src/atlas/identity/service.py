@@ -22,6 +22,8 @@ PASSWORD_RESET = "password_reset"
 RESET_REQUESTED = (
     "If an account exists for this email, we have sent it a link to reset the password."
 )
+INVALID_LINK = "This link is not valid, or a newer one replaced it."
+SIGN_UP_ACCEPTED = "Check your inbox: we have sent a link to this address to finish signing up."
 
 
 @dataclass(frozen=True)
@@ -32,17 +34,46 @@ class Client:
 
 @dataclass
 class SignInThrottles:
-    per_email: FailureThrottle
+    """Failed sign-ins counted per (account, IP), per IP and per account.
+
+    The owner's own address only counts its own failures: failures elsewhere block the
+    account only at the far higher per-account limit, which needs many addresses to reach.
+    """
+
+    per_account_ip: FailureThrottle
     per_ip: FailureThrottle
+    per_account: FailureThrottle
 
     @classmethod
     def from_settings(cls, settings: Settings) -> SignInThrottles:
+        window = settings.signin_window_seconds
         return cls(
-            per_email=FailureThrottle(settings.signin_max_failures, settings.signin_window_seconds),
-            per_ip=FailureThrottle(
-                settings.signin_max_failures * 4, settings.signin_window_seconds
-            ),
+            per_account_ip=FailureThrottle(settings.signin_max_failures, window),
+            per_ip=FailureThrottle(settings.signin_max_failures_per_ip, window),
+            per_account=FailureThrottle(settings.signin_max_failures_per_account, window),
         )
+
+    @staticmethod
+    def _pair(email: str, ip: str) -> str:
+        return f"{ip} {email}"  # neither part may contain a space
+
+    def retry_after(self, email: str, ip: str) -> int:
+        """Seconds until this account may be tried from this IP; 0 when it may now."""
+        return max(
+            self.per_account_ip.retry_after(self._pair(email, ip)),
+            self.per_ip.retry_after(ip),
+            self.per_account.retry_after(email),
+        )
+
+    def record_failure(self, email: str, ip: str) -> None:
+        self.per_account_ip.record_failure(self._pair(email, ip))
+        self.per_ip.record_failure(ip)
+        self.per_account.record_failure(email)
+
+    def record_success(self, email: str, ip: str) -> None:
+        """Clears the pair's failures only: a success on one's own account must not reset
+        the count of an IP trying others, nor the account's count from elsewhere."""
+        self.per_account_ip.reset(self._pair(email, ip))
 
 
 def check_password_strength(password: str, settings: Settings, field: str) -> None:
@@ -75,20 +106,19 @@ async def _open_session(
 
 
 async def sign_up(
-    db: asyncpg.Connection, settings: Settings, data: schemas.SignUp, client: Client
-) -> schemas.AuthResult:
+    db: asyncpg.Connection, settings: Settings, data: schemas.SignUp
+) -> schemas.Accepted:
+    """Creates the account and emails its verification link; an address that has an
+    account gets a note instead. The answer, and the work done (one password hash, one
+    email), are the same either way, so that sign-up does not tell who has an account."""
     check_password_strength(data.password, settings, "password")
-    user = await IdentityRepository(db).create_user(
-        data.email, data.name, await hash_password(data.password)
-    )
-    if user is None:
-        raise Invalid(
-            "An account with this email already exists; sign in instead.",
-            code="email_taken",
-            details=[{"field": "email", "message": "already registered"}],
-        )
-    await _queue_verification_email(db, settings, user)
-    return await _open_session(db, settings, user, client)
+    repo = IdentityRepository(db)
+    user = await repo.create_user(data.email, data.name, await hash_password(data.password))
+    if user is not None:
+        await _queue_verification_email(db, settings, user)
+    elif (existing := await repo.user_by_email(data.email)) is not None:
+        await _queue_sign_up_attempt_email(db, settings, existing)
+    return schemas.Accepted(message=SIGN_UP_ACCEPTED)
 
 
 async def sign_in(
@@ -98,8 +128,8 @@ async def sign_in(
     data: schemas.SignIn,
     client: Client,
 ) -> schemas.AuthResult:
-    email_key, ip_key = data.email, client.ip_address or "unknown"
-    wait = max(throttles.per_email.retry_after(email_key), throttles.per_ip.retry_after(ip_key))
+    ip = client.ip_address or "unknown"
+    wait = throttles.retry_after(data.email, ip)
     if wait:
         raise TooManyRequests(
             "Too many failed sign-ins; try again later.",
@@ -108,13 +138,12 @@ async def sign_in(
         )
     user = await IdentityRepository(db).user_by_email(data.email)
     if not await verify_password(user["password_hash"] if user else None, data.password):
-        throttles.per_email.record_failure(email_key)
-        throttles.per_ip.record_failure(ip_key)
+        throttles.record_failure(data.email, ip)
         raise Unauthenticated(
             "The email or the password is not correct.", code="invalid_credentials"
         )
     assert user is not None
-    throttles.per_email.reset(email_key)
+    throttles.record_success(data.email, ip)
     return await _open_session(db, settings, user, client)
 
 
@@ -200,12 +229,29 @@ async def _queue_verification_email(
         db, user, VERIFY_EMAIL, timedelta(hours=settings.email_verification_ttl_hours)
     )
     body = (
-        f"Hello {user['name']},\n\nConfirm that this is your email address:\n"
-        f"{settings.public_url}/verify-email?token={token}\n\n"
-        f"The link works once and expires at {expires}.\n"
+        f"Hello {user['name']},\n\nConfirm that this is your email address (the link also "
+        f"signs you in):\n{settings.public_url}/verify-email?token={token}\n\n"
+        f"The link works once and expires at {expires}. If you did not sign up for Atlas "
+        "ERP, ignore this email.\n"
     )
     await OutboxRepository(db).add(
         None, user["email"], "Confirm your email address for Atlas ERP", body
+    )
+
+
+async def _queue_sign_up_attempt_email(
+    db: asyncpg.Connection, settings: Settings, user: asyncpg.Record
+) -> None:
+    """Tells the owner of an address that someone tried to sign up with it (no link that
+    acts: the account stays as it is)."""
+    body = (
+        f"Hello {user['name']},\n\nSomeone tried to sign up for Atlas ERP with your email "
+        "address, which already has an account. If it was you, sign in instead; if you "
+        f"forgot your password, reset it here:\n{settings.public_url}/forgot-password\n\n"
+        "If it was not you, ignore this email: nothing has changed.\n"
+    )
+    await OutboxRepository(db).add(
+        None, user["email"], "Someone tried to sign up with your address on Atlas ERP", body
     )
 
 
@@ -217,12 +263,14 @@ async def _use_token(repo: IdentityRepository, token: str, purpose: str) -> asyn
         return row
     state = await repo.email_token_state(hashed, purpose)
     if state is None:
-        message, code = "This link is not valid, or a newer one replaced it.", "invalid_token"
-    elif state["used"]:
-        message, code = "This link has already been used.", "token_used"
-    else:
-        message, code = "This link has expired; ask for a new one.", "token_expired"
-    raise Invalid(message, code=code, details=[{"field": "token", "message": message}])
+        raise _refused_token(INVALID_LINK, "invalid_token")
+    if state["used"]:
+        raise _refused_token("This link has already been used.", "token_used")
+    raise _refused_token("This link has expired; ask for a new one.", "token_expired")
+
+
+def _refused_token(message: str, code: str) -> Invalid:
+    return Invalid(message, code=code, details=[{"field": "token", "message": message}])
 
 
 async def resend_verification(
@@ -235,10 +283,16 @@ async def resend_verification(
     await _queue_verification_email(db, settings, user)
 
 
-async def verify_email(db: asyncpg.Connection, data: schemas.VerifyEmail) -> None:
+async def verify_email(
+    db: asyncpg.Connection, settings: Settings, data: schemas.VerifyEmail, client: Client
+) -> schemas.AuthResult:
+    """Marks the email verified and opens a session: the link finishes the sign-up."""
     repo = IdentityRepository(db)
     row = await _use_token(repo, data.token, VERIFY_EMAIL)
-    await repo.set_email_verified(row["user_id"], row["email"])
+    user = await repo.set_email_verified(row["user_id"], row["email"])
+    if user is None:  # the link went to an address the account no longer has
+        raise _refused_token(INVALID_LINK, "invalid_token")
+    return await _open_session(db, settings, user, client)
 
 
 async def request_password_reset(

@@ -1,6 +1,7 @@
 """Route dependencies: `dependencies=[Depends(limit("sign-in"))]`.
 
-The auth actions count per client IP and per email of the JSON body (when it has one);
+The auth actions count per client IP and per email of the JSON body (when it has one;
+sign-in per email and client IP);
 emails a signed-in account causes (invitations, verification emails) count per account
 and per client IP.
 """
@@ -36,9 +37,12 @@ async def check_auth_limit(request: Request, action: AuthAction, email: str | No
     ip = request.client.host if request.client else "unknown"
     counters = [(f"{action}:ip:{ip}", settings.rate_limit_auth_per_ip)]
     if email:
-        counters.append(
-            (f"{action}:account:{account_key(email)}", settings.rate_limit_auth_per_account)
-        )
+        account = f"{action}:account:{account_key(email)}"
+        if action == "sign-in":
+            # Per account *and* IP: requests from anywhere else must not use up the owner's
+            # sign-ins; guessing across IPs is bounded by the per-account failure throttle.
+            account += f":ip:{ip}"
+        counters.append((account, settings.rate_limit_auth_per_account))
     await limiter.check(counters)
 
 

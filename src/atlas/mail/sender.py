@@ -38,14 +38,19 @@ class RetryPolicy:
         return min(self.base_seconds * 2.0 ** (attempts - 1), self.max_delay_seconds)
 
 
+def emails_go_to_the_log(settings: Settings) -> bool:
+    """Without SMTP the log is the delivery, except in production, where links are
+    secrets that must not reach the log: there messages wait in the outbox for SMTP."""
+    return settings.smtp_url is None and settings.environment != "production"
+
+
 def transport_for(settings: Settings) -> Transport | None:
-    """SMTP when configured; else the log, except in production, where links are secrets
-    that must not reach the log: there messages wait in the outbox for SMTP."""
+    """SMTP when configured; else the log (see `emails_go_to_the_log`), or none."""
     if settings.smtp_url is not None:
         return SmtpTransport(settings.smtp_url.get_secret_value(), settings.mail_from)
-    if settings.environment == "production":
-        return None
-    return LogTransport()
+    if emails_go_to_the_log(settings):
+        return LogTransport()
+    return None
 
 
 class OutboxSender:

@@ -46,8 +46,15 @@ SECURITY_HEADERS = (
 )
 
 
+# Every answer but a static asset may carry a token, a session or personal data: no cache
+# (shared or the browser's) may keep it. A rule by exception, so no new route is forgotten.
+NO_STORE = (b"cache-control", b"no-store")
+CACHEABLE_PREFIX = "/static/"
+
+
 class SecurityHeadersMiddleware:
-    """Adds the security headers to every response, pages and API alike."""
+    """Adds the security headers to every response, pages and API alike, and
+    `Cache-Control: no-store` to all but static assets."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -62,6 +69,9 @@ class SecurityHeadersMiddleware:
                 headers = list(message.get("headers", []))
                 present = {name.lower() for name, _ in headers}
                 headers += [(n, v) for n, v in SECURITY_HEADERS if n not in present]
+                if not scope["path"].startswith(CACHEABLE_PREFIX):
+                    headers = [(n, v) for n, v in headers if n.lower() != NO_STORE[0]]
+                    headers.append(NO_STORE)
                 message["headers"] = headers
             await send(message)
 

@@ -13,6 +13,7 @@ from atlas.config import Settings
 from atlas.identity import schemas, service
 from atlas.identity.http import clear_session_cookie, client_of, set_session_cookie
 from atlas.limits.dependencies import AuthAction, check_auth_limit
+from atlas.mail.sender import emails_go_to_the_log
 from atlas.web import forms
 from atlas.web.access import PublicPage, SignedInPage
 from atlas.web.render import PageContext
@@ -100,21 +101,21 @@ async def sign_in(page: PublicPage) -> Response:
 
 
 @router.get("/sign-up")
-async def sign_up_form(page: PublicPage, next: Next = None) -> Response:
+async def sign_up_form(page: PublicPage) -> Response:
     return await page.render(
         "auth/sign_up.html",
         form={},
         errors=None,
-        next=safe_next(next, ""),
         min_password=_settings(page.request).password_min_length,
+        in_the_log=emails_go_to_the_log(_settings(page.request)),
     )
 
 
 @router.post("/sign-up")
 async def sign_up(page: PublicPage) -> Response:
+    """The same page whether the address has an account or not: check your inbox."""
     request = page.request
     form = await forms.read_form(request)
-    target = safe_next(form.pop("next", None), "/workspaces/new")
     settings = _settings(request)
     try:
         data = forms.parse(schemas.SignUp, form)
@@ -124,7 +125,7 @@ async def sign_up(page: PublicPage) -> Response:
                 request,
                 "sign-up",
                 data.email,
-                lambda: service.sign_up(page.db, settings, data, client_of(request)),
+                lambda: service.sign_up(page.db, settings, data),
             ),
         )
     except forms.FormErrors as errors:
@@ -134,12 +135,15 @@ async def sign_up(page: PublicPage) -> Response:
             status_code=errors.status,
             form=form,
             errors=errors,
-            next=target,
             min_password=settings.password_min_length,
+            in_the_log=emails_go_to_the_log(settings),
         )
-    response = page.redirect(target, f"Welcome, {result.user.name}!")
-    set_session_cookie(response, settings, result.token)
-    return response
+    return await page.render(
+        "auth/check_inbox.html",
+        message=result.message,
+        email=data.email,
+        in_the_log=emails_go_to_the_log(settings),
+    )
 
 
 @router.post("/sign-out")
@@ -217,12 +221,19 @@ async def verify_email_form(page: PublicPage, token: Token = "") -> Response:
 
 @router.post("/verify-email")
 async def verify_email(page: PublicPage) -> Response:
-    form = await forms.read_form(page.request)
+    """Uses the emailed token: the address is verified and the browser signed in."""
+    request = page.request
+    form = await forms.read_form(request)
+    settings = _settings(request)
     try:
         data = forms.parse(schemas.VerifyEmail, form)
-        await forms.run(page.db, lambda: service.verify_email(page.db, data))
+        result = await forms.run(
+            page.db, lambda: service.verify_email(page.db, settings, data, client_of(request))
+        )
     except forms.FormErrors as errors:
         return await page.render(
             "auth/verify_email.html", status_code=422, form=form, errors=errors
         )
-    return page.redirect("/", "Your email address is verified.")
+    response = page.redirect("/", "Your email address is verified.")
+    set_session_cookie(response, settings, result.token)
+    return response
