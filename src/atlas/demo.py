@@ -6,7 +6,7 @@ Loaded through the services, as the app role, so the demo obeys every rule the A
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
@@ -241,8 +241,14 @@ async def _people_and_money(
     await hr.create_leave_type(
         ctx, db, hr_schemas.LeaveTypeCreate(name="Sick leave", yearly_allowance_days=Decimal(10))
     )
+    # Filed by the employee themself, so that their manager (the owner) may decide it.
+    requester = staff[1][3]
+    assert requester is not None
+    filer = replace(
+        ctx, user_id=people[requester], role="member", permissions=permissions_of("member")
+    )
     await hr.create_leave_request(  # waiting for the manager
-        ctx,
+        filer,
         db,
         hr_schemas.LeaveRequestCreate(
             employee_id=employees[1],

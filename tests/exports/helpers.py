@@ -11,13 +11,19 @@ from typing import Any
 
 from atlas.db.metadata import tenant_tables
 from tests.factories import Actor, Factory
+from tests.hr.helpers import new_employee
 from tests.projects.helpers import new_project, new_task
+from tests.roles.helpers import new_role
 from tests.sql import Sql
+from tests.workspaces.helpers import member_id
+
+SALARY = "91234.56"
 
 
 @dataclass
 class Tenant:
-    """A workspace with its owner, a project with two tasks, a member and an invitation."""
+    """A workspace with its owner, a project with two tasks, a member, an invitation and
+    an employee with a salary."""
 
     ws: dict[str, Any]
     owner: Actor
@@ -25,6 +31,7 @@ class Tenant:
     tasks: list[dict[str, Any]]
     member: Actor
     invitation: dict[str, Any]
+    employee: dict[str, Any]
 
 
 def new_tenant(factory: Factory) -> Tenant:
@@ -36,7 +43,21 @@ def new_tenant(factory: Factory) -> Tenant:
     email = f"invitee-{secrets.token_hex(4)}@example.com"
     resp = owner.post("/api/v1/invitations", ws=ws, json={"email": email, "role": "viewer"})
     assert resp.status_code == 201, resp.text
-    return Tenant(ws, owner, project, tasks, member, resp.json())
+    employee = new_employee(owner, ws, salary=SALARY, salary_currency="EUR")
+    return Tenant(ws, owner, project, tasks, member, resp.json(), employee)
+
+
+def member_with_permissions(factory: Factory, tenant: Tenant, permissions: list[str]) -> Actor:
+    """A new member of the tenant holding a custom role made through the roles API."""
+    role = new_role(tenant.owner, tenant.ws, permissions=permissions)
+    user = factory.member(tenant.ws, "viewer")
+    resp = tenant.owner.patch(
+        f"/api/v1/members/{member_id(factory, tenant.ws, user)}",
+        ws=tenant.ws,
+        json={"role": role["name"]},
+    )
+    assert resp.status_code == 200, resp.text
+    return user
 
 
 def all_ids(sql: Sql, ws: dict[str, Any]) -> set[str]:

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from atlas.config import Settings
-from tests.exports.helpers import Tenant, new_tenant, read_archive, rows_of
+from atlas.db.metadata import tenant_tables
+from tests.exports.helpers import SALARY, Tenant, new_tenant, read_archive, rows_of
 from tests.factories import Factory
 from tests.process import CLI, cli_env
 
@@ -41,6 +42,16 @@ def test_export_writes_the_workspace_archive(
     assert {row["id"] for row in rows_of(files, "tasks")} == {t["id"] for t in tenant.tasks}
     assert "tasks" in done.stderr
     assert "2/2" in done.stderr
+    # An operator's archive: every table and every salary, secrets still left out.
+    assert manifest["access"]["kind"] == "operator"
+    assert manifest["omitted"] == []
+    assert [t["name"] for t in manifest["tables"]] == [t.name for t in tenant_tables()]
+    (employee,) = rows_of(files, "employees")
+    assert employee["salary"] == SALARY
+    assert "token_hash" not in rows_of(files, "invitations")[0]
+    assert {"table": "invitations", "columns": ["token_hash"], "requires": None} in manifest[
+        "redacted"
+    ]
 
 
 def test_an_unknown_slug_exits_2_and_writes_nothing(database: Settings, tmp_path: Path) -> None:

@@ -9,12 +9,35 @@ import httpx
 import pytest
 
 from atlas.db.metadata import tenant_tables
+from atlas.exports.service import TABLE_READ_PERMISSIONS
+from atlas.tenancy.permissions import KNOWN_PERMISSIONS
 from tests.access import error_code
-from tests.exports.helpers import Tenant, all_ids, new_tenant, read_archive, rows_of
+from tests.exports.helpers import (
+    SALARY,
+    Tenant,
+    all_ids,
+    member_with_permissions,
+    new_tenant,
+    read_archive,
+    rows_of,
+)
 from tests.factories import Factory
 from tests.sql import Sql
 
 URL = "/api/v1/workspace/export"
+EXPORT_ONLY = ["workspace:read", "workspace:export"]
+REDACTED = {"old": "[redacted]", "new": "[redacted]"}
+
+
+def archive_text(manifest: dict[str, Any], files: dict[str, str]) -> str:
+    return "\n".join([*files.values(), str(manifest)])
+
+
+def api_audit_changes(actor: Any, ws: dict[str, Any], entity_id: str) -> dict[str, Any]:
+    """The changes of an entity's audit events, by event id, as the API shows them."""
+    resp = actor.get("/api/v1/audit-events", ws=ws, params={"entity_id": entity_id})
+    assert resp.status_code == 200, resp.text
+    return {event["id"]: event["changes"] for event in resp.json()["items"]}
 
 
 @pytest.fixture
@@ -54,7 +77,7 @@ def test_owner_gets_a_zip_named_after_the_workspace(tenant_a: Tenant) -> None:
     pattern = rf'attachment; filename="{tenant_a.ws["slug"]}-export-\d{{8}}T\d{{6}}Z\.zip"'
     assert re.fullmatch(pattern, disposition)
     manifest, files = read_archive(resp.content)
-    assert manifest["format_version"] == 1
+    assert manifest["format_version"] == 2
     assert manifest["workspace"] == {
         "id": str(tenant_a.ws["id"]),
         "slug": tenant_a.ws["slug"],
@@ -118,3 +141,96 @@ def test_values_are_written_as_json_strings(tenant_a: Tenant) -> None:
     assert project["workspace_id"] == str(tenant_a.ws["id"])
     assert project["code"] == tenant_a.project["code"]
     assert project["created_at"] == tenant_a.project["created_at"].replace("Z", "+00:00")
+
+
+# --- what a member's export may hold -------------------------------------------------------
+
+
+def test_every_tenant_table_maps_to_the_permissions_that_read_it() -> None:
+    assert sorted(TABLE_READ_PERMISSIONS) == sorted(t.name for t in tenant_tables())
+    needed = {p for permissions in TABLE_READ_PERMISSIONS.values() for p in permissions}
+    assert needed <= KNOWN_PERMISSIONS
+    assert all(TABLE_READ_PERMISSIONS.values())
+
+
+def test_a_role_that_may_only_export_gets_no_table_it_cannot_list(
+    factory: Factory, tenant_a: Tenant
+) -> None:
+    exporter = member_with_permissions(factory, tenant_a, EXPORT_ONLY)
+    listed = exporter.get("/api/v1/employees", ws=tenant_a.ws)
+    assert listed.status_code == 403
+    assert error_code(listed) == "permission_denied"
+
+    resp = exporter.get(URL, ws=tenant_a.ws)
+    assert resp.status_code == 200, resp.text
+    manifest, files = read_archive(resp.content)
+    assert manifest["tables"] == []
+    assert files == {}
+    omitted = {t["name"]: t["requires"] for t in manifest["omitted"]}
+    assert sorted(omitted) == sorted(t.name for t in tenant_tables())
+    assert omitted["employees"] == ["employees:read"]
+    assert omitted["audit_events"] == ["audit:read"]
+    assert omitted["number_sequences"] == ["employees:read", "invoices:read"]
+    assert manifest["access"]["kind"] == "member"
+    assert manifest["access"]["user_id"] == str(exporter.id)
+    assert manifest["access"]["permissions"] == sorted(EXPORT_ONLY)
+    text = archive_text(manifest, files)
+    assert SALARY not in text
+    assert tenant_a.employee["id"] not in text
+    assert tenant_a.project["id"] not in text
+
+
+def test_a_role_without_hr_salary_gets_employees_and_their_trail_without_salaries(
+    factory: Factory, tenant_a: Tenant
+) -> None:
+    reader = member_with_permissions(
+        factory, tenant_a, [*EXPORT_ONLY, "employees:read", "audit:read"]
+    )
+    resp = reader.get(URL, ws=tenant_a.ws)
+    assert resp.status_code == 200, resp.text
+    manifest, files = read_archive(resp.content)
+    assert [t["name"] for t in manifest["tables"]] == [
+        "audit_events",
+        "employees",
+        "employee_user_links",
+    ]
+    assert "projects" in {t["name"] for t in manifest["omitted"]}
+
+    (employee,) = rows_of(files, "employees")
+    assert employee["id"] == tenant_a.employee["id"]
+    assert employee["work_email"] == tenant_a.employee["work_email"]
+    assert "salary" not in employee
+    assert "salary_currency" not in employee
+
+    # The trail as the API shows it to the same reader: salaries redacted.
+    exported = {
+        event["id"]: event["changes"]
+        for event in rows_of(files, "audit_events")
+        if event["entity_id"] == tenant_a.employee["id"]
+    }
+    assert exported == api_audit_changes(reader, tenant_a.ws, tenant_a.employee["id"])
+    (created,) = exported.values()
+    assert created["salary"] == REDACTED
+    assert created["salary_currency"] == REDACTED
+    assert created["work_email"]["new"] == tenant_a.employee["work_email"]
+    assert SALARY not in archive_text(manifest, files)
+    assert {"table": "employees", "columns": ["salary", "salary_currency"]} in [
+        {"table": r["table"], "columns": r["columns"]} for r in manifest["redacted"]
+    ]
+
+
+def test_the_owners_export_still_holds_every_table_and_the_salaries(tenant_a: Tenant) -> None:
+    resp = tenant_a.owner.get(URL, ws=tenant_a.ws)
+    manifest, files = read_archive(resp.content)
+    assert manifest["omitted"] == []
+    assert manifest["access"]["role"] == "owner"
+    (employee,) = rows_of(files, "employees")
+    assert (employee["salary"], employee["salary_currency"]) == (SALARY, "EUR")
+    exported = {
+        event["id"]: event["changes"]
+        for event in rows_of(files, "audit_events")
+        if event["entity_id"] == tenant_a.employee["id"]
+    }
+    assert exported == api_audit_changes(tenant_a.owner, tenant_a.ws, tenant_a.employee["id"])
+    (created,) = exported.values()
+    assert created["salary_currency"] == {"old": None, "new": "EUR"}

@@ -11,7 +11,14 @@ from tests.access import table_snapshot
 from tests.factories import Actor, Factory
 from tests.sql import Sql
 
-HR_TABLES = ("departments", "employees", "leave_types", "leave_requests", "number_sequences")
+HR_TABLES = (
+    "departments",
+    "employees",
+    "employee_user_links",
+    "leave_types",
+    "leave_requests",
+    "number_sequences",
+)
 
 
 def monday(week: int, year: int = 2030) -> date:
@@ -74,7 +81,8 @@ def linked_employee(
 @dataclass
 class Tenant:
     """A workspace with its owner, a department with an employee, two leave types (one
-    unused) and a pending leave request of the employee."""
+    unused) and a pending leave request of the employee, filed by an admin so that the
+    owner may decide it."""
 
     ws: dict[str, Any]
     owner: Actor
@@ -93,8 +101,9 @@ def new_tenant(factory: Factory) -> Tenant:
         owner, ws, department_id=department["id"], salary="5000.00", salary_currency="EUR"
     )
     leave_type, spare = new_leave_type(owner, ws), new_leave_type(owner, ws)
+    clerk = factory.member(ws, "admin")
     request = new_leave_request(
-        owner, ws, leave_type, monday(10), monday(10), employee_id=employee["id"]
+        clerk, ws, leave_type, monday(10), monday(10), employee_id=employee["id"]
     )
     return Tenant(ws, owner, department, employee, leave_type, spare, request)
 

@@ -3,6 +3,12 @@
 from __future__ import annotations
 
 from tests.access import error_code, ids
+from tests.concurrency import (
+    assert_one_of_each_pair_refused,
+    opposing_edits,
+    rows_on_a_cycle,
+    send_concurrently,
+)
 from tests.factories import Factory
 from tests.hr.helpers import new_department, new_employee
 
@@ -125,3 +131,13 @@ def test_list_filters_and_sorting(factory: Factory) -> None:
     ).json()
     assert ids(children) == [a["id"], c["id"]]
     assert ids(owner.get("/api/v1/departments", ws=ws, params={"q": "MIK"}).json()) == [c["id"]]
+
+
+def test_concurrent_opposing_parents_leave_no_cycle(factory: Factory) -> None:
+    owner = factory.user()
+    ws = factory.workspace(owner)
+    pairs = [(new_department(owner, ws)["id"], new_department(owner, ws)["id"]) for _ in range(10)]
+    calls = opposing_edits("/api/v1/departments", "parent_department_id", pairs)
+    responses = send_concurrently(factory.base_url, owner, ws, calls)
+    assert rows_on_a_cycle(factory.sql, ws, "departments", "parent_department_id") == []
+    assert_one_of_each_pair_refused(responses, "invalid_parent")

@@ -10,6 +10,12 @@ from typing import Any
 import httpx
 
 from tests.access import error_code, ids
+from tests.concurrency import (
+    assert_one_of_each_pair_refused,
+    opposing_edits,
+    rows_on_a_cycle,
+    send_concurrently,
+)
 from tests.factories import Actor, Factory
 from tests.hr.helpers import new_department, new_employee
 
@@ -322,3 +328,13 @@ def test_deleting_an_employee_unlinks_reports_and_departments(factory: Factory) 
     dept = owner.get(f"/api/v1/departments/{department['id']}", ws=ws).json()
     assert dept["manager_employee_id"] is None
     assert owner.delete(f"/api/v1/employees/{boss['id']}", ws=ws).status_code == 404
+
+
+def test_concurrent_opposing_managers_leave_no_cycle(factory: Factory) -> None:
+    owner = factory.user()
+    ws = factory.workspace(owner)
+    pairs = [(new_employee(owner, ws)["id"], new_employee(owner, ws)["id"]) for _ in range(10)]
+    calls = opposing_edits("/api/v1/employees", "manager_id", pairs)
+    responses = send_concurrently(factory.base_url, owner, ws, calls)
+    assert rows_on_a_cycle(factory.sql, ws, "employees", "manager_id") == []
+    assert_one_of_each_pair_refused(responses, "invalid_manager")

@@ -4,11 +4,13 @@ cancel, balances."""
 from __future__ import annotations
 
 import asyncio
+import uuid
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
 import httpx
+import psycopg
 import pytest
 
 from atlas.errors import Invalid
@@ -139,13 +141,15 @@ def test_overlapping_leave_is_refused_until_the_first_is_rejected_or_cancelled(
     next_day = {**overlap, "start_date": (monday(11) + 3 * DAY).isoformat()}
     assert _file(owner, ws, next_day).status_code == 201
     assert _file(owner, ws, overlap).status_code == 409
-    rejected = owner.post(f"/api/v1/leave-requests/{first['id']}/reject", ws=ws)
+    # Decided by someone other than who filed them.
+    approver = factory.member(ws, "admin")
+    rejected = approver.post(f"/api/v1/leave-requests/{first['id']}/reject", ws=ws)
     assert rejected.json()["status"] == "rejected"
     only_wednesday = {**overlap, "end_date": (monday(11) + 2 * DAY).isoformat()}
     second = _file(owner, ws, only_wednesday)
     assert second.status_code == 201
     assert (
-        owner.post(f"/api/v1/leave-requests/{second.json()['id']}/approve", ws=ws).status_code
+        approver.post(f"/api/v1/leave-requests/{second.json()['id']}/approve", ws=ws).status_code
         == 200
     )
     assert _file(owner, ws, only_wednesday).status_code == 409
@@ -271,8 +275,10 @@ def test_leave_balance_per_type(factory: Factory) -> None:
         )
         return str(request["id"])
 
+    approver = factory.member(ws, "admin")  # not who filed them
+
     def decide(request_id: str, action: str) -> None:
-        resp = owner.post(f"/api/v1/leave-requests/{request_id}/{action}", ws=ws)
+        resp = approver.post(f"/api/v1/leave-requests/{request_id}/{action}", ws=ws)
         assert resp.status_code == 200, resp.text
 
     decide(filed(monday(20), monday(20) + 4 * DAY), "approve")  # 5
@@ -348,7 +354,10 @@ def test_list_filters(factory: Factory) -> None:
     early = new_leave_request(owner, ws, annual, monday(3), monday(3), employee_id=ann["id"])
     late = new_leave_request(owner, ws, annual, monday(40), monday(41), employee_id=ann["id"])
     bobs = new_leave_request(owner, ws, annual, monday(20), monday(20), employee_id=bob["id"])
-    owner.post(f"/api/v1/leave-requests/{bobs['id']}/approve", ws=ws)
+    approved = factory.member(ws, "admin").post(
+        f"/api/v1/leave-requests/{bobs['id']}/approve", ws=ws
+    )
+    assert approved.status_code == 200, approved.text
 
     def listed(**params: Any) -> list[str]:
         resp = owner.get("/api/v1/leave-requests", ws=ws, params=params)
@@ -377,3 +386,110 @@ def test_filing_for_an_employee_of_another_workspace_is_refused(factory: Factory
     assert error_code(resp) == "invalid_employee"
     rows = factory.sql.owner("SELECT id FROM leave_requests", workspace=other["id"])
     assert rows == []
+
+
+def _decide(actor: Actor, ws: dict[str, Any], request: dict[str, Any], action: str) -> Any:
+    return actor.post(f"/api/v1/leave-requests/{request['id']}/{action}", ws=ws)
+
+
+def _status(factory: Factory, ws: dict[str, Any], request: dict[str, Any]) -> str:
+    rows = factory.sql.owner(
+        "SELECT status FROM leave_requests WHERE id = %s", request["id"], workspace=ws["id"]
+    )
+    status: str = rows[0]["status"]
+    return status
+
+
+def test_filing_records_the_requester(factory: Factory) -> None:
+    owner = factory.user()
+    ws = factory.workspace(owner)
+    annual = new_leave_type(owner, ws)
+    member, own = linked_employee(factory, owner, ws, "member")
+    admin = factory.member(ws, "admin")
+    mine = _file(member, ws, _body(annual, monday(40), monday(40))).json()
+    for_them = _file(admin, ws, _body(annual, monday(41), monday(41), employee_id=own["id"]))
+    assert mine["requested_by_user_id"] == str(member.id)
+    assert for_them.json()["requested_by_user_id"] == str(admin.id)
+    stored = factory.sql.owner(
+        "SELECT requested_by_user_id FROM leave_requests WHERE employee_id = %s"
+        " ORDER BY start_date",
+        own["id"],
+        workspace=ws["id"],
+    )
+    assert [row["requested_by_user_id"] for row in stored] == [member.id, admin.id]
+
+
+def test_unlinking_does_not_let_an_admin_decide_their_own_leave(factory: Factory) -> None:
+    owner = factory.user()
+    ws = factory.workspace(owner)
+    annual = new_leave_type(owner, ws)
+    admin, employee = linked_employee(factory, owner, ws, "admin")
+    request = _file(admin, ws, _body(annual, monday(42), monday(42))).json()
+    employee_url = f"/api/v1/employees/{employee['id']}"
+    unlinked = admin.patch(employee_url, ws=ws, json={"user_id": None})
+    assert (unlinked.status_code, unlinked.json()["user_id"]) == (200, None)
+    for action in ("approve", "reject"):
+        refused = _decide(admin, ws, request, action)
+        assert refused.status_code == 403, refused.text
+        assert error_code(refused) == "own_leave_request"
+    relinked = admin.patch(employee_url, ws=ws, json={"user_id": str(admin.id)})
+    assert relinked.status_code == 200
+    assert _status(factory, ws, request) == "pending"
+    # Someone else decides it.
+    approved = _decide(owner, ws, request, "approve")
+    assert (approved.status_code, approved.json()["decided_by_user_id"]) == (200, str(owner.id))
+
+
+def test_a_request_filed_by_another_after_unlinking_is_still_out_of_reach(
+    factory: Factory,
+) -> None:
+    owner = factory.user()
+    ws = factory.workspace(owner)
+    annual = new_leave_type(owner, ws)
+    admin, employee = linked_employee(factory, owner, ws, "admin")
+    assert (
+        admin.patch(f"/api/v1/employees/{employee['id']}", ws=ws, json={"user_id": None}).json()[
+            "user_id"
+        ]
+        is None
+    )
+    request = _file(owner, ws, _body(annual, monday(43), monday(43), employee_id=employee["id"]))
+    assert request.json()["requested_by_user_id"] == str(owner.id)
+    refused = _decide(admin, ws, request.json(), "approve")
+    assert refused.status_code == 403
+    assert error_code(refused) == "own_leave_request"
+    assert _status(factory, ws, request.json()) == "pending"
+
+
+def test_nobody_decides_a_request_they_filed_but_others_still_may(factory: Factory) -> None:
+    owner = factory.user()
+    ws = factory.workspace(owner)
+    annual = new_leave_type(owner, ws)
+    manager, manager_employee = linked_employee(factory, owner, ws, "member")
+    _, worker = linked_employee(factory, owner, ws, "member", manager_id=manager_employee["id"])
+    admin = factory.member(ws, "admin")
+    filed = _file(admin, ws, _body(annual, monday(44), monday(44), employee_id=worker["id"]))
+    request = filed.json()
+    refused = _decide(admin, ws, request, "reject")
+    assert refused.status_code == 403
+    assert error_code(refused) == "own_leave_request"
+    approved = _decide(manager, ws, request, "approve")
+    assert approved.status_code == 200, approved.text
+    assert approved.json()["status"] == "approved"
+    assert approved.json()["decided_by_user_id"] == str(manager.id)
+
+
+@pytest.mark.parametrize(
+    "statement",
+    ["UPDATE employee_user_links SET linked_at = now()", "DELETE FROM employee_user_links"],
+)
+def test_the_history_of_links_is_append_only_for_the_app(factory: Factory, statement: str) -> None:
+    owner = factory.user()
+    ws = factory.workspace(owner)
+    member, employee = linked_employee(factory, owner, ws, "member")
+    history = "SELECT employee_id, user_id FROM employee_user_links"
+    before = factory.sql.app(history, workspace=ws["id"])
+    assert before == [{"employee_id": uuid.UUID(employee["id"]), "user_id": member.id}]
+    with pytest.raises(psycopg.errors.InsufficientPrivilege):
+        factory.sql.app(statement, workspace=ws["id"])
+    assert factory.sql.app(history, workspace=ws["id"]) == before

@@ -5,6 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from tests.access import ids
+from tests.concurrency import (
+    assert_one_of_each_pair_refused,
+    opposing_edits,
+    rows_on_a_cycle,
+    send_concurrently,
+)
 from tests.factories import Factory
 from tests.projects.helpers import new_project, new_task
 
@@ -364,3 +370,16 @@ def test_unknown_project_for_a_new_task_is_not_found(factory: Factory) -> None:
     )
     assert resp.status_code == 404
     assert resp.json()["error"]["message"] == "Project not found."
+
+
+def test_concurrent_opposing_dependencies_leave_no_cycle(factory: Factory) -> None:
+    owner = factory.user()
+    ws = factory.workspace(owner)
+    project = new_project(owner, ws)
+    pairs = [
+        (new_task(owner, ws, project)["id"], new_task(owner, ws, project)["id"]) for _ in range(10)
+    ]
+    calls = opposing_edits("/api/v1/tasks", "depends_on_task_id", pairs)
+    responses = send_concurrently(factory.base_url, owner, ws, calls)
+    assert rows_on_a_cycle(factory.sql, ws, "tasks", "depends_on_task_id") == []
+    assert_one_of_each_pair_refused(responses, "invalid_dependency")

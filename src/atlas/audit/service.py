@@ -61,13 +61,20 @@ def _one(value: str | None, allowed: tuple[str, ...], field: str) -> str | None:
     return chosen[0] if chosen else None
 
 
-def _visible(ctx: WorkspaceContext, row: asyncpg.Record) -> dict[str, Any]:
-    event = dict(row)
+def hidden_fields(ctx: WorkspaceContext) -> dict[str, dict[str, str]]:
+    """Entity type -> field -> permission: the restricted fields `ctx` may not read."""
     hidden = {
-        field
-        for field, permission in RESTRICTED_FIELDS.get(event["entity_type"], {}).items()
-        if not ctx.can(permission)
+        entity: {field: p for field, p in fields.items() if not ctx.can(p)}
+        for entity, fields in RESTRICTED_FIELDS.items()
     }
+    return {entity: fields for entity, fields in hidden.items() if fields}
+
+
+def visible_event(ctx: WorkspaceContext, row: dict[str, Any]) -> dict[str, Any]:
+    """The event as `ctx` may see it: restricted fields it may not read are redacted (the
+    API and the tenant export both show events through this)."""
+    event = dict(row)
+    hidden = hidden_fields(ctx).get(event["entity_type"], {})
     event["changes"] = {
         field: {"old": REDACTED, "new": REDACTED} if field in hidden else change
         for field, change in event["changes"].items()
@@ -91,4 +98,4 @@ async def list_events(
         limit=page.limit,
         offset=page.offset,
     )
-    return page_of(schemas.AuditEvent, [_visible(ctx, r) for r in rows], total, page)
+    return page_of(schemas.AuditEvent, [visible_event(ctx, dict(r)) for r in rows], total, page)

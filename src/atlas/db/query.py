@@ -77,3 +77,21 @@ class ScopedRepository:
     def __init__(self, db: asyncpg.Connection, workspace_id: uuid.UUID) -> None:
         self.db = db
         self.workspace_id = workspace_id
+
+    async def lock_relation(self, relation: str) -> None:
+        """Waits for, then holds until the transaction ends, the workspace's lock on
+        `relation` (a name such as "departments.parent_department_id").
+
+        Checks that read a whole chain of rows (no cycles) take it first: two edits that
+        would each close half of a cycle then run one after the other, and the second sees
+        the first. An advisory lock rather than row locks because the rows a check reads
+        are only known while reading them, and locking them as they come would let two
+        opposing edits deadlock. Call it in its own statement, before the check: a
+        statement's snapshot is taken when it starts, so only a later statement sees what
+        the previous holder committed.
+        """
+        await self.db.execute(
+            "SELECT pg_advisory_xact_lock(hashtextextended($1 || ':' || $2::uuid::text, 0))",
+            relation,
+            self.workspace_id,
+        )

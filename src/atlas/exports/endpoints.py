@@ -1,4 +1,5 @@
-"""The tenant export route: the caller's workspace as a ZIP download (owners only)."""
+"""The tenant export route: the caller's workspace as a ZIP download (`workspace:export`),
+holding only what the caller may read through the API."""
 
 from __future__ import annotations
 
@@ -35,10 +36,13 @@ def _chunks(archive: IO[bytes]) -> Iterator[bytes]:
     responses={200: {"content": {"application/zip": {}}}},
 )
 async def export_workspace(ctx: WorkspaceExport, db: Db) -> StreamingResponse:
-    """Every row of the workspace as a ZIP: one JSON-lines file per table and a manifest.
+    """The workspace as a ZIP: one JSON-lines file per table the caller may list and a
+    manifest naming the tables left out and the permission each needs.
 
-    The archive is built before the response starts, so the request transaction has
-    ended by the time the bytes stream. Secrets (invitation token hashes) are left out.
+    Salaries only with `hr:salary`, audit events only with `audit:read` and redacted as
+    the audit API redacts them; secrets (invitation token hashes) never. The archive is
+    built before the response starts, so the request transaction has ended by the time
+    the bytes stream.
     """
     archive, filename = await service.export_for_request(ctx, db)
     return StreamingResponse(

@@ -15,8 +15,9 @@ from sqlalchemy import Table
 
 from atlas.db.sql import quote_ident
 
-# Columns never exported: secrets that would let the archive's reader act as someone.
-REDACTED_COLUMNS: dict[str, frozenset[str]] = {
+# Columns never exported, whoever asks: secrets that would let the archive's reader act
+# as someone.
+SECRET_COLUMNS: dict[str, frozenset[str]] = {
     "invitations": frozenset({"token_hash"}),
 }
 
@@ -24,14 +25,14 @@ REDACTED_COLUMNS: dict[str, frozenset[str]] = {
 CURSOR_PREFETCH = 1000
 
 
-def exported_columns(table: Table) -> list[str]:
-    """The table's columns in schema order, less its redacted ones."""
-    redacted = REDACTED_COLUMNS.get(table.name, frozenset())
-    return [column.name for column in table.columns if column.name not in redacted]
+def exported_columns(table: Table, hidden: frozenset[str] = frozenset()) -> list[str]:
+    """The table's columns in schema order, less its secret ones and `hidden`."""
+    left_out = SECRET_COLUMNS.get(table.name, frozenset()) | hidden
+    return [column.name for column in table.columns if column.name not in left_out]
 
 
-def _select(table: Table) -> str:
-    columns = ", ".join(quote_ident(name) for name in exported_columns(table))
+def _select(table: Table, hidden: frozenset[str]) -> str:
+    columns = ", ".join(quote_ident(name) for name in exported_columns(table, hidden))
     return f"SELECT {columns} FROM {quote_ident(table.name)} WHERE workspace_id = $1 ORDER BY id"
 
 
@@ -44,11 +45,15 @@ async def count_rows(db: asyncpg.Connection, table: Table, workspace_id: uuid.UU
 
 
 async def table_rows(
-    db: asyncpg.Connection, table: Table, workspace_id: uuid.UUID
+    db: asyncpg.Connection,
+    table: Table,
+    workspace_id: uuid.UUID,
+    hidden: frozenset[str] = frozenset(),
 ) -> AsyncIterator[asyncpg.Record]:
-    """The workspace's rows of `table` by id, through a server-side cursor (needs a
-    transaction), so memory holds one chunk at a time."""
-    async for record in db.cursor(_select(table), workspace_id, prefetch=CURSOR_PREFETCH):
+    """The workspace's rows of `table` by id, without the `hidden` columns, through a
+    server-side cursor (needs a transaction), so memory holds one chunk at a time."""
+    query = _select(table, hidden)
+    async for record in db.cursor(query, workspace_id, prefetch=CURSOR_PREFETCH):
         yield record
 
 

@@ -63,8 +63,8 @@ UPDATABLE_LEAVE_TYPE_COLUMNS = frozenset({"name", "yearly_allowance_days"})
 LEAVE_TYPE_SORTS = {"name": "lower(name)", "created_at": "created_at"}
 
 LEAVE_REQUEST_COLUMNS = """r.id, r.employee_id, r.leave_type_id, r.start_date, r.end_date,
-    r.start_half_day, r.end_half_day, r.days, r.status, r.reason, r.decided_by_user_id,
-    r.decided_at, r.created_at, r.updated_at"""
+    r.start_half_day, r.end_half_day, r.days, r.status, r.reason, r.requested_by_user_id,
+    r.decided_by_user_id, r.decided_at, r.created_at, r.updated_at"""
 LEAVE_REQUEST_SORTS = {
     "start_date": "start_date",
     "end_date": "end_date",
@@ -150,7 +150,9 @@ class DepartmentsRepository(ScopedRepository):
 
     async def is_ancestor_or_self(self, department_id: uuid.UUID, candidate_id: uuid.UUID) -> bool:
         """Whether `department_id` is `candidate_id` or one of its ancestors: making
-        `candidate_id` its parent would close a cycle."""
+        `candidate_id` its parent would close a cycle. Holds the workspace's lock on parent
+        changes until the transaction ends, so concurrent changes cannot both pass."""
+        await self.lock_relation("departments.parent_department_id")
         found = await self.db.fetchval(
             """WITH RECURSIVE chain (id, parent_department_id) AS (
                    SELECT id, parent_department_id FROM departments
@@ -184,7 +186,34 @@ class EmployeesRepository(ScopedRepository):
             *fields.values(),
         )
         assert row is not None
+        await self._remember_link(row)
         return row
+
+    async def _remember_link(self, row: asyncpg.Record) -> None:
+        """Adds the employee's linked user, if any, to the record's link history."""
+        if row["user_id"] is None:
+            return
+        await self.db.execute(
+            """INSERT INTO employee_user_links (workspace_id, id, employee_id, user_id)
+               VALUES ($1, $2, $3, $4)
+               ON CONFLICT (workspace_id, employee_id, user_id) DO NOTHING""",
+            self.workspace_id,
+            uuid7(),
+            row["id"],
+            row["user_id"],
+        )
+
+    async def was_ever_linked(self, employee_id: uuid.UUID, user_id: uuid.UUID) -> bool:
+        """Whether the employee record is or ever was linked to the user."""
+        found = await self.db.fetchval(
+            """SELECT EXISTS (
+                   SELECT 1 FROM employee_user_links
+                    WHERE workspace_id = $1 AND employee_id = $2 AND user_id = $3)""",
+            self.workspace_id,
+            employee_id,
+            user_id,
+        )
+        return bool(found)
 
     async def get(self, employee_id: uuid.UUID) -> asyncpg.Record | None:
         return await self.db.fetchrow(
@@ -261,15 +290,19 @@ class EmployeesRepository(ScopedRepository):
     async def update(
         self, employee_id: uuid.UUID, changes: Mapping[str, Any]
     ) -> asyncpg.Record | None:
-        """The changed employee, or None if there is none with this id."""
+        """The changed employee, or None if there is none with this id; a new link to a
+        user joins the record's link history."""
         sets = set_list(changes, UPDATABLE_EMPLOYEE_COLUMNS, first=3)
-        return await self.db.fetchrow(
+        row = await self.db.fetchrow(
             f"""UPDATE employees AS e SET {sets}, updated_at = now()
                 WHERE e.workspace_id = $1 AND e.id = $2 RETURNING {EMPLOYEE_COLUMNS}""",
             self.workspace_id,
             employee_id,
             *changes.values(),
         )
+        if row is not None and "user_id" in changes:
+            await self._remember_link(row)
+        return row
 
     async def delete(self, employee_id: uuid.UUID) -> bool:
         """Deletes the employee with their leave requests; reports and departments lose
@@ -283,7 +316,9 @@ class EmployeesRepository(ScopedRepository):
 
     async def manages_transitively(self, employee_id: uuid.UUID, candidate_id: uuid.UUID) -> bool:
         """Whether `employee_id` is `candidate_id` or above it in the manager chain: making
-        `candidate_id` their manager would close a cycle."""
+        `candidate_id` their manager would close a cycle. Holds the workspace's lock on
+        manager changes until the transaction ends, so concurrent changes cannot both pass."""
+        await self.lock_relation("employees.manager_id")
         found = await self.db.fetchval(
             """WITH RECURSIVE chain (id, manager_id) AS (
                    SELECT id, manager_id FROM employees
@@ -367,12 +402,14 @@ class LeaveRequestsRepository(ScopedRepository):
         end_half_day: bool,
         days: Decimal,
         reason: str,
+        requested_by_user_id: uuid.UUID,
     ) -> asyncpg.Record:
         row = await self.db.fetchrow(
             f"""INSERT INTO leave_requests AS r (workspace_id, id, employee_id, leave_type_id,
                                                 start_date, end_date, start_half_day,
-                                                end_half_day, days, reason)
-                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+                                                end_half_day, days, reason,
+                                                requested_by_user_id)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
                 RETURNING {LEAVE_REQUEST_COLUMNS}""",
             self.workspace_id,
             uuid7(),
@@ -384,6 +421,7 @@ class LeaveRequestsRepository(ScopedRepository):
             end_half_day,
             days,
             reason,
+            requested_by_user_id,
         )
         assert row is not None
         return row
@@ -413,11 +451,11 @@ class LeaveRequestsRepository(ScopedRepository):
         )
 
     async def lock_with_employee(self, request_id: uuid.UUID) -> asyncpg.Record | None:
-        """The request's status with its employee's user and manager, the request locked so
-        that decisions and cancellations do not cross."""
+        """The request's status and requester with its employee's user and manager, the
+        request locked so that decisions and cancellations do not cross."""
         return await self.db.fetchrow(
-            """SELECT r.id, r.status, r.employee_id, e.user_id AS employee_user_id,
-                      e.manager_id AS employee_manager_id
+            """SELECT r.id, r.status, r.employee_id, r.requested_by_user_id,
+                      e.user_id AS employee_user_id, e.manager_id AS employee_manager_id
                  FROM leave_requests r
                  JOIN employees e ON e.workspace_id = $1 AND e.id = r.employee_id
                 WHERE r.workspace_id = $1 AND r.id = $2

@@ -219,6 +219,9 @@ class LeaveRequest(BaseModel):
     days: Decimal = Field(description="Weekdays in the range, less half days.")
     status: LeaveStatus
     reason: str
+    requested_by_user_id: uuid.UUID | None = Field(
+        description="Who filed it; null for requests filed before this was recorded."
+    )
     decided_by_user_id: uuid.UUID | None
     decided_at: datetime | None
     created_at: datetime

@@ -235,9 +235,14 @@ def _employee_values(row: asyncpg.Record) -> dict[str, Any]:
     return {**dict(row), "number": f"EMP-{row['number']:04d}"}
 
 
+def may_see_salaries(ctx: WorkspaceContext) -> bool:
+    """Salaries are shown only to callers who may see them; to others the fields
+    (`schemas.SALARY_FIELDS`) are absent, in the API, the pages and the export."""
+    return ctx.can("hr:salary")
+
+
 def _employee_model(ctx: WorkspaceContext) -> type[schemas.Employee]:
-    """Salaries are shown only to callers who may see them; to others the fields are absent."""
-    return schemas.EmployeeWithSalary if ctx.can("hr:salary") else schemas.Employee
+    return schemas.EmployeeWithSalary if may_see_salaries(ctx) else schemas.Employee
 
 
 def _employee(ctx: WorkspaceContext, row: asyncpg.Record) -> EmployeeView:
@@ -489,6 +494,7 @@ async def create_leave_request(
             end_half_day=data.end_half_day,
             days=days,
             reason=data.reason,
+            requested_by_user_id=ctx.user_id,
         )
     return _leave_request(row)
 
@@ -540,12 +546,21 @@ async def decide_leave_request(
     ctx: WorkspaceContext, db: asyncpg.Connection, request_id: uuid.UUID, approve: bool
 ) -> schemas.LeaveRequest:
     """Approves or rejects a pending request: by a caller with leave:approve or the
-    employee's manager, never by the employee themself."""
+    employee's manager, never by whoever filed it nor by anyone the employee record is or
+    was linked to (unlinking one's record does not make one's leave someone else's)."""
     row = await _locked_request(ctx, db, request_id)
-    if row["employee_user_id"] == ctx.user_id:
-        raise Forbidden("You cannot decide on your own leave request.", code="own_leave_request")
+    employees = EmployeesRepository(db, ctx.workspace_id)
+    if ctx.user_id in (
+        row["employee_user_id"],
+        row["requested_by_user_id"],
+    ) or await employees.was_ever_linked(row["employee_id"], ctx.user_id):
+        raise Forbidden(
+            "You cannot decide on a leave request you filed or of an employee record"
+            " that is or was linked to you.",
+            code="own_leave_request",
+        )
     if not ctx.can("leave:approve"):
-        own = await EmployeesRepository(db, ctx.workspace_id).id_of_user(ctx.user_id)
+        own = await employees.id_of_user(ctx.user_id)
         if own is None or own != row["employee_manager_id"]:
             raise Forbidden(
                 "Only the employee's manager or a role with 'leave:approve' may decide.",

@@ -125,6 +125,11 @@ leave_requests = tenant_table(
     Column("reason", Text, nullable=False, server_default=""),
     Column("decided_by_user_id", Uuid, ForeignKey("users.id", ondelete="SET NULL"), nullable=True),
     Column("decided_at", DateTime(timezone=True), nullable=True),
+    # Who filed it; like the decider, a user rather than a membership, so that leaving and
+    # re-joining the workspace does not forget it (nobody decides a request they filed).
+    Column(
+        "requested_by_user_id", Uuid, ForeignKey("users.id", ondelete="SET NULL"), nullable=True
+    ),
     created_at(),
     updated_at(),
     Index(
@@ -146,4 +151,20 @@ leave_requests = tenant_table(
     CheckConstraint(f"status IN {LEAVE_STATUSES!r}", name="status"),
     CheckConstraint("end_date >= start_date", name="dates"),
     CheckConstraint("days > 0", name="days"),
+)
+
+# Every user an employee record has ever been linked to, written with each link and never
+# changed by the app (SELECT and INSERT only): unlinking a record does not make its leave
+# someone else's to decide.
+employee_user_links = tenant_table(
+    "employee_user_links",
+    Column("employee_id", Uuid, nullable=False),
+    Column("user_id", Uuid, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("linked_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    UniqueConstraint("workspace_id", "employee_id", "user_id"),
+    ForeignKeyConstraint(
+        ["workspace_id", "employee_id"],
+        ["employees.workspace_id", "employees.id"],
+        ondelete="CASCADE",
+    ),
 )

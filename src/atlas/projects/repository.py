@@ -276,7 +276,10 @@ class TasksRepository(ScopedRepository):
         return result != "DELETE 0"
 
     async def depends_on_transitively(self, task_id: uuid.UUID, candidate_id: uuid.UUID) -> bool:
-        """Whether `candidate_id` already depends, directly or through others, on `task_id`."""
+        """Whether `candidate_id` already depends, directly or through others, on `task_id`.
+        Holds the workspace's lock on dependency changes until the transaction ends, so
+        concurrent changes cannot both pass."""
+        await self.lock_relation("tasks.depends_on_task_id")
         found = await self.db.fetchval(
             """WITH RECURSIVE chain (id, depends_on_task_id) AS (
                    SELECT id, depends_on_task_id FROM tasks

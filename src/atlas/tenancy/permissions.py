@@ -48,7 +48,7 @@ MANAGE = (
 )
 OWN = (
     "workspace:delete",
-    "workspace:export",  # every row of the workspace, as a ZIP download
+    "workspace:export",  # what the holder may read of the workspace, as a ZIP download
     "members:grant-owner",
 )
 

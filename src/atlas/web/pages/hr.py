@@ -364,9 +364,11 @@ def _may_decide(
     people: dict[uuid.UUID, schemas.Employee],
     own: uuid.UUID | None,
 ) -> bool:
-    """Whether to offer Approve/Reject (the service decides anyway)."""
+    """Whether to offer Approve/Reject (the service decides anyway, past links included)."""
     employee = people.get(request.employee_id)
     if request.status != "pending" or employee is None or employee.id == own:
+        return False
+    if request.requested_by_user_id == page.ws.user_id:
         return False
     return page.ws.can("leave:approve") or (own is not None and employee.manager_id == own)
 

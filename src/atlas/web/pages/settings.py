@@ -50,7 +50,7 @@ PERMISSION_HINTS = {
     "leave:manage": "leave types, and requests for anyone",
     "hr:salary": "see and change salaries",
     "roles:manage": "custom roles, within one's own permissions",
-    "workspace:export": "download every row",
+    "workspace:export": "download what they may read",
     "members:grant-owner": "make members owners",
 }
 
