@@ -29,7 +29,7 @@ def error_code(resp: httpx.Response) -> str:
 def test_sign_up_emails_a_link_whose_token_is_stored_hashed(
     factory: Factory, sql: Sql, database: Settings
 ) -> None:
-    user = factory.user()
+    user = factory.user(verified=False)
     (message,) = sql.owner("SELECT * FROM outbox_messages WHERE to_email = %s", user.email)
     assert message["workspace_id"] is None
     assert message["sent_at"] is None
@@ -50,7 +50,7 @@ def test_sign_up_emails_a_link_whose_token_is_stored_hashed(
 
 
 def test_the_token_verifies_the_email_once(factory: Factory, client: httpx.Client) -> None:
-    user = factory.user()
+    user = factory.user(verified=False)
     assert not verified(user)
     token = last_token(factory.sql, user.email, "/verify-email")
     assert client.post(VERIFY, json={"token": token}).status_code == 204
@@ -62,7 +62,7 @@ def test_the_token_verifies_the_email_once(factory: Factory, client: httpx.Clien
 
 
 def test_an_expired_or_unknown_token_is_refused(factory: Factory, client: httpx.Client) -> None:
-    user = factory.user()
+    user = factory.user(verified=False)
     token = last_token(factory.sql, user.email, "/verify-email")
     factory.sql.owner(
         "UPDATE email_tokens SET expires_at = now() - interval '1 minute' WHERE user_id = %s",
@@ -79,7 +79,7 @@ def test_an_expired_or_unknown_token_is_refused(factory: Factory, client: httpx.
 
 
 def test_a_reset_token_does_not_verify_an_email(factory: Factory, client: httpx.Client) -> None:
-    user = factory.user()
+    user = factory.user(verified=False)
     reset = client.post("/api/v1/auth/password-reset/request", json={"email": user.email})
     assert reset.status_code == 202
     token = last_token(factory.sql, user.email, "/reset-password")
@@ -92,7 +92,7 @@ def test_a_reset_token_does_not_verify_an_email(factory: Factory, client: httpx.
 def test_resend_replaces_the_link_and_needs_a_session(
     factory: Factory, client: httpx.Client
 ) -> None:
-    user = factory.user()
+    user = factory.user(verified=False)
     first = last_token(factory.sql, user.email, "/verify-email")
     assert client.post("/api/v1/auth/resend-verification").status_code == 401
     resent = user.post("/api/v1/auth/resend-verification")
@@ -111,7 +111,7 @@ def test_resend_replaces_the_link_and_needs_a_session(
 
 
 def test_the_verify_page_asks_for_a_click_then_verifies(factory: Factory, server: str) -> None:
-    user = factory.user()
+    user = factory.user(verified=False)
     token = last_token(factory.sql, user.email, "/verify-email")
     browser = Browser(server)
     try:

@@ -136,7 +136,7 @@ def test_changing_the_password_signs_out_other_sessions_unless_unticked(
 def test_an_unverified_address_can_ask_for_a_new_link(
     factory: Factory, browser_for: BrowserFor
 ) -> None:
-    user = factory.user()
+    user = factory.user(verified=False)
     browser = browser_for(user)
     assert "not verified yet" in text(browser.get("/account"))
     before = len(emailed_tokens(factory.sql, user.email, "/verify-email"))
