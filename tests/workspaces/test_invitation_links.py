@@ -210,7 +210,7 @@ def test_a_stored_address_in_capitals_still_matches(factory: Factory) -> None:
 # --- session only, one membership ---------------------------------------------------------
 
 
-def test_a_workspace_token_cannot_answer_invitations(factory: Factory) -> None:
+def test_a_workspace_token_cannot_see_or_answer_invitations(factory: Factory) -> None:
     invitee = factory.user()
     home = factory.workspace(invitee)
     owner = factory.user()
@@ -219,6 +219,7 @@ def test_a_workspace_token_cannot_answer_invitations(factory: Factory) -> None:
     token = link_token(factory, invitee.email)
     headers = bearer(workspace_token(invitee, home))
     attempts = [
+        factory.http.get("/api/v1/me/invitations", headers=headers),
         factory.http.post(ACCEPT_TOKEN, headers=headers, json={"token": token}),
         factory.http.post(f"/api/v1/me/invitations/{inv['id']}/accept", headers=headers),
         factory.http.post(f"/api/v1/me/invitations/{inv['id']}/reject", headers=headers),
@@ -226,6 +227,10 @@ def test_a_workspace_token_cannot_answer_invitations(factory: Factory) -> None:
     for resp in attempts:
         assert resp.status_code == 403, resp.text
         assert error_code(resp) == "session_required"
+    # The pages too, when called with the token instead of the session cookie.
+    page = factory.http.get(LINK, params={"token": token}, headers=headers)
+    assert page.status_code == 403
+    assert "workspace token" in page.text
     assert role_of(factory, ws, invitee) is None
     assert invitation_row(factory, ws, inv["id"])["status"] == "pending"
 

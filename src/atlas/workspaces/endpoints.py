@@ -245,7 +245,7 @@ async def cancel_invitation(
 
 @router.get("/me/invitations", tags=["invitations"])
 async def list_received_invitations(
-    principal: CurrentPrincipal, db: Db, page: PageParams
+    principal: SessionPrincipal, db: Db, page: PageParams
 ) -> Page[schemas.ReceivedInvitation]:
     """Pending invitations addressed to the signed-in user's email, newest first.
 

@@ -511,9 +511,17 @@ async def cancel_invitation(
 # --- the invitee's side -------------------------------------------------------------------
 
 
-async def _verified_email(principal: Principal, db: asyncpg.Connection) -> str:
+async def _invitee_email(principal: Principal, db: asyncpg.Connection) -> str:
     """The caller's email address, read from their account, once it is verified: anyone
-    can sign up with an address, so only a proven one receives what is sent to it."""
+    can sign up with an address, so only a proven one receives what is sent to it.
+
+    Invitations belong to the account, so a workspace token (also when a page is called
+    with one) cannot see or answer them."""
+    if principal.via_workspace_token:
+        raise Forbidden(
+            "A workspace token cannot see or answer invitations; use the session.",
+            code="session_required",
+        )
     email = await IdentityRepository(db).verified_email(principal.user_id)
     if email is None:
         raise EmailNotVerified(
@@ -527,7 +535,7 @@ async def _verified_email(principal: Principal, db: asyncpg.Connection) -> str:
 async def list_received_invitations(
     principal: Principal, db: asyncpg.Connection, page: PageRequest
 ) -> Page[schemas.ReceivedInvitation]:
-    email = await _verified_email(principal, db)
+    email = await _invitee_email(principal, db)
     rows, total = await ReceivedInvitationsRepository(db, email).page_open(page.limit, page.offset)
     return Page(
         items=[schemas.ReceivedInvitation.model_validate(dict(r)) for r in rows],
@@ -541,7 +549,7 @@ async def get_received_invitation(
     principal: Principal, db: asyncpg.Connection, invitation_id: uuid.UUID
 ) -> schemas.ReceivedInvitation:
     """One open invitation addressed to the caller (404 otherwise)."""
-    email = await _verified_email(principal, db)
+    email = await _invitee_email(principal, db)
     row = await ReceivedInvitationsRepository(db, email).get_open(invitation_id)
     if row is None:
         raise _invitation_not_found()
@@ -595,7 +603,7 @@ async def accept_invitation(
     principal: Principal, db: asyncpg.Connection, invitation_id: uuid.UUID
 ) -> schemas.Workspace:
     """Accepts an invitation to the caller's verified address, named by its id."""
-    email = await _verified_email(principal, db)
+    email = await _invitee_email(principal, db)
     found = await ReceivedInvitationsRepository(db, email).find(invitation_id)
     return await _join(principal, db, await _enter_received(db, email, found, None))
 
@@ -605,7 +613,7 @@ async def accept_invitation_by_token(
 ) -> schemas.Workspace:
     """Accepts the invitation whose emailed link carries `token`: once, while it is
     pending, and only for the verified address it was sent to (404 for anyone else)."""
-    email = await _verified_email(principal, db)
+    email = await _invitee_email(principal, db)
     hashed = secrets.token_hash(token)
     found = await ReceivedInvitationsRepository(db, email).find_pending_by_token(hashed)
     return await _join(principal, db, await _enter_received(db, email, found, hashed))
@@ -615,7 +623,7 @@ async def reject_invitation(
     principal: Principal, db: asyncpg.Connection, invitation_id: uuid.UUID
 ) -> None:
     """Declines an invitation to the caller's verified address, also once it has expired."""
-    email = await _verified_email(principal, db)
+    email = await _invitee_email(principal, db)
     found = await ReceivedInvitationsRepository(db, email).find(invitation_id)
     invitation = await _enter_received(db, email, found, None)
     _ensure_still_open(invitation, "declined")
