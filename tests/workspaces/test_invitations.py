@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import logging
+import uuid
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import httpx
 import pytest
 
 from atlas.config import Settings
 from atlas.db.ids import uuid7
-from tests.factories import Factory
+from tests.factories import Actor, Factory
+from tests.roles.helpers import new_role
 from tests.workspaces.helpers import error_code, invitation_row, invite, role_of, tag
 
 
@@ -69,11 +72,13 @@ def test_invite_creates_a_pending_invitation_and_an_email(
     assert len(messages) == 1
     assert messages[0]["to_email"] == email.lower()
     assert ws["name"] in str(messages[0]["subject"])
-    link = f"{database.public_url}/invitations/{inv['id']}"
+    link = f"{database.public_url}/invitations/accept?token="
     assert link in str(messages[0]["body"])
     assert messages[0]["sent_at"] is None
+    # The link's token is a secret: the log names the message, never the link.
     logged = [r.getMessage() for r in caplog.records if r.name == "atlas.outbox"]
-    assert any(link in line for line in logged)
+    assert any(str(messages[0]["id"]) in line for line in logged)
+    assert not any("token=" in line for line in logged)
 
 
 def test_invite_role_is_capped_by_the_inviters_role(factory: Factory) -> None:
@@ -277,12 +282,69 @@ def test_cancel_a_pending_invitation(factory: Factory) -> None:
     assert role_of(factory, ws, invitee) is None
 
 
-def test_an_expired_invitation_cannot_be_canceled(factory: Factory) -> None:
+def test_an_expired_invitation_can_be_canceled(factory: Factory) -> None:
     owner = factory.user()
     ws = factory.workspace(owner)
     inv = invite(owner, ws, f"old-{tag()}@example.com")
     expire(factory, ws, inv["id"])
-    assert owner.post(f"/api/v1/invitations/{inv['id']}/cancel", ws=ws).status_code == 409
+    admin = factory.member(ws, "admin")
+    resp = admin.post(f"/api/v1/invitations/{inv['id']}/cancel", ws=ws)
+    assert resp.status_code == 200, resp.text
+    assert resp.json()["status"] == "canceled"
+    assert invitation_row(factory, ws, inv["id"])["status"] == "canceled"
+    resent = owner.post(f"/api/v1/invitations/{inv['id']}/resend", ws=ws)
+    assert resent.status_code == 409
+    assert error_code(resent) == "invitation_not_pending"
+
+
+# --- nobody acts on an invitation above their rank ------------------------------------------
+
+
+def _above_an_admin(owner: Actor, ws: dict[str, Any], kind: str) -> str:
+    """A role an admin cannot grant: `owner`, or a custom role with an owner's permission."""
+    if kind == "owner":
+        return "owner"
+    role: dict[str, Any] = new_role(owner, ws, permissions=["workspace:read", "workspace:export"])
+    return str(role["name"])
+
+
+@pytest.mark.parametrize("kind", ["owner", "custom"])
+@pytest.mark.parametrize("action", ["cancel", "resend", "supersede"])
+def test_an_admin_cannot_touch_an_invitation_above_their_rank(
+    factory: Factory, action: str, kind: str
+) -> None:
+    owner = factory.user()
+    ws = factory.workspace(owner)
+    role = _above_an_admin(owner, ws, kind)
+    email = f"above-{tag()}@example.com"
+    inv = invite(owner, ws, email, role)
+    admin = factory.member(ws, "admin")
+    if action == "supersede":
+        resp = admin.post("/api/v1/invitations", ws=ws, json={"email": email, "role": "viewer"})
+    else:
+        resp = admin.post(f"/api/v1/invitations/{inv['id']}/{action}", ws=ws)
+    assert resp.status_code == 403, resp.text
+    assert error_code(resp) == "permission_not_held"
+    missing = {d["message"] for d in resp.json()["error"]["details"]}
+    assert "not held: workspace:export" in missing
+    rows = factory.sql.owner(
+        "SELECT id, role, status FROM invitations WHERE workspace_id = %s",
+        ws["id"],
+        workspace=ws["id"],
+    )
+    assert rows == [{"id": uuid.UUID(inv["id"]), "role": role, "status": "pending"}]
+    assert len(outbox(factory, ws)) == 1
+
+
+def test_an_admin_supersedes_an_invitation_within_their_rank(factory: Factory) -> None:
+    owner = factory.user()
+    ws = factory.workspace(owner)
+    email = f"within-{tag()}@example.com"
+    first = invite(owner, ws, email, "admin")
+    admin = factory.member(ws, "admin")
+    second = invite(admin, ws, email, "viewer")
+    assert invitation_row(factory, ws, first["id"])["status"] == "canceled"
+    assert invitation_row(factory, ws, second["id"])["status"] == "pending"
 
 
 # --- the invitee's side -------------------------------------------------------------------
@@ -380,6 +442,21 @@ def test_expired_invitation_cannot_be_accepted(factory: Factory) -> None:
     assert invitee.get("/api/v1/me/invitations").json()["items"] == []
     listed = owner.get("/api/v1/invitations", ws=ws).json()["items"]
     assert [(i["id"], i["status"]) for i in listed] == [(inv["id"], "expired")]
+
+
+def test_the_invitee_can_reject_an_expired_invitation(factory: Factory) -> None:
+    owner = factory.user()
+    ws = factory.workspace(owner)
+    invitee = factory.user()
+    inv = invite(owner, ws, invitee.email)
+    expire(factory, ws, inv["id"])
+    resp = invitee.post(f"/api/v1/me/invitations/{inv['id']}/reject")
+    assert resp.status_code == 204, resp.text
+    assert invitation_row(factory, ws, inv["id"])["status"] == "rejected"
+    late = invitee.post(f"/api/v1/me/invitations/{inv['id']}/accept")
+    assert late.status_code == 409
+    assert error_code(late) == "invitation_not_pending"
+    assert role_of(factory, ws, invitee) is None
 
 
 def test_reject_an_invitation(factory: Factory) -> None:

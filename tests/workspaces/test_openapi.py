@@ -25,6 +25,7 @@ def test_workspace_routes_are_documented(client: httpx.Client) -> None:
         ("/api/v1/invitations/{invitation_id}/resend", "post"),
         ("/api/v1/invitations/{invitation_id}/cancel", "post"),
         ("/api/v1/me/invitations", "get"),
+        ("/api/v1/me/invitations/accept-token", "post"),
         ("/api/v1/me/invitations/{invitation_id}/accept", "post"),
         ("/api/v1/me/invitations/{invitation_id}/reject", "post"),
     }

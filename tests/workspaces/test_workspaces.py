@@ -7,7 +7,7 @@ import pytest
 
 from atlas.db.ids import uuid7
 from tests.factories import Factory
-from tests.workspaces.helpers import error_code, invite, tag
+from tests.workspaces.helpers import bearer, error_code, invite, tag, workspace_token
 
 # --- create -------------------------------------------------------------------------------
 
@@ -34,6 +34,36 @@ def test_create_workspace_makes_the_creator_owner(factory: Factory) -> None:
     assert body["role"] == "owner"
     members = user.get("/api/v1/members", ws=body["id"]).json()
     assert [(m["user_id"], m["role"]) for m in members["items"]] == [(str(user.id), "owner")]
+
+
+def test_creating_a_workspace_makes_it_the_sessions_active_workspace(factory: Factory) -> None:
+    user = factory.user()
+    before = factory.workspace(user)
+    user.post("/api/v1/workspaces/active", json={"workspace": before["slug"]})
+    created = user.post("/api/v1/workspaces", json={"name": f"Fresh {tag()}"}).json()
+    session = user.get("/api/v1/auth/session").json()
+    assert session["active_workspace"]["id"] == created["id"]
+    # No header, no token: tenant routes now run in the new workspace.
+    members = user.get("/api/v1/members")
+    assert members.status_code == 200, members.text
+    assert [(m["user_id"], m["role"]) for m in members.json()["items"]] == [(str(user.id), "owner")]
+    assert user.get("/api/v1/roles").status_code == 200
+    invited = user.post("/api/v1/invitations", json={"email": f"first-{tag()}@example.com"})
+    assert invited.json()["workspace_id"] == created["id"]
+
+
+def test_a_workspace_token_does_not_move_the_sessions_active_workspace(
+    factory: Factory,
+) -> None:
+    user = factory.user()
+    home = factory.workspace(user)
+    user.post("/api/v1/workspaces/active", json={"workspace": home["slug"]})
+    token = workspace_token(user, home)
+    factory.http.post(
+        "/api/v1/workspaces", headers=bearer(token), json={"name": f"By token {tag()}"}
+    )
+    session = user.get("/api/v1/auth/session").json()
+    assert session["active_workspace"]["id"] == str(home["id"])
 
 
 def test_create_workspace_defaults(factory: Factory) -> None:

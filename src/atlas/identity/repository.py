@@ -43,6 +43,13 @@ class IdentityRepository:
             f"SELECT {USER_COLUMNS}, password_hash FROM users WHERE id = $1", user_id
         )
 
+    async def verified_email(self, user_id: uuid.UUID) -> str | None:
+        """The user's email address if it is verified, else None."""
+        email: str | None = await self.db.fetchval(
+            "SELECT email FROM users WHERE id = $1 AND email_verified", user_id
+        )
+        return email
+
     async def set_password(self, user_id: uuid.UUID, password_hash: str) -> None:
         await self.db.execute(
             "UPDATE users SET password_hash = $2, updated_at = now() WHERE id = $1",

@@ -50,7 +50,8 @@ def _settings(request: Request) -> Settings:
 async def create_workspace(
     data: schemas.WorkspaceCreate, principal: SessionPrincipal, db: Db
 ) -> schemas.Workspace:
-    """Create a workspace; the caller becomes its owner.
+    """Create a workspace; the caller becomes its owner and, signed in with a session,
+    it becomes the session's active workspace.
 
     Without a slug, one is made from the name (and numbered if taken); a slug given and
     taken answers 409 `slug_taken`.
@@ -194,8 +195,9 @@ async def invite(
 ) -> schemas.Invitation:
     """Invite an email address with a role whose permissions the inviter holds.
 
-    An older pending invitation to the same address is canceled. The invitee gets an
-    email with the accept link.
+    An older pending invitation to the same address is canceled, if the inviter could
+    grant its role too (else 403 `permission_not_held`). The invitee gets an email with a
+    single-use accept link.
     """
     return await service.invite(ctx, db, _settings(request), data)
 
@@ -227,7 +229,8 @@ async def list_invitations(
 async def resend_invitation(
     invitation_id: uuid.UUID, request: Request, ctx: InvitationsCreate, db: Db
 ) -> schemas.Invitation:
-    """Send a pending or expired invitation again, with a new expiry."""
+    """Send a pending or expired invitation again, with a new expiry and a new link; the
+    old link stops working."""
     return await service.resend_invitation(ctx, db, _settings(request), invitation_id)
 
 
@@ -235,7 +238,8 @@ async def resend_invitation(
 async def cancel_invitation(
     invitation_id: uuid.UUID, ctx: InvitationsCancel, db: Db
 ) -> schemas.Invitation:
-    """Cancel a pending invitation."""
+    """Cancel a pending or expired invitation; the caller must hold every permission of
+    its role (403 `permission_not_held`)."""
     return await service.cancel_invitation(ctx, db, invitation_id)
 
 
@@ -243,15 +247,39 @@ async def cancel_invitation(
 async def list_received_invitations(
     principal: SessionPrincipal, db: Db, page: PageParams
 ) -> Page[schemas.ReceivedInvitation]:
-    """Pending invitations addressed to the signed-in user's email, newest first."""
+    """Pending invitations addressed to the signed-in user's email, newest first.
+
+    Only a verified address sees them: 403 `email_not_verified` until it is.
+    """
     return await service.list_received_invitations(principal, db, page)
+
+
+@router.post(
+    "/me/invitations/accept-token",
+    tags=["invitations"],
+    dependencies=[Depends(limit("email-token"))],
+)
+async def accept_invitation_by_token(
+    data: schemas.InvitationTokenAccept, principal: SessionPrincipal, db: Db
+) -> schemas.Workspace:
+    """Accept the invitation whose emailed link carries `token`; it becomes the active
+    workspace.
+
+    The link works once, while the invitation is pending, for the verified address it
+    was sent to: 404 `invitation_not_found` for a used, canceled or replaced link or for
+    another account, 409 `invitation_expired`, 403 `email_not_verified`.
+    """
+    return await service.accept_invitation_by_token(principal, db, data.token)
 
 
 @router.post("/me/invitations/{invitation_id}/accept", tags=["invitations"])
 async def accept_invitation(
     invitation_id: uuid.UUID, principal: SessionPrincipal, db: Db
 ) -> schemas.Workspace:
-    """Join the inviting workspace with the invited role; it becomes the active workspace."""
+    """Join the inviting workspace with the invited role; it becomes the active workspace.
+
+    The caller's verified address must be the invited one (403 `email_not_verified`).
+    """
     return await service.accept_invitation(principal, db, invitation_id)
 
 
@@ -261,5 +289,6 @@ async def accept_invitation(
     tags=["invitations"],
 )
 async def reject_invitation(invitation_id: uuid.UUID, principal: SessionPrincipal, db: Db) -> None:
-    """Decline an invitation addressed to the signed-in user."""
+    """Decline an invitation addressed to the signed-in user's verified address, also an
+    expired one."""
     await service.reject_invitation(principal, db, invitation_id)

@@ -307,6 +307,33 @@ class InvitationsRepository:
             invitation_id,
         )
 
+    async def lock_pending_for(self, email: str) -> list[asyncpg.Record]:
+        """The pending invitation(s) to `email` (expired ones too), locked."""
+        return await self.db.fetch(
+            f"""SELECT {INVITATION_COLUMNS} FROM invitations i
+                 WHERE i.workspace_id = $1 AND lower(i.email) = lower($2)
+                   AND i.status = 'pending'
+                   FOR UPDATE""",
+            self.workspace_id,
+            email,
+        )
+
+    async def lock_for_invitee(
+        self, invitation_id: uuid.UUID, email: str, token_hash: bytes | None = None
+    ) -> asyncpg.Record | None:
+        """The invitation, locked, if it is addressed to `email`; with `token_hash`, only
+        while it is pending and still carries that token (a resend replaces it)."""
+        return await self.db.fetchrow(
+            f"""SELECT {INVITATION_COLUMNS} FROM invitations i
+                 WHERE i.workspace_id = $1 AND i.id = $2 AND lower(i.email) = lower($3)
+                   AND ($4::bytea IS NULL OR (i.token_hash = $4 AND i.status = 'pending'))
+                   FOR UPDATE""",
+            self.workspace_id,
+            invitation_id,
+            email,
+            token_hash,
+        )
+
     async def cancel_pending_for(self, email: str) -> int:
         """Cancels the pending invitation(s) to `email`; the number canceled."""
         result = await self.db.execute(
@@ -400,10 +427,24 @@ class ReceivedInvitationsRepository:
     async def get_open(self, invitation_id: uuid.UUID) -> asyncpg.Record | None:
         return await self.db.fetchrow(f"{self.OPEN} AND i.id = $2", self.email, invitation_id)
 
-    async def get(self, invitation_id: uuid.UUID, *, lock: bool = False) -> asyncpg.Record | None:
+    async def find(self, invitation_id: uuid.UUID) -> asyncpg.Record | None:
+        """Where the invitation is (its workspace), if it is addressed to the email.
+
+        Not locked: widened visibility admits reads only; the service locks the row once
+        it has entered the invitation's workspace."""
         return await self.db.fetchrow(
-            f"""SELECT {INVITATION_COLUMNS} FROM invitations i
-                 WHERE lower(i.email) = lower($1) AND i.id = $2 {"FOR UPDATE" if lock else ""}""",
+            """SELECT i.id, i.workspace_id FROM invitations i
+                WHERE lower(i.email) = lower($1) AND i.id = $2""",
             self.email,
             invitation_id,
+        )
+
+    async def find_pending_by_token(self, token_hash: bytes) -> asyncpg.Record | None:
+        """The pending invitation to the email whose link carries this token."""
+        return await self.db.fetchrow(
+            """SELECT i.id, i.workspace_id FROM invitations i
+                WHERE lower(i.email) = lower($1) AND i.token_hash = $2
+                  AND i.status = 'pending'""",
+            self.email,
+            token_hash,
         )

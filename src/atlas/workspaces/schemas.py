@@ -151,6 +151,12 @@ class Invitation(BaseModel):
     updated_at: datetime
 
 
+class InvitationTokenAccept(StrictModel):
+    token: str = Field(
+        min_length=1, max_length=200, description="The token of the emailed invitation link."
+    )
+
+
 class ReceivedInvitation(BaseModel):
     """An invitation addressed to the signed-in user."""
 

@@ -114,7 +114,8 @@ async def _insert_with_free_slug(
 async def create_workspace(
     principal: Principal, db: asyncpg.Connection, data: schemas.WorkspaceCreate
 ) -> schemas.Workspace:
-    """A new workspace whose creator is its owner."""
+    """A new workspace whose creator is its owner; it becomes the session's active
+    workspace (a workspace token's session keeps its own)."""
     repo = WorkspacesRepository(db)
     workspace_id = uuid7()
     if data.slug is not None:
@@ -133,6 +134,8 @@ async def create_workspace(
     # The workspace was just made by this caller: it may enter it to add the owner.
     await set_tenant_context(db, workspace_id)
     await MembersRepository(db, workspace_id).insert(uuid7(), principal.user_id, "owner", None)
+    if not principal.via_workspace_token:
+        await IdentityRepository(db).set_active_workspace(principal.session_id, workspace_id)
     return _workspace(row, "owner")
 
 
@@ -357,6 +360,12 @@ async def transfer_ownership(
 # --- invitations --------------------------------------------------------------------------
 
 
+class EmailNotVerified(Forbidden):
+    """Invitations are seen and answered only from an address its owner has verified."""
+
+    code = "email_not_verified"
+
+
 def _invitation(row: asyncpg.Record) -> schemas.Invitation:
     return schemas.Invitation.model_validate(dict(row))
 
@@ -365,24 +374,38 @@ def _invitation_not_found() -> NotFound:
     return NotFound("Invitation not found.", code="invitation_not_found")
 
 
+def invitation_link(settings: Settings, token: str) -> str:
+    return f"{settings.public_url}/invitations/accept?token={token}"
+
+
 async def _queue_invitation_email(
-    ctx: WorkspaceContext, db: asyncpg.Connection, settings: Settings, invitation: asyncpg.Record
+    ctx: WorkspaceContext,
+    db: asyncpg.Connection,
+    settings: Settings,
+    invitation: asyncpg.Record,
+    token: str,
 ) -> None:
-    link = f"{settings.public_url}/invitations/{invitation['id']}"
     subject = f"You are invited to {ctx.workspace_name} on Atlas ERP"
     body = (
         f"You have been invited to join the workspace {ctx.workspace_name} "
         f"as {invitation['role']}.\n\n"
-        f"Accept or decline here: {link}\n\n"
-        f"Sign in with {invitation['email']} to answer. "
+        f"Accept here: {invitation_link(settings, token)}\n\n"
+        f"Sign in with {invitation['email']} (verified) to accept; the link works once. "
         f"The invitation expires at {invitation['expires_at']:%Y-%m-%d %H:%M} UTC.\n"
     )
     message_id = await OutboxRepository(db).add(
         ctx.workspace_id, invitation["email"], subject, body
     )
-    outbox_log.info(
-        "queued email %s to %s: %s (%s)", message_id, invitation["email"], subject, link
-    )
+    # The link is a secret: the log names the message, not the link.
+    outbox_log.info("queued email %s to %s: %s", message_id, invitation["email"], subject)
+
+
+async def _ensure_can_offer(
+    ctx: WorkspaceContext, db: asyncpg.Connection, invitation: asyncpg.Record, action: str
+) -> None:
+    """Acting on an invitation needs every permission of the role it offers (403)."""
+    role = await roles.held(db, ctx.workspace_id, invitation["role"], invitation["custom_role_id"])
+    roles.ensure_can_grant(ctx, role.permissions, f"{action} an invitation as '{role.name}'")
 
 
 async def invite(
@@ -391,7 +414,8 @@ async def invite(
     settings: Settings,
     data: schemas.InvitationCreate,
 ) -> schemas.Invitation:
-    """Invites an email with a role; an older pending invitation to it is canceled."""
+    """Invites an email with a role; an older pending invitation to it is canceled, if the
+    caller could grant its role too."""
     role = await roles.resolve(db, ctx.workspace_id, data.role)
     roles.ensure_can_grant(ctx, role.permissions, f"invite as '{role.name}'")
     if await MembersRepository(db, ctx.workspace_id).has_email(data.email):
@@ -401,21 +425,24 @@ async def invite(
             details=[{"field": "email", "message": "already a member"}],
         )
     invitations = InvitationsRepository(db, ctx.workspace_id)
+    for older in await invitations.lock_pending_for(data.email):
+        await _ensure_can_offer(ctx, db, older, "replace")
     await invitations.cancel_pending_for(data.email)
+    token = secrets.new_token()
     row = await invitations.insert(
         uuid7(),
         data.email,
         role.name,
         role.custom_role_id,
         ctx.user_id,
-        secrets.token_hash(secrets.new_token()),
+        secrets.token_hash(token),
         settings.invitation_ttl_hours,
     )
     if row is None:
         raise Conflict(
             "Another invitation to this email is being sent right now.", code="invitation_pending"
         )
-    await _queue_invitation_email(ctx, db, settings, row)
+    await _queue_invitation_email(ctx, db, settings, row, token)
     return _invitation(row)
 
 
@@ -436,49 +463,80 @@ async def list_invitations(
     )
 
 
+def _ensure_still_open(invitation: asyncpg.Record, action: str) -> None:
+    """Pending or expired invitations may still be resent, canceled or rejected (409)."""
+    if invitation["status"] not in ("pending", "expired"):
+        raise Conflict(
+            f"This invitation is {invitation['status']}; it cannot be {action}.",
+            code="invitation_not_pending",
+        )
+
+
+async def _locked_invitation(
+    ctx: WorkspaceContext, db: asyncpg.Connection, invitation_id: uuid.UUID
+) -> asyncpg.Record:
+    current = await InvitationsRepository(db, ctx.workspace_id).get(invitation_id, lock=True)
+    if current is None:
+        raise _invitation_not_found()
+    return current
+
+
 async def resend_invitation(
     ctx: WorkspaceContext, db: asyncpg.Connection, settings: Settings, invitation_id: uuid.UUID
 ) -> schemas.Invitation:
-    """A pending or expired invitation gets a new expiry and a new email."""
-    invitations = InvitationsRepository(db, ctx.workspace_id)
-    current = await invitations.get(invitation_id, lock=True)
-    if current is None:
-        raise _invitation_not_found()
-    role = await roles.held(db, ctx.workspace_id, current["role"], current["custom_role_id"])
-    roles.ensure_can_grant(ctx, role.permissions, f"invite as '{role.name}'")
-    if current["status"] not in ("pending", "expired"):
-        raise Conflict(
-            f"This invitation is {current['status']}; invite again instead.",
-            code="invitation_not_pending",
-        )
-    row = await invitations.renew(
-        invitation_id, secrets.token_hash(secrets.new_token()), settings.invitation_ttl_hours
+    """A pending or expired invitation gets a new expiry and a new link; the old link
+    stops working."""
+    current = await _locked_invitation(ctx, db, invitation_id)
+    await _ensure_can_offer(ctx, db, current, "resend")
+    _ensure_still_open(current, "resent; invite again instead")
+    token = secrets.new_token()
+    row = await InvitationsRepository(db, ctx.workspace_id).renew(
+        invitation_id, secrets.token_hash(token), settings.invitation_ttl_hours
     )
-    await _queue_invitation_email(ctx, db, settings, row)
+    await _queue_invitation_email(ctx, db, settings, row, token)
     return _invitation(row)
 
 
 async def cancel_invitation(
     ctx: WorkspaceContext, db: asyncpg.Connection, invitation_id: uuid.UUID
 ) -> schemas.Invitation:
-    invitations = InvitationsRepository(db, ctx.workspace_id)
-    current = await invitations.get(invitation_id, lock=True)
-    if current is None:
-        raise _invitation_not_found()
-    if current["status"] != "pending":
-        raise Conflict(
-            f"Only a pending invitation can be canceled; this one is {current['status']}.",
-            code="invitation_not_pending",
+    """A pending or expired invitation is canceled; its link stops working."""
+    current = await _locked_invitation(ctx, db, invitation_id)
+    await _ensure_can_offer(ctx, db, current, "cancel")
+    _ensure_still_open(current, "canceled")
+    row = await InvitationsRepository(db, ctx.workspace_id).set_status(invitation_id, "canceled")
+    return _invitation(row)
+
+
+# --- the invitee's side -------------------------------------------------------------------
+
+
+async def _invitee_email(principal: Principal, db: asyncpg.Connection) -> str:
+    """The caller's email address, read from their account, once it is verified: anyone
+    can sign up with an address, so only a proven one receives what is sent to it.
+
+    Invitations belong to the account, so a workspace token (also when a page is called
+    with one) cannot see or answer them."""
+    if principal.via_workspace_token:
+        raise Forbidden(
+            "A workspace token cannot see or answer invitations; use the session.",
+            code="session_required",
         )
-    return _invitation(await invitations.set_status(invitation_id, "canceled"))
+    email = await IdentityRepository(db).verified_email(principal.user_id)
+    if email is None:
+        raise EmailNotVerified(
+            "Verify your email address first: follow the link we emailed you, or ask for a "
+            "new one on your account page. Then you can see and answer the invitations "
+            "sent to it."
+        )
+    return email
 
 
 async def list_received_invitations(
     principal: Principal, db: asyncpg.Connection, page: PageRequest
 ) -> Page[schemas.ReceivedInvitation]:
-    rows, total = await ReceivedInvitationsRepository(db, principal.email).page_open(
-        page.limit, page.offset
-    )
+    email = await _invitee_email(principal, db)
+    rows, total = await ReceivedInvitationsRepository(db, email).page_open(page.limit, page.offset)
     return Page(
         items=[schemas.ReceivedInvitation.model_validate(dict(r)) for r in rows],
         total=total,
@@ -491,37 +549,41 @@ async def get_received_invitation(
     principal: Principal, db: asyncpg.Connection, invitation_id: uuid.UUID
 ) -> schemas.ReceivedInvitation:
     """One open invitation addressed to the caller (404 otherwise)."""
-    row = await ReceivedInvitationsRepository(db, principal.email).get_open(invitation_id)
+    email = await _invitee_email(principal, db)
+    row = await ReceivedInvitationsRepository(db, email).get_open(invitation_id)
     if row is None:
         raise _invitation_not_found()
     return schemas.ReceivedInvitation.model_validate(dict(row))
 
 
-async def _open_received_invitation(
-    principal: Principal, db: asyncpg.Connection, invitation_id: uuid.UUID
+async def _enter_received(
+    db: asyncpg.Connection, email: str, found: asyncpg.Record | None, token_hash: bytes | None
 ) -> asyncpg.Record:
-    """The caller's own invitation, locked, if it can still be answered."""
-    invitation = await ReceivedInvitationsRepository(db, principal.email).get(
-        invitation_id, lock=True
+    """The caller's invitation `found`, locked in its workspace and read again under the
+    lock (a parallel answer, cancel or resend may have changed it meanwhile)."""
+    if found is None:
+        raise _invitation_not_found()
+    workspace_id: uuid.UUID = found["workspace_id"]
+    # Addressed to the caller's verified address: the caller may act in its workspace.
+    await set_tenant_context(db, workspace_id)
+    invitation = await InvitationsRepository(db, workspace_id).lock_for_invitee(
+        found["id"], email, token_hash
     )
     if invitation is None:
         raise _invitation_not_found()
+    return invitation
+
+
+async def _join(
+    principal: Principal, db: asyncpg.Connection, invitation: asyncpg.Record
+) -> schemas.Workspace:
+    """Joins the invitation's workspace with its role and makes it the active workspace."""
     if invitation["status"] == "expired":
         raise Conflict("This invitation has expired; ask for a new one.", code="invitation_expired")
     if invitation["status"] != "pending":
         raise Conflict(
             f"This invitation is {invitation['status']} already.", code="invitation_not_pending"
         )
-    # Addressed to the caller and still open: the caller may act in its workspace.
-    await set_tenant_context(db, invitation["workspace_id"])
-    return invitation
-
-
-async def accept_invitation(
-    principal: Principal, db: asyncpg.Connection, invitation_id: uuid.UUID
-) -> schemas.Workspace:
-    """Joins the workspace with the invited role and makes it the active workspace."""
-    invitation = await _open_received_invitation(principal, db, invitation_id)
     workspace_id: uuid.UUID = invitation["workspace_id"]
     members = MembersRepository(db, workspace_id)
     joined = await members.insert(
@@ -530,17 +592,41 @@ async def accept_invitation(
     # A user who joined by other means keeps the role they have.
     member = joined or await members.by_user(principal.user_id)
     assert member is not None
-    await InvitationsRepository(db, workspace_id).set_status(invitation_id, "accepted")
+    await InvitationsRepository(db, workspace_id).set_status(invitation["id"], "accepted")
     await IdentityRepository(db).set_active_workspace(principal.session_id, workspace_id)
     workspace = await WorkspacesRepository(db).get(workspace_id)
     assert workspace is not None
     return _workspace(workspace, member["role"])
 
 
+async def accept_invitation(
+    principal: Principal, db: asyncpg.Connection, invitation_id: uuid.UUID
+) -> schemas.Workspace:
+    """Accepts an invitation to the caller's verified address, named by its id."""
+    email = await _invitee_email(principal, db)
+    found = await ReceivedInvitationsRepository(db, email).find(invitation_id)
+    return await _join(principal, db, await _enter_received(db, email, found, None))
+
+
+async def accept_invitation_by_token(
+    principal: Principal, db: asyncpg.Connection, token: str
+) -> schemas.Workspace:
+    """Accepts the invitation whose emailed link carries `token`: once, while it is
+    pending, and only for the verified address it was sent to (404 for anyone else)."""
+    email = await _invitee_email(principal, db)
+    hashed = secrets.token_hash(token)
+    found = await ReceivedInvitationsRepository(db, email).find_pending_by_token(hashed)
+    return await _join(principal, db, await _enter_received(db, email, found, hashed))
+
+
 async def reject_invitation(
     principal: Principal, db: asyncpg.Connection, invitation_id: uuid.UUID
 ) -> None:
-    invitation = await _open_received_invitation(principal, db, invitation_id)
+    """Declines an invitation to the caller's verified address, also once it has expired."""
+    email = await _invitee_email(principal, db)
+    found = await ReceivedInvitationsRepository(db, email).find(invitation_id)
+    invitation = await _enter_received(db, email, found, None)
+    _ensure_still_open(invitation, "declined")
     await InvitationsRepository(db, invitation["workspace_id"]).set_status(
         invitation_id, "rejected"
     )

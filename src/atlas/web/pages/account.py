@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import Depends
+from fastapi import Depends, Query
 from fastapi.responses import Response
 
 from atlas.config import Settings
+from atlas.errors import NotFound
 from atlas.identity import schemas as identity_schemas
 from atlas.identity import service as identity
-from atlas.limits.dependencies import limit
+from atlas.limits.dependencies import check_auth_limit, limit
 from atlas.pagination import PageParams
 from atlas.web import forms
 from atlas.web.access import SignedInPage
@@ -88,16 +89,49 @@ async def change_password(page: SignedInPage) -> Response:
 
 # --- invitations I received ---------------------------------------------------------------
 
+Token = Annotated[str, Query(max_length=200)]
+
+
+async def _verify_first(page: PageContext) -> Response:
+    return await page.render("account/verify_first.html", status_code=403)
+
 
 @router.get("/invitations")
 async def received_invitations(page: SignedInPage, paging: PageParams) -> Response:
-    result = await workspaces.list_received_invitations(page.user, page.db, paging)
+    try:
+        result = await workspaces.list_received_invitations(page.user, page.db, paging)
+    except workspaces.EmailNotVerified:
+        return await _verify_first(page)
     return await page.render("account/invitations.html", result=result)
+
+
+@router.get("/invitations/accept")
+async def accept_invitation_link(page: SignedInPage, token: Token) -> Response:
+    """The emailed link. Following it signed in as the invited, verified address accepts:
+    the token is the invitee's secret and works once, and a mail scanner that opens the
+    link has no session of theirs (signed out, it leads to sign-in and back here)."""
+    await check_auth_limit(page.request, "email-token", None)
+    try:
+        joined = await forms.run(
+            page.db, lambda: workspaces.accept_invitation_by_token(page.user, page.db, token)
+        )
+    except workspaces.EmailNotVerified:
+        return await _verify_first(page)
+    except NotFound:
+        return await page.render("account/invitation_link.html", status_code=404, expired=False)
+    except forms.FormErrors as errors:  # the one refusal left: the invitation expired
+        return await page.render(
+            "account/invitation_link.html", status_code=errors.status, expired=True
+        )
+    return page.redirect(f"/w/{joined.slug}/", f"Welcome to {joined.name}!")
 
 
 @router.get("/invitations/{invitation_id}")
 async def received_invitation(page: SignedInPage, invitation_id: uuid.UUID) -> Response:
-    invitation = await workspaces.get_received_invitation(page.user, page.db, invitation_id)
+    try:
+        invitation = await workspaces.get_received_invitation(page.user, page.db, invitation_id)
+    except workspaces.EmailNotVerified:
+        return await _verify_first(page)
     return await page.render("account/invitation.html", invitation=invitation)
 
 

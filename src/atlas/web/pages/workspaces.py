@@ -24,12 +24,15 @@ WorkspaceHome = Annotated[PageContext, Depends(workspace_page("workspace:read"))
 @router.get("/workspaces")
 async def picker(page: SignedInPage, paging: PageParams) -> Response:
     result = await service.list_my_workspaces(page.user, page.db, paging, None, "name")
-    invitations = await service.list_received_invitations(
-        page.user, page.db, PageRequest(limit=1, offset=0)
-    )
-    return await page.render(
-        "workspaces/picker.html", result=result, pending_invitations=invitations.total
-    )
+    try:
+        invitations = await service.list_received_invitations(
+            page.user, page.db, PageRequest(limit=1, offset=0)
+        )
+    except service.EmailNotVerified:
+        pending = 0  # an unverified address sees no invitation
+    else:
+        pending = invitations.total
+    return await page.render("workspaces/picker.html", result=result, pending_invitations=pending)
 
 
 @router.get("/workspaces/new")
@@ -47,7 +50,6 @@ async def create_workspace(page: SignedInPage) -> Response:
         )
     except forms.FormErrors as errors:
         return await page.render("workspaces/new.html", status_code=422, form=form, errors=errors)
-    await service.set_active_workspace(page.user, page.db, str(created.id))
     return page.redirect(f"/w/{created.slug}/", f"Workspace {created.name} created.")
 
 
