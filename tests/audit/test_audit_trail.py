@@ -431,6 +431,24 @@ def test_since_is_inclusive_and_until_exclusive(
     assert until["items"][0]["entity_id"] == trail["first"]["id"]
 
 
+@pytest.mark.parametrize("param", ["since", "until"])
+@pytest.mark.parametrize(
+    "moment", ["0001-01-01T00:00:00+05:00", "9999-12-31T23:59:59.999999-05:00", "1899-12-31"]
+)
+def test_times_outside_the_business_range_are_refused(
+    owner: Actor, ws: dict[str, Any], param: str, moment: str
+) -> None:
+    resp = owner.get(URL, ws=ws, params={param: moment})
+    assert resp.status_code == 422, resp.text
+    assert resp.json()["error"]["details"] == [
+        {
+            "field": f"query.{param}",
+            "message": "must be between 1900-01-01 and 2200-12-31",
+            "type": "date_out_of_range",
+        }
+    ]
+
+
 def test_newest_first_unless_sorted_by_occurred_at(
     owner: Actor, ws: dict[str, Any], trail: dict[str, Any]
 ) -> None:

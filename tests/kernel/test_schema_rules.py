@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from sqlalchemy import Date
 
 from atlas.db.metadata import global_tables, tenant_tables
 from tests.sql import Sql
@@ -141,3 +142,25 @@ def test_app_role_has_only_dml_and_owns_nothing(sql: Sql, database: Any) -> None
         app_role,
     )
     assert {p["privilege_type"] for p in privileges} <= {"SELECT", "INSERT", "UPDATE", "DELETE"}
+
+
+DATE_COLUMNS = sorted(
+    (t.name, c.name)
+    for t in tenant_tables() + global_tables()
+    for c in t.columns
+    if isinstance(c.type, Date)
+)
+
+
+@pytest.mark.parametrize(("table", "column"), DATE_COLUMNS, ids="{0[0]}.{0[1]}".format)
+def test_every_date_column_holds_only_business_dates(sql: Sql, table: str, column: str) -> None:
+    """No date column takes 'infinity' (asyncpg's date.max) or a day the API refuses."""
+    checks = sql.owner(
+        """SELECT pg_get_constraintdef(oid) AS definition FROM pg_constraint
+            WHERE conrelid = %s::regclass AND contype = 'c' AND conname = %s""",
+        table,
+        f"ck_{table}_{column}_range",
+    )
+    assert [c["definition"] for c in checks] == [
+        f"CHECK ((({column} >= '1900-01-01'::date) AND ({column} <= '2200-12-31'::date)))"
+    ]

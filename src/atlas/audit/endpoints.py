@@ -7,7 +7,6 @@ route to create, edit or delete them.
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
@@ -17,6 +16,7 @@ from atlas.db.pool import TransactionRoute
 from atlas.pagination import Page, PageParams
 from atlas.tenancy.context import WorkspaceContext
 from atlas.tenancy.guard import Db, require
+from atlas.validation import BusinessDateTime
 
 AuditRead = Annotated[WorkspaceContext, Depends(require("audit:read"))]
 
@@ -35,8 +35,8 @@ async def list_audit_events(
     actor_user_id: uuid.UUID | None = None,
     action: Annotated[str | None, Query(max_length=60, description="e.g. invoice.updated.")] = None,
     request_id: Annotated[str | None, Query(max_length=200)] = None,
-    since: Annotated[datetime | None, Query(description="Inclusive; ISO 8601.")] = None,
-    until: Annotated[datetime | None, Query(description="Exclusive; ISO 8601.")] = None,
+    since: Annotated[BusinessDateTime | None, Query(description="Inclusive; ISO 8601.")] = None,
+    until: Annotated[BusinessDateTime | None, Query(description="Exclusive; ISO 8601.")] = None,
     sort: Annotated[
         str | None, Query(max_length=20, description="occurred_at or -occurred_at (default).")
     ] = None,

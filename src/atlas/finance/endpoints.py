@@ -7,7 +7,6 @@ session's active workspace), never from the URL; an id of another workspace is n
 from __future__ import annotations
 
 import uuid
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, status
@@ -17,6 +16,7 @@ from atlas.finance import schemas, service
 from atlas.pagination import Page, PageParams
 from atlas.tenancy.context import WorkspaceContext
 from atlas.tenancy.guard import Db, require
+from atlas.validation import BusinessDate
 
 CustomersRead = Annotated[WorkspaceContext, Depends(require("customers:read"))]
 CustomersManage = Annotated[WorkspaceContext, Depends(require("customers:manage"))]
@@ -45,8 +45,8 @@ Statuses = Annotated[
         description="draft, issued, paid, void or overdue; repeat or separate with commas.",
     ),
 ]
-DateFrom = Annotated[date | None, Query(alias="from", description="On or after this date.")]
-DateTo = Annotated[date | None, Query(alias="to", description="On or before this date.")]
+DateFrom = Annotated[BusinessDate | None, Query(alias="from", description="On or after this date.")]
+DateTo = Annotated[BusinessDate | None, Query(alias="to", description="On or before this date.")]
 
 
 # Customers

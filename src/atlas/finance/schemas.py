@@ -23,6 +23,8 @@ from pydantic import (
     StringConstraints,
 )
 
+from atlas.validation import BusinessDate
+
 InvoiceStatus = Literal["draft", "issued", "paid", "void"]
 PaymentMethod = Literal["bank_transfer", "card", "cash", "cheque", "other"]
 GroupBy = Literal["task", "employee"]
@@ -123,8 +125,8 @@ class InvoiceCreate(StrictModel):
     currency: Currency | None = Field(
         default=None, description="ISO 4217; the customer's currency if omitted."
     )
-    issue_date: date | None = Field(default=None, description="Today when issued if unset.")
-    due_date: date | None = Field(
+    issue_date: BusinessDate | None = Field(default=None, description="Today when issued if unset.")
+    due_date: BusinessDate | None = Field(
         default=None, description="Issue date + the customer's payment terms if unset."
     )
     notes: Text = ""
@@ -136,8 +138,8 @@ class InvoiceUpdate(StrictModel):
 
     customer_id: Annotated[uuid.UUID | None, AfterValidator(_not_null)] = None
     currency: Annotated[Currency | None, AfterValidator(_not_null)] = None
-    issue_date: date | None = None
-    due_date: date | None = None
+    issue_date: BusinessDate | None = None
+    due_date: BusinessDate | None = None
     notes: Annotated[Text | None, AfterValidator(_not_null)] = None
     lines: Annotated[
         list[InvoiceLineIn] | None, Field(max_length=MAX_LINES), AfterValidator(_not_null)
@@ -158,7 +160,7 @@ class InvoiceLine(BaseModel):
 
 class PaymentCreate(StrictModel):
     amount: PaymentAmount
-    paid_on: date | None = Field(default=None, description="Today if omitted.")
+    paid_on: BusinessDate | None = Field(default=None, description="Today if omitted.")
     method: PaymentMethod = "bank_transfer"
     reference: ShortText = ""
 
@@ -203,8 +205,8 @@ class Invoice(InvoiceSummary):
 class InvoiceFromTime(StrictModel):
     customer_id: uuid.UUID
     project_id: uuid.UUID
-    date_from: date = Field(alias="from")
-    date_to: date = Field(alias="to")
+    date_from: BusinessDate = Field(alias="from")
+    date_to: BusinessDate = Field(alias="to")
     group_by: GroupBy = "task"
     tax_rate: TaxRate = Decimal("0")
 
@@ -218,7 +220,7 @@ class TimeEntryCreate(StrictModel):
     )
     project_id: uuid.UUID
     task_id: uuid.UUID | None = Field(default=None, description="A task of the same project.")
-    entry_date: date
+    entry_date: BusinessDate
     hours: Hours
     description: ShortText = ""
     billable: bool = True
@@ -231,7 +233,7 @@ class TimeEntryUpdate(StrictModel):
     employee_id: Annotated[uuid.UUID | None, AfterValidator(_not_null)] = None
     project_id: Annotated[uuid.UUID | None, AfterValidator(_not_null)] = None
     task_id: uuid.UUID | None = None
-    entry_date: Annotated[date | None, AfterValidator(_not_null)] = None
+    entry_date: Annotated[BusinessDate | None, AfterValidator(_not_null)] = None
     hours: Annotated[Hours | None, AfterValidator(_not_null)] = None
     description: Annotated[ShortText | None, AfterValidator(_not_null)] = None
     billable: Annotated[bool | None, AfterValidator(_not_null)] = None

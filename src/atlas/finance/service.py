@@ -36,7 +36,13 @@ from atlas.finance.tables import INVOICE_STATUSES
 from atlas.numbering.repository import NumberSequences
 from atlas.pagination import Page, PageRequest, page_of
 from atlas.tenancy.context import WorkspaceContext
-from atlas.validation import choices, constraint_errors, invalid, search_text
+from atlas.validation import (
+    choices,
+    constraint_errors,
+    date_out_of_range,
+    invalid,
+    search_text,
+)
 
 MAX_HOURS_PER_DAY = Decimal(24)
 INVOICE_STATUS_FILTERS = (*INVOICE_STATUSES, "overdue")
@@ -62,6 +68,10 @@ CONSTRAINT_ERRORS: dict[str, Callable[[], AtlasError]] = {
     ),
     "ck_invoices_dates": lambda: invalid(
         "The due date is before the issue date.", "due_date", "must be on or after issue_date"
+    ),
+    # Issuing computes the due date (issue date + payment terms) when none is set.
+    "ck_invoices_due_date_range": lambda: date_out_of_range(
+        "due_date", "The due date would be outside the range of dates the business takes."
     ),
     "ck_invoices_paid_within_total": lambda: invalid(
         "The payment is larger than the invoice's balance.",

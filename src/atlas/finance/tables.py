@@ -16,6 +16,7 @@ from sqlalchemy import (
 )
 
 from atlas.db.metadata import created_at, tenant_table, updated_at
+from atlas.validation import business_date_range
 
 INVOICE_STATUSES = ("draft", "issued", "paid", "void")
 PAYMENT_METHODS = ("bank_transfer", "card", "cash", "cheque", "other")
@@ -63,6 +64,8 @@ invoices = tenant_table(
         "due_date IS NULL OR issue_date IS NULL OR due_date >= issue_date", name="dates"
     ),
     CheckConstraint("amount_paid >= 0 AND amount_paid <= total", name="paid_within_total"),
+    CheckConstraint(business_date_range("issue_date"), name="issue_date_range"),
+    CheckConstraint(business_date_range("due_date"), name="due_date_range"),
 )
 
 invoice_lines = tenant_table(
@@ -97,4 +100,5 @@ payments = tenant_table(
     ForeignKeyConstraint(["workspace_id", "invoice_id"], ["invoices.workspace_id", "invoices.id"]),
     CheckConstraint("amount > 0", name="amount"),
     CheckConstraint(f"method IN {PAYMENT_METHODS!r}", name="method"),
+    CheckConstraint(business_date_range("paid_on"), name="paid_on_range"),
 )

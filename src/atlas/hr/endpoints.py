@@ -18,6 +18,7 @@ from atlas.hr import schemas, service
 from atlas.pagination import Page, PageParams
 from atlas.tenancy.context import WorkspaceContext
 from atlas.tenancy.guard import Db, require
+from atlas.validation import BusinessDate
 
 DepartmentsRead = Annotated[WorkspaceContext, Depends(require("departments:read"))]
 DepartmentsManage = Annotated[WorkspaceContext, Depends(require("departments:manage"))]
@@ -221,10 +222,12 @@ async def list_leave_requests(
     leave_type_id: uuid.UUID | None = None,
     statuses: Statuses = None,
     date_from: Annotated[
-        date | None, Query(alias="from", description="Requests ending on or after this day.")
+        BusinessDate | None,
+        Query(alias="from", description="Requests ending on or after this day."),
     ] = None,
     date_to: Annotated[
-        date | None, Query(alias="to", description="Requests starting on or before this day.")
+        BusinessDate | None,
+        Query(alias="to", description="Requests starting on or before this day."),
     ] = None,
     sort: Sort = None,
 ) -> Page[schemas.LeaveRequest]:

@@ -19,6 +19,8 @@ from pydantic import (
     StringConstraints,
 )
 
+from atlas.validation import BusinessDate
+
 EmploymentType = Literal["full_time", "part_time", "contractor", "intern"]
 EmployeeStatus = Literal["onboarding", "active", "on_leave", "terminated"]
 LeaveStatus = Literal["pending", "approved", "rejected", "cancelled"]
@@ -114,8 +116,8 @@ class EmployeeCreate(StrictModel):
     manager_id: uuid.UUID | None = Field(default=None, description="Another employee.")
     job_title: JobTitle = ""
     employment_type: EmploymentType = "full_time"
-    start_date: date | None = None
-    end_date: date | None = Field(default=None, description="On or after start_date.")
+    start_date: BusinessDate | None = None
+    end_date: BusinessDate | None = Field(default=None, description="On or after start_date.")
     status: EmployeeStatus = "onboarding"
     salary: Salary | None = Field(default=None, description="Needs the hr:salary permission.")
     salary_currency: Currency | None = Field(
@@ -134,8 +136,8 @@ class EmployeeUpdate(StrictModel):
     manager_id: uuid.UUID | None = None
     job_title: Annotated[JobTitle | None, AfterValidator(_not_null)] = None
     employment_type: Annotated[EmploymentType | None, AfterValidator(_not_null)] = None
-    start_date: date | None = None
-    end_date: date | None = None
+    start_date: BusinessDate | None = None
+    end_date: BusinessDate | None = None
     status: Annotated[EmployeeStatus | None, AfterValidator(_not_null)] = None
     salary: Salary | None = None
     salary_currency: Currency | None = None
@@ -201,8 +203,8 @@ class LeaveRequestCreate(StrictModel):
         description="Whose leave; without leave:manage only one's own (the default).",
     )
     leave_type_id: uuid.UUID
-    start_date: date
-    end_date: date
+    start_date: BusinessDate
+    end_date: BusinessDate
     start_half_day: bool = Field(default=False, description="Leave starts at midday.")
     end_half_day: bool = Field(default=False, description="Leave ends at midday.")
     reason: Reason = ""

@@ -19,6 +19,7 @@ from sqlalchemy import (
 )
 
 from atlas.db.metadata import created_at, tenant_table, updated_at
+from atlas.validation import business_date_range
 
 EMPLOYMENT_TYPES = ("full_time", "part_time", "contractor", "intern")
 EMPLOYEE_STATUSES = ("onboarding", "active", "on_leave", "terminated")
@@ -100,6 +101,8 @@ employees = tenant_table(
     ),
     CheckConstraint("salary IS NULL OR salary >= 0", name="salary"),
     CheckConstraint("(salary IS NULL) = (salary_currency IS NULL)", name="salary_currency"),
+    CheckConstraint(business_date_range("start_date"), name="start_date_range"),
+    CheckConstraint(business_date_range("end_date"), name="end_date_range"),
 )
 
 leave_types = tenant_table(
@@ -151,6 +154,8 @@ leave_requests = tenant_table(
     CheckConstraint(f"status IN {LEAVE_STATUSES!r}", name="status"),
     CheckConstraint("end_date >= start_date", name="dates"),
     CheckConstraint("days > 0", name="days"),
+    CheckConstraint(business_date_range("start_date"), name="start_date_range"),
+    CheckConstraint(business_date_range("end_date"), name="end_date_range"),
 )
 
 # Every user an employee record has ever been linked to, written with each link and never

@@ -7,7 +7,6 @@ session's active workspace), never from the URL; an id of another workspace is n
 from __future__ import annotations
 
 import uuid
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, status
@@ -17,6 +16,7 @@ from atlas.pagination import Page, PageParams
 from atlas.projects import schemas, service
 from atlas.tenancy.context import WorkspaceContext
 from atlas.tenancy.guard import Db, require
+from atlas.validation import BusinessDate
 
 ProjectsRead = Annotated[WorkspaceContext, Depends(require("projects:read"))]
 ProjectsCreate = Annotated[WorkspaceContext, Depends(require("projects:create"))]
@@ -47,7 +47,9 @@ Priorities = Annotated[
 Assignee = Annotated[
     str | None, Query(max_length=40, description="A user id, 'me', or 'none' (unassigned).")
 ]
-DueBefore = Annotated[date | None, Query(description="Tasks due strictly before this date.")]
+DueBefore = Annotated[
+    BusinessDate | None, Query(description="Tasks due strictly before this date.")
+]
 
 
 # Projects

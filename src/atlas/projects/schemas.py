@@ -18,6 +18,8 @@ from pydantic import (
     StringConstraints,
 )
 
+from atlas.validation import BusinessDate
+
 ProjectStatus = Literal["planned", "active", "on_hold", "completed", "cancelled"]
 TaskStatus = Literal["todo", "in_progress", "blocked", "done", "cancelled"]
 TaskPriority = Literal["low", "medium", "high", "urgent"]
@@ -70,8 +72,8 @@ class ProjectCreate(StrictModel):
     name: ProjectName
     description: Description = ""
     status: ProjectStatus = "planned"
-    start_date: date | None = None
-    end_date: date | None = Field(default=None, description="On or after start_date.")
+    start_date: BusinessDate | None = None
+    end_date: BusinessDate | None = Field(default=None, description="On or after start_date.")
     budget: Money | None = None
     currency: Currency | None = Field(
         default=None, description="ISO 4217; the workspace's base currency if omitted."
@@ -85,8 +87,8 @@ class ProjectUpdate(StrictModel):
     name: Annotated[ProjectName | None, AfterValidator(_not_null)] = None
     description: Annotated[Description | None, AfterValidator(_not_null)] = None
     status: Annotated[ProjectStatus | None, AfterValidator(_not_null)] = None
-    start_date: date | None = None
-    end_date: date | None = None
+    start_date: BusinessDate | None = None
+    end_date: BusinessDate | None = None
     budget: Money | None = None
     currency: Annotated[Currency | None, AfterValidator(_not_null)] = None
 
@@ -114,7 +116,7 @@ class TaskCreate(StrictModel):
     assignee_user_id: uuid.UUID | None = Field(
         default=None, description="A member of the workspace."
     )
-    due_date: date | None = None
+    due_date: BusinessDate | None = None
     estimate_hours: Hours | None = None
     depends_on_task_id: uuid.UUID | None = Field(
         default=None, description="Another task of the same project."
@@ -129,7 +131,7 @@ class TaskUpdate(StrictModel):
     status: Annotated[TaskStatus | None, AfterValidator(_not_null)] = None
     priority: Annotated[TaskPriority | None, AfterValidator(_not_null)] = None
     assignee_user_id: uuid.UUID | None = None
-    due_date: date | None = None
+    due_date: BusinessDate | None = None
     estimate_hours: Hours | None = None
     depends_on_task_id: uuid.UUID | None = None
 

@@ -16,6 +16,7 @@ from sqlalchemy import (
 )
 
 from atlas.db.metadata import created_at, tenant_table, updated_at
+from atlas.validation import business_date_range
 
 PROJECT_STATUSES = ("planned", "active", "on_hold", "completed", "cancelled")
 TASK_STATUSES = ("todo", "in_progress", "blocked", "done", "cancelled")
@@ -42,6 +43,8 @@ projects = tenant_table(
         "end_date IS NULL OR start_date IS NULL OR end_date >= start_date", name="dates"
     ),
     CheckConstraint("budget IS NULL OR budget >= 0", name="budget"),
+    CheckConstraint(business_date_range("start_date"), name="start_date_range"),
+    CheckConstraint(business_date_range("end_date"), name="end_date_range"),
 )
 
 tasks = tenant_table(
@@ -83,6 +86,7 @@ tasks = tenant_table(
     CheckConstraint(
         "depends_on_task_id IS NULL OR depends_on_task_id <> id", name="no_self_dependency"
     ),
+    CheckConstraint(business_date_range("due_date"), name="due_date_range"),
 )
 
 time_entries = tenant_table(
@@ -123,4 +127,5 @@ time_entries = tenant_table(
     ForeignKeyConstraint(["workspace_id", "invoice_id"], ["invoices.workspace_id", "invoices.id"]),
     CheckConstraint("hours > 0 AND hours <= 24", name="hours"),
     CheckConstraint("hourly_rate IS NULL OR hourly_rate >= 0", name="rate"),
+    CheckConstraint(business_date_range("entry_date"), name="entry_date_range"),
 )

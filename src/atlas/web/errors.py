@@ -81,6 +81,14 @@ def error_page(request: Request, status: int, message: str, code: str) -> Respon
     return response
 
 
+def _invalid_address(exc: RequestValidationError) -> str:
+    """Which values of the address are wrong, and why: `week: must be between ...`."""
+    problems = [
+        f"{err['loc'][-1]}: {err.get('msg', 'invalid')}" for err in exc.errors() if err.get("loc")
+    ]
+    return f"The address has invalid values ({'; '.join(problems)})."
+
+
 def _page_response(request: Request, exc: Exception) -> Response:
     if isinstance(exc, AtlasError):
         if exc.status == 401:
@@ -90,7 +98,7 @@ def _page_response(request: Request, exc: Exception) -> Response:
         # A malformed id in a page URL names nothing that exists.
         if any(err.get("loc", ("",))[0] == "path" for err in exc.errors()):
             return error_page(request, 404, "There is no such page.", "not_found")
-        return error_page(request, 422, "The address has invalid values.", "validation_error")
+        return error_page(request, 422, _invalid_address(exc), "validation_error")
     if isinstance(exc, StarletteHTTPException):
         message = "There is no such page." if exc.status_code == 404 else str(exc.detail)
         return error_page(request, exc.status_code, message, "http_error")

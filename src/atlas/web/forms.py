@@ -6,12 +6,13 @@ exactly what the JSON API would answer, next to the field it concerns.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
-from typing import Any, TypeVar
+from collections.abc import Awaitable, Callable, Iterator, Mapping
+from typing import Annotated, Any, TypeVar
 
 import asyncpg
-from fastapi import Request
-from pydantic import BaseModel, ValidationError
+from fastapi import Query, Request
+from pydantic import AfterValidator, BaseModel, ValidationError
+from pydantic_core import PydanticCustomError
 
 from atlas.db.pool import savepoint
 from atlas.errors import AtlasError
@@ -21,6 +22,22 @@ M = TypeVar("M", bound=BaseModel)
 T = TypeVar("T")
 
 FormData = dict[str, Any]
+
+# PostgreSQL's text cannot hold NUL, which a form or an address may carry (%00); refused
+# here, on the field, before the database would refuse the whole request.
+NUL_MESSAGE = "must not contain the NUL character"
+
+
+def _without_nul(value: str) -> str:
+    if "\x00" in value:
+        raise PydanticCustomError("nul_character", NUL_MESSAGE)
+    return value
+
+
+CORRECT_THE_FIELDS = "Please correct the fields marked below."
+
+# Text read from a page's address (search boxes, sort keys, choices).
+QueryText = Annotated[str | None, Query(max_length=200), AfterValidator(_without_nul)]
 
 
 class FormErrors(Exception):
@@ -64,16 +81,33 @@ async def read_form(request: Request, *, lists: tuple[str, ...] = ()) -> FormDat
     return data
 
 
+def _with_nul(value: Any, path: str = "") -> Iterator[str]:
+    """Paths (as pydantic writes them: `lines.0.description`) of text values with NUL."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            yield path or "form"
+    elif isinstance(value, Mapping):
+        for key, item in value.items():
+            yield from _with_nul(item, f"{path}.{key}" if path else str(key))
+    elif isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            yield from _with_nul(item, f"{path}.{index}")
+
+
 def parse(model: type[M], data: Mapping[str, Any]) -> M:
-    """`model` from form data, or FormErrors naming each invalid field."""
+    """`model` from form data, or FormErrors naming each invalid field (text with NUL
+    included, whatever the model says of the field)."""
+    fields = dict.fromkeys(_with_nul(data), NUL_MESSAGE)
     try:
-        return model.model_validate(dict(data))
+        parsed = model.model_validate(dict(data))
     except ValidationError as exc:
-        fields: dict[str, str] = {}
         for err in exc.errors():
             name = ".".join(str(part) for part in err.get("loc", ())) or "form"
             fields.setdefault(name, err.get("msg", "invalid"))
-        raise FormErrors("Please correct the fields marked below.", fields) from exc
+        raise FormErrors(CORRECT_THE_FIELDS, fields) from exc
+    if fields:
+        raise FormErrors(CORRECT_THE_FIELDS, fields)
+    return parsed
 
 
 def errors_of(exc: AtlasError) -> FormErrors:

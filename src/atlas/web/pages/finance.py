@@ -13,7 +13,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, get_args
 
-from fastapi import Depends, Query
+from fastapi import Depends
 from fastapi.responses import Response
 from pydantic import ValidationError
 
@@ -37,8 +37,8 @@ InvoicesIssue = Annotated[PageContext, Depends(workspace_page("invoices:issue"))
 InvoicesVoid = Annotated[PageContext, Depends(workspace_page("invoices:void"))]
 PaymentsRecord = Annotated[PageContext, Depends(workspace_page("payments:record"))]
 
-Search = Annotated[str | None, Query(max_length=200)]
-Sort = Annotated[str | None, Query(max_length=200)]
+Search = forms.QueryText
+Sort = forms.QueryText
 
 LINE_FIELDS = ("description", "quantity", "unit_price", "tax_rate")
 LINE_FIELD = re.compile(r"^lines-(\d+)-(description|quantity|unit_price|tax_rate)$")

@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from datetime import date
 from typing import Annotated, Any, TypeVar
 
-from fastapi import Depends, Query
+from fastapi import Depends
 from fastapi.responses import Response
 from pydantic import BaseModel
 
@@ -36,9 +36,9 @@ LeaveRead = Annotated[PageContext, Depends(workspace_page("leave:read"))]
 LeaveFile = Annotated[PageContext, Depends(workspace_page("leave:request"))]
 LeaveManage = Annotated[PageContext, Depends(workspace_page("leave:manage"))]
 
-Search = Annotated[str | None, Query(max_length=200)]
-Sort = Annotated[str | None, Query(max_length=200)]
-Status = Annotated[str | None, Query(max_length=50)]
+Search = forms.QueryText
+Sort = forms.QueryText
+Status = forms.QueryText
 
 # Option lists and name look-ups read at most one API page of rows.
 ALL = PageRequest(limit=MAX_LIMIT, offset=0)

@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Annotated, Any, TypeVar
 
-from fastapi import Depends, Query
+from fastapi import Depends
 from fastapi.responses import Response
 
 from atlas.finance import schemas as finance_schemas
@@ -19,6 +19,7 @@ from atlas.hr import service as hr
 from atlas.pagination import MAX_LIMIT, Page, PageParams, PageRequest
 from atlas.projects import schemas, service
 from atlas.projects.tables import PROJECT_STATUSES, TASK_PRIORITIES, TASK_STATUSES
+from atlas.validation import BusinessDate
 from atlas.web import forms
 from atlas.web.access import workspace_page
 from atlas.web.render import PageContext, labelled
@@ -41,8 +42,8 @@ TasksDelete = Annotated[PageContext, Depends(workspace_page("tasks:delete"))]
 TimeRead = Annotated[PageContext, Depends(workspace_page("time:read"))]
 TimeWrite = Annotated[PageContext, Depends(workspace_page("time:write"))]
 
-Search = Annotated[str | None, Query(max_length=200)]
-Choice = Annotated[str | None, Query(max_length=200)]
+Search = forms.QueryText
+Choice = forms.QueryText
 
 # Edit forms send every field: a field left blank clears it (read_form drops blank fields,
 # so without these defaults a blank field would keep its old value).
@@ -477,14 +478,14 @@ async def _timesheet(
 
 @router.get("/w/{workspace_ref}/timesheet")
 async def timesheet(
-    page: TimeRead, employee: uuid.UUID | None = None, week: date | None = None
+    page: TimeRead, employee: uuid.UUID | None = None, week: BusinessDate | None = None
 ) -> Response:
     return await _timesheet(page, employee, week)
 
 
 @router.post("/w/{workspace_ref}/timesheet/entries")
 async def log_time(
-    page: TimeWrite, employee: uuid.UUID | None = None, week: date | None = None
+    page: TimeWrite, employee: uuid.UUID | None = None, week: BusinessDate | None = None
 ) -> Response:
     form = await forms.read_form(page.request)
     # An unticked checkbox sends nothing; the API's default would be "billable".

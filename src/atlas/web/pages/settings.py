@@ -19,6 +19,7 @@ from atlas.pagination import PageParams, PageRequest
 from atlas.roles import schemas as role_schemas
 from atlas.roles import service as roles
 from atlas.tenancy.permissions import ALL_PERMISSIONS
+from atlas.validation import BusinessDate
 from atlas.web import forms
 from atlas.web.access import workspace_page
 from atlas.web.render import PageContext
@@ -132,9 +133,9 @@ async def update_workspace(page: WorkspaceUpdate) -> Response:
 async def members(
     page: MembersRead,
     paging: PageParams,
-    role: str | None = None,
-    q: str | None = None,
-    sort: str | None = None,
+    role: forms.QueryText = None,
+    q: forms.QueryText = None,
+    sort: forms.QueryText = None,
 ) -> Response:
     role_options = await _role_options(page)
     try:
@@ -200,7 +201,7 @@ async def _invitations_page(
 
 @router.get("/w/{workspace_ref}/settings/invitations")
 async def invitations(
-    page: InvitationsRead, paging: PageParams, status: str | None = None
+    page: InvitationsRead, paging: PageParams, status: forms.QueryText = None
 ) -> Response:
     return await _invitations_page(page, paging, status, {"role": "member"}, None)
 
@@ -243,7 +244,7 @@ async def cancel_invitation(page: InvitationsCancel, invitation_id: uuid.UUID) -
 
 
 @router.get("/w/{workspace_ref}/settings/roles")
-async def roles_list(page: RolesRead, paging: PageParams, q: str | None = None) -> Response:
+async def roles_list(page: RolesRead, paging: PageParams, q: forms.QueryText = None) -> Response:
     result = await roles.list_roles(page.ws, page.db, paging, q or None, None)
     return await page.render("settings/roles.html", result=result)
 
@@ -329,8 +330,8 @@ class AuditQuery(BaseModel):
     entity_type: str | None = None
     action: str | None = None
     actor: uuid.UUID | None = None
-    since: date | None = None
-    until: date | None = None
+    since: BusinessDate | None = None
+    until: BusinessDate | None = None
 
     def filters(self) -> audit.AuditFilters:
         def start(day: date | None) -> datetime | None:
