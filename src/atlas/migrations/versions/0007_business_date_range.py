@@ -6,8 +6,8 @@ what asyncpg sends for Python's `date.max` and `date.min` (so 9999-12-31 became 
 Existing rows outside the range make the upgrade fail on the constraint that names them;
 correct them first (docs/operations.md).
 
-Revision ID: 0005e
-Revises: 0004
+Revision ID: 0007
+Revises: 0006
 Create Date: 2026-12-01
 """
 
@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from alembic import op
 
-revision = "0005e"
-down_revision = "0004"
+revision = "0007"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
