@@ -194,6 +194,12 @@ def test_a_planted_cookie_and_token_pair_is_refused(
     )
     assert (api.status_code, error_code(api)) == (403, "csrf_failed")
     assert owner.get(f"/api/v1/invoices/{invoice['id']}", ws=ws).json()["status"] == "draft"
+    odd = browser.post("/workspaces/new", data={"name": "Sneaky", "csrf_token": "tökén"})
+    assert odd.status_code == 403
+    odd_api = browser.post(
+        "/api/v1/auth/sign-out", headers={"X-CSRF-Token": "tökén".encode("latin-1")}
+    )
+    assert (odd_api.status_code, error_code(odd_api)) == (403, "csrf_failed")
     assert factory.sql.owner("SELECT 1 FROM workspaces WHERE name = 'Sneaky'") == []
 
     with httpx.Client(base_url=server, cookies={"atlas_csrf": planted}, timeout=30) as anonymous:
