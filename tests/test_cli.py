@@ -7,6 +7,7 @@ import os
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import time
 from collections.abc import Iterator
@@ -17,6 +18,7 @@ import pytest
 
 from atlas.config import Settings
 from atlas.db.embedded import FALLBACK_ROOT, EmbeddedPostgres, free_port
+from atlas.demo import DEMO_PASSWORD, DEMO_USERS
 from tests.factories import PASSWORD, Factory
 from tests.process import CLI, cli_env, serving
 
@@ -126,6 +128,27 @@ def embedded_data_dir(tmp_path: Path) -> Iterator[Path]:
     home = EmbeddedPostgres(data / "postgres", 0).pgdata.parent
     if home.is_relative_to(FALLBACK_ROOT):  # root, and tmp_path was out of the server's reach
         shutil.rmtree(home, ignore_errors=True)
+
+
+def test_serve_without_a_database_url_runs_on_the_embedded_servers_socket(
+    embedded_data_dir: Path, tmp_path: Path
+) -> None:
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ATLAS_")}
+    env.update(ATLAS_DATA_DIR=str(embedded_data_dir), ATLAS_EMBEDDED_PORT=str(port))
+    with serving(["--demo"], env, tmp_path / "server.log") as (base, _):
+        signed_in = httpx.post(
+            f"{base}/api/v1/auth/sign-in",
+            json={"email": DEMO_USERS[0].email, "password": DEMO_PASSWORD},
+        )
+        assert signed_in.status_code == 200, signed_in.text
+        mine = httpx.get(
+            f"{base}/api/v1/workspaces",
+            headers={"Authorization": f"Bearer {signed_in.json()['token']}"},
+        )
+        assert [w["name"] for w in mine.json()["items"]] == ["Acme Corp"]
+        with pytest.raises(ConnectionRefusedError):  # the database has no TCP port
+            socket.create_connection(("127.0.0.1", port), timeout=5).close()
 
 
 def test_without_a_database_url_the_embedded_server_is_used(embedded_data_dir: Path) -> None:

@@ -20,6 +20,7 @@ from atlas.errors import API_ERROR_RESPONSES, install_error_handlers
 from atlas.exports.endpoints import router as exports_router
 from atlas.finance.endpoints import router as finance_router
 from atlas.hr.endpoints import router as hr_router
+from atlas.identity.csrf import ApiCsrfMiddleware
 from atlas.identity.endpoints import router as auth_router
 from atlas.identity.service import SignInThrottles
 from atlas.limits.limiter import install_limits
@@ -81,6 +82,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.signing_key = signing_key(settings)
     app.state.sign_in_throttles = SignInThrottles.from_settings(settings)
     install_limits(app)
+    app.add_middleware(ApiCsrfMiddleware)  # inside the request context: refusals are logged
     app.add_middleware(RequestContextMiddleware)
     app.add_middleware(
         ForwardedClient,

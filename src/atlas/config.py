@@ -25,7 +25,10 @@ class Settings(BaseSettings):
         description="URL of the runtime app role. Unset: database_url with user atlas_app.",
     )
     data_dir: Path = Field(default=PROJECT_DIR / ".atlas", description="Embedded server data.")
-    embedded_port: int = Field(default=54329, description="TCP port of the embedded server.")
+    embedded_port: int = Field(
+        default=54329,
+        description="Names the embedded server's Unix socket (.s.PGSQL.<port>); no TCP port.",
+    )
     secret_key: SecretStr | None = Field(
         default=None, description="Signs workspace tokens. Unset: a key kept in data_dir."
     )

@@ -30,6 +30,7 @@ def test_sign_up_rejects_a_bad_email(client: httpx.Client) -> None:
 def test_sign_in_makes_a_new_session_each_time(client: httpx.Client, factory: Factory) -> None:
     user = factory.user()
     first = client.post("/api/v1/auth/sign-in", json={"email": user.email, "password": PASSWORD})
+    client.cookies.clear()  # a kept cookie would sign the next call in (and need a CSRF token)
     second = client.post("/api/v1/auth/sign-in", json={"email": user.email, "password": PASSWORD})
     assert first.status_code == second.status_code == 200
     assert first.json()["token"] != second.json()["token"]
@@ -109,6 +110,7 @@ def test_change_password_checks_current_and_revokes_others(factory: Factory) -> 
     other = factory.http.post(
         "/api/v1/auth/sign-in", json={"email": user.email, "password": PASSWORD}
     )
+    factory.http.cookies.clear()  # the shared client stays anonymous
     wrong = user.post(
         "/api/v1/auth/change-password",
         json={"current_password": "wrong password", "new_password": "a new long password"},

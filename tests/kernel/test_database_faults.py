@@ -26,11 +26,15 @@ from tests.sql import Sql
 
 
 class Proxy:
-    """A TCP proxy in front of PostgreSQL that can be cut (every connection dropped, the
-    port refusing) and restored on the same port: the database "goes away"."""
+    """A TCP proxy in front of PostgreSQL (on TCP, or the embedded one's Unix socket) that
+    can be cut (every connection dropped, the port refusing) and restored on the same
+    port: the database "goes away"."""
 
-    def __init__(self, target_host: str, target_port: int) -> None:
-        self.target = (target_host, target_port)
+    def __init__(self, database_url: str) -> None:
+        url = make_url(database_url)
+        socket_dir = url.query.get("host")  # the embedded server: `?host=<folder>&port=<n>`
+        self.socket = f"{socket_dir}/.s.PGSQL.{url.query['port']}" if socket_dir else None
+        self.target = (url.host, url.port)
         self.port = free_port()
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
@@ -52,7 +56,10 @@ class Proxy:
             writer.close()
 
     async def _link(self, client_r: asyncio.StreamReader, client_w: asyncio.StreamWriter) -> None:
-        server_r, server_w = await asyncio.open_connection(*self.target)
+        if self.socket is not None:
+            server_r, server_w = await asyncio.open_unix_connection(self.socket)
+        else:
+            server_r, server_w = await asyncio.open_connection(*self.target)
         self.links |= {client_w, server_w}
         await asyncio.gather(self._pipe(client_r, server_w), self._pipe(server_r, client_w))
 
@@ -85,10 +92,7 @@ def serving(settings: Settings) -> AbstractContextManager[str]:
 
 @pytest.fixture
 def proxy(database: Settings) -> Iterator[Proxy]:
-    url = make_url(database.runtime_url())
-    assert url.host is not None
-    assert url.port is not None
-    p = Proxy(url.host, url.port)
+    p = Proxy(database.runtime_url())
     p.open()
     yield p
     p.close()
@@ -97,7 +101,8 @@ def proxy(database: Settings) -> Iterator[Proxy]:
 @pytest.fixture
 def behind_proxy(database: Settings, proxy: Proxy) -> Iterator[str]:
     """The app whose pool reaches PostgreSQL only through `proxy`."""
-    app_url = make_url(database.runtime_url()).set(host="127.0.0.1", port=proxy.port)
+    direct = make_url(database.runtime_url()).difference_update_query(["host", "port"])
+    app_url = direct.set(host="127.0.0.1", port=proxy.port)
     settings = database.model_copy(
         update={
             "app_database_url": app_url.render_as_string(hide_password=False),

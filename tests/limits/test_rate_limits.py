@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterator
+from http.cookiejar import CookieJar, DefaultCookiePolicy
 
 import httpx
 import pytest
@@ -27,7 +28,9 @@ def limited(request: pytest.FixtureRequest, database: Settings, redis_prefix: st
 
 @pytest.fixture
 def http(limited: str) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=limited, timeout=30) as c:
+    """An API client keeping no cookies: a session cookie would sign its calls in."""
+    no_cookies = CookieJar(DefaultCookiePolicy(allowed_domains=[]))
+    with httpx.Client(base_url=limited, cookies=no_cookies, timeout=30) as c:
         yield c
 
 

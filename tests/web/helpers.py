@@ -1,14 +1,14 @@
 """Pages over real HTTP, as a browser holds them: a session cookie and a CSRF token.
 
 `Browser(server, actor)` is signed in as `actor` through the session cookie (never a
-bearer token); `post` adds the CSRF field the page's forms carry. `Browser(server)` is
-anonymous. Redirects are not followed, so tests see them.
+bearer token); `post` adds the CSRF field the page's forms carry, read from a page as a
+browser gets it. `Browser(server)` is anonymous. Redirects are not followed, so tests
+see them.
 """
 
 from __future__ import annotations
 
 import re
-import secrets
 from html import unescape
 from typing import Any
 
@@ -17,18 +17,34 @@ import httpx
 from tests.factories import Actor
 
 CSRF = "csrf_token"
+TOKEN_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def form_token(resp: httpx.Response) -> str:
+    """The CSRF token in a page's forms."""
+    match = TOKEN_FIELD.search(resp.text)
+    assert match, f"no CSRF field in {resp.status_code}: {resp.text[:300]}"
+    return unescape(match.group(1))
 
 
 class Browser:
     def __init__(self, base_url: str, actor: Actor | None = None) -> None:
-        self.csrf = secrets.token_urlsafe(16)
-        cookies = {"atlas_csrf": self.csrf}
-        if actor is not None:
-            cookies["atlas_session"] = actor.token
+        cookies = {"atlas_session": actor.token} if actor is not None else {}
         self.http = httpx.Client(base_url=base_url, cookies=cookies, timeout=30)
+        self._csrf: tuple[frozenset[str], str] | None = None
 
     def close(self) -> None:
         self.http.close()
+
+    @property
+    def csrf(self) -> str:
+        """The token the pages give this browser now (it follows the session cookie)."""
+        jar = self.http.cookies.jar
+        sessions = frozenset(c.value or "" for c in jar if c.name == "atlas_session")
+        if self._csrf is None or self._csrf[0] != sessions:
+            page = self.http.get("/account" if sessions else "/sign-in")
+            self._csrf = (sessions, form_token(page))
+        return self._csrf[1]
 
     def get(self, path: str, **kw: Any) -> httpx.Response:
         return self.http.get(path, **kw)

@@ -18,6 +18,7 @@ import pytest
 from atlas.config import Settings
 from atlas.demo import DEMO_PASSWORD, DEMO_USERS
 from tests.process import cli_env, serving
+from tests.web.helpers import form_token
 
 MAX_PAGES = 400
 # Paging, sorting and the timesheet's weeks go on forever: a few variants of a page suffice.
@@ -41,8 +42,8 @@ def demo(empty_database: Settings, tmp_path: Path) -> Iterator[str]:
 def crawl(base: str, email: str) -> dict[str, int]:
     """Every page reachable from `/` by links, and its status."""
     with httpx.Client(base_url=base, timeout=30) as http:
-        http.get("/sign-in")  # sets the CSRF cookie, as for a browser
-        form = {"email": email, "password": DEMO_PASSWORD, "csrf_token": http.cookies["atlas_csrf"]}
+        token = form_token(http.get("/sign-in"))  # and the CSRF cookie, as for a browser
+        form = {"email": email, "password": DEMO_PASSWORD, "csrf_token": token}
         signed = http.post("/sign-in", data=form)
         assert signed.status_code == 303, signed.text[:300]
         seen: dict[str, int] = {}

@@ -3,29 +3,47 @@
 PostgreSQL refuses to run as root. Under root the server runs as an unprivileged system
 user (`atlas-pg`, made on first use) that owns only the data folder; nothing else in the
 checkout changes. If that user cannot reach the checkout (say, it lies under /root), the
-server binaries and the data live under /var/lib/atlas-erp instead. The server listens on
-127.0.0.1 only, with no Unix socket.
+server binaries and the data live under /var/lib/atlas-erp instead.
+
+The server opens no TCP port: it listens on a Unix socket in a private folder next to its
+data (`socket/`, mode 0700, owned by the server's user), so only that user and root (the
+app, when it runs as root) can connect; connections there are trusted, TCP ones are
+refused in pg_hba.conf too. A socket path is limited to 107 bytes: when the data lies too
+deep (or its path needs quoting), the socket folder is `/tmp/atlas-pg-<hash>` instead,
+made with mode 0700 and refused if anyone else owns it. The port only names the socket
+file (`.s.PGSQL.<port>`); URLs reach the server with `?host=<socket folder>&port=<port>`.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib.util
 import logging
 import os
 import pwd
+import re
 import shutil
 import socket
+import stat
 import subprocess
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+
+from sqlalchemy.engine import URL
 
 log = logging.getLogger("atlas.embedded")
 
 SERVICE_USER = "atlas-pg"
 SUPERUSER = "postgres"
 FALLBACK_ROOT = Path("/var/lib/atlas-erp")
+# Short enough for any socket; `_make_socket_dir` refuses a folder there that is not ours.
+SHORT_SOCKET_ROOT = Path("/tmp")  # noqa: S108
+# sun_path holds 108 bytes with the final NUL; the file name takes at most 15 of them.
+MAX_SOCKET_DIR = 107 - len("/.s.PGSQL.65535")
+# Paths PostgreSQL's list syntax, pg_ctl's shell and connection URLs all take as they are.
+PLAIN_PATH = re.compile(r"[A-Za-z0-9/._-]+")
 
 
 class EmbeddedServerError(RuntimeError):
@@ -77,7 +95,8 @@ def free_port() -> int:
 
 @dataclass
 class EmbeddedPostgres:
-    """`port=None` picks a free port on first start and keeps it in the data folder."""
+    """`port=None` picks a number on first start and keeps it in the data folder; it only
+    names the socket file (no TCP port is opened)."""
 
     data_dir: Path
     fixed_port: int | None = None
@@ -130,8 +149,43 @@ class EmbeddedPostgres:
     def logfile(self) -> Path:
         return self.pgdata.parent / "postgres.log"
 
+    @property
+    def socket_dir(self) -> Path:
+        """The private folder of the server's socket: next to the data, or a short one."""
+        beside = self.pgdata.parent / "socket"
+        if len(str(beside)) <= MAX_SOCKET_DIR and PLAIN_PATH.fullmatch(str(beside)):
+            return beside
+        key = hashlib.sha256(str(self.pgdata).encode()).hexdigest()[:16]
+        return SHORT_SOCKET_ROOT / f"atlas-pg-{key}"
+
+    @property
+    def socket_path(self) -> Path:
+        return self.socket_dir / f".s.PGSQL.{self.port}"
+
+    def _make_socket_dir(self) -> None:
+        """Makes the socket folder the server user's alone, refusing one somebody else owns
+        (a squatter in /tmp)."""
+        owner = pwd.getpwnam(self.layout.user) if self.layout.user else pwd.getpwuid(os.geteuid())
+        path = self.socket_dir
+        try:
+            path.mkdir(mode=0o700)
+            os.chown(path, owner.pw_uid, owner.pw_gid)
+        except FileExistsError:
+            pass
+        info = os.lstat(path)
+        if not stat.S_ISDIR(info.st_mode) or info.st_uid != owner.pw_uid:
+            raise EmbeddedServerError(f"{path} must be a folder owned by {owner.pw_name}")
+        if stat.S_IMODE(info.st_mode) != 0o700:
+            os.chmod(path, 0o700)
+
     def superuser_url(self, database: str = "postgres") -> str:
-        return f"postgresql://{SUPERUSER}@127.0.0.1:{self.port}/{database}"
+        url = URL.create(
+            "postgresql",
+            username=SUPERUSER,
+            database=database,
+            query={"host": str(self.socket_dir), "port": str(self.port)},
+        )
+        return url.render_as_string(hide_password=False)
 
     def _pg(self, program: str, *args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
@@ -157,15 +211,22 @@ class EmbeddedPostgres:
                 str(self.pgdata),
                 "-U",
                 SUPERUSER,
-                "--auth=trust",
+                "--auth-local=trust",
+                "--auth-host=reject",
                 "--encoding=UTF8",
                 "--locale=C",
             )
             if init.returncode != 0:
                 raise EmbeddedServerError(f"initdb failed: {init.stderr.strip()}")
         if self.is_running():
-            return
-        options = f"-c listen_addresses=127.0.0.1 -p {self.port} -c unix_socket_directories=''"
+            if self.socket_path.is_socket():
+                return
+            self.stop()  # started by an older version, on TCP: restart it on the socket
+        self._make_socket_dir()
+        options = (
+            f"-c listen_addresses='' -p {self.port} -c unix_socket_directories={self.socket_dir}"
+            " -c unix_socket_permissions=0700"
+        )
         started = self._pg(
             "pg_ctl",
             "-D",
@@ -182,8 +243,11 @@ class EmbeddedPostgres:
         if started.returncode != 0:
             tail = self.logfile.read_text()[-2000:] if self.logfile.exists() else ""
             raise EmbeddedServerError(f"PostgreSQL did not start: {started.stderr.strip()}\n{tail}")
-        log.info("embedded PostgreSQL listening on 127.0.0.1:%d", self.port)
+        log.info("embedded PostgreSQL listening on %s", self.socket_path)
 
     def stop(self) -> None:
         if self.is_running():
             self._pg("pg_ctl", "-D", str(self.pgdata), "-m", "fast", "-w", "stop")
+        if self.socket_dir.parent == SHORT_SOCKET_ROOT:
+            with contextlib.suppress(OSError):  # still in use, or never made
+                self.socket_dir.rmdir()

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Request, Response, status
 
 from atlas.config import Settings
 from atlas.db.pool import TransactionRoute
-from atlas.identity import schemas, service
+from atlas.identity import csrf, schemas, service
 from atlas.identity.http import clear_session_cookie, client_of, set_session_cookie
 from atlas.limits.dependencies import limit
 from atlas.tenancy.guard import (
@@ -69,6 +69,13 @@ async def get_session(
             id=ws.workspace_id, slug=ws.workspace_slug, name=ws.workspace_name, role=ws.role
         )
     return await service.session_info(caller.principal, db, active)
+
+
+@router.get("/csrf-token")
+async def get_csrf_token(request: Request) -> schemas.CsrfToken:
+    """The token a browser signed in by the cookie sends as X-CSRF-Token with its writes.
+    It needs no valid session: with an ended one, the browser can still sign in again."""
+    return schemas.CsrfToken(csrf_token=csrf.api_token(request))
 
 
 @router.get("/sessions")

@@ -104,6 +104,12 @@ class SessionInfo(BaseModel):
     active_workspace: ActiveWorkspace | None
 
 
+class CsrfToken(BaseModel):
+    csrf_token: str | None = Field(
+        description="The X-CSRF-Token of the session cookie sent (null without one)."
+    )
+
+
 class WorkspaceToken(BaseModel):
     token: str
     token_type: str = "Bearer"

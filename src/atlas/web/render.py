@@ -19,9 +19,10 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from starlette.templating import Jinja2Templates
 
 from atlas.config import Settings
+from atlas.identity.csrf import CSRF_COOKIE
 from atlas.pagination import PageRequest
 from atlas.tenancy.context import Principal, WorkspaceContext
-from atlas.web.security import CSRF_COOKIE, csrf_token
+from atlas.web.security import csrf_token
 from atlas.workspaces import schemas as workspace_schemas
 from atlas.workspaces import service as workspaces
 
@@ -153,13 +154,13 @@ class PageContext:
 
 
 def finish(request: Request, response: Response, *, clear_flash: bool = False) -> None:
-    """Sets the CSRF cookie a page created, and clears shown flash messages."""
+    """Sets the pre-session CSRF cookie a page created, and clears shown flash messages."""
     settings = _settings(request)
-    new_token = getattr(request.state, "new_csrf_token", None)
-    if new_token:
+    new_cookie = getattr(request.state, "new_csrf_cookie", None)
+    if new_cookie:
         response.set_cookie(
             CSRF_COOKIE,
-            new_token,
+            new_cookie,
             httponly=True,
             samesite="strict",
             secure=settings.cookie_secure,

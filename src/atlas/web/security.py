@@ -1,27 +1,22 @@
 """Security of the pages: response headers for every response, and CSRF for every form.
 
-CSRF uses a double-submit token: a random `atlas_csrf` cookie (SameSite=Strict, HttpOnly)
-whose value every page puts into its forms (`csrf_token` field) and into HTMX requests
-(`X-CSRF-Token` header, from the `<body hx-headers>`). A state-changing request to a page
-route must carry the same value, and an `Origin` header, when sent, must be this site.
-The session cookie itself is SameSite=Lax and HttpOnly.
+Every page puts the CSRF token (`atlas.identity.csrf`: bound to the session, or signed
+out to the `atlas_csrf` pre-session cookie, SameSite=Strict, HttpOnly) into its forms
+(`csrf_token` field) and into HTMX requests (`X-CSRF-Token` header, from the
+`<body hx-headers>`). A state-changing request to a page route must carry it, and an
+`Origin` header, when sent, must be this site. The session cookie itself is SameSite=Lax
+and HttpOnly.
 """
 
 from __future__ import annotations
-
-import hmac
-import secrets
-from urllib.parse import urlsplit
 
 from fastapi import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from atlas.errors import Forbidden
+from atlas.identity import csrf
 
-CSRF_COOKIE = "atlas_csrf"
 CSRF_FIELD = "csrf_token"
-CSRF_HEADER = "x-csrf-token"
-SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 CONTENT_SECURITY_POLICY = "; ".join(
     (
@@ -79,37 +74,28 @@ class SecurityHeadersMiddleware:
 
 
 def csrf_token(request: Request) -> str:
-    """The request's CSRF token: the cookie's, or a new one the response will set."""
-    token = request.cookies.get(CSRF_COOKIE) or getattr(request.state, "new_csrf_token", None)
-    if not token:
-        token = secrets.token_urlsafe(32)
-        request.state.new_csrf_token = token
-    return token
-
-
-def _same_origin(request: Request) -> bool:
-    origin = request.headers.get("origin")
-    if origin is None or origin == "null":
-        return origin is None
-    return urlsplit(origin).netloc == request.headers.get("host", "")
+    """The token the request's forms carry; signed out without the pre-session cookie, the
+    token of a new one, which `render.finish` sets."""
+    token = csrf.expected_token(request)
+    if token is not None:
+        return token
+    cookie = getattr(request.state, "new_csrf_cookie", None)
+    if cookie is None:
+        cookie = csrf.new_pre_session_cookie()
+        request.state.new_csrf_cookie = cookie
+    return csrf.pre_session_token(request, cookie)
 
 
 async def verify_csrf(request: Request) -> None:
     """A dependency of every page route: unsafe methods need the form's or header's token."""
-    if request.method in SAFE_METHODS:
+    if request.method in csrf.SAFE_METHODS:
         return
-    expected = request.cookies.get(CSRF_COOKIE)
-    sent = request.headers.get(CSRF_HEADER)
+    sent = request.headers.get(csrf.CSRF_HEADER)
     if sent is None:
         form = await request.form()
         value = form.get(CSRF_FIELD)
         sent = value if isinstance(value, str) else None
-    if (
-        not expected
-        or not sent
-        or not hmac.compare_digest(expected, sent)
-        or not _same_origin(request)
-    ):
+    if not csrf.is_valid(request, csrf.expected_token(request), sent):
         raise Forbidden(
             "This form has expired or did not come from this site; reload the page and try again.",
             code="csrf_failed",
