@@ -79,6 +79,7 @@ def test_an_existing_address_gets_a_note_and_keeps_its_account(
     assert user["name"] == existing.name
     kept = client.post("/api/v1/auth/sign-in", json={"email": existing.email, "password": PASSWORD})
     assert kept.status_code == 200
+    client.cookies.clear()  # signed in: the next call is anonymous again
     refused = client.post(
         "/api/v1/auth/sign-in", json={"email": existing.email, "password": OTHER_PASSWORD}
     )

@@ -29,6 +29,7 @@ def test_auth_and_session_answers_are_not_stored(client: httpx.Client, factory: 
     )
     assert signed_in.status_code == 200
     assert_not_stored(signed_in)
+    client.cookies.clear()  # signed in: the next call is anonymous again
     refused = client.post("/api/v1/auth/sign-in", json={"email": user.email, "password": "x" * 12})
     assert refused.status_code == 401
     assert_not_stored(refused)
