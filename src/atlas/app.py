@@ -11,6 +11,7 @@ from typing import cast
 
 import asyncpg
 from fastapi import FastAPI
+from fastapi.routing import APIRoute
 
 from atlas import __version__, health
 from atlas.audit.endpoints import router as audit_router
@@ -50,6 +51,12 @@ def signing_key(settings: Settings) -> str:
     return path.read_text().strip()
 
 
+def operation_id(route: APIRoute) -> str:
+    """The endpoint's function name (`create_project`): what a generated client calls the
+    operation. Names are unique across the app; tests/test_openapi_client.py checks it."""
+    return route.name
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
 
@@ -77,6 +84,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         docs_url=None,  # /api/docs is atlas.web.api_docs: Swagger UI from our own origin
         redoc_url=None,
         openapi_url="/api/openapi.json",
+        generate_unique_id_function=operation_id,
     )
     app.state.settings = settings
     app.state.signing_key = signing_key(settings)

@@ -33,7 +33,9 @@ def _chunks(archive: IO[bytes]) -> Iterator[bytes]:
 @router.get(
     "/workspace/export",
     response_class=StreamingResponse,
-    responses={200: {"content": {"application/zip": {}}}},
+    responses={
+        200: {"content": {"application/zip": {"schema": {"type": "string", "format": "binary"}}}}
+    },
 )
 async def export_workspace(ctx: WorkspaceExport, db: Db) -> StreamingResponse:
     """The workspace as a ZIP: one JSON-lines file per table the caller may list and a

@@ -12,14 +12,14 @@ from atlas.tenancy.permissions import ALL_PERMISSIONS, BUILTIN_ROLES, ROLE_PERMI
 router = APIRouter(prefix="/api/v1", tags=["workspaces"], route_class=TransactionRoute)
 
 
-class Role(BaseModel):
+class BuiltinRole(BaseModel):
     name: str
     permissions: list[str]
 
 
 class PermissionCatalogue(BaseModel):
     permissions: list[str]
-    roles: list[Role]
+    roles: list[BuiltinRole]
 
 
 @router.get("/permissions")
@@ -27,5 +27,5 @@ async def permission_catalogue(_: CurrentPrincipal) -> PermissionCatalogue:
     """Every permission, and the built-in roles from the most to the least privileged."""
     return PermissionCatalogue(
         permissions=sorted(ALL_PERMISSIONS),
-        roles=[Role(name=r, permissions=sorted(ROLE_PERMISSIONS[r])) for r in BUILTIN_ROLES],
+        roles=[BuiltinRole(name=r, permissions=sorted(ROLE_PERMISSIONS[r])) for r in BUILTIN_ROLES],
     )
