@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 from typing import cast
 
 import asyncpg
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.routing import APIRoute
 
 from atlas import __version__, health
@@ -24,12 +24,14 @@ from atlas.hr.endpoints import router as hr_router
 from atlas.identity.csrf import ApiCsrfMiddleware
 from atlas.identity.endpoints import router as auth_router
 from atlas.identity.service import SignInThrottles
+from atlas.limits.dependencies import workspace_limit
 from atlas.limits.limiter import install_limits
 from atlas.mail.sender import run_outbox_sender
 from atlas.observability import RequestContextMiddleware, configure_logging, log_loop_errors
 from atlas.projects.endpoints import router as projects_router
 from atlas.proxies import ForwardedClient, TrustedProxies
 from atlas.roles.endpoints import router as roles_router
+from atlas.schema import tenant_tables
 from atlas.tenancy.endpoints import router as permissions_router
 from atlas.web.app import install_web
 from atlas.workspaces.endpoints import router as workspaces_router
@@ -66,7 +68,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         pool = await create_pool(settings.runtime_url(), settings)
         try:
             async with pool.acquire() as conn:
-                await verify_runtime_role(cast(asyncpg.Connection, conn))
+                await verify_runtime_role(
+                    cast(asyncpg.Connection, conn), [t.name for t in tenant_tables()]
+                )
             app.state.pool = pool
             async with run_outbox_sender(pool, settings):
                 yield
@@ -99,8 +103,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     install_error_handlers(app)
     app.include_router(health.router)
+    # The account routes name the per-workspace API limit one by one (sign-in has no caller).
+    app.include_router(auth_router, responses=API_ERROR_RESPONSES)
     for api_router in (
-        auth_router,
         workspaces_router,
         projects_router,
         permissions_router,
@@ -110,7 +115,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         exports_router,
         audit_router,
     ):
-        app.include_router(api_router, responses=API_ERROR_RESPONSES)
+        app.include_router(
+            api_router, responses=API_ERROR_RESPONSES, dependencies=[Depends(workspace_limit)]
+        )
     install_web(app)
     return app
 

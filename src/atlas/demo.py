@@ -13,6 +13,7 @@ from decimal import Decimal
 import asyncpg
 
 from atlas.config import Settings
+from atlas.credentials import hash_password
 from atlas.db.ids import uuid7
 from atlas.db.pool import configure_connection
 from atlas.finance import schemas as finance_schemas
@@ -20,7 +21,6 @@ from atlas.finance import service as finance
 from atlas.hr import schemas as hr_schemas
 from atlas.hr import service as hr
 from atlas.identity.repository import IdentityRepository
-from atlas.identity.secrets import hash_password
 from atlas.projects import schemas as project_schemas
 from atlas.projects import service as projects
 from atlas.roles import schemas as role_schemas

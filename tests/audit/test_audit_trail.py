@@ -15,7 +15,7 @@ import pytest
 
 from atlas.audit.service import ENTITY_TYPES
 from atlas.db.ids import uuid7
-from atlas.db.metadata import tenant_tables
+from atlas.schema import tenant_tables
 from tests.audit.helpers import URL, actions, events, only, stored
 from tests.factories import Actor, Factory
 from tests.finance.helpers import new_customer, new_invoice

@@ -9,7 +9,7 @@ import zipfile
 from dataclasses import dataclass
 from typing import Any
 
-from atlas.db.metadata import tenant_tables
+from atlas.schema import tenant_tables
 from tests.factories import Actor, Factory
 from tests.hr.helpers import new_employee
 from tests.projects.helpers import new_project, new_task

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from atlas.config import Settings
-from atlas.db.metadata import tenant_tables
+from atlas.schema import tenant_tables
 from tests.exports.helpers import SALARY, Tenant, new_tenant, read_archive, rows_of
 from tests.factories import Factory
 from tests.process import CLI, cli_env

@@ -8,8 +8,8 @@ from typing import Any
 import httpx
 import pytest
 
-from atlas.db.metadata import tenant_tables
 from atlas.exports.service import TABLE_READ_PERMISSIONS
+from atlas.schema import tenant_tables
 from atlas.tenancy.permissions import KNOWN_PERMISSIONS
 from tests.access import error_code
 from tests.exports.helpers import (

@@ -9,7 +9,7 @@ from sqlalchemy import create_engine
 
 from atlas.config import Settings
 from atlas.db import migrate
-from atlas.db.schema import metadata
+from atlas.schema import metadata
 from tests.conftest import APP_ROLE
 
 pytestmark = pytest.mark.pg_matrix

@@ -6,7 +6,7 @@ import ast
 import re
 from pathlib import Path
 
-from atlas.db.metadata import tenant_tables
+from atlas.schema import tenant_tables
 
 SRC = Path(__file__).resolve().parents[2] / "src" / "atlas"
 TENANT = {t.name for t in tenant_tables()}

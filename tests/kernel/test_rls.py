@@ -8,7 +8,7 @@ import psycopg
 import pytest
 
 from atlas.db.ids import uuid7
-from atlas.db.metadata import tenant_tables
+from atlas.schema import tenant_tables
 from tests.factories import Factory
 from tests.sql import Sql
 

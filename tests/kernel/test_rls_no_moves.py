@@ -13,7 +13,7 @@ import psycopg
 import pytest
 
 from atlas.db.ids import uuid7
-from atlas.db.metadata import tenant_tables
+from atlas.schema import tenant_tables
 from tests.factories import Actor, Factory
 from tests.sql import Sql
 

@@ -8,6 +8,7 @@ import pytest
 
 from atlas.config import Settings
 from atlas.db.pool import UnsafeRuntimeRole, create_pool, verify_runtime_role
+from atlas.schema import tenant_tables
 
 pytestmark = pytest.mark.pg_matrix
 
@@ -16,7 +17,10 @@ async def _check(url: str, settings: Settings) -> None:
     pool = await create_pool(url, settings)
     try:
         async with pool.acquire() as conn:
-            await verify_runtime_role(conn)  # type: ignore[arg-type]
+            await verify_runtime_role(
+                conn,  # type: ignore[arg-type]
+                [t.name for t in tenant_tables()],
+            )
     finally:
         await pool.close()
 

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Date
 
-from atlas.db.metadata import global_tables, tenant_tables
+from atlas.schema import global_tables, tenant_tables
 from tests.sql import Sql
 
 pytestmark = pytest.mark.pg_matrix

@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 
 from atlas.config import Settings
-from atlas.identity.secrets import issue_workspace_token
+from atlas.credentials import issue_workspace_token
 from tests import access
 from tests.factories import Factory
 from tests.projects.helpers import Tenant, snapshot

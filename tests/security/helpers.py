@@ -12,7 +12,7 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from atlas.db.metadata import tenant_tables
+from atlas.schema import tenant_tables
 from tests.audit.helpers import events
 from tests.factories import Actor, Factory
 from tests.finance.helpers import issue, new_customer, new_invoice, new_time_entry

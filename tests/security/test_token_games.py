@@ -13,7 +13,7 @@ import jwt
 import pytest
 
 from atlas.config import Settings
-from atlas.identity.secrets import TOKEN_ALGORITHM, TOKEN_AUDIENCE, TOKEN_ISSUER
+from atlas.credentials import TOKEN_ALGORITHM, TOKEN_AUDIENCE, TOKEN_ISSUER
 from tests.factories import PASSWORD, Actor, Factory
 from tests.projects.helpers import new_project
 from tests.web.helpers import Browser

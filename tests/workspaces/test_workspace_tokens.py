@@ -11,7 +11,7 @@ import httpx
 import jwt
 
 from atlas.config import Settings
-from atlas.identity.secrets import TOKEN_ISSUER, issue_workspace_token
+from atlas.credentials import TOKEN_ISSUER, issue_workspace_token
 from tests.factories import Actor, Factory
 from tests.workspaces.helpers import bearer, error_code, member_id, session_id, workspace_token
 

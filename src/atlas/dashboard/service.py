@@ -9,7 +9,7 @@ from decimal import Decimal
 import asyncpg
 
 from atlas.dashboard.repository import DashboardRepository
-from atlas.hr.repository import EmployeesRepository
+from atlas.hr import service as hr
 from atlas.tenancy.context import WorkspaceContext
 
 TASK_STATUSES = ("todo", "in_progress", "blocked")
@@ -105,7 +105,7 @@ async def dashboard(
             (r["department"] or "No department", int(r["n"]))
             for r in await repo.headcount_by_department()
         ]
-    approver = await EmployeesRepository(db, ctx.workspace_id).id_of_user(ctx.user_id)
+    approver = await hr.own_employee_id(db, ctx)
     everyone = ctx.can("leave:approve")
     if everyone or approver is not None:
         board.leave_waiting = [

@@ -2,7 +2,8 @@
 
 A tenant table carries `workspace_id`, has the primary key `(workspace_id, id)` and
 cascades from its workspace. Migrations add row-level security to every table that
-`tenant_table` made (see `TENANT_TABLES`).
+`tenant_table` made. The registry of every module's tables is `atlas.schema`, above the
+modules: this kernel module imports none of them.
 """
 
 from __future__ import annotations
@@ -55,17 +56,3 @@ def tenant_table(name: str, *items: Any) -> Table:
         PrimaryKeyConstraint("workspace_id", "id"),
         info={"tenant": True},
     )
-
-
-def _whole_schema() -> list[Table]:
-    import atlas.db.schema  # noqa: F401  (every module's tables, registered on import)
-
-    return list(metadata.sorted_tables)
-
-
-def tenant_tables() -> list[Table]:
-    return [t for t in _whole_schema() if t.info.get("tenant")]
-
-
-def global_tables() -> list[Table]:
-    return [t for t in _whole_schema() if not t.info.get("tenant")]

@@ -12,7 +12,6 @@ from fastapi import Request, Response
 from fastapi.routing import APIRoute
 
 from atlas.config import Settings
-from atlas.db.metadata import tenant_tables
 from atlas.db.sql import quote_ident
 from atlas.errors import DATABASE_UNAVAILABLE_ERRORS, database_unavailable
 
@@ -78,9 +77,10 @@ SELECT r.rolname, r.rolsuper, r.rolbypassrls,
 """
 
 
-async def verify_runtime_role(conn: asyncpg.Connection) -> None:
-    """Refuse to run as a role that row-level security would not hold."""
-    row = await conn.fetchrow(ROLE_CHECK, [t.name for t in tenant_tables()])
+async def verify_runtime_role(conn: asyncpg.Connection, tenant_tables: list[str]) -> None:
+    """Refuse to run as a role that row-level security would not hold (`tenant_tables`:
+    the names of the tables that must have forced RLS, from `atlas.schema`)."""
+    row = await conn.fetchrow(ROLE_CHECK, tenant_tables)
     assert row is not None
     problems = []
     if row["rolsuper"]:

@@ -28,12 +28,12 @@ import asyncpg
 from sqlalchemy import Table
 
 from atlas.audit import service as audit
-from atlas.db.metadata import tenant_tables
 from atlas.db.pool import configure_connection
 from atlas.errors import NotFound
 from atlas.exports import repository
 from atlas.hr import schemas as hr_schemas
 from atlas.hr import service as hr
+from atlas.schema import tenant_tables
 from atlas.tenancy.context import WorkspaceContext
 
 # 2: a member's archive leaves out the tables and columns they may not read (`omitted`,

@@ -328,6 +328,11 @@ async def update_employee(
     return _employee(ctx, row)
 
 
+async def own_employee_id(db: asyncpg.Connection, ctx: WorkspaceContext) -> uuid.UUID | None:
+    """The employee record linked to the caller in this workspace, if any."""
+    return await EmployeesRepository(db, ctx.workspace_id).id_of_user(ctx.user_id)
+
+
 async def delete_employee(
     ctx: WorkspaceContext, db: asyncpg.Connection, employee_id: uuid.UUID
 ) -> None:

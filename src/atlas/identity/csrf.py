@@ -24,8 +24,8 @@ from starlette.requests import HTTPConnection
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from atlas.credentials import token_hash
 from atlas.errors import error_body
-from atlas.identity.secrets import token_hash
 from atlas.tenancy.guard import SESSION_COOKIE
 
 CSRF_COOKIE = "atlas_csrf"

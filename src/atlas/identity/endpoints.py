@@ -11,7 +11,7 @@ from atlas.config import Settings
 from atlas.db.pool import TransactionRoute
 from atlas.identity import csrf, schemas, service
 from atlas.identity.http import clear_session_cookie, client_of, set_session_cookie
-from atlas.limits.dependencies import limit
+from atlas.limits.dependencies import limit, workspace_limit
 from atlas.tenancy.guard import (
     Caller,
     Db,
@@ -50,14 +50,16 @@ async def sign_in(
     return result
 
 
-@router.post("/sign-out", status_code=status.HTTP_204_NO_CONTENT)
+@router.post(
+    "/sign-out", status_code=status.HTTP_204_NO_CONTENT, dependencies=[Depends(workspace_limit)]
+)
 async def sign_out(principal: SessionPrincipal, response: Response, db: Db) -> None:
     """End the current session and clear the cookie."""
     await service.sign_out(principal, db)
     clear_session_cookie(response)
 
 
-@router.get("/session")
+@router.get("/session", dependencies=[Depends(workspace_limit)])
 async def get_session(
     caller: Annotated[Caller, Depends(resolve_caller)], db: Db
 ) -> schemas.SessionInfo:
@@ -78,25 +80,37 @@ async def get_csrf_token(request: Request) -> schemas.CsrfToken:
     return schemas.CsrfToken(csrf_token=csrf.api_token(request))
 
 
-@router.get("/sessions")
+@router.get("/sessions", dependencies=[Depends(workspace_limit)])
 async def list_sessions(principal: SessionPrincipal, db: Db) -> list[schemas.Session]:
     """The user's live sessions, most recently used first."""
     return await service.list_sessions(principal, db)
 
 
-@router.delete("/sessions/{session_id}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete(
+    "/sessions/{session_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    dependencies=[Depends(workspace_limit)],
+)
 async def revoke_session(session_id: uuid.UUID, principal: SessionPrincipal, db: Db) -> None:
     """Revoke one of the user's own sessions."""
     await service.revoke_session(principal, db, session_id)
 
 
-@router.post("/sessions/revoke-others", status_code=status.HTTP_204_NO_CONTENT)
+@router.post(
+    "/sessions/revoke-others",
+    status_code=status.HTTP_204_NO_CONTENT,
+    dependencies=[Depends(workspace_limit)],
+)
 async def revoke_other_sessions(principal: SessionPrincipal, db: Db) -> None:
     """Revoke every session of the user but this one."""
     await service.revoke_other_sessions(principal, db)
 
 
-@router.post("/change-password", status_code=status.HTTP_204_NO_CONTENT)
+@router.post(
+    "/change-password",
+    status_code=status.HTTP_204_NO_CONTENT,
+    dependencies=[Depends(workspace_limit)],
+)
 async def change_password(
     data: schemas.ChangePassword, request: Request, principal: SessionPrincipal, db: Db
 ) -> None:
@@ -119,7 +133,7 @@ async def verify_email(
 @router.post(
     "/resend-verification",
     status_code=status.HTTP_202_ACCEPTED,
-    dependencies=[Depends(limit("verification-email"))],
+    dependencies=[Depends(workspace_limit), Depends(limit("verification-email"))],
 )
 async def resend_verification(
     request: Request, principal: SessionPrincipal, db: Db

@@ -9,10 +9,10 @@ from datetime import UTC, datetime, timedelta
 import asyncpg
 
 from atlas.config import Settings
+from atlas.credentials import hash_password, new_token, token_hash, verify_password
 from atlas.errors import Conflict, Invalid, NotFound, TooManyRequests, Unauthenticated
 from atlas.identity import schemas
 from atlas.identity.repository import IdentityRepository
-from atlas.identity.secrets import hash_password, new_token, token_hash, verify_password
 from atlas.identity.throttle import FailureThrottle
 from atlas.mail.repository import OutboxRepository
 from atlas.tenancy.context import Principal
@@ -188,6 +188,18 @@ async def change_password(
     await repo.set_password(principal.user_id, await hash_password(data.new_password))
     if data.revoke_other_sessions:
         await repo.delete_other_sessions(principal.user_id, principal.session_id)
+
+
+async def set_active_workspace(
+    db: asyncpg.Connection, session_id: uuid.UUID, workspace_id: uuid.UUID | None
+) -> None:
+    """The workspace a session works in when a request names none (None: no workspace)."""
+    await IdentityRepository(db).set_active_workspace(session_id, workspace_id)
+
+
+async def verified_email(db: asyncpg.Connection, user_id: uuid.UUID) -> str | None:
+    """The user's email address if it is verified, else None."""
+    return await IdentityRepository(db).verified_email(user_id)
 
 
 async def session_info(

@@ -4,17 +4,21 @@ The auth actions count per client IP and per email of the JSON body (when it has
 sign-in per email and client IP);
 emails a signed-in account causes (invitations, verification emails) count per account
 and per client IP.
+
+`workspace_limit` counts every API request made in a workspace; app.py includes the
+tenant API routers with it, and the account routes of identity that resolve the caller
+name it themselves. Pages are not counted.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import Request
+from fastapi import Depends, Request
 
 from atlas.limits.limiter import account_key, limiter_of
-from atlas.tenancy.guard import CurrentPrincipal
+from atlas.tenancy.guard import Caller, CurrentPrincipal, resolve_caller
 
 AuthAction = Literal["sign-in", "sign-up", "password-reset", "email-token"]
 AccountAction = Literal["invitations", "verification-email"]
@@ -78,3 +82,26 @@ def limit(action: Action) -> Callable[..., Awaitable[None]]:
     if action == "invitations" or action == "verification-email":
         return _account_limit(action)
     return _auth_limit(action)
+
+
+async def workspace_limit(
+    request: Request, caller: Annotated[Caller, Depends(resolve_caller)]
+) -> None:
+    """Counts an API request made in a workspace against the member's budget there, then
+    against the workspace's (settings.rate_limit_api_per_member, _per_workspace; 0 turns
+    one off). A request in no workspace is not counted.
+
+    A request the member's limit refuses is not counted for the workspace: one member
+    hammering the API spends only their own budget, never the other members'. It shares
+    the guard's cached `resolve_caller`, so the guard's single round trip stays single."""
+    workspace = caller.workspace
+    if workspace is None:
+        return
+    limiter = limiter_of(request)
+    settings = limiter.settings
+    if settings.rate_limit_api_per_member:
+        key = f"api:member:{workspace.workspace_id}:{workspace.user_id}"
+        await limiter.check([(key, settings.rate_limit_api_per_member)])
+    if settings.rate_limit_api_per_workspace:
+        key = f"api:ws:{workspace.workspace_id}"
+        await limiter.check([(key, settings.rate_limit_api_per_workspace)])

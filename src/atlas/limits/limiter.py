@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import uuid
 from collections.abc import Iterable
 
 from fastapi import FastAPI, Request
@@ -52,26 +51,3 @@ def install_limits(app: FastAPI) -> None:
     settings: Settings = app.state.settings
     app.state.limiter = RateLimiter(settings, store_for(settings))
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
-
-
-async def check_workspace_limit(
-    request: Request, workspace_id: uuid.UUID, user_id: uuid.UUID
-) -> None:
-    """The guard's hook, once it knows the workspace: counts an /api/ request (once, however
-    often it is called) against the member's budget in the workspace, then against the
-    workspace's (settings.rate_limit_api_per_member, _per_workspace; 0 turns one off).
-
-    A request the member's limit refuses is not counted for the workspace: one member
-    hammering the API spends only their own budget, never the other members'."""
-    limiter = limiter_of(request)
-    settings = limiter.settings
-    if getattr(request.state, "workspace_limit_counted", False):
-        return
-    request.state.workspace_limit_counted = True
-    if not request.url.path.startswith("/api/"):
-        return
-    if settings.rate_limit_api_per_member:
-        key = f"api:member:{workspace_id}:{user_id}"
-        await limiter.check([(key, settings.rate_limit_api_per_member)])
-    if settings.rate_limit_api_per_workspace:
-        await limiter.check([(f"api:ws:{workspace_id}", settings.rate_limit_api_per_workspace)])

@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine
 
-from atlas.db.schema import metadata
+from atlas.schema import metadata
 
 config = context.config
 

@@ -21,10 +21,9 @@ import asyncpg
 from fastapi import Depends, Request
 
 from atlas.config import Settings
+from atlas.credentials import looks_like_jwt, read_workspace_token, token_hash
 from atlas.db.pool import request_connection
 from atlas.errors import AtlasError, Forbidden, NotFound, Unauthenticated
-from atlas.identity.secrets import looks_like_jwt, read_workspace_token, token_hash
-from atlas.limits.limiter import check_workspace_limit
 from atlas.observability import bind_log_context
 from atlas.tenancy.context import Principal, WorkspaceContext
 from atlas.tenancy.permissions import permissions_of
@@ -142,7 +141,6 @@ async def resolve_caller(request: Request, db: Db) -> Caller:
             request_id=request.state.request_id,
         )
         bind_log_context(workspace_id=str(workspace.workspace_id))
-        await check_workspace_limit(request, workspace.workspace_id, workspace.user_id)
     elif claims or path_ref or header or row["workspace_id"] is not None:
         error = NotFound("Workspace not found.", code="workspace_not_found")
     else:

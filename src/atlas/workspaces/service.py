@@ -9,12 +9,12 @@ import uuid
 
 import asyncpg
 
+from atlas import credentials
 from atlas.config import Settings
 from atlas.db.ids import uuid7
 from atlas.db.sql import escape_like
 from atlas.errors import Conflict, Forbidden, Invalid, NotFound
-from atlas.identity import secrets
-from atlas.identity.repository import IdentityRepository
+from atlas.identity import service as identity
 from atlas.identity.schemas import WorkspaceToken
 from atlas.mail.repository import OutboxRepository
 from atlas.pagination import Page, PageRequest, order_by
@@ -135,7 +135,7 @@ async def create_workspace(
     await set_tenant_context(db, workspace_id)
     await MembersRepository(db, workspace_id).insert(uuid7(), principal.user_id, "owner", None)
     if not principal.via_workspace_token:
-        await IdentityRepository(db).set_active_workspace(principal.session_id, workspace_id)
+        await identity.set_active_workspace(db, principal.session_id, workspace_id)
     return _workspace(row, "owner")
 
 
@@ -203,8 +203,8 @@ async def set_active_workspace(
 ) -> schemas.Workspace | None:
     """Makes one of the caller's workspaces (or none) the session's active workspace."""
     workspace = None if ref is None else await _my_workspace(principal, db, ref)
-    await IdentityRepository(db).set_active_workspace(
-        principal.session_id, workspace.id if workspace else None
+    await identity.set_active_workspace(
+        db, principal.session_id, workspace.id if workspace else None
     )
     return workspace
 
@@ -222,7 +222,7 @@ async def issue_workspace_token(
             raise Forbidden("Select a workspace first, or name one.", code="no_workspace_selected")
         ref = str(principal.active_workspace_id)
     workspace = await _my_workspace(principal, db, ref)
-    token, claims = secrets.issue_workspace_token(
+    token, claims = credentials.issue_workspace_token(
         signing_key,
         user_id=principal.user_id,
         session_id=principal.session_id,
@@ -330,7 +330,7 @@ async def leave_workspace(
         raise _last_owner("leave")
     await members.delete(me["id"])
     if principal.active_workspace_id == ctx.workspace_id:
-        await IdentityRepository(db).set_active_workspace(principal.session_id, None)
+        await identity.set_active_workspace(db, principal.session_id, None)
 
 
 async def transfer_ownership(
@@ -428,14 +428,14 @@ async def invite(
     for older in await invitations.lock_pending_for(data.email):
         await _ensure_can_offer(ctx, db, older, "replace")
     await invitations.cancel_pending_for(data.email)
-    token = secrets.new_token()
+    token = credentials.new_token()
     row = await invitations.insert(
         uuid7(),
         data.email,
         role.name,
         role.custom_role_id,
         ctx.user_id,
-        secrets.token_hash(token),
+        credentials.token_hash(token),
         settings.invitation_ttl_hours,
     )
     if row is None:
@@ -489,9 +489,9 @@ async def resend_invitation(
     current = await _locked_invitation(ctx, db, invitation_id)
     await _ensure_can_offer(ctx, db, current, "resend")
     _ensure_still_open(current, "resent; invite again instead")
-    token = secrets.new_token()
+    token = credentials.new_token()
     row = await InvitationsRepository(db, ctx.workspace_id).renew(
-        invitation_id, secrets.token_hash(token), settings.invitation_ttl_hours
+        invitation_id, credentials.token_hash(token), settings.invitation_ttl_hours
     )
     await _queue_invitation_email(ctx, db, settings, row, token)
     return _invitation(row)
@@ -522,7 +522,7 @@ async def _invitee_email(principal: Principal, db: asyncpg.Connection) -> str:
             "A workspace token cannot see or answer invitations; use the session.",
             code="session_required",
         )
-    email = await IdentityRepository(db).verified_email(principal.user_id)
+    email = await identity.verified_email(db, principal.user_id)
     if email is None:
         raise EmailNotVerified(
             "Verify your email address first: follow the link we emailed you, or ask for a "
@@ -593,7 +593,7 @@ async def _join(
     member = joined or await members.by_user(principal.user_id)
     assert member is not None
     await InvitationsRepository(db, workspace_id).set_status(invitation["id"], "accepted")
-    await IdentityRepository(db).set_active_workspace(principal.session_id, workspace_id)
+    await identity.set_active_workspace(db, principal.session_id, workspace_id)
     workspace = await WorkspacesRepository(db).get(workspace_id)
     assert workspace is not None
     return _workspace(workspace, member["role"])
@@ -614,7 +614,7 @@ async def accept_invitation_by_token(
     """Accepts the invitation whose emailed link carries `token`: once, while it is
     pending, and only for the verified address it was sent to (404 for anyone else)."""
     email = await _invitee_email(principal, db)
-    hashed = secrets.token_hash(token)
+    hashed = credentials.token_hash(token)
     found = await ReceivedInvitationsRepository(db, email).find_pending_by_token(hashed)
     return await _join(principal, db, await _enter_received(db, email, found, hashed))
 

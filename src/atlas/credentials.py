@@ -1,4 +1,5 @@
-"""Opaque tokens, their hashes, password hashing and workspace JWTs."""
+"""Opaque tokens, their hashes, password hashing and workspace JWTs (kernel: the guard
+reads credentials with them; identity and workspaces issue them)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,10 @@
-"""Imports every module's tables so that `metadata` holds the whole schema."""
+"""The schema registry: imports every module's tables, so that `metadata` holds them all.
+
+It sits above the modules (the kernel's `db.metadata` knows no module); migrations, the
+start-up role check, exports and the schema tests ask it for the tables.
+"""
+
+from sqlalchemy import Table
 
 from atlas.audit import tables as audit_tables
 from atlas.db.metadata import metadata
@@ -13,11 +19,21 @@ from atlas.workspaces import tables as workspaces_tables
 __all__ = [
     "audit_tables",
     "finance_tables",
+    "global_tables",
     "hr_tables",
     "identity_tables",
     "metadata",
     "numbering_tables",
     "projects_tables",
     "roles_tables",
+    "tenant_tables",
     "workspaces_tables",
 ]
+
+
+def tenant_tables() -> list[Table]:
+    return [t for t in metadata.sorted_tables if t.info.get("tenant")]
+
+
+def global_tables() -> list[Table]:
+    return [t for t in metadata.sorted_tables if not t.info.get("tenant")]
