@@ -25,7 +25,7 @@ from starlette.responses import Response
 from starlette.routing import Match
 
 from atlas.app import create_server_app
-from atlas.identity.secrets import token_hash
+from atlas.credentials import token_hash
 from atlas.pagination import Page, PageParams
 from atlas.projects import schemas, service
 from atlas.projects.repository import ProjectsRepository

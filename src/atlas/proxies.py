@@ -3,7 +3,7 @@
 The only place that reads `X-Forwarded-For` / `Forwarded`: a pure ASGI middleware that
 replaces `scope["client"]` with the forwarding chain's right-most address that is not a
 trusted proxy, and only when the direct peer is one. Rate limits, the sign-in throttle,
-sessions and the audit trail then read `request.client` and see the real client.
+sessions and the audit trail then read it through `client_ip` and see the real client.
 Everything a client writes into the header lies left of what our proxies appended, so
 walking from the right stops before it. Uvicorn's own proxy handling is turned off where
 the app is served, so this is the only one.
@@ -16,12 +16,24 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
+from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 ProxyHeader = Literal["x-forwarded-for", "forwarded"]
 SCHEMES = frozenset({"http", "https"})
+
+
+def client_ip(request: Request) -> str | None:
+    """The client's IP address (as this middleware left it), in its one spelling; None when
+    the peer has no IP address (a Unix socket, an in-process test client). Counters keyed by
+    address then count all such clients together; the audit trail and sessions record none."""
+    host = request.client.host if request.client else None
+    try:
+        return str(ipaddress.ip_address(host)) if host else None
+    except ValueError:
+        return None
 
 
 def _address(value: str) -> IPAddress | None:

@@ -19,35 +19,6 @@ class DashboardRepository(ScopedRepository):
             self.workspace_id,
         )
 
-    async def receivables(self, today: date) -> list[asyncpg.Record]:
-        """Per currency: open invoices, overdue ones, and what is outstanding."""
-        return await self.db.fetch(
-            """SELECT currency,
-                      count(*) AS open_count,
-                      count(*) FILTER (WHERE due_date < $2) AS overdue_count,
-                      sum(total - amount_paid) AS outstanding,
-                      coalesce(sum(total - amount_paid) FILTER (WHERE due_date < $2), 0)
-                          AS overdue_amount
-                 FROM invoices
-                WHERE workspace_id = $1 AND status = 'issued'
-                GROUP BY currency ORDER BY currency""",
-            self.workspace_id,
-            today,
-        )
-
-    async def latest_invoices(self, limit: int) -> list[asyncpg.Record]:
-        """The invoices changed last (drafts included), with their customer's name."""
-        return await self.db.fetch(
-            """SELECT i.id, i.number, i.status, i.total, i.amount_paid, i.currency, i.due_date,
-                      c.name AS customer
-                 FROM invoices i
-                 JOIN customers c ON c.workspace_id = i.workspace_id AND c.id = i.customer_id
-                WHERE i.workspace_id = $1
-                ORDER BY i.updated_at DESC, i.id DESC LIMIT $2""",
-            self.workspace_id,
-            limit,
-        )
-
     async def headcount_by_department(self) -> list[asyncpg.Record]:
         return await self.db.fetch(
             """SELECT d.name AS department, count(*) AS n

@@ -9,6 +9,8 @@ from decimal import Decimal
 import asyncpg
 
 from atlas.dashboard.repository import DashboardRepository
+from atlas.finance import schemas as finance_schemas
+from atlas.finance import service as finance
 from atlas.hr import service as hr
 from atlas.tenancy.context import WorkspaceContext
 
@@ -16,15 +18,6 @@ TASK_STATUSES = ("todo", "in_progress", "blocked")
 MONTHS = 12
 LEAVE_SHOWN = 10
 INVOICES_SHOWN = 5
-
-
-@dataclass(frozen=True, slots=True)
-class Receivable:
-    currency: str
-    open_count: int
-    overdue_count: int
-    outstanding: Decimal
-    overdue_amount: Decimal
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,23 +30,11 @@ class LeaveWaiting:
     days: Decimal
 
 
-@dataclass(frozen=True, slots=True)
-class RecentInvoice:
-    id: str
-    number: str | None
-    status: str
-    customer: str
-    total: Decimal
-    balance: Decimal
-    currency: str
-    overdue: bool
-
-
 @dataclass
 class Dashboard:
     open_tasks: dict[str, int] | None = None
-    receivables: list[Receivable] | None = None
-    latest_invoices: list[RecentInvoice] = field(default_factory=list)
+    receivables: list[finance_schemas.Receivable] | None = None
+    latest_invoices: list[finance_schemas.RecentInvoice] = field(default_factory=list)
     headcount: list[tuple[str, int]] | None = None
     revenue: list[tuple[date, Decimal]] | None = None
     revenue_currency: str = ""
@@ -79,22 +60,8 @@ async def dashboard(
         counts = {r["status"]: int(r["n"]) for r in await repo.open_tasks_by_status()}
         board.open_tasks = {status: counts.get(status, 0) for status in TASK_STATUSES}
     if ctx.can("invoices:read"):
-        board.receivables = [Receivable(**dict(r)) for r in await repo.receivables(today)]
-        board.latest_invoices = [
-            RecentInvoice(
-                id=str(r["id"]),
-                number=r["number"],
-                status=r["status"],
-                customer=r["customer"],
-                total=r["total"],
-                balance=r["total"] - r["amount_paid"],
-                currency=r["currency"],
-                overdue=r["status"] == "issued"
-                and r["due_date"] is not None
-                and r["due_date"] < today,
-            )
-            for r in await repo.latest_invoices(INVOICES_SHOWN)
-        ]
+        board.receivables = await finance.receivables(ctx, db, today)
+        board.latest_invoices = await finance.latest_invoices(ctx, db, INVOICES_SHOWN, today)
         months = _month_starts(today)
         amounts = {
             r["month"]: r["amount"] for r in await repo.revenue_by_month(months[0], base_currency)
@@ -105,7 +72,7 @@ async def dashboard(
             (r["department"] or "No department", int(r["n"]))
             for r in await repo.headcount_by_department()
         ]
-    approver = await hr.own_employee_id(db, ctx)
+    approver = await hr.own_employee_id(ctx, db)
     everyone = ctx.can("leave:approve")
     if everyone or approver is not None:
         board.leave_waiting = [

@@ -25,6 +25,17 @@ from atlas.pagination import order_by
 # A module-level name: repositories' `list` methods shadow the builtin in class bodies.
 Records = list[asyncpg.Record]
 
+# The status of an invoice that is out and awaits payment.
+OPEN_INVOICE_STATUS = "issued"
+
+
+def overdue_sql(alias: str, today: str) -> str:
+    """`service.is_overdue` as SQL over `invoices <alias>`, `today` being a parameter."""
+    return (
+        f"({alias}.status = '{OPEN_INVOICE_STATUS}' AND {alias}.due_date < {today}"
+        f" AND {alias}.amount_paid < {alias}.total)"
+    )
+
 
 # Customers
 
@@ -203,10 +214,7 @@ class InvoicesRepository(ScopedRepository):
         if statuses:
             matches.append(f"i.status = ANY({where.param(list(statuses))}::text[])")
         if overdue:
-            matches.append(
-                f"(i.status = 'issued' AND i.due_date < {where.param(today)}"
-                " AND i.amount_paid < i.total)"
-            )
+            matches.append(overdue_sql("i", where.param(today)))
         if matches:
             where.add(f"({' OR '.join(matches)})")
         if customer_id is not None:
@@ -218,6 +226,36 @@ class InvoicesRepository(ScopedRepository):
                 f" WHERE c.workspace_id = $1 AND c.id = i.customer_id AND c.name ILIKE {pattern}))"
             )
         return await fetch_page(self.db, INVOICE_COLUMNS, "invoices i", where, order, limit, offset)
+
+    async def receivables(self, today: date) -> Records:
+        """Per currency: open invoices, overdue ones, and what is outstanding."""
+        overdue = overdue_sql("i", "$2")
+        return await self.db.fetch(
+            f"""SELECT i.currency,
+                       count(*) AS open_count,
+                       count(*) FILTER (WHERE {overdue}) AS overdue_count,
+                       sum(i.total - i.amount_paid) AS outstanding,
+                       coalesce(sum(i.total - i.amount_paid) FILTER (WHERE {overdue}), 0)
+                           AS overdue_amount
+                  FROM invoices i
+                 WHERE i.workspace_id = $1 AND i.status = '{OPEN_INVOICE_STATUS}'
+                 GROUP BY i.currency ORDER BY i.currency""",
+            self.workspace_id,
+            today,
+        )
+
+    async def latest(self, limit: int) -> Records:
+        """The invoices changed last (drafts included), with their customer's name."""
+        return await self.db.fetch(
+            """SELECT i.id, i.number, i.status, i.total, i.amount_paid, i.currency, i.due_date,
+                      c.name AS customer
+                 FROM invoices i
+                 JOIN customers c ON c.workspace_id = i.workspace_id AND c.id = i.customer_id
+                WHERE i.workspace_id = $1
+                ORDER BY i.updated_at DESC, i.id DESC LIMIT $2""",
+            self.workspace_id,
+            limit,
+        )
 
     async def update(self, invoice_id: uuid.UUID, changes: Mapping[str, Any]) -> None:
         sets = set_list(changes, UPDATABLE_INVOICE_COLUMNS, first=3)
@@ -377,15 +415,6 @@ TIME_ENTRY_SORTS = {"entry_date": "entry_date", "hours": "hours", "created_at": 
 
 
 class TimeEntriesRepository(ScopedRepository):
-    async def employee_of_user(self, user_id: uuid.UUID) -> uuid.UUID | None:
-        """The employee record linked to the member `user_id`, if any."""
-        found: uuid.UUID | None = await self.db.fetchval(
-            "SELECT id FROM employees WHERE workspace_id = $1 AND user_id = $2",
-            self.workspace_id,
-            user_id,
-        )
-        return found
-
     async def lock_employee(self, employee_id: uuid.UUID) -> bool:
         """Locks the employee's row until the transaction ends, so that the day's hours of
         one employee are checked and written by one transaction at a time."""

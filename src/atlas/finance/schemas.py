@@ -202,6 +202,27 @@ class Invoice(InvoiceSummary):
     payments: list[Payment]
 
 
+class Receivable(BaseModel):
+    """Issued invoices of one currency: how many, how many overdue, what is outstanding."""
+
+    currency: str
+    open_count: int
+    overdue_count: int
+    outstanding: Decimal
+    overdue_amount: Decimal
+
+
+class RecentInvoice(BaseModel):
+    id: uuid.UUID
+    number: str | None
+    status: InvoiceStatus
+    customer: str
+    total: Decimal
+    balance: Decimal
+    currency: str
+    overdue: bool
+
+
 class InvoiceFromTime(StrictModel):
     customer_id: uuid.UUID
     project_id: uuid.UUID

@@ -20,6 +20,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from enum import StrEnum
 from typing import Any
 
 import asyncpg
@@ -28,11 +29,13 @@ from atlas.errors import AtlasError, Conflict, Forbidden, NotFound
 from atlas.finance import schemas
 from atlas.finance.money import AmountTooLarge, invoice_totals, line_amounts
 from atlas.finance.repository import (
+    OPEN_INVOICE_STATUS,
     CustomersRepository,
     InvoicesRepository,
     TimeEntriesRepository,
 )
 from atlas.finance.tables import INVOICE_STATUSES
+from atlas.hr import service as hr
 from atlas.numbering.repository import NumberSequences
 from atlas.pagination import Page, PageRequest, page_of
 from atlas.tenancy.context import WorkspaceContext
@@ -51,6 +54,44 @@ INVOICE_STATUS_FILTERS = (*INVOICE_STATUSES, "overdue")
 def today() -> date:
     """The business day, in UTC (issue dates, due dates, overdue)."""
     return datetime.now(UTC).date()
+
+
+def is_overdue(
+    *, status: str, due_date: date | None, total: Decimal, amount_paid: Decimal, today: date
+) -> bool:
+    """Issued, not fully paid, and due before `today` (due today is not overdue yet).
+    `repository.overdue_sql` is the same rule for queries."""
+    return (
+        status == OPEN_INVOICE_STATUS
+        and due_date is not None
+        and due_date < today
+        and amount_paid < total
+    )
+
+
+class InvoiceAction(StrEnum):
+    EDIT = "edit"
+    DELETE = "delete"
+    ISSUE = "issue"
+    VOID = "void"
+    RECORD_PAYMENT = "record_payment"
+
+
+# What each status allows; voiding also needs nothing paid (see `allowed_actions`).
+STATUS_ACTIONS: dict[str, frozenset[InvoiceAction]] = {
+    "draft": frozenset({InvoiceAction.EDIT, InvoiceAction.DELETE, InvoiceAction.ISSUE}),
+    OPEN_INVOICE_STATUS: frozenset({InvoiceAction.VOID, InvoiceAction.RECORD_PAYMENT}),
+    "paid": frozenset(),
+    "void": frozenset(),
+}
+
+
+def allowed_actions(*, status: str, amount_paid: Decimal) -> frozenset[InvoiceAction]:
+    """What may be done to an invoice now; the service's checks and the pages both ask."""
+    actions = STATUS_ACTIONS[status]
+    if amount_paid > 0:
+        return actions - {InvoiceAction.VOID}
+    return actions
 
 
 # Constraint name (see tables.py and the naming convention) -> the API error it means.
@@ -203,14 +244,14 @@ def _totals(priced: Sequence[dict[str, Any]]) -> dict[str, Decimal]:
 
 
 def _invoice_values(row: asyncpg.Record, on: date) -> dict[str, Any]:
-    balance: Decimal = row["total"] - row["amount_paid"]
-    overdue = (
-        row["status"] == "issued"
-        and row["due_date"] is not None
-        and row["due_date"] < on
-        and balance > 0
+    overdue = is_overdue(
+        status=row["status"],
+        due_date=row["due_date"],
+        total=row["total"],
+        amount_paid=row["amount_paid"],
+        today=on,
     )
-    return {**dict(row), "balance": balance, "overdue": overdue}
+    return {**dict(row), "balance": row["total"] - row["amount_paid"], "overdue": overdue}
 
 
 async def _invoice(repo: InvoicesRepository, row: asyncpg.Record) -> schemas.Invoice:
@@ -238,12 +279,28 @@ async def _locked_invoice(repo: InvoicesRepository, invoice_id: uuid.UUID) -> as
     return row
 
 
-def _require_draft(row: asyncpg.Record) -> None:
-    if row["status"] != "draft":
+# Why an action is refused, by action: each keeps the error code its endpoint documents.
+REFUSALS: dict[InvoiceAction, tuple[str, str]] = {
+    InvoiceAction.EDIT: ("only drafts can be changed.", "invoice_not_editable"),
+    InvoiceAction.DELETE: ("only drafts can be changed.", "invoice_not_editable"),
+    InvoiceAction.ISSUE: ("only drafts can be issued.", "invoice_not_draft"),
+    InvoiceAction.VOID: ("only issued, unpaid invoices can be voided.", "invoice_not_voidable"),
+    InvoiceAction.RECORD_PAYMENT: ("payments go to issued invoices.", "invoice_not_payable"),
+}
+
+
+def _require(row: asyncpg.Record, action: InvoiceAction) -> None:
+    """Refuses `action` unless the invoice's state allows it (`allowed_actions`)."""
+    if action in allowed_actions(status=row["status"], amount_paid=row["amount_paid"]):
+        return
+    if action in allowed_actions(status=row["status"], amount_paid=Decimal(0)):
+        # The status allows it; only the payments stand in the way.
         raise Conflict(
-            f"The invoice is {row['status']}; only drafts can be changed.",
-            code="invoice_not_editable",
+            "Payments were recorded on this invoice; it cannot be voided.",
+            code="invoice_has_payments",
         )
+    reason, code = REFUSALS[action]
+    raise Conflict(f"The invoice is {row['status']}; {reason}", code=code)
 
 
 async def _customer_or_invalid(
@@ -319,6 +376,22 @@ async def list_invoices(
     return page_of(schemas.InvoiceSummary, [_invoice_values(r, on) for r in rows], total, page)
 
 
+async def receivables(
+    ctx: WorkspaceContext, db: asyncpg.Connection, on: date
+) -> list[schemas.Receivable]:
+    """Per currency, what issued invoices still await and how much of it is overdue."""
+    rows = await InvoicesRepository(db, ctx.workspace_id).receivables(on)
+    return [schemas.Receivable.model_validate(dict(r)) for r in rows]
+
+
+async def latest_invoices(
+    ctx: WorkspaceContext, db: asyncpg.Connection, limit: int, on: date
+) -> list[schemas.RecentInvoice]:
+    """The `limit` invoices changed last, drafts included."""
+    rows = await InvoicesRepository(db, ctx.workspace_id).latest(limit)
+    return [schemas.RecentInvoice.model_validate(_invoice_values(r, on)) for r in rows]
+
+
 async def get_invoice(
     ctx: WorkspaceContext, db: asyncpg.Connection, invoice_id: uuid.UUID
 ) -> schemas.Invoice:
@@ -337,7 +410,7 @@ async def update_invoice(
 ) -> schemas.Invoice:
     """Changes a draft; sent `lines` replace all its lines and the totals follow."""
     repo = InvoicesRepository(db, ctx.workspace_id)
-    _require_draft(await _locked_invoice(repo, invoice_id))
+    _require(await _locked_invoice(repo, invoice_id), InvoiceAction.EDIT)
     changes: dict[str, Any] = data.model_dump(exclude_unset=True, exclude={"lines"})
     if "customer_id" in changes:
         await _customer_or_invalid(ctx, db, changes["customer_id"])
@@ -356,7 +429,7 @@ async def delete_invoice(
 ) -> None:
     """Deletes a draft; time entries billed on it are free to be invoiced again."""
     repo = InvoicesRepository(db, ctx.workspace_id)
-    _require_draft(await _locked_invoice(repo, invoice_id))
+    _require(await _locked_invoice(repo, invoice_id), InvoiceAction.DELETE)
     await TimeEntriesRepository(db, ctx.workspace_id).release_invoice(invoice_id)
     await repo.delete(invoice_id)
 
@@ -368,11 +441,7 @@ async def issue_invoice(
     payment terms, unless set)."""
     repo = InvoicesRepository(db, ctx.workspace_id)
     row = await _locked_invoice(repo, invoice_id)
-    if row["status"] != "draft":
-        raise Conflict(
-            f"The invoice is {row['status']}; only drafts can be issued.",
-            code="invoice_not_draft",
-        )
+    _require(row, InvoiceAction.ISSUE)
     if await repo.count_lines(invoice_id) == 0:
         raise invalid(
             "An invoice needs at least one line to be issued.",
@@ -401,17 +470,7 @@ async def void_invoice(
 ) -> schemas.Invoice:
     """Voids an issued invoice nothing was paid on; it keeps its number."""
     repo = InvoicesRepository(db, ctx.workspace_id)
-    row = await _locked_invoice(repo, invoice_id)
-    if row["status"] != "issued":
-        raise Conflict(
-            f"The invoice is {row['status']}; only issued, unpaid invoices can be voided.",
-            code="invoice_not_voidable",
-        )
-    if row["amount_paid"] > 0:
-        raise Conflict(
-            "Payments were recorded on this invoice; it cannot be voided.",
-            code="invoice_has_payments",
-        )
+    _require(await _locked_invoice(repo, invoice_id), InvoiceAction.VOID)
     await repo.void(invoice_id)
     await TimeEntriesRepository(db, ctx.workspace_id).release_invoice(invoice_id)
     return await _reload(repo, invoice_id)
@@ -430,11 +489,7 @@ async def record_payment(
     repo = InvoicesRepository(db, ctx.workspace_id)
     # The row lock makes concurrent payments check the balance one after the other.
     row = await _locked_invoice(repo, invoice_id)
-    if row["status"] != "issued":
-        raise Conflict(
-            f"The invoice is {row['status']}; payments go to issued invoices.",
-            code="invoice_not_payable",
-        )
+    _require(row, InvoiceAction.RECORD_PAYMENT)
     balance: Decimal = row["total"] - row["amount_paid"]
     if data.amount > balance:
         raise invalid(
@@ -474,15 +529,11 @@ def _not_yours() -> Forbidden:
     )
 
 
-async def _own_employee(ctx: WorkspaceContext, repo: TimeEntriesRepository) -> uuid.UUID | None:
-    return await repo.employee_of_user(ctx.user_id)
-
-
 async def _check_employee(
     ctx: WorkspaceContext, repo: TimeEntriesRepository, employee_id: uuid.UUID
 ) -> None:
     """Without time:manage, only one's own linked employee."""
-    if not ctx.can("time:manage") and employee_id != await _own_employee(ctx, repo):
+    if not ctx.can("time:manage") and employee_id != await hr.own_employee_id(ctx, repo.db):
         raise _not_yours()
 
 
@@ -512,7 +563,7 @@ async def create_time_entry(
     repo = TimeEntriesRepository(db, ctx.workspace_id)
     employee_id = data.employee_id
     if employee_id is None:
-        employee_id = await _own_employee(ctx, repo)
+        employee_id = await hr.own_employee_id(ctx, db)
         if employee_id is None:
             raise invalid(
                 "You have no employee record in this workspace; name the employee.",

@@ -250,6 +250,7 @@ class EmployeesRepository(ScopedRepository):
         )
 
     async def id_of_user(self, user_id: uuid.UUID) -> uuid.UUID | None:
+        """The employee linked to the member `user_id`, if any (a unique key: at most one)."""
         found: uuid.UUID | None = await self.db.fetchval(
             "SELECT id FROM employees WHERE workspace_id = $1 AND user_id = $2",
             self.workspace_id,

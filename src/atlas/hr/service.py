@@ -285,6 +285,11 @@ async def list_employees(
     return page_of(_employee_model(ctx), [_employee_values(r) for r in rows], total, page)
 
 
+async def own_employee_id(ctx: WorkspaceContext, db: asyncpg.Connection) -> uuid.UUID | None:
+    """The employee record linked to the caller's membership, if any."""
+    return await EmployeesRepository(db, ctx.workspace_id).id_of_user(ctx.user_id)
+
+
 async def get_employee(
     ctx: WorkspaceContext, db: asyncpg.Connection, employee_id: uuid.UUID
 ) -> EmployeeView:
@@ -326,11 +331,6 @@ async def update_employee(
     if row is None:
         raise NotFound("Employee not found.")
     return _employee(ctx, row)
-
-
-async def own_employee_id(db: asyncpg.Connection, ctx: WorkspaceContext) -> uuid.UUID | None:
-    """The employee record linked to the caller in this workspace, if any."""
-    return await EmployeesRepository(db, ctx.workspace_id).id_of_user(ctx.user_id)
 
 
 async def delete_employee(

@@ -6,12 +6,13 @@ from fastapi import Request, Response
 
 from atlas.config import Settings
 from atlas.identity import service
+from atlas.proxies import client_ip
 from atlas.tenancy.guard import SESSION_COOKIE
 
 
 def client_of(request: Request) -> service.Client:
     return service.Client(
-        ip_address=request.client.host if request.client else None,
+        ip_address=client_ip(request),
         user_agent=(request.headers.get("user-agent") or "")[:500] or None,
     )
 

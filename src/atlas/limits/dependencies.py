@@ -18,6 +18,7 @@ from typing import Annotated, Any, Literal
 from fastapi import Depends, Request
 
 from atlas.limits.limiter import account_key, limiter_of
+from atlas.proxies import client_ip
 from atlas.tenancy.guard import Caller, CurrentPrincipal, resolve_caller
 
 AuthAction = Literal["sign-in", "sign-up", "password-reset", "email-token"]
@@ -38,7 +39,7 @@ async def check_auth_limit(request: Request, action: AuthAction, email: str | No
     """Counts an auth request per client IP and per email (also for the HTML forms)."""
     limiter = limiter_of(request)
     settings = limiter.settings
-    ip = request.client.host if request.client else "unknown"
+    ip = client_ip(request) or "unknown"
     counters = [(f"{action}:ip:{ip}", settings.rate_limit_auth_per_ip)]
     if email:
         account = f"{action}:account:{account_key(email)}"
@@ -66,7 +67,7 @@ def _account_limit(action: AccountAction) -> Callable[..., Awaitable[None]]:
             if action == "invitations"
             else settings.rate_limit_auth_per_account
         )
-        ip = request.client.host if request.client else "unknown"
+        ip = client_ip(request) or "unknown"
         await limiter.check(
             [
                 (f"{action}:account:{principal.user_id}", per_account),

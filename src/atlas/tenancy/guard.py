@@ -11,7 +11,6 @@ answers 404.
 
 from __future__ import annotations
 
-import ipaddress
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -25,6 +24,7 @@ from atlas.credentials import looks_like_jwt, read_workspace_token, token_hash
 from atlas.db.pool import request_connection
 from atlas.errors import AtlasError, Forbidden, NotFound, Unauthenticated
 from atlas.observability import bind_log_context
+from atlas.proxies import client_ip
 from atlas.tenancy.context import Principal, WorkspaceContext
 from atlas.tenancy.permissions import permissions_of
 
@@ -53,15 +53,6 @@ def _credentials(request: Request) -> str | None:
     return request.cookies.get(SESSION_COOKIE)
 
 
-def _client_ip(request: Request) -> str | None:
-    """The client's address (atlas.proxies), when it is one (the audit trail records it)."""
-    host = request.client.host if request.client else None
-    try:
-        return str(ipaddress.ip_address(host)) if host else None
-    except ValueError:
-        return None
-
-
 def _same_workspace(header: str, workspace_id: uuid.UUID, slug: str | None) -> bool:
     return header.lower() == str(workspace_id) or header == slug
 
@@ -74,7 +65,7 @@ async def resolve_caller(request: Request, db: Db) -> Caller:
     header = request.headers.get(WORKSPACE_HEADER) or None
     path_ref: str | None = request.path_params.get("workspace_ref")
 
-    client_ip = _client_ip(request)
+    peer_ip = client_ip(request)
     claims = None
     if looks_like_jwt(credential):
         claims = read_workspace_token(request.app.state.signing_key, credential)
@@ -90,7 +81,7 @@ async def resolve_caller(request: Request, db: Db) -> Caller:
             settings.session_ttl_seconds,
             settings.session_refresh_seconds,
             request.state.request_id,
-            client_ip,
+            peer_ip,
         )
         if row is not None and row["user_id"] != claims.user_id:
             row = None
@@ -103,7 +94,7 @@ async def resolve_caller(request: Request, db: Db) -> Caller:
             settings.session_ttl_seconds,
             settings.session_refresh_seconds,
             request.state.request_id,
-            client_ip,
+            peer_ip,
         )
     if row is None:
         raise Unauthenticated("Your session has ended; sign in again.", code="invalid_session")

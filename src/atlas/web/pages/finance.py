@@ -369,6 +369,7 @@ async def _invoice_page(
         "finance/invoice.html",
         status_code=errors.status if errors else 200,
         invoice=invoice,
+        actions=service.allowed_actions(status=invoice.status, amount_paid=invoice.amount_paid),
         pay_form=pay_form,
         errors=errors,
         methods=METHODS,
@@ -383,7 +384,9 @@ async def invoice_detail(page: InvoicesRead, invoice_id: uuid.UUID) -> Response:
 @router.get("/w/{workspace_ref}/invoices/{invoice_id}/edit")
 async def edit_invoice_form(page: InvoicesWrite, invoice_id: uuid.UUID) -> Response:
     invoice = await service.get_invoice(page.ws, page.db, invoice_id)
-    if invoice.status != "draft":
+    if service.InvoiceAction.EDIT not in service.allowed_actions(
+        status=invoice.status, amount_paid=invoice.amount_paid
+    ):
         return page.redirect(
             page.url(f"/invoices/{invoice_id}"), "Only drafts can be changed.", "error"
         )

@@ -382,8 +382,7 @@ def _may_cancel(page: PageContext, request: schemas.LeaveRequest, own: uuid.UUID
 async def _people(page: PageContext) -> tuple[dict[uuid.UUID, schemas.Employee], uuid.UUID | None]:
     """The employees by id, and the caller's own employee (if linked)."""
     people = {e.id: e for e in await _employees(page)}
-    own = next((e.id for e in people.values() if e.user_id == page.ws.user_id), None)
-    return people, own
+    return people, await service.own_employee_id(page.ws, page.db)
 
 
 @router.get("/w/{workspace_ref}/leave")

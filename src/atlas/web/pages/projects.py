@@ -391,7 +391,8 @@ async def _chosen_employee(
     """The employee named in the URL, else the caller's own, else the first one."""
     if employee_id is not None:
         return await hr.get_employee(page.ws, page.db, employee_id)
-    own = [e for e in employees if e.user_id == page.ws.user_id]
+    own_id = await hr.own_employee_id(page.ws, page.db)
+    own = [e for e in employees if e.id == own_id]
     candidates = own or employees
     return candidates[0] if candidates else None
 

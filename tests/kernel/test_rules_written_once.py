@@ -1,0 +1,41 @@
+"""Derived rules live in one place: a copy elsewhere in the source fails here.
+
+The rules themselves are proved in tests/finance/test_rules.py, tests/kernel/test_client_ip.py
+and tests/web/test_invoice_rules.py; this walks the source for second copies.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+SRC = Path(__file__).resolve().parents[2] / "src" / "atlas"
+
+
+def files_matching(pattern: str, glob: str = "*.py") -> set[str]:
+    found = re.compile(pattern, re.IGNORECASE | re.DOTALL)
+    return {
+        str(path.relative_to(SRC))
+        for path in SRC.rglob(glob)
+        if "migrations" not in path.parts and found.search(path.read_text())
+    }
+
+
+def test_overdue_is_written_in_finance_only() -> None:
+    # Either form compares an invoice's due date (tasks have due dates of their own).
+    found = files_matching(r"invoices.*due_date\s*<")
+    assert found == {"finance/repository.py", "finance/service.py"}
+
+
+def test_the_employee_of_a_user_is_looked_up_in_hr_only() -> None:
+    assert files_matching(r"FROM employees\s+WHERE[^\"]*user_id = ") == {"hr/repository.py"}
+    # Nor by picking it out of a list of employees.
+    assert files_matching(r"\.user_id == page\.ws\.user_id") == set()
+
+
+def test_finance_templates_ask_the_allowed_actions_not_the_status() -> None:
+    assert files_matching(r"status\s*(==|!=)", "finance/*.html") == set()
+
+
+def test_the_client_address_is_read_in_one_place() -> None:
+    assert files_matching(r"request\.client\b") == {"proxies.py"}
