@@ -78,20 +78,37 @@ class ScopedRepository:
         self.db = db
         self.workspace_id = workspace_id
 
-    async def lock_relation(self, relation: str) -> None:
-        """Waits for, then holds until the transaction ends, the workspace's lock on
-        `relation` (a name such as "departments.parent_department_id").
+    async def chain_reaches(
+        self, table: str, link: str, start: uuid.UUID, target: uuid.UUID
+    ) -> bool:
+        """Whether following `table.link` (a parent, a manager, a dependency) from the row
+        `start` reaches `target`, `start` itself included: pointing `target` at `start`
+        would then close a cycle.
 
-        Checks that read a whole chain of rows (no cycles) take it first: two edits that
-        would each close half of a cycle then run one after the other, and the second sees
-        the first. An advisory lock rather than row locks because the rows a check reads
-        are only known while reading them, and locking them as they come would let two
-        opposing edits deadlock. Call it in its own statement, before the check: a
-        statement's snapshot is taken when it starts, so only a later statement sees what
-        the previous holder committed.
+        First waits for, then holds until the transaction ends, the workspace's lock on
+        `table.link`, so two edits that would each close half of a cycle run one after the
+        other and the second sees the first. An advisory lock rather than row locks because
+        the rows the walk reads are only known while reading them, and locking them as they
+        come would let two opposing edits deadlock. The lock is its own statement: a
+        statement's snapshot is taken when it starts, so only a later one sees what the
+        previous holder committed. (`table` and `link` are the program's names, never input.)
         """
         await self.db.execute(
             "SELECT pg_advisory_xact_lock(hashtextextended($1 || ':' || $2::uuid::text, 0))",
-            relation,
+            f"{table}.{link}",
             self.workspace_id,
         )
+        found = await self.db.fetchval(
+            f"""WITH RECURSIVE chain (id, next_id) AS (
+                    SELECT id, {link} FROM {table} WHERE workspace_id = $1 AND id = $2
+                    UNION
+                    SELECT t.id, t.{link} FROM {table} t
+                      JOIN chain c ON t.id = c.next_id
+                     WHERE t.workspace_id = $1
+                )
+                SELECT EXISTS (SELECT 1 FROM chain WHERE id = $3)""",
+            self.workspace_id,
+            start,
+            target,
+        )
+        return bool(found)

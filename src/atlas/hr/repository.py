@@ -152,22 +152,9 @@ class DepartmentsRepository(ScopedRepository):
         """Whether `department_id` is `candidate_id` or one of its ancestors: making
         `candidate_id` its parent would close a cycle. Holds the workspace's lock on parent
         changes until the transaction ends, so concurrent changes cannot both pass."""
-        await self.lock_relation("departments.parent_department_id")
-        found = await self.db.fetchval(
-            """WITH RECURSIVE chain (id, parent_department_id) AS (
-                   SELECT id, parent_department_id FROM departments
-                    WHERE workspace_id = $1 AND id = $3
-                   UNION
-                   SELECT d.id, d.parent_department_id FROM departments d
-                     JOIN chain c ON d.id = c.parent_department_id
-                    WHERE d.workspace_id = $1
-               )
-               SELECT EXISTS (SELECT 1 FROM chain WHERE id = $2)""",
-            self.workspace_id,
-            department_id,
-            candidate_id,
+        return await self.chain_reaches(
+            "departments", "parent_department_id", candidate_id, department_id
         )
-        return bool(found)
 
 
 class EmployeesRepository(ScopedRepository):
@@ -319,22 +306,7 @@ class EmployeesRepository(ScopedRepository):
         """Whether `employee_id` is `candidate_id` or above it in the manager chain: making
         `candidate_id` their manager would close a cycle. Holds the workspace's lock on
         manager changes until the transaction ends, so concurrent changes cannot both pass."""
-        await self.lock_relation("employees.manager_id")
-        found = await self.db.fetchval(
-            """WITH RECURSIVE chain (id, manager_id) AS (
-                   SELECT id, manager_id FROM employees
-                    WHERE workspace_id = $1 AND id = $3
-                   UNION
-                   SELECT e.id, e.manager_id FROM employees e
-                     JOIN chain c ON e.id = c.manager_id
-                    WHERE e.workspace_id = $1
-               )
-               SELECT EXISTS (SELECT 1 FROM chain WHERE id = $2)""",
-            self.workspace_id,
-            employee_id,
-            candidate_id,
-        )
-        return bool(found)
+        return await self.chain_reaches("employees", "manager_id", candidate_id, employee_id)
 
 
 class LeaveTypesRepository(ScopedRepository):

@@ -279,19 +279,4 @@ class TasksRepository(ScopedRepository):
         """Whether `candidate_id` already depends, directly or through others, on `task_id`.
         Holds the workspace's lock on dependency changes until the transaction ends, so
         concurrent changes cannot both pass."""
-        await self.lock_relation("tasks.depends_on_task_id")
-        found = await self.db.fetchval(
-            """WITH RECURSIVE chain (id, depends_on_task_id) AS (
-                   SELECT id, depends_on_task_id FROM tasks
-                    WHERE workspace_id = $1 AND id = $3
-                   UNION
-                   SELECT t.id, t.depends_on_task_id FROM tasks t
-                     JOIN chain c ON t.id = c.depends_on_task_id
-                    WHERE t.workspace_id = $1
-               )
-               SELECT EXISTS (SELECT 1 FROM chain WHERE id = $2)""",
-            self.workspace_id,
-            task_id,
-            candidate_id,
-        )
-        return bool(found)
+        return await self.chain_reaches("tasks", "depends_on_task_id", candidate_id, task_id)

@@ -514,14 +514,8 @@ async def cancel_invitation(
 async def _invitee_email(principal: Principal, db: asyncpg.Connection) -> str:
     """The caller's email address, read from their account, once it is verified: anyone
     can sign up with an address, so only a proven one receives what is sent to it.
-
-    Invitations belong to the account, so a workspace token (also when a page is called
-    with one) cannot see or answer them."""
-    if principal.via_workspace_token:
-        raise Forbidden(
-            "A workspace token cannot see or answer invitations; use the session.",
-            code="session_required",
-        )
+    (Invitations belong to the account: their routes and pages take a session, never a
+    workspace token.)"""
     email = await identity.verified_email(db, principal.user_id)
     if email is None:
         raise EmailNotVerified(
