@@ -12,10 +12,11 @@ import pytest
 from atlas.db.ids import uuid7
 from tests.access import table_snapshot
 from tests.factories import Actor, Factory
-from tests.finance.helpers import new_customer, new_employee, new_time_entry
+from tests.finance.helpers import new_customer
 from tests.projects.helpers import new_project, new_task
 from tests.roles.helpers import new_role
 from tests.sql import Sql
+from tests.timesheets.helpers import new_employee, new_time_entry
 from tests.web.conftest import BrowserFor
 from tests.web.helpers import redirected_to, text
 
