@@ -6,7 +6,6 @@ accepted on input.
 
 from __future__ import annotations
 
-import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -16,33 +15,20 @@ from typing import Annotated, Literal, TypeVar
 from pydantic import (
     AfterValidator,
     BaseModel,
-    BeforeValidator,
-    ConfigDict,
     EmailStr,
     Field,
     StringConstraints,
 )
 
-from atlas.validation import BusinessDate
+from atlas.validation import BusinessDate, Currency, StrictModel
 
 InvoiceStatus = Literal["draft", "issued", "paid", "void"]
 PaymentMethod = Literal["bank_transfer", "card", "cash", "cheque", "other"]
 GroupBy = Literal["task", "employee"]
 
-CURRENCY = re.compile(r"^[A-Z]{3}$")
 MAX_LINES = 500
 
 T = TypeVar("T")
-
-
-def _upper(value: object) -> object:
-    return value.strip().upper() if isinstance(value, str) else value
-
-
-def _currency(value: str) -> str:
-    if not CURRENCY.match(value):
-        raise ValueError("use a three-letter ISO 4217 code (e.g. EUR)")
-    return value
 
 
 def _not_null(value: T | None) -> T:
@@ -52,7 +38,6 @@ def _not_null(value: T | None) -> T:
     return value
 
 
-Currency = Annotated[str, BeforeValidator(_upper), AfterValidator(_currency)]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Text = Annotated[str, Field(max_length=20_000)]
 ShortText = Annotated[str, Field(max_length=2_000)]
@@ -67,10 +52,6 @@ TaxRate = Annotated[Decimal, Field(ge=0, le=100, max_digits=5, decimal_places=2)
 PaymentAmount = Annotated[Decimal, Field(gt=0, max_digits=14, decimal_places=2)]
 Hours = Annotated[Decimal, Field(gt=0, le=24, max_digits=4, decimal_places=2)]
 Rate = Annotated[Decimal, Field(ge=0, max_digits=12, decimal_places=2)]
-
-
-class StrictModel(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 # Customers

@@ -13,37 +13,25 @@ from pydantic import (
     AfterValidator,
     BaseModel,
     BeforeValidator,
-    ConfigDict,
     EmailStr,
     Field,
     StringConstraints,
 )
 
-from atlas.validation import BusinessDate
+from atlas.validation import BusinessDate, Currency, StrictModel, stripped_upper
 
 EmploymentType = Literal["full_time", "part_time", "contractor", "intern"]
 EmployeeStatus = Literal["onboarding", "active", "on_leave", "terminated"]
 LeaveStatus = Literal["pending", "approved", "rejected", "cancelled"]
 
 DEPARTMENT_CODE = re.compile(r"^[A-Z0-9][A-Z0-9_-]{0,19}$")
-CURRENCY = re.compile(r"^[A-Z]{3}$")
 
 T = TypeVar("T")
-
-
-def _upper(value: object) -> object:
-    return value.strip().upper() if isinstance(value, str) else value
 
 
 def _department_code(value: str) -> str:
     if not DEPARTMENT_CODE.match(value):
         raise ValueError("use 1 to 20 letters, digits, '-' or '_', starting with a letter or digit")
-    return value
-
-
-def _currency(value: str) -> str:
-    if not CURRENCY.match(value):
-        raise ValueError("use a three-letter ISO 4217 code (e.g. EUR)")
     return value
 
 
@@ -54,8 +42,7 @@ def _not_null(value: T | None) -> T:
     return value
 
 
-DepartmentCode = Annotated[str, BeforeValidator(_upper), AfterValidator(_department_code)]
-Currency = Annotated[str, BeforeValidator(_upper), AfterValidator(_currency)]
+DepartmentCode = Annotated[str, BeforeValidator(stripped_upper), AfterValidator(_department_code)]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 PersonName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 JobTitle = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
@@ -63,10 +50,6 @@ Reason = Annotated[str, Field(max_length=2_000)]
 # Money: exact decimals, sent and returned as JSON strings ("1234.50"); numbers are accepted.
 Salary = Annotated[Decimal, Field(max_digits=14, decimal_places=2, ge=0)]
 AllowanceDays = Annotated[Decimal, Field(max_digits=5, decimal_places=1, ge=0)]
-
-
-class StrictModel(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 # Departments
@@ -260,6 +243,12 @@ class EmployeeFilters:
     department_id: uuid.UUID | None = None
     manager_id: uuid.UUID | None = None
     statuses: list[str] = field(default_factory=list)
+    q: str | None = None
+    sort: str | None = None
+
+
+@dataclass(frozen=True)
+class LeaveTypeFilters:
     q: str | None = None
     sort: str | None = None
 

@@ -13,36 +13,24 @@ from pydantic import (
     AfterValidator,
     BaseModel,
     BeforeValidator,
-    ConfigDict,
     Field,
     StringConstraints,
 )
 
-from atlas.validation import BusinessDate
+from atlas.validation import BusinessDate, Currency, StrictModel, stripped_upper
 
 ProjectStatus = Literal["planned", "active", "on_hold", "completed", "cancelled"]
 TaskStatus = Literal["todo", "in_progress", "blocked", "done", "cancelled"]
 TaskPriority = Literal["low", "medium", "high", "urgent"]
 
 PROJECT_CODE = re.compile(r"^[A-Z][A-Z0-9]{1,9}$")
-CURRENCY = re.compile(r"^[A-Z]{3}$")
 
 T = TypeVar("T")
-
-
-def _upper(value: object) -> object:
-    return value.strip().upper() if isinstance(value, str) else value
 
 
 def _project_code(value: str) -> str:
     if not PROJECT_CODE.match(value):
         raise ValueError("use 2 to 10 letters and digits, starting with a letter (e.g. WEB)")
-    return value
-
-
-def _currency(value: str) -> str:
-    if not CURRENCY.match(value):
-        raise ValueError("use a three-letter ISO 4217 code (e.g. EUR)")
     return value
 
 
@@ -53,18 +41,13 @@ def _not_null(value: T | None) -> T:
     return value
 
 
-ProjectCode = Annotated[str, BeforeValidator(_upper), AfterValidator(_project_code)]
-Currency = Annotated[str, BeforeValidator(_upper), AfterValidator(_currency)]
+ProjectCode = Annotated[str, BeforeValidator(stripped_upper), AfterValidator(_project_code)]
 ProjectName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 TaskTitle = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
 Description = Annotated[str, Field(max_length=20_000)]
 # Money: exact decimals, sent and returned as JSON strings ("1234.50"); numbers are accepted.
 Money = Annotated[Decimal, Field(max_digits=14, decimal_places=2, ge=0)]
 Hours = Annotated[Decimal, Field(max_digits=6, decimal_places=2, ge=0, le=Decimal("9999.99"))]
-
-
-class StrictModel(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 class ProjectCreate(StrictModel):

@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import BaseModel, Field, StringConstraints, field_validator
 
 from atlas.roles.tables import ROLE_NAME_PATTERN
+from atlas.validation import StrictModel
 
 ROLE_NAME_MAX_LENGTH = 40
+BUILTIN_DESCRIPTIONS = {
+    "owner": "Everything, including deleting and exporting the workspace.",
+    "admin": "Manages members, settings and every module's data.",
+    "member": "Reads everything; works on tasks, own time and own leave.",
+    "viewer": "Reads everything, changes nothing.",
+}
 
 RoleName = Annotated[
     str,
@@ -26,10 +34,6 @@ Permissions = Annotated[
     list[Permission],
     Field(max_length=200, description="`resource:action` names from GET /api/v1/permissions."),
 ]
-
-
-class StrictModel(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 class RoleCreate(StrictModel):
@@ -62,3 +66,9 @@ class Role(BaseModel):
     member_count: int = Field(description="Members who hold this role.")
     created_at: datetime | None
     updated_at: datetime | None
+
+
+@dataclass(frozen=True)
+class RoleFilters:
+    q: str | None = None
+    sort: str | None = None

@@ -5,13 +5,13 @@ from __future__ import annotations
 import re
 import uuid
 import zoneinfo
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
     BaseModel,
-    ConfigDict,
     EmailStr,
     Field,
     StringConstraints,
@@ -19,6 +19,7 @@ from pydantic import (
 )
 
 from atlas.roles.schemas import RoleName
+from atlas.validation import Currency, StrictModel
 
 InvitationStatus = Literal["pending", "accepted", "rejected", "canceled", "expired"]
 
@@ -55,9 +56,6 @@ Slug = Annotated[
     AfterValidator(_not_uuid_shaped),
     Field(description="Lowercase letters, digits and single hyphens; at most 48 characters."),
 ]
-Currency = Annotated[
-    str, StringConstraints(pattern=r"^[A-Z]{3}$"), Field(description="ISO 4217 code, e.g. EUR.")
-]
 TimeZone = Annotated[
     str, StringConstraints(min_length=1, max_length=64), AfterValidator(_known_timezone)
 ]
@@ -65,14 +63,10 @@ Month = Annotated[int, Field(ge=1, le=12)]
 Email = Annotated[EmailStr, AfterValidator(_lower)]
 
 
-class StrictModel(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
 class WorkspaceCreate(StrictModel):
     name: Name
     slug: Slug | None = Field(default=None, description="Made from the name when omitted.")
-    base_currency: Currency = "USD"
+    base_currency: Currency = Field(default="USD", description="ISO 4217 code, e.g. EUR.")
     timezone: TimeZone = "UTC"
     fiscal_year_start_month: Month = 1
 
@@ -82,7 +76,7 @@ class WorkspaceUpdate(StrictModel):
 
     name: Name | None = None
     slug: Slug | None = None
-    base_currency: Currency | None = None
+    base_currency: Currency | None = Field(default=None, description="ISO 4217 code, e.g. EUR.")
     timezone: TimeZone | None = None
     fiscal_year_start_month: Month | None = None
 
@@ -168,3 +162,26 @@ class ReceivedInvitation(BaseModel):
     inviter_name: str | None
     expires_at: datetime
     created_at: datetime
+
+
+# List filters
+
+
+@dataclass(frozen=True)
+class WorkspaceFilters:
+    q: str | None = None
+    sort: str | None = None
+
+
+@dataclass(frozen=True)
+class MemberFilters:
+    role: str | None = None
+    q: str | None = None
+    sort: str | None = None
+
+
+@dataclass(frozen=True)
+class InvitationFilters:
+    status: str | None = None
+    q: str | None = None
+    sort: str | None = None
