@@ -26,7 +26,7 @@ from starlette.routing import Match
 
 from atlas.app import create_server_app
 from atlas.credentials import token_hash
-from atlas.pagination import Page, PageParams
+from atlas.pagination import Page, PageParams, PageRequest
 from atlas.projects import schemas, service
 from atlas.projects.repository import ProjectsRepository
 from atlas.tenancy.context import WorkspaceContext
@@ -132,7 +132,7 @@ async def raw_projects(request: Request) -> Response:
         if caller is None or caller["member_role"] is None:
             return Response(status_code=404)
         rows, total = await ProjectsRepository(conn, caller["workspace_id"]).list(
-            statuses=[], q=None, sort=None, limit=20, offset=0
+            statuses=[], q=None, sort=None, page=PageRequest(limit=20, offset=0)
         )
     items = [{k: _jsonable(v) for k, v in row.items() if k != "total_rows"} for row in rows]
     body = json.dumps({"items": items, "total": total}, default=str)

@@ -298,6 +298,7 @@ class Variant:
 
 def list_query(db: Database, tenant: Tenant) -> str:
     """The shipped list statement, captured from the repository, with $n as pgbench vars."""
+    from atlas.pagination import PageRequest
     from atlas.projects.repository import ProjectsRepository
 
     captured: list[tuple[str, tuple[Any, ...]]] = []
@@ -312,7 +313,7 @@ def list_query(db: Database, tenant: Tenant) -> str:
 
     asyncio.run(
         ProjectsRepository(Recorder(), tenant.workspace_id).list(  # type: ignore[arg-type]
-            statuses=[], q=None, sort=None, limit=20, offset=0
+            statuses=[], q=None, sort=None, page=PageRequest(limit=20, offset=0)
         )
     )
     statement, args = captured[0]

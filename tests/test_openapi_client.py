@@ -23,8 +23,8 @@ ROOT = Path(__file__).resolve().parent.parent
 GENERATOR_CONFIG = ROOT / "docs" / "openapi-client.yml"
 PACKAGE = "atlas_erp_client"
 IDENTIFIER = re.compile(r"[a-z][a-z0-9]*(_[a-z0-9]+)*")
-# A model name, or a generic model's (`Page_Project_` for `Page[Project]`).
-SCHEMA_NAME = re.compile(r"[A-Z][A-Za-z0-9]*(_[A-Z][A-Za-z0-9]*_)?")
+# A model name; a generic model's too (`ProjectPage` for `Page[Project]`).
+SCHEMA_NAME = re.compile(r"[A-Z][A-Za-z0-9]*")
 
 
 def operations(doc: dict[str, Any]) -> dict[tuple[str, str], str]:
@@ -96,6 +96,7 @@ def test_schema_names_are_plain_and_unique(client: httpx.Client) -> None:
     # input and output differ into `Model-Input` / `Model-Output`.
     assert [n for n in names if "__" in n or not SCHEMA_NAME.fullmatch(n)] == []
     assert {"BuiltinRole", "PermissionCatalogue", "Role"} <= set(names)
+    assert {"ProjectPage", "EmployeePage", "EmployeeWithSalaryPage", "RolePage"} <= set(names)
 
 
 def _generate(doc_path: Path, out: Path) -> str:
@@ -161,7 +162,7 @@ def test_a_generated_client_signs_in_and_creates_and_lists_a_project(
             assert isinstance(created, models.Project), created
             assert (created.code, created.name) == ("GEN", "Generated")
             page = list_projects.sync(client=authed, q="Generated")
-        assert isinstance(page, models.PageProject), page
+        assert isinstance(page, models.ProjectPage), page
         assert [(p.id, p.code) for p in page.items] == [(created.id, "GEN")]
         assert page.total == 1
     finally:

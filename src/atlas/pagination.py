@@ -1,7 +1,9 @@
-"""The list conventions of the API: limit/offset pages with a total, and whitelisted sorting."""
+"""The list conventions of the API: limit/offset pages with a total, whitelisted sorting, and
+the query parameters every list shares (`q`, `sort`, a repeatable `status`)."""
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Annotated, Any, Generic, TypeVar
 
@@ -21,6 +23,22 @@ class Page(BaseModel, Generic[T]):
     total: int
     limit: int
     offset: int
+
+    def __class_getitem__(cls, params: Any) -> Any:
+        """`Page[Project]` is the model `ProjectPage`, by that name in the OpenAPI document
+        and generated clients: pydantic names a parametrized generic's schema from its
+        origin (`Page_Project_`), a subclass's from the subclass."""
+        page = super().__class_getitem__(params)
+        if not isinstance(page, type) or page.__pydantic_generic_metadata__["parameters"]:
+            return page  # still generic, as `Page[T]` is, or a recursive reference
+        return _named_page(page)
+
+
+@functools.cache
+def _named_page(page: type[Page[Any]]) -> type[Page[Any]]:
+    (item,) = page.__pydantic_generic_metadata__["args"]
+    name = f"{item.__name__}Page"
+    return type(name, (page,), {"__module__": __name__, "__qualname__": name, "__doc__": None})
 
 
 @dataclass(frozen=True)
@@ -47,12 +65,27 @@ def page_of(model: type[T], items: list[dict[str, Any]], total: int, page: PageR
 # An async dependency: FastAPI would run a plain function in its thread pool.
 PageParams = Annotated[PageRequest, Depends(page_request)]
 
+# The filters every list names alike; each endpoint's docstring names its sort keys and
+# what `q` searches. A repeatable filter is split on commas by `validation.choices`.
+REPEATABLE = "Repeat the parameter or separate values with commas."
+Search = Annotated[
+    str | None, Query(max_length=200, description="Case-insensitive text to look for.")
+]
+Sort = Annotated[
+    str | None,
+    Query(max_length=200, description="Sort keys, comma-separated; '-' sorts descending."),
+]
+Statuses = Annotated[list[str] | None, Query(alias="status", description=REPEATABLE)]
 
-def order_by(sort: str | None, allowed: dict[str, str], default: str) -> str:
+
+def order_by(
+    sort: str | None, allowed: dict[str, str], default: str, tiebreak: str | None = None
+) -> str:
     """An ORDER BY list from `sort` ("name" or "-name", comma-separated) over whitelisted keys.
 
-    `allowed` maps public sort keys to SQL expressions; `id` always breaks ties, so that
-    pages are stable.
+    `allowed` maps public sort keys to SQL expressions. Ties are broken so that pages are
+    stable: by `id` in the direction of the first key, or by `tiebreak`, an ORDER BY tail
+    that is unique in the source, for a source whose rows are not all identified by an id.
     """
     parts = []
     for key in (sort or default).split(","):
@@ -65,5 +98,7 @@ def order_by(sort: str | None, allowed: dict[str, str], default: str) -> str:
                 details=[{"field": "sort", "message": f"unknown sort key '{name}'"}],
             )
         parts.append(f"{allowed[name]} {'DESC' if descending else 'ASC'}")
-    parts.append("id DESC" if (sort or default).startswith("-") else "id ASC")
+    if tiebreak is None:
+        tiebreak = "id DESC" if (sort or default).startswith("-") else "id ASC"
+    parts.append(tiebreak)
     return ", ".join(parts)

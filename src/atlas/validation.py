@@ -1,20 +1,23 @@
-"""Request-level checks shared by the module services: field errors, filters, constraints,
-and the range of dates the business takes."""
+"""Request-level checks shared by the module services: the strict request model, field
+errors, filters, constraints, currency codes, pairs set together, and the range of dates the
+business takes."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
-from typing import Annotated, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import asyncpg
-from pydantic import AfterValidator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, field_validator
 from pydantic_core import PydanticCustomError
 
 from atlas.errors import AtlasError, Invalid
 
 D = TypeVar("D", bound=date)
+T = TypeVar("T")
 
 # Every date the API takes or stores lies in this range. Python's date.max and date.min are
 # far outside it: asyncpg sends them as 'infinity' and '-infinity', which PostgreSQL stores
@@ -22,6 +25,8 @@ D = TypeVar("D", bound=date)
 FIRST_BUSINESS_DATE = date(1900, 1, 1)
 LAST_BUSINESS_DATE = date(2200, 12, 31)
 DATE_RANGE_MESSAGE = f"must be between {FIRST_BUSINESS_DATE} and {LAST_BUSINESS_DATE}"
+
+CURRENCY_CODE = re.compile(r"^[A-Z]{3}$")
 
 # Constraint name (see each module's tables.py) -> a factory of the API error it means.
 ConstraintErrors = Mapping[str, Callable[[], AtlasError]]
@@ -37,6 +42,54 @@ def _within_business_range(value: D) -> D:
 BusinessDate = Annotated[date, AfterValidator(_within_business_range)]
 # A point in time whose (own time zone's) day is a business date: filters on timestamps.
 BusinessDateTime = Annotated[datetime, AfterValidator(_within_business_range)]
+
+
+class StrictModel(BaseModel):
+    """A request body: a field the model does not name is refused (422), not ignored."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class PatchModel(StrictModel):
+    """A PATCH body none of whose fields may be sent as null; omitted fields stay as they are."""
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _sent_not_null(cls, value: Any) -> Any:
+        # Runs only for the fields the client sent.
+        return not_null(value)
+
+
+def not_null(value: T | None) -> T:
+    """A PATCH field that may be omitted but not sent as null (runs only on sent values)."""
+    if value is None:
+        raise ValueError("may not be null")
+    return value
+
+
+def stripped_upper(value: object) -> object:
+    """A text value without surrounding blanks, upper-cased (a code: "eur " is EUR)."""
+    return value.strip().upper() if isinstance(value, str) else value
+
+
+def _currency_code(value: str) -> str:
+    if not CURRENCY_CODE.match(value):
+        raise ValueError("use a three-letter ISO 4217 code (e.g. EUR)")
+    return value
+
+
+# An ISO 4217 code, upper-cased on the way in ("eur" is EUR).
+Currency = Annotated[str, BeforeValidator(stripped_upper), AfterValidator(_currency_code)]
+
+
+def set_together_check(first: str, second: str) -> str:
+    """The CHECK constraint of two columns that are set together or not at all."""
+    return f"({first} IS NULL) = ({second} IS NULL)"
+
+
+def not_set_together(message: str, first: str, second: str) -> Invalid:
+    """The API error of a violated `set_together_check`, about the second field."""
+    return invalid(message, second, f"set {first} and {second} together")
 
 
 def business_date_range(column: str) -> str:

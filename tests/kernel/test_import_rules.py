@@ -79,7 +79,7 @@ ALLOWED: dict[str, dict[str, frozenset[str]]] = {
     # identity's request helpers (CSRF, the session cookie), the mail sender, money
     # formatting and the projects' status column.
     "web": {
-        "audit": frozenset({"service"}),
+        "audit": frozenset({"service", "schemas"}),
         "dashboard": frozenset({"service"}),
         "finance": frozenset({"service", "schemas", "money"}),
         "hr": frozenset({"service", "schemas"}),

@@ -39,3 +39,34 @@ def test_finance_templates_ask_the_allowed_actions_not_the_status() -> None:
 
 def test_the_client_address_is_read_in_one_place() -> None:
     assert files_matching(r"request\.client\b") == {"proxies.py"}
+
+
+def test_the_strict_request_model_is_declared_once() -> None:
+    assert files_matching(r"class StrictModel\b") == {"validation.py"}
+
+
+def test_a_currency_code_is_checked_in_one_place() -> None:
+    assert files_matching(r"\[A-Z\]\{3\}") == {"validation.py"}
+    assert files_matching(r"ISO 4217 code \(e\.g\. EUR\)\"\)") == {"validation.py"}
+
+
+def test_two_fields_set_together_are_one_rule() -> None:
+    assert files_matching(r"\(\{?\w+\}? IS NULL\) = \(\{?\w+\}? IS NULL\)") == {"validation.py"}
+    assert files_matching(r"set \S+ and \S+ together") == {"validation.py"}
+
+
+def test_every_list_pages_through_fetch_page() -> None:
+    # One statement for a page and its total; no module keeps its own.
+    assert files_matching(r"\bOFFSET \$") <= {"db/query.py"}
+    assert files_matching(r"def _page\b") == set()
+
+
+def test_the_shared_list_parameters_are_declared_once() -> None:
+    assert files_matching(r"Case-insensitive text to look for") == {"pagination.py"}
+    assert files_matching(r"Sort keys, comma-separated") == {"pagination.py"}
+    assert files_matching(r"Repeat the parameter or separate values with commas") == {
+        "pagination.py"
+    }
+    # The API's list endpoints take `q`, `sort` and `status` as pagination's types.
+    inline = r"(?m)\b(q|sort|statuses): Annotated\[|^(Search|Sort|Statuses) = Annotated"
+    assert {f for f in files_matching(inline) if not f.startswith("web/")} == {"pagination.py"}

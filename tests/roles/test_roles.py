@@ -512,7 +512,49 @@ def test_list_refuses_an_unknown_sort(factory: Factory) -> None:
     ws = factory.workspace(owner)
     resp = owner.get("/api/v1/roles", ws=ws, params={"sort": "permissions"})
     assert resp.status_code == 422
-    assert [d["field"] for d in resp.json()["error"]["details"]] == ["sort"]
+    error = resp.json()["error"]
+    # The message of every list's sort.
+    assert error["code"] == "validation_error"
+    assert error["message"] == "Cannot sort by 'permissions'. Sort by one of: member_count, name."
+    assert error["details"] == [{"field": "sort", "message": "unknown sort key 'permissions'"}]
+
+
+def test_list_sorts_by_several_keys_ties_by_name(factory: Factory) -> None:
+    owner = factory.user()
+    ws = factory.workspace(owner)
+    for name in ("zeta", "alpha", "a-b", "ab"):
+        new_role(owner, ws, name)
+    by_count = owner.get("/api/v1/roles", ws=ws, params={"sort": "-member_count"}).json()
+    # owner holds one; every other role none, in name order (code points: '-' before 'b').
+    assert names(by_count) == ["owner", "a-b", "ab", "admin", "alpha", "member", "viewer", "zeta"]
+    both = owner.get("/api/v1/roles", ws=ws, params={"sort": "member_count,-name"}).json()
+    assert names(both) == ["zeta", "viewer", "member", "alpha", "admin", "ab", "a-b", "owner"]
+    default = owner.get("/api/v1/roles", ws=ws, params={"sort": ""}).json()
+    assert names(default) == ["owner", "admin", "member", "viewer", "a-b", "ab", "alpha", "zeta"]
+
+
+def test_list_pages_at_the_limits(factory: Factory) -> None:
+    owner = factory.user()
+    ws = factory.workspace(owner)
+    new_role(owner, ws, "custom")
+    full = owner.get("/api/v1/roles", ws=ws, params={"limit": 200}).json()
+    assert (len(full["items"]), full["total"], full["limit"]) == (5, 5, 200)
+    too_many = owner.get("/api/v1/roles", ws=ws, params={"limit": 201})
+    assert too_many.status_code == 422
+    assert too_many.json()["error"]["code"] == "validation_error"
+    assert [d["field"] for d in too_many.json()["error"]["details"]] == ["query.limit"]
+    past = owner.get("/api/v1/roles", ws=ws, params={"limit": 2, "offset": 7}).json()
+    assert (past["items"], past["total"], past["offset"]) == ([], 5, 7)
+    searched_past = owner.get("/api/v1/roles", ws=ws, params={"q": "reads", "offset": 2}).json()
+    assert (searched_past["items"], searched_past["total"]) == ([], 2)
+
+
+def test_list_search_matches_literally(factory: Factory) -> None:
+    owner = factory.user()
+    ws = factory.workspace(owner)
+    new_role(owner, ws, "discount", description="Gives 100% off")
+    new_role(owner, ws, "plain", description="Gives 1000 off")
+    assert names(owner.get("/api/v1/roles", ws=ws, params={"q": "100%"}).json()) == ["discount"]
 
 
 def legacy_role(factory: Factory, ws: dict[str, Any]) -> None:

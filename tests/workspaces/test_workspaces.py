@@ -125,7 +125,8 @@ def test_given_slug_that_is_taken_is_409(factory: Factory) -> None:
         ({"name": "X", "slug": "-edge-"}, "body.slug"),
         ({"name": "X", "slug": "a" * 49}, "body.slug"),
         ({"name": "X", "slug": "0190a6f2-58b4-7c3d-8e1f-2a3b4c5d6e7f"}, "body.slug"),
-        ({"name": "X", "base_currency": "usd"}, "body.base_currency"),
+        ({"name": "X", "base_currency": "US"}, "body.base_currency"),
+        ({"name": "X", "base_currency": "U$D"}, "body.base_currency"),
         ({"name": "X", "timezone": "Mars/Olympus_Mons"}, "body.timezone"),
         ({"name": "X", "fiscal_year_start_month": 13}, "body.fiscal_year_start_month"),
         ({"name": "   "}, "body.name"),
@@ -140,6 +141,18 @@ def test_create_workspace_validation_names_the_field(
     assert resp.status_code == 422
     assert resp.json()["error"]["code"] == "validation_error"
     assert [d["field"] for d in resp.json()["error"]["details"]] == [field]
+
+
+def test_the_base_currency_is_read_as_every_currency_code_is(factory: Factory) -> None:
+    # The one Currency type: upper-cased like a project's or an invoice's currency.
+    user = factory.user()
+    resp = user.post("/api/v1/workspaces", json={"name": "Lower", "base_currency": " eur"})
+    assert resp.status_code == 201
+    assert resp.json()["base_currency"] == "EUR"
+    refused = user.post("/api/v1/workspaces", json={"name": "X", "base_currency": "EURO"})
+    assert refused.json()["error"]["details"][0]["message"].endswith(
+        "use a three-letter ISO 4217 code (e.g. EUR)"
+    )
 
 
 # --- list mine ----------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, Query
 
 from atlas.audit import schemas, service
 from atlas.db.pool import TransactionRoute
-from atlas.pagination import Page, PageParams
+from atlas.pagination import Page, PageParams, Sort
 from atlas.tenancy.context import WorkspaceContext
 from atlas.tenancy.guard import Db, require
 from atlas.validation import BusinessDateTime
@@ -37,12 +37,11 @@ async def list_audit_events(
     request_id: Annotated[str | None, Query(max_length=200)] = None,
     since: Annotated[BusinessDateTime | None, Query(description="Inclusive; ISO 8601.")] = None,
     until: Annotated[BusinessDateTime | None, Query(description="Exclusive; ISO 8601.")] = None,
-    sort: Annotated[
-        str | None, Query(max_length=20, description="occurred_at or -occurred_at (default).")
-    ] = None,
+    sort: Sort = None,
 ) -> Page[schemas.AuditEvent]:
-    """Who changed what and when, newest first; salaries are redacted without `hr:salary`."""
-    filters = service.AuditFilters(
+    """Who changed what and when, newest first; sort by occurred_at or -occurred_at
+    (default). Salaries are redacted without `hr:salary`."""
+    filters = schemas.AuditFilters(
         entity_type=entity_type,
         entity_id=entity_id,
         actor_user_id=actor_user_id,

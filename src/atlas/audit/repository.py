@@ -8,13 +8,15 @@ from datetime import datetime
 import asyncpg
 
 from atlas.db.query import ScopedRepository, Where, fetch_page
+from atlas.pagination import PageRequest, order_by
 
 EVENT_COLUMNS = """e.id, e.occurred_at, e.actor_user_id, e.actor_email, e.action,
     e.entity_type, e.entity_id, e.changes, e.request_id, host(e.client_ip) AS client_ip"""
+EVENT_SORTS = {"occurred_at": "occurred_at"}
 
 
 class AuditEventsRepository(ScopedRepository):
-    async def page(
+    async def list(
         self,
         *,
         entity_type: str | None,
@@ -24,10 +26,10 @@ class AuditEventsRepository(ScopedRepository):
         request_id: str | None,
         since: datetime | None,
         until: datetime | None,
-        order: str,
-        limit: int,
-        offset: int,
+        sort: str | None,
+        page: PageRequest,
     ) -> tuple[list[asyncpg.Record], int]:
+        order = order_by(sort, EVENT_SORTS, "-occurred_at")
         where = Where(self.workspace_id, "e")
         for column, value in (
             ("entity_type", entity_type),
@@ -43,5 +45,5 @@ class AuditEventsRepository(ScopedRepository):
         if until is not None:
             where.add(f"e.occurred_at < {where.param(until)}")
         return await fetch_page(
-            self.db, EVENT_COLUMNS, "audit_events e", where, order, limit, offset
+            self.db, EVENT_COLUMNS, "audit_events e", where, order, page.limit, page.offset
         )

@@ -1,8 +1,9 @@
-"""Audit events as the API shows them."""
+"""Audit events as the API shows them, and the filters of their list."""
 
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -23,3 +24,15 @@ class AuditEvent(BaseModel):
     )
     request_id: str | None
     client_ip: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class AuditFilters:
+    entity_type: str | None = None
+    entity_id: uuid.UUID | None = None
+    actor_user_id: uuid.UUID | None = None
+    action: str | None = None
+    request_id: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    sort: str | None = None

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import uuid
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 import asyncpg
 
 from atlas.audit import schemas
 from atlas.audit.repository import AuditEventsRepository
-from atlas.pagination import Page, PageRequest, order_by, page_of
+from atlas.pagination import Page, PageRequest, page_of
 from atlas.tenancy.context import WorkspaceContext
 from atlas.validation import choices
 
@@ -35,24 +32,11 @@ ENTITY_TYPES = (
 )
 VERBS = ("created", "updated", "deleted")
 ACTIONS = tuple(f"{entity}.{verb}" for entity in ENTITY_TYPES for verb in VERBS)
-SORTS = {"occurred_at": "occurred_at"}
 REDACTED = "[redacted]"
 # Fields stored in the trail that only some readers may see: entity -> field -> permission.
 RESTRICTED_FIELDS = {
     "employee": {"salary": "hr:salary", "salary_currency": "hr:salary"},
 }
-
-
-@dataclass(frozen=True, slots=True)
-class AuditFilters:
-    entity_type: str | None = None
-    entity_id: uuid.UUID | None = None
-    actor_user_id: uuid.UUID | None = None
-    action: str | None = None
-    request_id: str | None = None
-    since: datetime | None = None
-    until: datetime | None = None
-    sort: str | None = None
 
 
 def _one(value: str | None, allowed: tuple[str, ...], field: str) -> str | None:
@@ -83,10 +67,10 @@ def visible_event(ctx: WorkspaceContext, row: dict[str, Any]) -> dict[str, Any]:
 
 
 async def list_events(
-    ctx: WorkspaceContext, db: asyncpg.Connection, filters: AuditFilters, page: PageRequest
+    ctx: WorkspaceContext, db: asyncpg.Connection, filters: schemas.AuditFilters, page: PageRequest
 ) -> Page[schemas.AuditEvent]:
     """The workspace's audit events, newest first unless sorted by `occurred_at`."""
-    rows, total = await AuditEventsRepository(db, ctx.workspace_id).page(
+    rows, total = await AuditEventsRepository(db, ctx.workspace_id).list(
         entity_type=_one(filters.entity_type, ENTITY_TYPES, "entity_type"),
         entity_id=filters.entity_id,
         actor_user_id=filters.actor_user_id,
@@ -94,8 +78,7 @@ async def list_events(
         request_id=filters.request_id,
         since=filters.since,
         until=filters.until,
-        order=order_by(filters.sort, SORTS, "-occurred_at"),
-        limit=page.limit,
-        offset=page.offset,
+        sort=filters.sort,
+        page=page,
     )
     return page_of(schemas.AuditEvent, [visible_event(ctx, dict(r)) for r in rows], total, page)

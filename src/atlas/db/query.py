@@ -20,11 +20,21 @@ def rank(column: str, values: Sequence[str]) -> str:
 
 
 class Where:
-    """A WHERE clause built from parameters; $1 is always the workspace."""
+    """A WHERE clause built from parameters; $1 is always the scope of the rows: the
+    workspace, or, built with `scoped`, what a widened RLS policy admits rows by (the user
+    whose memberships, the address whose invitations are read)."""
 
     def __init__(self, workspace_id: uuid.UUID, alias: str) -> None:
         self.args: list[Any] = [workspace_id]
         self.clauses = [f"{alias}.workspace_id = $1"]
+
+    @classmethod
+    def scoped(cls, clause: str, value: Any) -> Where:
+        """A WHERE clause whose first condition is `clause`, which names `value` as $1."""
+        where = cls.__new__(cls)
+        where.args = [value]
+        where.clauses = [clause]
+        return where
 
     def param(self, value: Any) -> str:
         self.args.append(value)

@@ -9,11 +9,11 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, status
+from fastapi import APIRouter, Depends, status
 
 from atlas.db.pool import TransactionRoute
 from atlas.finance import schemas, service
-from atlas.pagination import Page, PageParams
+from atlas.pagination import Page, PageParams, Search, Sort, Statuses
 from atlas.tenancy.context import WorkspaceContext
 from atlas.tenancy.guard import Db, require
 
@@ -26,21 +26,6 @@ InvoicesVoid = Annotated[WorkspaceContext, Depends(require("invoices:void"))]
 PaymentsRecord = Annotated[WorkspaceContext, Depends(require("payments:record"))]
 
 router = APIRouter(prefix="/api/v1", tags=["finance"], route_class=TransactionRoute)
-
-Search = Annotated[
-    str | None, Query(max_length=200, description="Case-insensitive text to look for.")
-]
-Sort = Annotated[
-    str | None,
-    Query(max_length=200, description="Sort keys, comma-separated; '-' sorts descending."),
-]
-Statuses = Annotated[
-    list[str] | None,
-    Query(
-        alias="status",
-        description="draft, issued, paid, void or overdue; repeat or separate with commas.",
-    ),
-]
 
 
 # Customers
@@ -111,8 +96,9 @@ async def list_invoices(
     q: Search = None,
     sort: Sort = None,
 ) -> Page[schemas.InvoiceSummary]:
-    """The workspace's invoices; search number and customer name; sort by number, status,
-    issue_date, due_date, total, customer or created_at (default: newest first)."""
+    """The workspace's invoices; filter by status (draft, issued, paid, void or overdue);
+    search number and customer name; sort by number, status, issue_date, due_date, total,
+    customer or created_at (default: newest first)."""
     filters = schemas.InvoiceFilters(
         statuses=statuses or [], customer_id=customer_id, q=q, sort=sort
     )

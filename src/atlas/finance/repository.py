@@ -20,7 +20,7 @@ from atlas.db.ids import uuid7
 from atlas.db.query import ScopedRepository, Where, fetch_page, rank, set_list
 from atlas.db.sql import escape_like
 from atlas.finance.tables import INVOICE_STATUSES
-from atlas.pagination import order_by
+from atlas.pagination import PageRequest, order_by
 
 # A module-level name: repositories' `list` methods shadow the builtin in class bodies.
 Records = list[asyncpg.Record]
@@ -86,7 +86,7 @@ class CustomersRepository(ScopedRepository):
         )
 
     async def list(
-        self, *, q: str | None, sort: str | None, limit: int, offset: int
+        self, *, q: str | None, sort: str | None, page: PageRequest
     ) -> tuple[Records, int]:
         order = order_by(sort, CUSTOMER_SORTS, "name")
         where = Where(self.workspace_id, "c")
@@ -94,7 +94,7 @@ class CustomersRepository(ScopedRepository):
             pattern = where.param(f"%{escape_like(q)}%")
             where.add(f"(c.name ILIKE {pattern} OR c.email ILIKE {pattern})")
         return await fetch_page(
-            self.db, CUSTOMER_COLUMNS, "customers c", where, order, limit, offset
+            self.db, CUSTOMER_COLUMNS, "customers c", where, order, page.limit, page.offset
         )
 
     async def update(
@@ -205,8 +205,7 @@ class InvoicesRepository(ScopedRepository):
         customer_id: uuid.UUID | None,
         q: str | None,
         sort: str | None,
-        limit: int,
-        offset: int,
+        page: PageRequest,
     ) -> tuple[Records, int]:
         order = order_by(sort, INVOICE_SORTS, "-created_at")
         where = Where(self.workspace_id, "i")
@@ -225,7 +224,9 @@ class InvoicesRepository(ScopedRepository):
                 f"(i.number ILIKE {pattern} OR EXISTS (SELECT 1 FROM customers c"
                 f" WHERE c.workspace_id = $1 AND c.id = i.customer_id AND c.name ILIKE {pattern}))"
             )
-        return await fetch_page(self.db, INVOICE_COLUMNS, "invoices i", where, order, limit, offset)
+        return await fetch_page(
+            self.db, INVOICE_COLUMNS, "invoices i", where, order, page.limit, page.offset
+        )
 
     async def receivables(self, today: date) -> Records:
         """Per currency: open invoices, overdue ones, and what is outstanding."""

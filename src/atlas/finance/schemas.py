@@ -6,53 +6,29 @@ accepted on input.
 
 from __future__ import annotations
 
-import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Literal, TypeVar
+from typing import Annotated, Literal
 
 from pydantic import (
     AfterValidator,
     BaseModel,
-    BeforeValidator,
-    ConfigDict,
     EmailStr,
     Field,
     StringConstraints,
 )
 
-from atlas.validation import BusinessDate
+from atlas.validation import BusinessDate, Currency, StrictModel, not_null
 
 InvoiceStatus = Literal["draft", "issued", "paid", "void"]
 PaymentMethod = Literal["bank_transfer", "card", "cash", "cheque", "other"]
 GroupBy = Literal["task", "employee"]
 
-CURRENCY = re.compile(r"^[A-Z]{3}$")
 MAX_LINES = 500
 
-T = TypeVar("T")
 
-
-def _upper(value: object) -> object:
-    return value.strip().upper() if isinstance(value, str) else value
-
-
-def _currency(value: str) -> str:
-    if not CURRENCY.match(value):
-        raise ValueError("use a three-letter ISO 4217 code (e.g. EUR)")
-    return value
-
-
-def _not_null(value: T | None) -> T:
-    # Only runs on values the client sent: PATCH may omit these fields, not null them.
-    if value is None:
-        raise ValueError("may not be null")
-    return value
-
-
-Currency = Annotated[str, BeforeValidator(_upper), AfterValidator(_currency)]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Text = Annotated[str, Field(max_length=20_000)]
 ShortText = Annotated[str, Field(max_length=2_000)]
@@ -65,10 +41,6 @@ Quantity = Annotated[Decimal, Field(gt=0, max_digits=12, decimal_places=3)]
 UnitPrice = Annotated[Decimal, Field(ge=0, max_digits=14, decimal_places=2)]
 TaxRate = Annotated[Decimal, Field(ge=0, le=100, max_digits=5, decimal_places=2)]
 PaymentAmount = Annotated[Decimal, Field(gt=0, max_digits=14, decimal_places=2)]
-
-
-class StrictModel(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 # Customers
@@ -88,12 +60,12 @@ class CustomerCreate(StrictModel):
 class CustomerUpdate(StrictModel):
     """Only the fields sent change; null clears email and tax_id."""
 
-    name: Annotated[Name | None, AfterValidator(_not_null)] = None
+    name: Annotated[Name | None, AfterValidator(not_null)] = None
     email: EmailStr | None = None
-    billing_address: Annotated[Text | None, AfterValidator(_not_null)] = None
+    billing_address: Annotated[Text | None, AfterValidator(not_null)] = None
     tax_id: TaxId | None = None
-    currency: Annotated[Currency | None, AfterValidator(_not_null)] = None
-    payment_terms_days: Annotated[TermsDays | None, AfterValidator(_not_null)] = None
+    currency: Annotated[Currency | None, AfterValidator(not_null)] = None
+    payment_terms_days: Annotated[TermsDays | None, AfterValidator(not_null)] = None
 
 
 class Customer(BaseModel):
@@ -134,13 +106,13 @@ class InvoiceCreate(StrictModel):
 class InvoiceUpdate(StrictModel):
     """Drafts only. Only the fields sent change; `lines`, when sent, replaces all lines."""
 
-    customer_id: Annotated[uuid.UUID | None, AfterValidator(_not_null)] = None
-    currency: Annotated[Currency | None, AfterValidator(_not_null)] = None
+    customer_id: Annotated[uuid.UUID | None, AfterValidator(not_null)] = None
+    currency: Annotated[Currency | None, AfterValidator(not_null)] = None
     issue_date: BusinessDate | None = None
     due_date: BusinessDate | None = None
-    notes: Annotated[Text | None, AfterValidator(_not_null)] = None
+    notes: Annotated[Text | None, AfterValidator(not_null)] = None
     lines: Annotated[
-        list[InvoiceLineIn] | None, Field(max_length=MAX_LINES), AfterValidator(_not_null)
+        list[InvoiceLineIn] | None, Field(max_length=MAX_LINES), AfterValidator(not_null)
     ] = None
 
 

@@ -139,7 +139,7 @@ async def list_customers(
     page: PageRequest,
 ) -> Page[schemas.Customer]:
     rows, total = await CustomersRepository(db, ctx.workspace_id).list(
-        q=search_text(filters.q), sort=filters.sort, limit=page.limit, offset=page.offset
+        q=search_text(filters.q), sort=filters.sort, page=page
     )
     return page_of(schemas.Customer, [dict(r) for r in rows], total, page)
 
@@ -350,8 +350,7 @@ async def list_invoices(
         customer_id=filters.customer_id,
         q=search_text(filters.q),
         sort=filters.sort,
-        limit=page.limit,
-        offset=page.offset,
+        page=page,
     )
     return page_of(schemas.InvoiceSummary, [_invoice_values(r, on) for r in rows], total, page)
 

@@ -15,7 +15,7 @@ from fastapi import APIRouter, Depends, Query, status
 
 from atlas.db.pool import TransactionRoute
 from atlas.hr import schemas, service
-from atlas.pagination import Page, PageParams
+from atlas.pagination import Page, PageParams, Search, Sort, Statuses
 from atlas.tenancy.context import WorkspaceContext
 from atlas.tenancy.guard import Db, require
 from atlas.validation import BusinessDate
@@ -30,17 +30,6 @@ LeaveManage = Annotated[WorkspaceContext, Depends(require("leave:manage"))]
 
 router = APIRouter(prefix="/api/v1", tags=["hr"], route_class=TransactionRoute)
 
-Search = Annotated[
-    str | None, Query(max_length=200, description="Case-insensitive text to look for.")
-]
-Sort = Annotated[
-    str | None,
-    Query(max_length=200, description="Sort keys, comma-separated; '-' sorts descending."),
-]
-Statuses = Annotated[
-    list[str] | None,
-    Query(alias="status", description="Repeat the parameter or separate values with commas."),
-]
 # The model with salary fields first: a body without them falls through to Employee.
 EmployeeOut = schemas.EmployeeWithSalary | schemas.Employee
 EmployeePage = Page[schemas.EmployeeWithSalary] | Page[schemas.Employee]
@@ -178,7 +167,8 @@ async def list_leave_types(
     ctx: LeaveRead, db: Db, page: PageParams, q: Search = None, sort: Sort = None
 ) -> Page[schemas.LeaveType]:
     """The workspace's leave types; sort by name (default) or created_at."""
-    return await service.list_leave_types(ctx, db, q, sort, page)
+    filters = schemas.LeaveTypeFilters(q=q, sort=sort)
+    return await service.list_leave_types(ctx, db, filters, page)
 
 
 @router.get("/leave-types/{leave_type_id}")

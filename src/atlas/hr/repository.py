@@ -20,7 +20,7 @@ from atlas.db.ids import uuid7
 from atlas.db.query import ScopedRepository, Where, fetch_page, rank, set_list
 from atlas.db.sql import escape_like
 from atlas.hr.tables import EMPLOYEE_STATUSES, LEAVE_STATUSES
-from atlas.pagination import order_by
+from atlas.pagination import PageRequest, order_by
 
 DEPARTMENT_COLUMNS = """d.id, d.code, d.name, d.parent_department_id, d.manager_employee_id,
     d.created_at, d.updated_at"""
@@ -112,8 +112,7 @@ class DepartmentsRepository(ScopedRepository):
         parent_department_id: uuid.UUID | None,
         q: str | None,
         sort: str | None,
-        limit: int,
-        offset: int,
+        page: PageRequest,
     ) -> tuple[list[asyncpg.Record], int]:
         order = order_by(sort, DEPARTMENT_SORTS, "code")
         where = Where(self.workspace_id, "d")
@@ -123,7 +122,7 @@ class DepartmentsRepository(ScopedRepository):
             pattern = where.param(f"%{escape_like(q)}%")
             where.add(f"(d.code ILIKE {pattern} OR d.name ILIKE {pattern})")
         return await fetch_page(
-            self.db, DEPARTMENT_COLUMNS, "departments d", where, order, limit, offset
+            self.db, DEPARTMENT_COLUMNS, "departments d", where, order, page.limit, page.offset
         )
 
     async def update(
@@ -253,8 +252,7 @@ class EmployeesRepository(ScopedRepository):
         statuses: Sequence[str],
         q: str | None,
         sort: str | None,
-        limit: int,
-        offset: int,
+        page: PageRequest,
     ) -> tuple[list[asyncpg.Record], int]:
         order = order_by(sort, EMPLOYEE_SORTS, "number")
         where = Where(self.workspace_id, "e")
@@ -272,7 +270,7 @@ class EmployeesRepository(ScopedRepository):
                 f" OR e.work_email ILIKE {pattern})"
             )
         return await fetch_page(
-            self.db, EMPLOYEE_COLUMNS, "employees e", where, order, limit, offset
+            self.db, EMPLOYEE_COLUMNS, "employees e", where, order, page.limit, page.offset
         )
 
     async def update(
@@ -331,14 +329,14 @@ class LeaveTypesRepository(ScopedRepository):
         )
 
     async def list(
-        self, *, q: str | None, sort: str | None, limit: int, offset: int
+        self, *, q: str | None, sort: str | None, page: PageRequest
     ) -> tuple[list[asyncpg.Record], int]:
         order = order_by(sort, LEAVE_TYPE_SORTS, "name")
         where = Where(self.workspace_id, "lt")
         if q:
             where.add(f"lt.name ILIKE {where.param(f'%{escape_like(q)}%')}")
         return await fetch_page(
-            self.db, LEAVE_TYPE_COLUMNS, "leave_types lt", where, order, limit, offset
+            self.db, LEAVE_TYPE_COLUMNS, "leave_types lt", where, order, page.limit, page.offset
         )
 
     async def update(
@@ -464,8 +462,7 @@ class LeaveRequestsRepository(ScopedRepository):
         date_from: date | None,
         date_to: date | None,
         sort: str | None,
-        limit: int,
-        offset: int,
+        page: PageRequest,
     ) -> tuple[list[asyncpg.Record], int]:
         order = order_by(sort, LEAVE_REQUEST_SORTS, "start_date")
         where = Where(self.workspace_id, "r")
@@ -480,7 +477,13 @@ class LeaveRequestsRepository(ScopedRepository):
         if date_to is not None:
             where.add(f"r.start_date <= {where.param(date_to)}")
         return await fetch_page(
-            self.db, LEAVE_REQUEST_COLUMNS, "leave_requests r", where, order, limit, offset
+            self.db,
+            LEAVE_REQUEST_COLUMNS,
+            "leave_requests r",
+            where,
+            order,
+            page.limit,
+            page.offset,
         )
 
     async def balance(self, employee_id: uuid.UUID, year: int) -> Sequence[asyncpg.Record]:

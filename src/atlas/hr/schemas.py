@@ -7,32 +7,24 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Literal, TypeVar
+from typing import Annotated, Literal
 
 from pydantic import (
     AfterValidator,
     BaseModel,
     BeforeValidator,
-    ConfigDict,
     EmailStr,
     Field,
     StringConstraints,
 )
 
-from atlas.validation import BusinessDate
+from atlas.validation import BusinessDate, Currency, StrictModel, not_null, stripped_upper
 
 EmploymentType = Literal["full_time", "part_time", "contractor", "intern"]
 EmployeeStatus = Literal["onboarding", "active", "on_leave", "terminated"]
 LeaveStatus = Literal["pending", "approved", "rejected", "cancelled"]
 
 DEPARTMENT_CODE = re.compile(r"^[A-Z0-9][A-Z0-9_-]{0,19}$")
-CURRENCY = re.compile(r"^[A-Z]{3}$")
-
-T = TypeVar("T")
-
-
-def _upper(value: object) -> object:
-    return value.strip().upper() if isinstance(value, str) else value
 
 
 def _department_code(value: str) -> str:
@@ -41,21 +33,7 @@ def _department_code(value: str) -> str:
     return value
 
 
-def _currency(value: str) -> str:
-    if not CURRENCY.match(value):
-        raise ValueError("use a three-letter ISO 4217 code (e.g. EUR)")
-    return value
-
-
-def _not_null(value: T | None) -> T:
-    # Only runs on values the client sent: PATCH may omit these fields, not null them.
-    if value is None:
-        raise ValueError("may not be null")
-    return value
-
-
-DepartmentCode = Annotated[str, BeforeValidator(_upper), AfterValidator(_department_code)]
-Currency = Annotated[str, BeforeValidator(_upper), AfterValidator(_currency)]
+DepartmentCode = Annotated[str, BeforeValidator(stripped_upper), AfterValidator(_department_code)]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 PersonName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 JobTitle = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
@@ -63,10 +41,6 @@ Reason = Annotated[str, Field(max_length=2_000)]
 # Money: exact decimals, sent and returned as JSON strings ("1234.50"); numbers are accepted.
 Salary = Annotated[Decimal, Field(max_digits=14, decimal_places=2, ge=0)]
 AllowanceDays = Annotated[Decimal, Field(max_digits=5, decimal_places=1, ge=0)]
-
-
-class StrictModel(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 # Departments
@@ -86,8 +60,8 @@ class DepartmentCreate(StrictModel):
 class DepartmentUpdate(StrictModel):
     """Only the fields sent change; null clears the parent and the manager."""
 
-    code: Annotated[DepartmentCode | None, AfterValidator(_not_null)] = None
-    name: Annotated[Name | None, AfterValidator(_not_null)] = None
+    code: Annotated[DepartmentCode | None, AfterValidator(not_null)] = None
+    name: Annotated[Name | None, AfterValidator(not_null)] = None
     parent_department_id: uuid.UUID | None = None
     manager_employee_id: uuid.UUID | None = None
 
@@ -128,17 +102,17 @@ class EmployeeCreate(StrictModel):
 class EmployeeUpdate(StrictModel):
     """Only the fields sent change; null clears the optional fields."""
 
-    first_name: Annotated[PersonName | None, AfterValidator(_not_null)] = None
-    last_name: Annotated[PersonName | None, AfterValidator(_not_null)] = None
-    work_email: Annotated[EmailStr | None, AfterValidator(_not_null)] = None
+    first_name: Annotated[PersonName | None, AfterValidator(not_null)] = None
+    last_name: Annotated[PersonName | None, AfterValidator(not_null)] = None
+    work_email: Annotated[EmailStr | None, AfterValidator(not_null)] = None
     user_id: uuid.UUID | None = None
     department_id: uuid.UUID | None = None
     manager_id: uuid.UUID | None = None
-    job_title: Annotated[JobTitle | None, AfterValidator(_not_null)] = None
-    employment_type: Annotated[EmploymentType | None, AfterValidator(_not_null)] = None
+    job_title: Annotated[JobTitle | None, AfterValidator(not_null)] = None
+    employment_type: Annotated[EmploymentType | None, AfterValidator(not_null)] = None
     start_date: BusinessDate | None = None
     end_date: BusinessDate | None = None
-    status: Annotated[EmployeeStatus | None, AfterValidator(_not_null)] = None
+    status: Annotated[EmployeeStatus | None, AfterValidator(not_null)] = None
     salary: Salary | None = None
     salary_currency: Currency | None = None
 
@@ -182,8 +156,8 @@ class LeaveTypeCreate(StrictModel):
 
 
 class LeaveTypeUpdate(StrictModel):
-    name: Annotated[Name | None, AfterValidator(_not_null)] = None
-    yearly_allowance_days: Annotated[AllowanceDays | None, AfterValidator(_not_null)] = None
+    name: Annotated[Name | None, AfterValidator(not_null)] = None
+    yearly_allowance_days: Annotated[AllowanceDays | None, AfterValidator(not_null)] = None
 
 
 class LeaveType(BaseModel):
@@ -260,6 +234,12 @@ class EmployeeFilters:
     department_id: uuid.UUID | None = None
     manager_id: uuid.UUID | None = None
     statuses: list[str] = field(default_factory=list)
+    q: str | None = None
+    sort: str | None = None
+
+
+@dataclass(frozen=True)
+class LeaveTypeFilters:
     q: str | None = None
     sort: str | None = None
 

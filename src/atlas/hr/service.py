@@ -29,7 +29,7 @@ from atlas.hr.tables import EMPLOYEE_STATUSES, LEAVE_STATUSES
 from atlas.numbering.repository import NumberSequences
 from atlas.pagination import Page, PageRequest, page_of
 from atlas.tenancy.context import WorkspaceContext
-from atlas.validation import choices, constraint_errors, invalid, search_text
+from atlas.validation import choices, constraint_errors, invalid, not_set_together, search_text
 
 EMPLOYEE_SEQUENCE = "employee"
 HALF_DAY = Decimal("0.5")
@@ -111,10 +111,8 @@ CONSTRAINT_ERRORS: dict[str, Callable[[], AtlasError]] = {
     "ck_employees_dates": lambda: invalid(
         "The end date is before the start date.", "end_date", "must be on or after start_date"
     ),
-    "ck_employees_salary_currency": lambda: invalid(
-        "A salary needs a currency, and a currency needs a salary.",
-        "salary_currency",
-        "set salary and salary_currency together",
+    "ck_employees_salary_currency": lambda: not_set_together(
+        "A salary needs a currency, and a currency needs a salary.", "salary", "salary_currency"
     ),
     "uq_leave_types_workspace_id_name": lambda: _conflict(
         "Another leave type in this workspace already has this name.",
@@ -172,8 +170,7 @@ async def list_departments(
         parent_department_id=filters.parent_department_id,
         q=search_text(filters.q),
         sort=filters.sort,
-        limit=page.limit,
-        offset=page.offset,
+        page=page,
     )
     return page_of(schemas.Department, [dict(r) for r in rows], total, page)
 
@@ -279,8 +276,7 @@ async def list_employees(
         statuses=choices(filters.statuses, EMPLOYEE_STATUSES, "status"),
         q=search_text(filters.q),
         sort=filters.sort,
-        limit=page.limit,
-        offset=page.offset,
+        page=page,
     )
     return page_of(_employee_model(ctx), [_employee_values(r) for r in rows], total, page)
 
@@ -368,12 +364,11 @@ async def create_leave_type(
 async def list_leave_types(
     ctx: WorkspaceContext,
     db: asyncpg.Connection,
-    q: str | None,
-    sort: str | None,
+    filters: schemas.LeaveTypeFilters,
     page: PageRequest,
 ) -> Page[schemas.LeaveType]:
     rows, total = await LeaveTypesRepository(db, ctx.workspace_id).list(
-        q=search_text(q), sort=sort, limit=page.limit, offset=page.offset
+        q=search_text(filters.q), sort=filters.sort, page=page
     )
     return page_of(schemas.LeaveType, [dict(r) for r in rows], total, page)
 
@@ -525,8 +520,7 @@ async def list_leave_requests(
         date_from=filters.date_from,
         date_to=filters.date_to,
         sort=filters.sort,
-        limit=page.limit,
-        offset=page.offset,
+        page=page,
     )
     return page_of(schemas.LeaveRequest, [dict(r) for r in rows], total, page)
 

@@ -19,7 +19,7 @@ from sqlalchemy import (
 )
 
 from atlas.db.metadata import created_at, tenant_table, updated_at
-from atlas.validation import business_date_range
+from atlas.validation import business_date_range, set_together_check
 
 EMPLOYMENT_TYPES = ("full_time", "part_time", "contractor", "intern")
 EMPLOYEE_STATUSES = ("onboarding", "active", "on_leave", "terminated")
@@ -100,7 +100,7 @@ employees = tenant_table(
         "end_date IS NULL OR start_date IS NULL OR end_date >= start_date", name="dates"
     ),
     CheckConstraint("salary IS NULL OR salary >= 0", name="salary"),
-    CheckConstraint("(salary IS NULL) = (salary_currency IS NULL)", name="salary_currency"),
+    CheckConstraint(set_together_check("salary", "salary_currency"), name="salary_currency"),
     CheckConstraint(business_date_range("start_date"), name="start_date_range"),
     CheckConstraint(business_date_range("end_date"), name="end_date_range"),
 )

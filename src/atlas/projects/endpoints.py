@@ -12,7 +12,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Query, status
 
 from atlas.db.pool import TransactionRoute
-from atlas.pagination import Page, PageParams
+from atlas.pagination import REPEATABLE, Page, PageParams, Search, Sort, Statuses
 from atlas.projects import schemas, service
 from atlas.tenancy.context import WorkspaceContext
 from atlas.tenancy.guard import Db, require
@@ -29,21 +29,7 @@ TasksDelete = Annotated[WorkspaceContext, Depends(require("tasks:delete"))]
 
 router = APIRouter(prefix="/api/v1", tags=["projects"], route_class=TransactionRoute)
 
-Search = Annotated[
-    str | None, Query(max_length=200, description="Case-insensitive text to look for.")
-]
-Sort = Annotated[
-    str | None,
-    Query(max_length=200, description="Sort keys, comma-separated; '-' sorts descending."),
-]
-Statuses = Annotated[
-    list[str] | None,
-    Query(alias="status", description="Repeat the parameter or separate values with commas."),
-]
-Priorities = Annotated[
-    list[str] | None,
-    Query(alias="priority", description="Repeat the parameter or separate values with commas."),
-]
+Priorities = Annotated[list[str] | None, Query(alias="priority", description=REPEATABLE)]
 Assignee = Annotated[
     str | None, Query(max_length=40, description="A user id, 'me', or 'none' (unassigned).")
 ]
@@ -124,6 +110,7 @@ async def list_project_tasks(
     """A project's tasks; sort by number (default), title, status, priority, due_date,
     created_at or updated_at."""
     filters = schemas.TaskFilters(
+        project_id=project_id,
         statuses=statuses or [],
         priorities=priorities or [],
         assignee=assignee,
@@ -131,7 +118,7 @@ async def list_project_tasks(
         due_before=due_before,
         sort=sort,
     )
-    return await service.list_project_tasks(ctx, db, project_id, filters, page)
+    return await service.list_project_tasks(ctx, db, filters, page)
 
 
 @router.get("/tasks")

@@ -18,7 +18,7 @@ import asyncpg
 from atlas.db.ids import uuid7
 from atlas.db.query import ScopedRepository, Where, fetch_page, rank, set_list
 from atlas.db.sql import escape_like
-from atlas.pagination import order_by
+from atlas.pagination import PageRequest, order_by
 from atlas.projects.tables import PROJECT_STATUSES, TASK_PRIORITIES, TASK_STATUSES
 
 # Task counts by status ride along with each project, as an integer array in the order of
@@ -118,7 +118,7 @@ class ProjectsRepository(ScopedRepository):
         return bool(found)
 
     async def list(
-        self, *, statuses: Sequence[str], q: str | None, sort: str | None, limit: int, offset: int
+        self, *, statuses: Sequence[str], q: str | None, sort: str | None, page: PageRequest
     ) -> tuple[list[asyncpg.Record], int]:
         order = order_by(sort, PROJECT_SORTS, "code")
         where = Where(self.workspace_id, "p")
@@ -130,7 +130,9 @@ class ProjectsRepository(ScopedRepository):
                 f"(p.code ILIKE {pattern} OR p.name ILIKE {pattern}"
                 f" OR p.description ILIKE {pattern})"
             )
-        return await fetch_page(self.db, PROJECT_COLUMNS, "projects p", where, order, limit, offset)
+        return await fetch_page(
+            self.db, PROJECT_COLUMNS, "projects p", where, order, page.limit, page.offset
+        )
 
     async def update(
         self, project_id: uuid.UUID, changes: Mapping[str, Any]
@@ -235,8 +237,7 @@ class TasksRepository(ScopedRepository):
         due_before: date | None,
         sort: str | None,
         default_sort: str,
-        limit: int,
-        offset: int,
+        page: PageRequest,
     ) -> tuple[list[asyncpg.Record], int]:
         order = order_by(sort, TASK_SORTS, default_sort)
         where = Where(self.workspace_id, "t")
@@ -255,7 +256,9 @@ class TasksRepository(ScopedRepository):
             where.add(f"(t.title ILIKE {pattern} OR t.description ILIKE {pattern})")
         if due_before is not None:
             where.add(f"t.due_date < {where.param(due_before)}")
-        return await fetch_page(self.db, TASK_COLUMNS, "tasks t", where, order, limit, offset)
+        return await fetch_page(
+            self.db, TASK_COLUMNS, "tasks t", where, order, page.limit, page.offset
+        )
 
     async def update(self, task_id: uuid.UUID, changes: Mapping[str, Any]) -> asyncpg.Record | None:
         """The changed task, or None if there is none with this id."""

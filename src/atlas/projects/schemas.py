@@ -7,31 +7,23 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Literal, TypeVar
+from typing import Annotated, Literal
 
 from pydantic import (
     AfterValidator,
     BaseModel,
     BeforeValidator,
-    ConfigDict,
     Field,
     StringConstraints,
 )
 
-from atlas.validation import BusinessDate
+from atlas.validation import BusinessDate, Currency, StrictModel, not_null, stripped_upper
 
 ProjectStatus = Literal["planned", "active", "on_hold", "completed", "cancelled"]
 TaskStatus = Literal["todo", "in_progress", "blocked", "done", "cancelled"]
 TaskPriority = Literal["low", "medium", "high", "urgent"]
 
 PROJECT_CODE = re.compile(r"^[A-Z][A-Z0-9]{1,9}$")
-CURRENCY = re.compile(r"^[A-Z]{3}$")
-
-T = TypeVar("T")
-
-
-def _upper(value: object) -> object:
-    return value.strip().upper() if isinstance(value, str) else value
 
 
 def _project_code(value: str) -> str:
@@ -40,31 +32,13 @@ def _project_code(value: str) -> str:
     return value
 
 
-def _currency(value: str) -> str:
-    if not CURRENCY.match(value):
-        raise ValueError("use a three-letter ISO 4217 code (e.g. EUR)")
-    return value
-
-
-def _not_null(value: T | None) -> T:
-    # Only runs on values the client sent: PATCH may omit these fields, not null them.
-    if value is None:
-        raise ValueError("may not be null")
-    return value
-
-
-ProjectCode = Annotated[str, BeforeValidator(_upper), AfterValidator(_project_code)]
-Currency = Annotated[str, BeforeValidator(_upper), AfterValidator(_currency)]
+ProjectCode = Annotated[str, BeforeValidator(stripped_upper), AfterValidator(_project_code)]
 ProjectName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 TaskTitle = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
 Description = Annotated[str, Field(max_length=20_000)]
 # Money: exact decimals, sent and returned as JSON strings ("1234.50"); numbers are accepted.
 Money = Annotated[Decimal, Field(max_digits=14, decimal_places=2, ge=0)]
 Hours = Annotated[Decimal, Field(max_digits=6, decimal_places=2, ge=0, le=Decimal("9999.99"))]
-
-
-class StrictModel(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 class ProjectCreate(StrictModel):
@@ -83,14 +57,14 @@ class ProjectCreate(StrictModel):
 class ProjectUpdate(StrictModel):
     """Only the fields sent change; null clears start_date, end_date and budget."""
 
-    code: Annotated[ProjectCode | None, AfterValidator(_not_null)] = None
-    name: Annotated[ProjectName | None, AfterValidator(_not_null)] = None
-    description: Annotated[Description | None, AfterValidator(_not_null)] = None
-    status: Annotated[ProjectStatus | None, AfterValidator(_not_null)] = None
+    code: Annotated[ProjectCode | None, AfterValidator(not_null)] = None
+    name: Annotated[ProjectName | None, AfterValidator(not_null)] = None
+    description: Annotated[Description | None, AfterValidator(not_null)] = None
+    status: Annotated[ProjectStatus | None, AfterValidator(not_null)] = None
     start_date: BusinessDate | None = None
     end_date: BusinessDate | None = None
     budget: Money | None = None
-    currency: Annotated[Currency | None, AfterValidator(_not_null)] = None
+    currency: Annotated[Currency | None, AfterValidator(not_null)] = None
 
 
 class Project(BaseModel):
@@ -126,10 +100,10 @@ class TaskCreate(StrictModel):
 class TaskUpdate(StrictModel):
     """Only the fields sent change; null clears assignee, due date, estimate and dependency."""
 
-    title: Annotated[TaskTitle | None, AfterValidator(_not_null)] = None
-    description: Annotated[Description | None, AfterValidator(_not_null)] = None
-    status: Annotated[TaskStatus | None, AfterValidator(_not_null)] = None
-    priority: Annotated[TaskPriority | None, AfterValidator(_not_null)] = None
+    title: Annotated[TaskTitle | None, AfterValidator(not_null)] = None
+    description: Annotated[Description | None, AfterValidator(not_null)] = None
+    status: Annotated[TaskStatus | None, AfterValidator(not_null)] = None
+    priority: Annotated[TaskPriority | None, AfterValidator(not_null)] = None
     assignee_user_id: uuid.UUID | None = None
     due_date: BusinessDate | None = None
     estimate_hours: Hours | None = None

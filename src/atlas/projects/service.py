@@ -7,7 +7,6 @@ violations into API errors and adds what constraints cannot say (dependency cycl
 
 from __future__ import annotations
 
-import dataclasses
 import re
 import uuid
 from collections.abc import Callable
@@ -99,8 +98,7 @@ async def list_projects(
         statuses=choices(filters.statuses, PROJECT_STATUSES, "status"),
         q=search_text(filters.q),
         sort=filters.sort,
-        limit=page.limit,
-        offset=page.offset,
+        page=page,
     )
     return page_of(schemas.Project, [_project_values(r) for r in rows], total, page)
 
@@ -203,8 +201,7 @@ async def _list_tasks(
         due_before=filters.due_before,
         sort=filters.sort,
         default_sort=default_sort,
-        limit=page.limit,
-        offset=page.offset,
+        page=page,
     )
     return page_of(schemas.Task, [_task_values(r) for r in rows], total, page)
 
@@ -222,15 +219,14 @@ async def list_tasks(
 async def list_project_tasks(
     ctx: WorkspaceContext,
     db: asyncpg.Connection,
-    project_id: uuid.UUID,
     filters: schemas.TaskFilters,
     page: PageRequest,
 ) -> Page[schemas.Task]:
-    """One project's tasks, by number unless sorted otherwise."""
-    if not await ProjectsRepository(db, ctx.workspace_id).exists(project_id):
+    """The tasks of the project `filters.project_id`, by number unless sorted otherwise."""
+    project_id = filters.project_id
+    if project_id is None or not await ProjectsRepository(db, ctx.workspace_id).exists(project_id):
         raise NotFound("Project not found.")
-    scoped = dataclasses.replace(filters, project_id=project_id)
-    return await _list_tasks(ctx, db, scoped, page, default_sort="number")
+    return await _list_tasks(ctx, db, filters, page, default_sort="number")
 
 
 async def get_task(

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, status
+from fastapi import APIRouter, Depends, Path, status
 
 from atlas.db.pool import TransactionRoute
-from atlas.pagination import Page, PageParams
+from atlas.pagination import Page, PageParams, Search, Sort
 from atlas.roles import schemas, service
 from atlas.tenancy.context import WorkspaceContext
 from atlas.tenancy.guard import Db, require
@@ -29,16 +29,13 @@ async def list_roles(
     ctx: RolesRead,
     db: Db,
     page: PageParams,
-    q: Annotated[
-        str | None, Query(max_length=200, description="Text in the name or description.")
-    ] = None,
-    sort: Annotated[
-        str | None,
-        Query(max_length=20, description="name or member_count; '-' sorts descending."),
-    ] = None,
+    q: Search = None,
+    sort: Sort = None,
 ) -> Page[schemas.Role]:
-    """The built-in roles, most privileged first, then the workspace's custom roles."""
-    return await service.list_roles(ctx, db, page, q, sort)
+    """The built-in roles, most privileged first, then the workspace's custom roles by
+    name; q searches names and descriptions; sort by name or member_count."""
+    filters = schemas.RoleFilters(q=q, sort=sort)
+    return await service.list_roles(ctx, db, filters, page)
 
 
 @router.post("/roles", status_code=status.HTTP_201_CREATED)

@@ -6,18 +6,39 @@ import uuid
 
 import asyncpg
 
-from atlas.db.query import ScopedRepository
+from atlas.db.query import ScopedRepository, Where, fetch_page
+from atlas.db.sql import escape_like
+from atlas.pagination import PageRequest, order_by
+from atlas.roles.schemas import BUILTIN_DESCRIPTIONS
+from atlas.tenancy.permissions import BUILTIN_ROLES
 
 ROLE_COLUMNS = "r.id, r.name, r.description, r.permissions, r.created_at, r.updated_at"
+# The roles a workspace offers: the built-in ones (not rows: named by two array parameters,
+# in privilege order) and its custom roles, with how many members hold each.
+LISTED_COLUMNS = f"""{ROLE_COLUMNS}, r.builtin,
+    (SELECT count(*) FROM workspace_members m
+      WHERE m.workspace_id = $1 AND m.role = r.name) AS member_count"""
+# Names are unique across both kinds (a custom role cannot take a built-in name), and sort
+# by code point, as the names' own order.
+BY_NAME = 'r.name COLLATE "C"'
+ROLE_SORTS = {"name": BY_NAME, "member_count": "member_count"}
+# Unless sorted: the built-in roles, most privileged first, then the custom roles by name.
+BUILTINS_FIRST = f"r.position, {BY_NAME}"
+
+
+def _listed(names: str, descriptions: str) -> str:
+    return f"""(SELECT $1::uuid AS workspace_id, NULL::uuid AS id, b.name, b.description,
+                       NULL::text[] AS permissions, NULL::timestamptz AS created_at,
+                       NULL::timestamptz AS updated_at, true AS builtin, b.position
+                  FROM unnest({names}::text[], {descriptions}::text[])
+                       WITH ORDINALITY AS b (name, description, position)
+                 UNION ALL
+                SELECT c.workspace_id, c.id, c.name, c.description, c.permissions,
+                       c.created_at, c.updated_at, false, {len(BUILTIN_ROLES) + 1}
+                  FROM workspace_roles c WHERE c.workspace_id = $1) AS r"""
 
 
 class RolesRepository(ScopedRepository):
-    async def all(self) -> list[asyncpg.Record]:
-        return await self.db.fetch(
-            f"SELECT {ROLE_COLUMNS} FROM workspace_roles r WHERE r.workspace_id = $1",
-            self.workspace_id,
-        )
-
     async def get(self, role_id: uuid.UUID, *, lock: bool = False) -> asyncpg.Record | None:
         return await self.db.fetchrow(
             f"""SELECT {ROLE_COLUMNS} FROM workspace_roles r
@@ -99,4 +120,25 @@ class RolesRepository(ScopedRepository):
             "DELETE FROM workspace_roles WHERE workspace_id = $1 AND id = $2",
             self.workspace_id,
             role_id,
+        )
+
+    async def list(
+        self, *, q: str | None, sort: str | None, page: PageRequest
+    ) -> tuple[list[asyncpg.Record], int]:
+        """Built-in and custom roles; `q` is looked for in names and descriptions."""
+        order = order_by(sort, ROLE_SORTS, "name", tiebreak=BY_NAME) if sort else BUILTINS_FIRST
+        where = Where(self.workspace_id, "r")
+        names = where.param(list(BUILTIN_ROLES))
+        descriptions = where.param([BUILTIN_DESCRIPTIONS[name] for name in BUILTIN_ROLES])
+        if q:
+            pattern = where.param(f"%{escape_like(q)}%")
+            where.add(f"(r.name ILIKE {pattern} OR r.description ILIKE {pattern})")
+        return await fetch_page(
+            self.db,
+            LISTED_COLUMNS,
+            _listed(names, descriptions),
+            where,
+            order,
+            page.limit,
+            page.offset,
         )

@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import BaseModel, Field, StringConstraints
 
 from atlas.roles.tables import ROLE_NAME_PATTERN
+from atlas.validation import PatchModel, StrictModel
 
 ROLE_NAME_MAX_LENGTH = 40
+BUILTIN_DESCRIPTIONS = {
+    "owner": "Everything, including deleting and exporting the workspace.",
+    "admin": "Manages members, settings and every module's data.",
+    "member": "Reads everything; works on tasks, own time and own leave.",
+    "viewer": "Reads everything, changes nothing.",
+}
 
 RoleName = Annotated[
     str,
@@ -28,29 +36,18 @@ Permissions = Annotated[
 ]
 
 
-class StrictModel(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
 class RoleCreate(StrictModel):
     name: RoleName
     description: Description = ""
     permissions: Permissions
 
 
-class RoleUpdate(StrictModel):
+class RoleUpdate(PatchModel):
     """Only the fields sent change; none of them may be null. Members keep a renamed role."""
 
     name: RoleName | None = None
     description: Description | None = None
     permissions: Permissions | None = None
-
-    @field_validator("*", mode="after")
-    @classmethod
-    def _not_null(cls, value: Any) -> Any:
-        if value is None:
-            raise ValueError("may not be null")
-        return value
 
 
 class Role(BaseModel):
@@ -62,3 +59,9 @@ class Role(BaseModel):
     member_count: int = Field(description="Members who hold this role.")
     created_at: datetime | None
     updated_at: datetime | None
+
+
+@dataclass(frozen=True)
+class RoleFilters:
+    q: str | None = None
+    sort: str | None = None

@@ -28,13 +28,6 @@ from atlas.tenancy.permissions import (
 from atlas.validation import constraint_errors, search_text
 
 MAX_CUSTOM_ROLES = 50
-BUILTIN_DESCRIPTIONS = {
-    "owner": "Everything, including deleting and exporting the workspace.",
-    "admin": "Manages members, settings and every module's data.",
-    "member": "Reads everything; works on tasks, own time and own leave.",
-    "viewer": "Reads everything, changes nothing.",
-}
-SORTS = ("name", "-name", "member_count", "-member_count")
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,7 +84,7 @@ def _builtin(name: str, member_count: int) -> schemas.Role:
     return schemas.Role(
         id=None,
         name=name,
-        description=BUILTIN_DESCRIPTIONS[name],
+        description=schemas.BUILTIN_DESCRIPTIONS[name],
         builtin=True,
         permissions=sorted(ROLE_PERMISSIONS[name]),
         member_count=member_count,
@@ -164,32 +157,20 @@ async def _custom_row(repo: RolesRepository, ref: str, *, lock: bool = False) ->
 async def list_roles(
     ctx: WorkspaceContext,
     db: asyncpg.Connection,
+    filters: schemas.RoleFilters,
     page: PageRequest,
-    q: str | None,
-    sort: str | None,
 ) -> Page[schemas.Role]:
     """Built-in roles first (most privileged first), then custom roles by name, unless sorted."""
-    repo = RolesRepository(db, ctx.workspace_id)
-    counts = await repo.member_counts()
-    rows = sorted(await repo.all(), key=lambda r: r["name"])
-    items = [_builtin(name, counts.get(name, 0)).model_dump() for name in BUILTIN_ROLES]
-    items += [_custom(row, counts.get(row["name"], 0)) for row in rows]
-    term = search_text(q)
-    if term is not None:
-        needle = term.lower()
-        items = [i for i in items if needle in i["name"] or needle in i["description"].lower()]
-    if sort is not None:
-        if sort not in SORTS:
-            raise Invalid(
-                f"Unknown sort '{sort}'. Use one of: {', '.join(SORTS)}.",
-                details=[{"field": "sort", "message": f"unknown sort '{sort}'"}],
-            )
-        key = sort.lstrip("-")
-        # Stable sorts: ties stay in name order whichever the direction.
-        items.sort(key=lambda i: i["name"])
-        items.sort(key=lambda i: i[key], reverse=sort.startswith("-"))
-    window = items[page.offset : page.offset + page.limit]
-    return page_of(schemas.Role, window, len(items), page)
+    rows, total = await RolesRepository(db, ctx.workspace_id).list(
+        q=search_text(filters.q), sort=filters.sort, page=page
+    )
+    items = [
+        _custom(row, row["member_count"])
+        if not row["builtin"]
+        else _builtin(row["name"], row["member_count"]).model_dump()
+        for row in rows
+    ]
+    return page_of(schemas.Role, items, total, page)
 
 
 async def get_role(ctx: WorkspaceContext, db: asyncpg.Connection, ref: str) -> schemas.Role:

@@ -12,7 +12,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, status
 
 from atlas.db.pool import TransactionRoute
-from atlas.pagination import Page, PageParams
+from atlas.pagination import Page, PageParams, Sort
 from atlas.tenancy.context import WorkspaceContext
 from atlas.tenancy.guard import Db, require
 from atlas.timesheets import schemas, service
@@ -24,10 +24,6 @@ TimeWrite = Annotated[WorkspaceContext, Depends(require("time:write"))]
 
 router = APIRouter(prefix="/api/v1", tags=["timesheets"], route_class=TransactionRoute)
 
-Sort = Annotated[
-    str | None,
-    Query(max_length=200, description="Sort keys, comma-separated; '-' sorts descending."),
-]
 DateFrom = Annotated[BusinessDate | None, Query(alias="from", description="On or after this date.")]
 DateTo = Annotated[BusinessDate | None, Query(alias="to", description="On or before this date.")]
 

@@ -18,7 +18,7 @@ import asyncpg
 
 from atlas.db.ids import uuid7
 from atlas.db.query import ScopedRepository, Where, fetch_page, set_list
-from atlas.pagination import order_by
+from atlas.pagination import PageRequest, order_by
 
 # A module-level name: the repository's `list` method shadows the builtin in its body.
 Records = list[asyncpg.Record]
@@ -106,8 +106,7 @@ class TimeEntriesRepository(ScopedRepository):
         billable: bool | None,
         invoiced: bool | None,
         sort: str | None,
-        limit: int,
-        offset: int,
+        page: PageRequest,
     ) -> tuple[Records, int]:
         order = order_by(sort, TIME_ENTRY_SORTS, "-entry_date")
         where = Where(self.workspace_id, "te")
@@ -124,7 +123,7 @@ class TimeEntriesRepository(ScopedRepository):
         if invoiced is not None:
             where.add("te.invoice_id IS NOT NULL" if invoiced else "te.invoice_id IS NULL")
         return await fetch_page(
-            self.db, TIME_ENTRY_COLUMNS, "time_entries te", where, order, limit, offset
+            self.db, TIME_ENTRY_COLUMNS, "time_entries te", where, order, page.limit, page.offset
         )
 
     async def update(self, entry_id: uuid.UUID, changes: Mapping[str, Any]) -> asyncpg.Record:

@@ -10,29 +10,15 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, TypeVar
+from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, Field
 
-from atlas.validation import BusinessDate
-
-T = TypeVar("T")
-
-
-def _not_null(value: T | None) -> T:
-    # Only runs on values the client sent: PATCH may omit these fields, not null them.
-    if value is None:
-        raise ValueError("may not be null")
-    return value
-
+from atlas.validation import BusinessDate, StrictModel, not_null
 
 ShortText = Annotated[str, Field(max_length=2_000)]
 Hours = Annotated[Decimal, Field(gt=0, le=24, max_digits=4, decimal_places=2)]
 Rate = Annotated[Decimal, Field(ge=0, max_digits=12, decimal_places=2)]
-
-
-class StrictModel(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 class TimeEntryCreate(StrictModel):
@@ -51,13 +37,13 @@ class TimeEntryCreate(StrictModel):
 class TimeEntryUpdate(StrictModel):
     """Only the fields sent change; null clears task_id and hourly_rate."""
 
-    employee_id: Annotated[uuid.UUID | None, AfterValidator(_not_null)] = None
-    project_id: Annotated[uuid.UUID | None, AfterValidator(_not_null)] = None
+    employee_id: Annotated[uuid.UUID | None, AfterValidator(not_null)] = None
+    project_id: Annotated[uuid.UUID | None, AfterValidator(not_null)] = None
     task_id: uuid.UUID | None = None
-    entry_date: Annotated[BusinessDate | None, AfterValidator(_not_null)] = None
-    hours: Annotated[Hours | None, AfterValidator(_not_null)] = None
-    description: Annotated[ShortText | None, AfterValidator(_not_null)] = None
-    billable: Annotated[bool | None, AfterValidator(_not_null)] = None
+    entry_date: Annotated[BusinessDate | None, AfterValidator(not_null)] = None
+    hours: Annotated[Hours | None, AfterValidator(not_null)] = None
+    description: Annotated[ShortText | None, AfterValidator(not_null)] = None
+    billable: Annotated[bool | None, AfterValidator(not_null)] = None
     hourly_rate: Rate | None = None
 
 

@@ -122,8 +122,7 @@ async def list_time_entries(
         billable=filters.billable,
         invoiced=filters.invoiced,
         sort=filters.sort,
-        limit=page.limit,
-        offset=page.offset,
+        page=page,
     )
     return page_of(schemas.TimeEntry, [dict(r) for r in rows], total, page)
 

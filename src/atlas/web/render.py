@@ -123,7 +123,10 @@ class PageContext:
         if self.principal is None:
             return []
         page = await workspaces.list_my_workspaces(
-            self.principal, self.db, PageRequest(limit=SWITCHER_SIZE, offset=0), None, None
+            self.principal,
+            self.db,
+            workspace_schemas.WorkspaceFilters(),
+            PageRequest(limit=SWITCHER_SIZE, offset=0),
         )
         return page.items
 

@@ -11,7 +11,7 @@ from atlas.config import Settings
 from atlas.db.pool import TransactionRoute
 from atlas.identity.schemas import WorkspaceToken, WorkspaceTokenRequest
 from atlas.limits.dependencies import limit
-from atlas.pagination import Page, PageParams
+from atlas.pagination import Page, PageParams, Search, Sort
 from atlas.tenancy.context import WorkspaceContext
 from atlas.tenancy.guard import CurrentWorkspace, Db, SessionPrincipal, require
 from atlas.workspaces import schemas, service
@@ -30,12 +30,6 @@ router = APIRouter(prefix="/api/v1", tags=["workspaces"], route_class=Transactio
 
 # Read by the guard, which resolves the route's workspace from it.
 WorkspaceRef = Annotated[str, Path(description="The workspace's id or slug.")]
-
-Search = Annotated[str | None, Query(max_length=200, description="Text to look for.")]
-Sort = Annotated[
-    str | None,
-    Query(max_length=200, description="Comma-separated keys; a leading '-' sorts descending."),
-]
 
 
 def _settings(request: Request) -> Settings:
@@ -65,12 +59,12 @@ async def list_workspaces(
     db: Db,
     page: PageParams,
     q: Search = None,
-    sort: Annotated[
-        str | None, Query(max_length=200, description="name, slug, role or created_at.")
-    ] = None,
+    sort: Sort = None,
 ) -> Page[schemas.Workspace]:
-    """The workspaces the caller belongs to, with the caller's role in each."""
-    return await service.list_my_workspaces(principal, db, page, q, sort)
+    """The workspaces the caller belongs to, with the caller's role in each; q searches
+    the name; sort by name (default), slug, role or created_at."""
+    filters = schemas.WorkspaceFilters(q=q, sort=sort)
+    return await service.list_my_workspaces(principal, db, filters, page)
 
 
 @router.post("/workspaces/active")
@@ -141,15 +135,13 @@ async def list_members(
     role: Annotated[
         str | None, Query(max_length=64, description="Only members with this role.")
     ] = None,
-    q: Annotated[
-        str | None, Query(max_length=200, description="Part of the name or email.")
-    ] = None,
-    sort: Annotated[
-        str | None, Query(max_length=200, description="name, email, role or created_at.")
-    ] = None,
+    q: Search = None,
+    sort: Sort = None,
 ) -> Page[schemas.Member]:
-    """The members of the current workspace."""
-    return await service.list_members(ctx, db, page, role, q, sort)
+    """The members of the current workspace; q searches names and emails; sort by name
+    (default), email, role or created_at."""
+    filters = schemas.MemberFilters(role=role, q=q, sort=sort)
+    return await service.list_members(ctx, db, filters, page)
 
 
 @router.post("/members/leave", status_code=status.HTTP_204_NO_CONTENT, tags=["members"])
@@ -211,14 +203,14 @@ async def list_invitations(
         schemas.InvitationStatus | None,
         Query(alias="status", description="Only invitations in this status."),
     ] = None,
-    q: Annotated[str | None, Query(max_length=200, description="Part of the email.")] = None,
-    sort: Annotated[
-        str | None, Query(max_length=200, description="created_at, email, status, expires_at.")
-    ] = None,
+    q: Search = None,
+    sort: Sort = None,
 ) -> Page[schemas.Invitation]:
-    """The invitations of the current workspace, newest first. Pending invitations past
-    their expiry are listed as `expired`."""
-    return await service.list_invitations(ctx, db, page, status_filter, q, sort)
+    """The invitations of the current workspace, newest first; q searches the email; sort
+    by created_at, email, status or expires_at. Pending invitations past their expiry are
+    listed as `expired`."""
+    filters = schemas.InvitationFilters(status=status_filter, q=q, sort=sort)
+    return await service.list_invitations(ctx, db, filters, page)
 
 
 @router.post(

@@ -15,6 +15,9 @@ from typing import Any
 import asyncpg
 
 from atlas.db.pool import savepoint
+from atlas.db.query import Where, fetch_page, rank
+from atlas.db.sql import escape_like
+from atlas.pagination import PageRequest, order_by
 
 WORKSPACE_COLUMNS = (
     "w.id, w.name, w.slug, w.base_currency, w.timezone, w.fiscal_year_start_month,"
@@ -35,54 +38,45 @@ INVITATION_COLUMNS = (
     f"{INVITATION_STATUS} AS status, i.inviter_user_id, i.expires_at, i.created_at, i.updated_at"
 )
 
+MY_WORKSPACES = "workspace_members m JOIN workspaces w ON w.id = m.workspace_id"
+MEMBERS = "workspace_members m JOIN users u ON u.id = m.user_id"
+# Pending, unexpired invitations with workspace and inviter names (the invitee's side).
+RECEIVED_COLUMNS = """i.id, i.workspace_id, w.name AS workspace_name,
+    w.slug AS workspace_slug, i.role, u.name AS inviter_name, i.expires_at, i.created_at"""
+RECEIVED = """invitations i JOIN workspaces w ON w.id = i.workspace_id
+    LEFT JOIN users u ON u.id = i.inviter_user_id"""
+OPEN = "i.status = 'pending' AND i.expires_at > now()"
+
 # Public sort keys of the list endpoints and the SQL they sort by (see pagination.order_by).
-ROLE_ORDER = "array_position(ARRAY['owner', 'admin', 'member', 'viewer']::text[], role)"
+ROLE_ORDER = rank("m.role", ("owner", "admin", "member", "viewer"))
 WORKSPACE_SORTS = {
-    "name": "lower(name)",
-    "slug": "slug",
+    "name": "lower(w.name)",
+    "slug": "w.slug",
     "role": ROLE_ORDER,
-    "created_at": "created_at",
+    "created_at": "w.created_at",
 }
 MEMBER_SORTS = {
-    "name": "lower(name)",
-    "email": "email",
+    "name": "lower(u.name)",
+    "email": "u.email",
     "role": ROLE_ORDER,
-    "created_at": "created_at",
+    "created_at": "m.created_at",
 }
 INVITATION_SORTS = {
-    "email": "email",
-    "status": "status",
-    "created_at": "created_at",
-    "expires_at": "expires_at",
+    "email": "i.email",
+    "status": f"({INVITATION_STATUS})",
+    "created_at": "i.created_at",
+    "expires_at": "i.expires_at",
 }
+
+
+def _contains(where: Where, q: str) -> str:
+    """The parameter of a case-insensitive 'contains' pattern in which `q` matches literally."""
+    return where.param(f"%{escape_like(q)}%")
 
 
 async def set_tenant_context(db: asyncpg.Connection, workspace_id: uuid.UUID) -> None:
     """Make `workspace_id` the transaction's tenant; only after the right to it is checked."""
     await db.execute("SELECT set_config('app.workspace_id', $1, true)", str(workspace_id))
-
-
-async def _page(
-    db: asyncpg.Connection, query: str, args: list[Any], order: str, limit: int, offset: int
-) -> tuple[list[asyncpg.Record], int]:
-    """One page of `query` in `order`, and the total, in one round trip when rows come back.
-
-    `order` comes from `atlas.pagination.order_by` and names columns of `query`'s result.
-    """
-    n = len(args)
-    rows = await db.fetch(
-        f"""SELECT t.*, count(*) OVER () AS total_rows FROM ({query}) AS t
-            ORDER BY {order} LIMIT ${n + 1} OFFSET ${n + 2}""",
-        *args,
-        limit,
-        offset,
-    )
-    if rows:
-        return rows, int(rows[0]["total_rows"])
-    if offset == 0:
-        return [], 0
-    total = await db.fetchval(f"SELECT count(*) FROM ({query}) AS t", *args)
-    return [], int(total)
 
 
 def _uuid_or_none(ref: str) -> uuid.UUID | None:
@@ -177,13 +171,22 @@ class UserWorkspacesRepository:
             ref,
         )
 
-    async def page(
-        self, q: str | None, order: str, limit: int, offset: int
+    async def list(
+        self, *, q: str | None, sort: str | None, page: PageRequest
     ) -> tuple[list[asyncpg.Record], int]:
-        query = f"""SELECT {WORKSPACE_COLUMNS}, m.role
-                      FROM workspace_members m JOIN workspaces w ON w.id = m.workspace_id
-                     WHERE m.user_id = $1 AND ($2::text IS NULL OR w.name ILIKE $2)"""
-        return await _page(self.db, query, [self.user_id, q], order, limit, offset)
+        order = order_by(sort, WORKSPACE_SORTS, "name")
+        where = Where.scoped("m.user_id = $1", self.user_id)
+        if q:
+            where.add(f"w.name ILIKE {_contains(where, q)}")
+        return await fetch_page(
+            self.db,
+            f"{WORKSPACE_COLUMNS}, m.role",
+            MY_WORKSPACES,
+            where,
+            order,
+            page.limit,
+            page.offset,
+        )
 
 
 class MembersRepository:
@@ -192,16 +195,6 @@ class MembersRepository:
     def __init__(self, db: asyncpg.Connection, workspace_id: uuid.UUID) -> None:
         self.db = db
         self.workspace_id = workspace_id
-
-    async def page(
-        self, role: str | None, q: str | None, order: str, limit: int, offset: int
-    ) -> tuple[list[asyncpg.Record], int]:
-        query = f"""SELECT {MEMBER_COLUMNS}
-                      FROM workspace_members m JOIN users u ON u.id = m.user_id
-                     WHERE m.workspace_id = $1
-                       AND ($2::text IS NULL OR m.role = $2)
-                       AND ($3::text IS NULL OR u.name ILIKE $3 OR u.email ILIKE $3)"""
-        return await _page(self.db, query, [self.workspace_id, role, q], order, limit, offset)
 
     async def get(self, member_id: uuid.UUID, *, lock: bool = False) -> asyncpg.Record | None:
         return await self.db.fetchrow(
@@ -282,6 +275,20 @@ class MembersRepository:
         )
         return result != "DELETE 0"
 
+    async def list(
+        self, *, role: str | None, q: str | None, sort: str | None, page: PageRequest
+    ) -> tuple[list[asyncpg.Record], int]:
+        order = order_by(sort, MEMBER_SORTS, "name")
+        where = Where(self.workspace_id, "m")
+        if role is not None:
+            where.add(f"m.role = {where.param(role)}")
+        if q:
+            pattern = _contains(where, q)
+            where.add(f"(u.name ILIKE {pattern} OR u.email ILIKE {pattern})")
+        return await fetch_page(
+            self.db, MEMBER_COLUMNS, MEMBERS, where, order, page.limit, page.offset
+        )
+
 
 class InvitationsRepository:
     """`invitations` of one workspace."""
@@ -289,15 +296,6 @@ class InvitationsRepository:
     def __init__(self, db: asyncpg.Connection, workspace_id: uuid.UUID) -> None:
         self.db = db
         self.workspace_id = workspace_id
-
-    async def page(
-        self, status: str | None, q: str | None, order: str, limit: int, offset: int
-    ) -> tuple[list[asyncpg.Record], int]:
-        query = f"""SELECT {INVITATION_COLUMNS} FROM invitations i
-                     WHERE i.workspace_id = $1
-                       AND ($2::text IS NULL OR ({INVITATION_STATUS}) = $2)
-                       AND ($3::text IS NULL OR i.email ILIKE $3)"""
-        return await _page(self.db, query, [self.workspace_id, status, q], order, limit, offset)
 
     async def get(self, invitation_id: uuid.UUID, *, lock: bool = False) -> asyncpg.Record | None:
         return await self.db.fetchrow(
@@ -400,6 +398,19 @@ class InvitationsRepository:
         assert row is not None
         return row
 
+    async def list(
+        self, *, status: str | None, q: str | None, sort: str | None, page: PageRequest
+    ) -> tuple[list[asyncpg.Record], int]:
+        order = order_by(sort, INVITATION_SORTS, "-created_at")
+        where = Where(self.workspace_id, "i")
+        if status is not None:
+            where.add(f"({INVITATION_STATUS}) = {where.param(status)}")
+        if q:
+            where.add(f"i.email ILIKE {_contains(where, q)}")
+        return await fetch_page(
+            self.db, INVITATION_COLUMNS, "invitations i", where, order, page.limit, page.offset
+        )
+
 
 class ReceivedInvitationsRepository:
     """Invitations addressed to one email, across workspaces (the invitee's side)."""
@@ -408,24 +419,29 @@ class ReceivedInvitationsRepository:
         self.db = db
         self.email = email
 
-    # Pending, unexpired invitations with workspace and inviter names.
-    OPEN = """SELECT i.id, i.workspace_id, w.name AS workspace_name,
-                     w.slug AS workspace_slug, i.role, u.name AS inviter_name,
-                     i.expires_at, i.created_at
-                FROM invitations i
-                JOIN workspaces w ON w.id = i.workspace_id
-                LEFT JOIN users u ON u.id = i.inviter_user_id
-               WHERE lower(i.email) = lower($1)
-                 AND i.status = 'pending' AND i.expires_at > now()"""
+    def _open(self) -> Where:
+        where = Where.scoped("lower(i.email) = lower($1)", self.email)
+        where.add(OPEN)
+        return where
 
-    async def page_open(self, limit: int, offset: int) -> tuple[list[asyncpg.Record], int]:
+    async def list(self, *, page: PageRequest) -> tuple[list[asyncpg.Record], int]:
         """The open invitations, newest first."""
-        return await _page(
-            self.db, self.OPEN, [self.email], "created_at DESC, id DESC", limit, offset
+        return await fetch_page(
+            self.db,
+            RECEIVED_COLUMNS,
+            RECEIVED,
+            self._open(),
+            "i.created_at DESC, i.id DESC",
+            page.limit,
+            page.offset,
         )
 
     async def get_open(self, invitation_id: uuid.UUID) -> asyncpg.Record | None:
-        return await self.db.fetchrow(f"{self.OPEN} AND i.id = $2", self.email, invitation_id)
+        where = self._open()
+        where.add(f"i.id = {where.param(invitation_id)}")
+        return await self.db.fetchrow(
+            f"SELECT {RECEIVED_COLUMNS} FROM {RECEIVED} WHERE {where.sql()}", *where.args
+        )
 
     async def find(self, invitation_id: uuid.UUID) -> asyncpg.Record | None:
         """Where the invitation is (its workspace), if it is addressed to the email.

@@ -5,20 +5,20 @@ from __future__ import annotations
 import re
 import uuid
 import zoneinfo
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import (
     AfterValidator,
     BaseModel,
-    ConfigDict,
     EmailStr,
     Field,
     StringConstraints,
-    field_validator,
 )
 
 from atlas.roles.schemas import RoleName
+from atlas.validation import Currency, PatchModel, StrictModel
 
 InvitationStatus = Literal["pending", "accepted", "rejected", "canceled", "expired"]
 
@@ -55,9 +55,6 @@ Slug = Annotated[
     AfterValidator(_not_uuid_shaped),
     Field(description="Lowercase letters, digits and single hyphens; at most 48 characters."),
 ]
-Currency = Annotated[
-    str, StringConstraints(pattern=r"^[A-Z]{3}$"), Field(description="ISO 4217 code, e.g. EUR.")
-]
 TimeZone = Annotated[
     str, StringConstraints(min_length=1, max_length=64), AfterValidator(_known_timezone)
 ]
@@ -65,34 +62,22 @@ Month = Annotated[int, Field(ge=1, le=12)]
 Email = Annotated[EmailStr, AfterValidator(_lower)]
 
 
-class StrictModel(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
 class WorkspaceCreate(StrictModel):
     name: Name
     slug: Slug | None = Field(default=None, description="Made from the name when omitted.")
-    base_currency: Currency = "USD"
+    base_currency: Currency = Field(default="USD", description="ISO 4217 code, e.g. EUR.")
     timezone: TimeZone = "UTC"
     fiscal_year_start_month: Month = 1
 
 
-class WorkspaceUpdate(StrictModel):
+class WorkspaceUpdate(PatchModel):
     """Only the fields sent are changed; none of them may be null."""
 
     name: Name | None = None
     slug: Slug | None = None
-    base_currency: Currency | None = None
+    base_currency: Currency | None = Field(default=None, description="ISO 4217 code, e.g. EUR.")
     timezone: TimeZone | None = None
     fiscal_year_start_month: Month | None = None
-
-    @field_validator("*", mode="after")
-    @classmethod
-    def _not_null(cls, value: Any) -> Any:
-        # Runs only for fields the client sent: an explicit null is refused.
-        if value is None:
-            raise ValueError("may not be null")
-        return value
 
 
 class WorkspaceDelete(StrictModel):
@@ -168,3 +153,26 @@ class ReceivedInvitation(BaseModel):
     inviter_name: str | None
     expires_at: datetime
     created_at: datetime
+
+
+# List filters
+
+
+@dataclass(frozen=True)
+class WorkspaceFilters:
+    q: str | None = None
+    sort: str | None = None
+
+
+@dataclass(frozen=True)
+class MemberFilters:
+    role: str | None = None
+    q: str | None = None
+    sort: str | None = None
+
+
+@dataclass(frozen=True)
+class InvitationFilters:
+    status: str | None = None
+    q: str | None = None
+    sort: str | None = None

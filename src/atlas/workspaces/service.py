@@ -12,19 +12,16 @@ import asyncpg
 from atlas import credentials
 from atlas.config import Settings
 from atlas.db.ids import uuid7
-from atlas.db.sql import escape_like
 from atlas.errors import Conflict, Forbidden, Invalid, NotFound
 from atlas.identity import service as identity
 from atlas.identity.schemas import WorkspaceToken
 from atlas.mail.repository import OutboxRepository
-from atlas.pagination import Page, PageRequest, order_by
+from atlas.pagination import Page, PageRequest
 from atlas.roles import service as roles
 from atlas.tenancy.context import Principal, WorkspaceContext
+from atlas.validation import search_text
 from atlas.workspaces import schemas
 from atlas.workspaces.repository import (
-    INVITATION_SORTS,
-    MEMBER_SORTS,
-    WORKSPACE_SORTS,
     InvitationsRepository,
     MembersRepository,
     ReceivedInvitationsRepository,
@@ -37,12 +34,6 @@ outbox_log = logging.getLogger("atlas.outbox")
 
 SLUG_BATCH = 20
 SLUG_ATTEMPTS = 5
-
-
-def _contains(q: str | None) -> str | None:
-    """A case-insensitive 'contains' pattern in which the user's text matches literally."""
-    q = (q or "").strip()
-    return f"%{escape_like(q)}%" if q else None
 
 
 # --- workspaces ---------------------------------------------------------------------------
@@ -142,13 +133,11 @@ async def create_workspace(
 async def list_my_workspaces(
     principal: Principal,
     db: asyncpg.Connection,
+    filters: schemas.WorkspaceFilters,
     page: PageRequest,
-    q: str | None,
-    sort: str | None,
 ) -> Page[schemas.Workspace]:
-    order = order_by(sort, WORKSPACE_SORTS, "name")
-    rows, total = await UserWorkspacesRepository(db, principal.user_id).page(
-        _contains(q), order, page.limit, page.offset
+    rows, total = await UserWorkspacesRepository(db, principal.user_id).list(
+        q=search_text(filters.q), sort=filters.sort, page=page
     )
     return Page(
         items=[_workspace(r) for r in rows], total=total, limit=page.limit, offset=page.offset
@@ -261,16 +250,13 @@ def _last_owner(action: str) -> Conflict:
 async def list_members(
     ctx: WorkspaceContext,
     db: asyncpg.Connection,
+    filters: schemas.MemberFilters,
     page: PageRequest,
-    role: str | None,
-    q: str | None,
-    sort: str | None,
 ) -> Page[schemas.Member]:
-    order = order_by(sort, MEMBER_SORTS, "name")
-    if role is not None:
-        await roles.resolve(db, ctx.workspace_id, role)
-    rows, total = await MembersRepository(db, ctx.workspace_id).page(
-        role, _contains(q), order, page.limit, page.offset
+    if filters.role is not None:
+        await roles.resolve(db, ctx.workspace_id, filters.role)
+    rows, total = await MembersRepository(db, ctx.workspace_id).list(
+        role=filters.role, q=search_text(filters.q), sort=filters.sort, page=page
     )
     return Page(items=[_member(r) for r in rows], total=total, limit=page.limit, offset=page.offset)
 
@@ -449,14 +435,11 @@ async def invite(
 async def list_invitations(
     ctx: WorkspaceContext,
     db: asyncpg.Connection,
+    filters: schemas.InvitationFilters,
     page: PageRequest,
-    status: str | None,
-    q: str | None,
-    sort: str | None,
 ) -> Page[schemas.Invitation]:
-    order = order_by(sort, INVITATION_SORTS, "-created_at")
-    rows, total = await InvitationsRepository(db, ctx.workspace_id).page(
-        status, _contains(q), order, page.limit, page.offset
+    rows, total = await InvitationsRepository(db, ctx.workspace_id).list(
+        status=filters.status, q=search_text(filters.q), sort=filters.sort, page=page
     )
     return Page(
         items=[_invitation(r) for r in rows], total=total, limit=page.limit, offset=page.offset
@@ -530,7 +513,7 @@ async def list_received_invitations(
     principal: Principal, db: asyncpg.Connection, page: PageRequest
 ) -> Page[schemas.ReceivedInvitation]:
     email = await _invitee_email(principal, db)
-    rows, total = await ReceivedInvitationsRepository(db, email).page_open(page.limit, page.offset)
+    rows, total = await ReceivedInvitationsRepository(db, email).list(page=page)
     return Page(
         items=[schemas.ReceivedInvitation.model_validate(dict(r)) for r in rows],
         total=total,

@@ -21,6 +21,7 @@ from atlas.web import forms
 from atlas.web.access import workspace_page
 from atlas.web.render import PageContext
 from atlas.web.routing import page_router
+from atlas.workspaces import schemas as workspace_schemas
 from atlas.workspaces import service as workspaces
 
 router = page_router()
@@ -115,7 +116,7 @@ async def _employees(page: PageContext) -> list[schemas.Employee]:
 
 
 async def _leave_types(page: PageContext) -> list[schemas.LeaveType]:
-    return (await service.list_leave_types(page.ws, page.db, None, None, ALL)).items
+    return (await service.list_leave_types(page.ws, page.db, schemas.LeaveTypeFilters(), ALL)).items
 
 
 def _full_name(employee: schemas.Employee) -> str:
@@ -230,7 +231,9 @@ EMPLOYEE_FORM = "hr/employee_form.html"
 async def _employee_form_values(
     page: PageContext, employee: schemas.Employee | None = None
 ) -> dict[str, Any]:
-    members = await workspaces.list_members(page.ws, page.db, ALL, None, None, None)
+    members = await workspaces.list_members(
+        page.ws, page.db, workspace_schemas.MemberFilters(), ALL
+    )
     managers = [e for e in await _employees(page) if employee is None or e.id != employee.id]
     return {
         "employee": employee,
@@ -508,7 +511,8 @@ LEAVE_TYPE_FORM = "hr/leave_type_form.html"
 async def leave_types(
     page: LeaveRead, paging: PageParams, q: Search = None, sort: Sort = None
 ) -> Response:
-    result = await service.list_leave_types(page.ws, page.db, q, sort, paging)
+    filters = schemas.LeaveTypeFilters(q=q, sort=sort)
+    result = await service.list_leave_types(page.ws, page.db, filters, paging)
     return await page.render("hr/leave_types.html", result=result)
 
 

@@ -57,7 +57,8 @@ async def _members(page: PageContext) -> list[workspace_schemas.Member]:
     """The workspace's members (for assignees), when the caller may see them."""
     if not page.ws.can("members:read"):
         return []
-    return await every(lambda p: workspaces.list_members(page.ws, page.db, p, None, None, "name"))
+    by_name = workspace_schemas.MemberFilters(sort="name")
+    return await every(lambda p: workspaces.list_members(page.ws, page.db, by_name, p))
 
 
 async def _member_names(page: PageContext) -> dict[uuid.UUID, str]:
@@ -136,8 +137,10 @@ async def project_detail(
     project = await service.get_project(page.ws, page.db, project_id)
     tasks = None
     if page.ws.can("tasks:read"):
-        filters = schemas.TaskFilters(statuses=_status_filter(status), sort=sort or None)
-        tasks = await service.list_project_tasks(page.ws, page.db, project_id, filters, paging)
+        filters = schemas.TaskFilters(
+            project_id=project_id, statuses=_status_filter(status), sort=sort or None
+        )
+        tasks = await service.list_project_tasks(page.ws, page.db, filters, paging)
     return await page.render(
         "projects/detail.html",
         project=project,
@@ -184,9 +187,8 @@ async def delete_project(page: ProjectsDelete, project_id: uuid.UUID) -> Respons
 async def board(page: TasksRead, project_id: uuid.UUID) -> Response:
     page.ws.require("projects:read")
     project = await service.get_project(page.ws, page.db, project_id)
-    tasks = await every(
-        lambda p: service.list_project_tasks(page.ws, page.db, project_id, schemas.TaskFilters(), p)
-    )
+    of_project = schemas.TaskFilters(project_id=project_id)
+    tasks = await every(lambda p: service.list_project_tasks(page.ws, page.db, of_project, p))
     columns = {status: [t for t in tasks if t.status == status] for status in TASK_STATUSES}
     return await page.render(
         "projects/board.html",

@@ -13,6 +13,7 @@ from fastapi import Depends, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict
 
+from atlas.audit import schemas as audit_schemas
 from atlas.audit import service as audit
 from atlas.config import Settings
 from atlas.pagination import PageParams, PageRequest
@@ -77,7 +78,7 @@ def permission_groups() -> list[tuple[str, list[tuple[str, str]]]]:
 
 async def _role_options(page: PageContext) -> list[tuple[str, str]]:
     """Built-in and custom roles, as select options."""
-    result = await roles.list_roles(page.ws, page.db, ALL_ROLES, None, None)
+    result = await roles.list_roles(page.ws, page.db, role_schemas.RoleFilters(), ALL_ROLES)
     return [(r.name, r.name if r.builtin else f"{r.name} (custom)") for r in result.items]
 
 
@@ -141,7 +142,9 @@ async def members(
     try:
         result = await forms.run(
             page.db,
-            lambda: service.list_members(page.ws, page.db, paging, role or None, q or None, sort),
+            lambda: service.list_members(
+                page.ws, page.db, schemas.MemberFilters(role=role or None, q=q, sort=sort), paging
+            ),
         )
     except forms.FormErrors as errors:
         return page.redirect(page.url("/settings/members"), errors.message, "error")
@@ -186,7 +189,8 @@ async def _invitations_page(
     status_code: int = 200,
 ) -> Response:
     chosen = status if status in INVITATION_STATUSES else None
-    result = await service.list_invitations(page.ws, page.db, paging, chosen, None, None)
+    filters = schemas.InvitationFilters(status=chosen)
+    result = await service.list_invitations(page.ws, page.db, filters, paging)
     role_options = await _role_options(page) if page.ws.can("invitations:create") else []
     return await page.render(
         "settings/invitations.html",
@@ -245,7 +249,7 @@ async def cancel_invitation(page: InvitationsCancel, invitation_id: uuid.UUID) -
 
 @router.get("/w/{workspace_ref}/settings/roles")
 async def roles_list(page: RolesRead, paging: PageParams, q: forms.QueryText = None) -> Response:
-    result = await roles.list_roles(page.ws, page.db, paging, q or None, None)
+    result = await roles.list_roles(page.ws, page.db, role_schemas.RoleFilters(q=q), paging)
     return await page.render("settings/roles.html", result=result)
 
 
@@ -333,11 +337,11 @@ class AuditQuery(BaseModel):
     since: BusinessDate | None = None
     until: BusinessDate | None = None
 
-    def filters(self) -> audit.AuditFilters:
+    def filters(self) -> audit_schemas.AuditFilters:
         def start(day: date | None) -> datetime | None:
             return None if day is None else datetime.combine(day, time.min, tzinfo=UTC)
 
-        return audit.AuditFilters(
+        return audit_schemas.AuditFilters(
             entity_type=self.entity_type,
             action=self.action,
             actor_user_id=self.actor,
@@ -360,7 +364,8 @@ async def audit_trail(page: AuditRead, paging: PageParams) -> Response:
         errors = exc
     actors = []
     if page.ws.can("members:read"):
-        listed = await service.list_members(page.ws, page.db, ALL_ROLES, None, None, "name")
+        by_name = schemas.MemberFilters(sort="name")
+        listed = await service.list_members(page.ws, page.db, by_name, ALL_ROLES)
         actors = [(str(m.user_id), f"{m.name} <{m.email}>") for m in listed.items]
     return await page.render(
         "settings/audit.html",

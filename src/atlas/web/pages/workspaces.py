@@ -23,7 +23,8 @@ WorkspaceHome = Annotated[PageContext, Depends(workspace_page("workspace:read"))
 
 @router.get("/workspaces")
 async def picker(page: SignedInPage, paging: PageParams) -> Response:
-    result = await service.list_my_workspaces(page.user, page.db, paging, None, "name")
+    by_name = schemas.WorkspaceFilters(sort="name")
+    result = await service.list_my_workspaces(page.user, page.db, by_name, paging)
     try:
         invitations = await service.list_received_invitations(
             page.user, page.db, PageRequest(limit=1, offset=0)
