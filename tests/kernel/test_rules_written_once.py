@@ -39,3 +39,18 @@ def test_finance_templates_ask_the_allowed_actions_not_the_status() -> None:
 
 def test_the_client_address_is_read_in_one_place() -> None:
     assert files_matching(r"request\.client\b") == {"proxies.py"}
+
+
+def test_who_may_decide_or_cancel_leave_is_written_in_the_hr_service_only() -> None:
+    # The pages ask `allowed_leave_actions`; the endpoints' and dashboard's mentions are
+    # words in a docstring and a different question (whose requests to list).
+    assert files_matching(r"can\(\s*\"leave:approve\"\)") == {
+        "hr/service.py",
+        "dashboard/service.py",
+    }
+    assert files_matching(r"requested_by_user_id\s*(==|!=|in\b)") == set()
+    assert files_matching(r"status\W*\s(not\s+)?in\s+\(\"pending\", \"approved\"\)") == {
+        "hr/service.py"
+    }
+    assert files_matching(r"may_(decide|cancel)\s*\(") == set()
+    assert files_matching(r"allowed_leave_actions\(") == {"hr/service.py", "web/pages/hr.py"}

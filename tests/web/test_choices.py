@@ -107,9 +107,7 @@ def test_a_few_customers_are_a_plain_select_and_many_a_type_ahead(
     few = many_customers(factory.sql, ws, SELECT_LIMIT, "Few")
     form = browser_for(owner).get(f"/w/{ws['slug']}/invoices/new")
     assert '<select id="f-customer_id" name="customer_id" required' in form.text
-    assert re.findall(r'<option value="([0-9a-f-]{36})"', form.text) == [
-        str(c["id"]) for c in few
-    ]
+    assert re.findall(r'<option value="([0-9a-f-]{36})"', form.text) == [str(c["id"]) for c in few]
     assert 'role="combobox"' not in form.text
 
     many_customers(factory.sql, big, SELECT_LIMIT + 1, "Many")

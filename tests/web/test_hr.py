@@ -141,7 +141,9 @@ def test_anonymous_visitors_are_sent_to_sign_in(
     before = snapshot(sql, tenant_a.ws)
     url = route.url(tenant_a)
     resp = _call(browser_for(None), route, tenant_a, url)
-    expected = f"/sign-in?next={quote(url, safe='/')}" if route.method == "GET" else "/sign-in?next=/"
+    expected = (
+        f"/sign-in?next={quote(url, safe='/')}" if route.method == "GET" else "/sign-in?next=/"
+    )
     assert redirected_to(resp) == expected
     assert snapshot(sql, tenant_a.ws) == before
 

@@ -539,7 +539,9 @@ class LeaveAction(StrEnum):
 
 
 def _wrong_status(status: str, action: str) -> Conflict:
-    return Conflict(f"A {status} leave request cannot be {action}.", code="invalid_status_transition")
+    return Conflict(
+        f"A {status} leave request cannot be {action}.", code="invalid_status_transition"
+    )
 
 
 def _leave_refusal(
@@ -554,8 +556,9 @@ def _leave_refusal(
     filed it nor anyone the employee record is or was linked to (unlinking one's record
     does not make one's leave someone else's). Cancelling: the employee or leave:manage."""
     if action is LeaveAction.DECIDE:
-        if ctx.user_id in (facts["employee_user_id"], facts["requested_by_user_id"]) or (
-            facts["ever_linked"]
+        if (
+            ctx.user_id in (facts["employee_user_id"], facts["requested_by_user_id"])
+            or (facts["ever_linked"])
         ):
             return Forbidden(
                 "You cannot decide on a leave request you filed or of an employee record"

@@ -21,8 +21,8 @@ from atlas.errors import NotFound
 from atlas.finance import money, schemas, service
 from atlas.pagination import PageParams, PageRequest
 from atlas.web import forms
-from atlas.web.pages import choices
 from atlas.web.access import workspace_page
+from atlas.web.pages import choices
 from atlas.web.render import PageContext
 from atlas.web.routing import page_router
 

@@ -120,7 +120,9 @@ def _full_name(employee: schemas.Employee) -> str:
     return f"{employee.first_name} {employee.last_name}"
 
 
-async def _employee_names(page: PageContext, ids: Iterable[uuid.UUID | None]) -> dict[uuid.UUID, str]:
+async def _employee_names(
+    page: PageContext, ids: Iterable[uuid.UUID | None]
+) -> dict[uuid.UUID, str]:
     """The names of the employees a page of rows names, read one by one."""
     return {
         i: _full_name(await service.get_employee(page.ws, page.db, i))
@@ -212,7 +214,13 @@ async def create_department(page: DepartmentsManage) -> Response:
         return await service.create_department(page.ws, page.db, data)
 
     saved = await _save(
-        page, DEPARTMENT_FORM, form, values, schemas.DepartmentCreate, form, create,
+        page,
+        DEPARTMENT_FORM,
+        form,
+        values,
+        schemas.DepartmentCreate,
+        form,
+        create,
         DEPARTMENT_CHOICES,
     )
     if isinstance(saved, Response):
@@ -239,7 +247,13 @@ async def update_department(department_id: uuid.UUID, page: DepartmentsManage) -
 
     body = _changes(form, DEPARTMENT_FIELDS)
     saved = await _save(
-        page, DEPARTMENT_FORM, form, values, schemas.DepartmentUpdate, body, update,
+        page,
+        DEPARTMENT_FORM,
+        form,
+        values,
+        schemas.DepartmentUpdate,
+        body,
+        update,
         DEPARTMENT_CHOICES,
     )
     if isinstance(saved, Response):

@@ -22,6 +22,7 @@ from atlas.tenancy.permissions import ALL_PERMISSIONS
 from atlas.validation import BusinessDate
 from atlas.web import forms
 from atlas.web.access import workspace_page
+from atlas.web.pages import choices
 from atlas.web.render import PageContext
 from atlas.web.routing import page_router
 from atlas.workspaces import schemas, service
@@ -351,23 +352,21 @@ async def audit_trail(page: AuditRead, paging: PageParams) -> Response:
     typed = {k: v.strip() for k, v in page.request.query_params.items() if v.strip()}
     result = None
     errors = None
+    members = page.ws.can("members:read")
     try:
-        filters = forms.parse(AuditQuery, typed).filters()
+        query = await choices.resolve(page, choices.MEMBERS, typed, "actor") if members else typed
+        filters = forms.parse(AuditQuery, query).filters()
         result = await forms.run(
             page.db, lambda: audit.list_events(page.ws, page.db, filters, paging)
         )
     except forms.FormErrors as exc:
         errors = exc
-    actors = []
-    if page.ws.can("members:read"):
-        listed = await service.list_members(page.ws, page.db, ALL_ROLES, None, None, "name")
-        actors = [(str(m.user_id), f"{m.name} <{m.email}>") for m in listed.items]
     return await page.render(
         "settings/audit.html",
         status_code=422 if errors else 200,
         result=result,
         entity_types=[(t, t.replace("_", " ")) for t in audit.ENTITY_TYPES],
-        actors=actors,
+        actor=await choices.field(page, choices.MEMBERS, "actor", typed) if members else None,
         form=typed,
         errors=errors,
     )
