@@ -16,7 +16,7 @@ from tests.finance.helpers import many_customers, new_customer
 from tests.hr.helpers import many_employees, new_employee
 from tests.roles.helpers import new_role
 from tests.web.conftest import BrowserFor
-from tests.web.helpers import redirected_to, text
+from tests.web.helpers import Browser, redirected_to, text
 
 OPTION = re.compile(r'<li role="option"[^>]*data-value="([^"]+)"')
 LINE = {"lines-0-description": "Work", "lines-0-quantity": "1", "lines-0-unit_price": "10"}
@@ -119,13 +119,19 @@ def test_a_few_customers_are_a_plain_select_and_many_a_type_ahead(
     assert '<input type="hidden" name="customer_id" value=""' in form.text
 
 
+def _invoicing(
+    factory: Factory, browser_for: BrowserFor, count: int, prefix: str
+) -> tuple[Actor, dict[str, Any], list[dict[str, Any]], Browser]:
+    """An owner's workspace with `count` customers, and the owner's browser."""
+    owner = factory.user()
+    ws = factory.workspace(owner)
+    return owner, ws, many_customers(factory.sql, ws, count, prefix), browser_for(owner)
+
+
 def test_without_script_a_typed_exact_name_is_taken_and_anything_else_refused(
     factory: Factory, browser_for: BrowserFor
 ) -> None:
-    owner = factory.user()
-    ws = factory.workspace(owner)
-    made = many_customers(factory.sql, ws, 1000, "Client")
-    browser = browser_for(owner)
+    owner, ws, made, browser = _invoicing(factory, browser_for, 1000, "Client")
     url = f"/w/{ws['slug']}/invoices/new"
 
     vague = browser.post(url, {"customer_id-search": "Client 10", **LINE})
@@ -143,10 +149,7 @@ def test_without_script_a_typed_exact_name_is_taken_and_anything_else_refused(
 def test_a_chosen_id_with_its_label_is_kept_and_an_edited_label_is_read_again(
     factory: Factory, browser_for: BrowserFor
 ) -> None:
-    owner = factory.user()
-    ws = factory.workspace(owner)
-    made = many_customers(factory.sql, ws, 60, "Acct")
-    browser = browser_for(owner)
+    owner, ws, made, browser = _invoicing(factory, browser_for, 60, "Acct")
     url = f"/w/{ws['slug']}/invoices/new"
     picked = {
         "customer_id": str(made[5]["id"]),
