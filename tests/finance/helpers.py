@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from atlas.db.ids import uuid7
 from tests.access import table_snapshot
 from tests.factories import Actor, Factory
 from tests.projects.helpers import new_project, new_task
@@ -33,6 +34,21 @@ def new_customer(actor: Actor, ws: dict[str, Any], **fields: Any) -> dict[str, A
     assert resp.status_code == 201, resp.text
     customer: dict[str, Any] = resp.json()
     return customer
+
+
+def many_customers(sql: Sql, ws: dict[str, Any], count: int, prefix: str) -> list[dict[str, Any]]:
+    """`count` customers of `ws` in one statement ("{prefix} 0001", ...), in name order."""
+    ids = [uuid7() for _ in range(count)]
+    return sql.owner(
+        """INSERT INTO customers (workspace_id, id, name, currency)
+           SELECT %s, t.id, %s || ' ' || lpad(t.n::text, 4, '0'), 'EUR'
+             FROM unnest(%s::uuid[]) WITH ORDINALITY AS t(id, n)
+           RETURNING id, name""",
+        ws["id"],
+        prefix,
+        ids,
+        workspace=ws["id"],
+    )
 
 
 def line(quantity: str, unit_price: str, tax_rate: str = "0", text: str = "Work") -> dict[str, str]:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from atlas.db.ids import uuid7
 from tests.access import table_snapshot
 from tests.factories import Actor, Factory
 from tests.sql import Sql
@@ -106,6 +107,35 @@ def new_tenant(factory: Factory) -> Tenant:
         clerk, ws, leave_type, monday(10), monday(10), employee_id=employee["id"]
     )
     return Tenant(ws, owner, department, employee, leave_type, spare, request)
+
+
+def many_employees(sql: Sql, ws: dict[str, Any], count: int, prefix: str) -> list[dict[str, Any]]:
+    """`count` employees of `ws` in one statement, numbered after the workspace's counter
+    (which moves past them), last names "{prefix} 0001", ..."""
+    ids = [uuid7() for _ in range(count)]
+    rows = sql.owner(
+        """INSERT INTO employees (workspace_id, id, number, first_name, last_name, work_email)
+           SELECT %s, t.id,
+                  coalesce((SELECT max(number) FROM employees WHERE workspace_id = %s), 0) + t.n,
+                  'Staff', %s || ' ' || lpad(t.n::text, 4, '0'), t.id::text || '@corp.example.com'
+             FROM unnest(%s::uuid[]) WITH ORDINALITY AS t(id, n)
+           RETURNING id, number, first_name, last_name""",
+        ws["id"],
+        ws["id"],
+        prefix,
+        ids,
+        workspace=ws["id"],
+    )
+    sql.owner(
+        """INSERT INTO number_sequences (workspace_id, id, name, last_value)
+           VALUES (%s, %s, 'employee', (SELECT max(number) FROM employees WHERE workspace_id = %s))
+           ON CONFLICT (workspace_id, name) DO UPDATE SET last_value = EXCLUDED.last_value""",
+        ws["id"],
+        uuid7(),
+        ws["id"],
+        workspace=ws["id"],
+    )
+    return sorted(rows, key=lambda r: r["number"])
 
 
 def snapshot(sql: Sql, ws: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:

@@ -70,3 +70,18 @@ def test_the_shared_list_parameters_are_declared_once() -> None:
     # The API's list endpoints take `q`, `sort` and `status` as pagination's types.
     inline = r"(?m)\b(q|sort|statuses): Annotated\[|^(Search|Sort|Statuses) = Annotated"
     assert {f for f in files_matching(inline) if not f.startswith("web/")} == {"pagination.py"}
+
+
+def test_who_may_decide_or_cancel_leave_is_written_in_the_hr_service_only() -> None:
+    # The pages ask `allowed_leave_actions`; the endpoints' and dashboard's mentions are
+    # words in a docstring and a different question (whose requests to list).
+    assert files_matching(r"can\(\s*\"leave:approve\"\)") == {
+        "hr/service.py",
+        "dashboard/service.py",
+    }
+    assert files_matching(r"requested_by_user_id\s*(==|!=|in\b)") == set()
+    assert files_matching(r"status\W*\s(not\s+)?in\s+\(\"pending\", \"approved\"\)") == {
+        "hr/service.py"
+    }
+    assert files_matching(r"may_(decide|cancel)\s*\(") == set()
+    assert files_matching(r"allowed_leave_actions\(") == {"hr/service.py", "web/pages/hr.py"}

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 import pytest
@@ -79,6 +80,7 @@ ROUTES = [
         lambda t: {"name": "Renamed customer", "payment_terms_days": "14"},
     ),
     Route("POST", "/customers/{spare}/delete", "customers:manage"),
+    Route("GET", "/choices/customers?field=customer_id", "customers:read", writes=False),
     Route("GET", "/invoices", "invoices:read"),
     Route("GET", "/invoices/new", "invoices:write"),
     Route(
@@ -152,7 +154,7 @@ def test_access(route: Route, factory: Factory, browser_for: BrowserFor) -> None
 
     anonymous = route.send(browser_for(None), url, a)
     next_path = url if route.method == "GET" else "/"
-    assert redirected_to(anonymous) == f"/sign-in?next={next_path}"
+    assert redirected_to(anonymous) == f"/sign-in?next={quote(next_path, safe='/')}"
 
     stranger = route.send(browser_for(b.owner), url, a)
     assert stranger.status_code == 404

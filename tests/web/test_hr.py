@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 
@@ -97,7 +98,9 @@ ROUTES = [
     Route("GET", "/departments/{department}/edit", denied=MANAGERS_ONLY, shows="Edit department"),
     Route("POST", "/departments/{department}/edit", {"code": "REN", "name": "R"}, MANAGERS_ONLY),
     Route("POST", "/departments/{department}/delete", denied=MANAGERS_ONLY),
+    Route("GET", "/choices/departments?field=department_id", shows="{department_name}"),
     Route("GET", "/employees", shows="{employee_name}"),
+    Route("GET", "/choices/employees?field=manager_id", shows="{employee_name}"),
     Route("GET", "/employees/new", denied=MANAGERS_ONLY, shows="New employee"),
     Route("POST", "/employees/new", EMPLOYEE_FORM, MANAGERS_ONLY),
     Route("GET", "/employees/{employee}", shows="{employee_name}"),
@@ -138,7 +141,9 @@ def test_anonymous_visitors_are_sent_to_sign_in(
     before = snapshot(sql, tenant_a.ws)
     url = route.url(tenant_a)
     resp = _call(browser_for(None), route, tenant_a, url)
-    expected = f"/sign-in?next={url}" if route.method == "GET" else "/sign-in?next=/"
+    expected = (
+        f"/sign-in?next={quote(url, safe='/')}" if route.method == "GET" else "/sign-in?next=/"
+    )
     assert redirected_to(resp) == expected
     assert snapshot(sql, tenant_a.ws) == before
 

@@ -189,18 +189,6 @@ class EmployeesRepository(ScopedRepository):
             row["user_id"],
         )
 
-    async def was_ever_linked(self, employee_id: uuid.UUID, user_id: uuid.UUID) -> bool:
-        """Whether the employee record is or ever was linked to the user."""
-        found = await self.db.fetchval(
-            """SELECT EXISTS (
-                   SELECT 1 FROM employee_user_links
-                    WHERE workspace_id = $1 AND employee_id = $2 AND user_id = $3)""",
-            self.workspace_id,
-            employee_id,
-            user_id,
-        )
-        return bool(found)
-
     async def get(self, employee_id: uuid.UUID) -> asyncpg.Record | None:
         return await self.db.fetchrow(
             f"SELECT {EMPLOYEE_COLUMNS} FROM employees e WHERE e.workspace_id = $1 AND e.id = $2",
@@ -421,18 +409,39 @@ class LeaveRequestsRepository(ScopedRepository):
             request_id,
         )
 
-    async def lock_with_employee(self, request_id: uuid.UUID) -> asyncpg.Record | None:
-        """The request's status and requester with its employee's user and manager, the
-        request locked so that decisions and cancellations do not cross."""
+    # What deciding on or cancelling a request depends on: its status and requester, its
+    # employee's user and manager, and whether the employee record is or was linked to $3.
+    _DECISION_FACTS = """SELECT r.id, r.status, r.employee_id, r.requested_by_user_id,
+                               e.user_id AS employee_user_id,
+                               e.manager_id AS employee_manager_id,
+                               EXISTS (SELECT 1 FROM employee_user_links l
+                                        WHERE l.workspace_id = $1 AND l.employee_id = e.id
+                                          AND l.user_id = $3) AS ever_linked
+                          FROM leave_requests r
+                          JOIN employees e ON e.workspace_id = $1 AND e.id = r.employee_id
+                         WHERE r.workspace_id = $1"""
+
+    async def lock_with_employee(
+        self, request_id: uuid.UUID, user_id: uuid.UUID
+    ) -> asyncpg.Record | None:
+        """The decision facts of a request for `user_id`, the request locked so that
+        decisions and cancellations do not cross."""
         return await self.db.fetchrow(
-            """SELECT r.id, r.status, r.employee_id, r.requested_by_user_id,
-                      e.user_id AS employee_user_id, e.manager_id AS employee_manager_id
-                 FROM leave_requests r
-                 JOIN employees e ON e.workspace_id = $1 AND e.id = r.employee_id
-                WHERE r.workspace_id = $1 AND r.id = $2
-                  FOR UPDATE OF r""",
+            f"{self._DECISION_FACTS} AND r.id = $2 FOR UPDATE OF r",
             self.workspace_id,
             request_id,
+            user_id,
+        )
+
+    async def with_employees(
+        self, request_ids: Sequence[uuid.UUID], user_id: uuid.UUID
+    ) -> list[asyncpg.Record]:
+        """The decision facts of the requests for `user_id`, read without locks."""
+        return await self.db.fetch(
+            f"{self._DECISION_FACTS} AND r.id = ANY($2::uuid[])",
+            self.workspace_id,
+            list(request_ids),
+            user_id,
         )
 
     async def set_status(

@@ -10,9 +10,10 @@ or cancel leave, how many days a request takes, and that leave does not overlap.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date, timedelta
 from decimal import Decimal
+from enum import StrEnum
 from typing import Any
 
 import asyncpg
@@ -534,50 +535,101 @@ async def get_leave_request(
     return _leave_request(row)
 
 
+class LeaveAction(StrEnum):
+    DECIDE = "decide"  # approve or reject
+    CANCEL = "cancel"
+
+
+def _wrong_status(status: str, action: str) -> Conflict:
+    return Conflict(
+        f"A {status} leave request cannot be {action}.", code="invalid_status_transition"
+    )
+
+
+def _leave_refusal(
+    ctx: WorkspaceContext,
+    facts: asyncpg.Record,
+    own_employee_id: uuid.UUID | None,
+    action: LeaveAction,
+    done: str,
+) -> AtlasError | None:
+    """Why the caller may not take `action` on the request (`done`: "approved", ...), or
+    None. Deciding: a caller with leave:approve or the employee's manager, never whoever
+    filed it nor anyone the employee record is or was linked to (unlinking one's record
+    does not make one's leave someone else's). Cancelling: the employee or leave:manage."""
+    if action is LeaveAction.DECIDE:
+        if (
+            ctx.user_id in (facts["employee_user_id"], facts["requested_by_user_id"])
+            or (facts["ever_linked"])
+        ):
+            return Forbidden(
+                "You cannot decide on a leave request you filed or of an employee record"
+                " that is or was linked to you.",
+                code="own_leave_request",
+            )
+        manages = own_employee_id is not None and own_employee_id == facts["employee_manager_id"]
+        if not ctx.can("leave:approve") and not manages:
+            return Forbidden(
+                "Only the employee's manager or a role with 'leave:approve' may decide.",
+                code="permission_denied",
+            )
+        if facts["status"] != "pending":
+            return _wrong_status(facts["status"], done)
+        return None
+    if facts["employee_user_id"] != ctx.user_id and not ctx.can("leave:manage"):
+        return Forbidden(
+            "Only the employee or a role with 'leave:manage' may cancel this request.",
+            code="permission_denied",
+        )
+    if facts["status"] not in ("pending", "approved"):
+        return _wrong_status(facts["status"], done)
+    return None
+
+
+async def allowed_leave_actions(
+    ctx: WorkspaceContext, db: asyncpg.Connection, request_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, frozenset[LeaveAction]]:
+    """What the caller may do now to each request; the service's checks and the pages both
+    ask `_leave_refusal`."""
+    rows = await LeaveRequestsRepository(db, ctx.workspace_id).with_employees(
+        request_ids, ctx.user_id
+    )
+    own = await EmployeesRepository(db, ctx.workspace_id).id_of_user(ctx.user_id)
+    return {
+        row["id"]: frozenset(
+            a for a in LeaveAction if _leave_refusal(ctx, row, own, a, "changed") is None
+        )
+        for row in rows
+    }
+
+
 async def _locked_request(
-    ctx: WorkspaceContext, db: asyncpg.Connection, request_id: uuid.UUID
-) -> asyncpg.Record:
-    row = await LeaveRequestsRepository(db, ctx.workspace_id).lock_with_employee(request_id)
+    ctx: WorkspaceContext,
+    db: asyncpg.Connection,
+    request_id: uuid.UUID,
+    action: LeaveAction,
+    done: str,
+) -> None:
+    """Locks the request, or raises why the caller may not take `action` on it."""
+    row = await LeaveRequestsRepository(db, ctx.workspace_id).lock_with_employee(
+        request_id, ctx.user_id
+    )
     if row is None:
         raise NotFound("Leave request not found.")
-    return row
-
-
-def _wrong_status(row: asyncpg.Record, action: str) -> Conflict:
-    return Conflict(
-        f"A {row['status']} leave request cannot be {action}.", code="invalid_status_transition"
-    )
+    own = await EmployeesRepository(db, ctx.workspace_id).id_of_user(ctx.user_id)
+    refusal = _leave_refusal(ctx, row, own, action, done)
+    if refusal is not None:
+        raise refusal
 
 
 async def decide_leave_request(
     ctx: WorkspaceContext, db: asyncpg.Connection, request_id: uuid.UUID, approve: bool
 ) -> schemas.LeaveRequest:
-    """Approves or rejects a pending request: by a caller with leave:approve or the
-    employee's manager, never by whoever filed it nor by anyone the employee record is or
-    was linked to (unlinking one's record does not make one's leave someone else's)."""
-    row = await _locked_request(ctx, db, request_id)
-    employees = EmployeesRepository(db, ctx.workspace_id)
-    if ctx.user_id in (
-        row["employee_user_id"],
-        row["requested_by_user_id"],
-    ) or await employees.was_ever_linked(row["employee_id"], ctx.user_id):
-        raise Forbidden(
-            "You cannot decide on a leave request you filed or of an employee record"
-            " that is or was linked to you.",
-            code="own_leave_request",
-        )
-    if not ctx.can("leave:approve"):
-        own = await employees.id_of_user(ctx.user_id)
-        if own is None or own != row["employee_manager_id"]:
-            raise Forbidden(
-                "Only the employee's manager or a role with 'leave:approve' may decide.",
-                code="permission_denied",
-            )
-    action = "approved" if approve else "rejected"
-    if row["status"] != "pending":
-        raise _wrong_status(row, action)
+    """Approves or rejects a pending request (see `_leave_refusal` for who may)."""
+    status = "approved" if approve else "rejected"
+    await _locked_request(ctx, db, request_id, LeaveAction.DECIDE, status)
     updated = await LeaveRequestsRepository(db, ctx.workspace_id).set_status(
-        request_id, action, ctx.user_id
+        request_id, status, ctx.user_id
     )
     return _leave_request(updated)
 
@@ -586,14 +638,7 @@ async def cancel_leave_request(
     ctx: WorkspaceContext, db: asyncpg.Connection, request_id: uuid.UUID
 ) -> schemas.LeaveRequest:
     """Cancels a pending or approved request: by the employee themself or leave:manage."""
-    row = await _locked_request(ctx, db, request_id)
-    if row["employee_user_id"] != ctx.user_id and not ctx.can("leave:manage"):
-        raise Forbidden(
-            "Only the employee or a role with 'leave:manage' may cancel this request.",
-            code="permission_denied",
-        )
-    if row["status"] not in ("pending", "approved"):
-        raise _wrong_status(row, "cancelled")
+    await _locked_request(ctx, db, request_id, LeaveAction.CANCEL, "cancelled")
     updated = await LeaveRequestsRepository(db, ctx.workspace_id).set_status(
         request_id, "cancelled", None
     )

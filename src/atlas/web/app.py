@@ -9,7 +9,17 @@ from fastapi.staticfiles import StaticFiles
 
 from atlas.web import api_docs
 from atlas.web.errors import install_page_errors
-from atlas.web.pages import account, auth, finance, hr, projects, settings, timesheets, workspaces
+from atlas.web.pages import (
+    account,
+    auth,
+    choices,
+    finance,
+    hr,
+    projects,
+    settings,
+    timesheets,
+    workspaces,
+)
 from atlas.web.security import SecurityHeadersMiddleware
 
 STATIC = Path(__file__).parent / "static"
@@ -22,6 +32,7 @@ PAGE_ROUTERS = (
     finance.router,
     settings.router,
     account.router,
+    choices.router,
 )
 
 

@@ -206,6 +206,15 @@ class MembersRepository:
             member_id,
         )
 
+    async def get_by_user(self, user_id: uuid.UUID) -> asyncpg.Record | None:
+        return await self.db.fetchrow(
+            f"""SELECT {MEMBER_COLUMNS}
+                  FROM workspace_members m JOIN users u ON u.id = m.user_id
+                 WHERE m.workspace_id = $1 AND m.user_id = $2""",
+            self.workspace_id,
+            user_id,
+        )
+
     async def by_user(self, user_id: uuid.UUID, *, lock: bool = False) -> asyncpg.Record | None:
         return await self.db.fetchrow(
             f"""SELECT {MEMBER_COLUMNS}

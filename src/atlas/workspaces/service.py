@@ -261,6 +261,16 @@ async def list_members(
     return Page(items=[_member(r) for r in rows], total=total, limit=page.limit, offset=page.offset)
 
 
+async def get_member_of_user(
+    ctx: WorkspaceContext, db: asyncpg.Connection, user_id: uuid.UUID
+) -> schemas.Member:
+    """The membership of `user_id` in the workspace (a user is a member at most once)."""
+    row = await MembersRepository(db, ctx.workspace_id).get_by_user(user_id)
+    if row is None:
+        raise _member_not_found()
+    return _member(row)
+
+
 async def change_member_role(
     ctx: WorkspaceContext, db: asyncpg.Connection, member_id: uuid.UUID, role: str
 ) -> schemas.Member:

@@ -19,11 +19,10 @@ from pydantic import ValidationError
 
 from atlas.errors import NotFound
 from atlas.finance import money, schemas, service
-from atlas.pagination import MAX_LIMIT, PageParams, PageRequest
-from atlas.projects import schemas as project_schemas
-from atlas.projects import service as projects
+from atlas.pagination import PageParams, PageRequest
 from atlas.web import forms
 from atlas.web.access import workspace_page
+from atlas.web.pages import choices
 from atlas.web.render import PageContext
 from atlas.web.routing import page_router
 
@@ -48,17 +47,13 @@ CUSTOMER_FIELDS = ("name", "email", "billing_address", "tax_id", "currency", "pa
 STATUS_CHOICES = [(s, s.capitalize()) for s in (*get_args(schemas.InvoiceStatus), "overdue")]
 METHODS = [(m, m.replace("_", " ").capitalize()) for m in get_args(schemas.PaymentMethod)]
 GROUPS = [("task", "By task"), ("employee", "By employee")]
-ALL = PageRequest(limit=MAX_LIMIT, offset=0)
+# A customer's page shows its latest invoices and links to all of them.
+LATEST = PageRequest(limit=20, offset=0)
 
 Line = dict[str, str]
 
 
 # Customers
-
-
-async def _customer_options(page: PageContext) -> list[tuple[str, str]]:
-    result = await service.list_customers(page.ws, page.db, schemas.CustomerFilters(), ALL)
-    return [(str(c.id), c.name) for c in result.items]
 
 
 async def _customer_form(
@@ -116,7 +111,7 @@ async def _customer_page(
     invoices = None
     if page.ws.can("invoices:read"):
         filters = schemas.InvoiceFilters(customer_id=customer_id)
-        invoices = await service.list_invoices(page.ws, page.db, filters, ALL)
+        invoices = await service.list_invoices(page.ws, page.db, filters, LATEST)
     return await page.render(
         "finance/customer.html",
         status_code=errors.status if errors else 200,
@@ -211,7 +206,7 @@ async def _invoice_form(
         line_count=len(lines),
         errors=_line_errors(errors) if errors else None,
         invoice=invoice,
-        customers=await _customer_options(page),
+        customer=await choices.field(page, choices.CUSTOMERS, "customer_id", form),
         totals=_preview(lines),
     )
 
@@ -283,19 +278,29 @@ async def invoices(
     page: InvoicesRead,
     paging: PageParams,
     status: Search = None,
-    customer_id: Search = None,
     q: Search = None,
     sort: Sort = None,
 ) -> Response:
+    typed = {k: v.strip() for k, v in page.request.query_params.items() if v.strip()}
+    errors = None
+    try:
+        chosen = await choices.resolve(page, choices.CUSTOMERS, typed, "customer_id")
+    except forms.FormErrors as refused:
+        chosen, errors = {}, refused
     filters = schemas.InvoiceFilters(
-        statuses=[status] if status else [], customer_id=_uuid(customer_id), q=q, sort=sort
+        statuses=[status] if status else [],
+        customer_id=_uuid(chosen.get("customer_id")),
+        q=q,
+        sort=sort,
     )
     result = await service.list_invoices(page.ws, page.db, filters, paging)
     return await page.render(
         "finance/invoices.html",
+        status_code=errors.status if errors else 200,
         result=result,
         statuses=STATUS_CHOICES,
-        customers=await _customer_options(page),
+        customer=await choices.field(page, choices.CUSTOMERS, "customer_id", typed),
+        errors=errors,
     )
 
 
@@ -312,7 +317,8 @@ async def create_invoice(page: InvoicesWrite) -> Response:
     if action:
         return await _invoice_form(page, form, lines)
     try:
-        data = forms.parse(schemas.InvoiceCreate, _invoice_body(form, lines))
+        chosen = await choices.resolve(page, choices.CUSTOMERS, form, "customer_id")
+        data = forms.parse(schemas.InvoiceCreate, _invoice_body(chosen, lines))
         created = await forms.run(page.db, lambda: service.create_invoice(page.ws, page.db, data))
     except forms.FormErrors as errors:
         return await _invoice_form(page, form, lines, errors)
@@ -327,14 +333,13 @@ async def from_time_form(page: InvoicesWrite) -> Response:
 async def _from_time_form(
     page: PageContext, form: forms.FormData, errors: forms.FormErrors | None = None
 ) -> Response:
-    listed = await projects.list_projects(page.ws, page.db, project_schemas.ProjectFilters(), ALL)
     return await page.render(
         "finance/from_time.html",
         status_code=errors.status if errors else 200,
         form=form,
         errors=errors,
-        customers=await _customer_options(page),
-        projects=[(str(p.id), f"{p.code} · {p.name}") for p in listed.items],
+        customer=await choices.field(page, choices.CUSTOMERS, "customer_id", form),
+        project=await choices.field(page, choices.PROJECTS, "project_id", form),
         groups=GROUPS,
     )
 
@@ -343,7 +348,9 @@ async def _from_time_form(
 async def create_from_time(page: InvoicesWrite) -> Response:
     form = await forms.read_form(page.request)
     try:
-        data = forms.parse(schemas.InvoiceFromTime, form)
+        chosen = await choices.resolve(page, choices.CUSTOMERS, form, "customer_id")
+        chosen = await choices.resolve(page, choices.PROJECTS, chosen, "project_id")
+        data = forms.parse(schemas.InvoiceFromTime, chosen)
         created = await forms.run(
             page.db, lambda: service.invoice_from_time(page.ws, page.db, data)
         )
@@ -401,9 +408,10 @@ async def update_invoice(page: InvoicesWrite, invoice_id: uuid.UUID) -> Response
     lines, action = _edited_lines(form)
     if action:
         return await _invoice_form(page, form, lines, invoice=invoice)
-    body = {"issue_date": None, "due_date": None, "notes": "", **_invoice_body(form, lines)}
     try:
-        data = forms.parse(schemas.InvoiceUpdate, body)
+        chosen = await choices.resolve(page, choices.CUSTOMERS, form, "customer_id")
+        blank = {"issue_date": None, "due_date": None, "notes": ""}
+        data = forms.parse(schemas.InvoiceUpdate, {**blank, **_invoice_body(chosen, lines)})
         await forms.run(page.db, lambda: service.update_invoice(page.ws, page.db, invoice_id, data))
     except forms.FormErrors as errors:
         return await _invoice_form(page, form, lines, errors, invoice)

@@ -7,7 +7,7 @@ service returns EmployeeWithSalary (callers with `hr:salary`).
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from datetime import date
 from typing import Annotated, Any, TypeVar
 
@@ -15,14 +15,15 @@ from fastapi import Depends
 from fastapi.responses import Response
 from pydantic import BaseModel
 
+from atlas.errors import NotFound
 from atlas.hr import schemas, service
-from atlas.pagination import MAX_LIMIT, PageParams, PageRequest
+from atlas.pagination import PageParams
 from atlas.web import forms
 from atlas.web.access import workspace_page
+from atlas.web.lists import every
+from atlas.web.pages import choices
 from atlas.web.render import PageContext
 from atlas.web.routing import page_router
-from atlas.workspaces import schemas as workspace_schemas
-from atlas.workspaces import service as workspaces
 
 router = page_router()
 
@@ -41,8 +42,7 @@ Search = forms.QueryText
 Sort = forms.QueryText
 Status = forms.QueryText
 
-# Option lists and name look-ups read at most one API page of rows.
-ALL = PageRequest(limit=MAX_LIMIT, offset=0)
+# Leave types are few (a workspace's kinds of leave): one API page holds them all.
 EMPLOYMENT_TYPES = ("full_time", "part_time", "contractor", "intern")
 EMPLOYEE_STATUSES = ("onboarding", "active", "on_leave", "terminated")
 LEAVE_STATUSES = ("pending", "approved", "rejected", "cancelled")
@@ -80,9 +80,13 @@ async def _save(
     model: type[M],
     data: dict[str, Any],
     action: Callable[[M], Awaitable[T]],
+    chosen: Mapping[str, choices.Source] | None = None,
 ) -> Response | T:
-    """Parses `data` into `model` and runs `action`; on refusal, re-renders the form (422)."""
+    """Reads the `chosen` fields' type-aheads, parses `data` into `model` and runs
+    `action`; on refusal, re-renders the form (422)."""
     try:
+        for name, source in (chosen or {}).items():
+            data = await choices.resolve(page, source, {**data, **_typed(form, name)}, name)
         parsed = forms.parse(model, data)
         return await forms.run(page.db, lambda: action(parsed))
     except forms.FormErrors as errors:
@@ -100,39 +104,61 @@ async def _delete(
     return page.redirect(page.url(back), done)
 
 
-# Look-ups for names and select options
+def _typed(form: forms.FormData, name: str) -> dict[str, Any]:
+    """The type-ahead fields of choice `name` as posted (see atlas.web.pages.choices)."""
+    return {k: v for k, v in form.items() if k in (f"{name}-search", f"{name}-label")}
 
 
-async def _departments(page: PageContext) -> list[schemas.Department]:
-    result = await service.list_departments(page.ws, page.db, schemas.DepartmentFilters(), ALL)
-    return result.items
-
-
-async def _employees(page: PageContext) -> list[schemas.Employee]:
-    result = await service.list_employees(
-        page.ws, page.db, schemas.EmployeeFilters(sort="last_name,first_name"), ALL
-    )
-    return list(result.items)
+# Look-ups for names
 
 
 async def _leave_types(page: PageContext) -> list[schemas.LeaveType]:
-    return (await service.list_leave_types(page.ws, page.db, schemas.LeaveTypeFilters(), ALL)).items
+    return await every(
+        lambda p: service.list_leave_types(page.ws, page.db, schemas.LeaveTypeFilters(), p)
+    )
 
 
 def _full_name(employee: schemas.Employee) -> str:
     return f"{employee.first_name} {employee.last_name}"
 
 
-def _employee_names(employees: Iterable[schemas.Employee]) -> dict[uuid.UUID, str]:
-    return {e.id: _full_name(e) for e in employees}
+async def _employee_names(
+    page: PageContext, ids: Iterable[uuid.UUID | None]
+) -> dict[uuid.UUID, str]:
+    """The names of the employees a page of rows names, read one by one."""
+    return {
+        i: _full_name(await service.get_employee(page.ws, page.db, i))
+        for i in set(ids)
+        if i is not None
+    }
 
 
-def _employee_options(employees: Iterable[schemas.Employee]) -> list[tuple[str, str]]:
-    return [(str(e.id), f"{_full_name(e)} ({e.number})") for e in employees]
+async def _department_names(
+    page: PageContext, ids: Iterable[uuid.UUID | None]
+) -> dict[uuid.UUID, str]:
+    return {
+        i: (await service.get_department(page.ws, page.db, i)).name
+        for i in set(ids)
+        if i is not None
+    }
 
 
-def _department_options(departments: Iterable[schemas.Department]) -> list[tuple[str, str]]:
-    return [(str(d.id), f"{d.code} · {d.name}") for d in departments]
+async def _filter(
+    page: PageContext, source: choices.Source, name: str
+) -> tuple[dict[str, Any], forms.FormErrors | None]:
+    """A list page's address with its type-ahead filter `name` read back, or the refusal."""
+    try:
+        return await choices.resolve_query(page, source, name), None
+    except forms.FormErrors as errors:
+        return {}, errors
+
+
+def _filter_id(query: Mapping[str, Any], name: str) -> uuid.UUID | None:
+    """The filter's id (blank: none); a malformed one is not found."""
+    try:
+        return uuid.UUID(query[name]) if query.get(name) else None
+    except ValueError:
+        raise NotFound("There is no such page.") from None
 
 
 # Departments
@@ -140,16 +166,22 @@ def _department_options(departments: Iterable[schemas.Department]) -> list[tuple
 DEPARTMENT_FORM = "hr/department_form.html"
 
 
+DEPARTMENT_CHOICES = {
+    "parent_department_id": choices.DEPARTMENTS,
+    "manager_employee_id": choices.EMPLOYEES,
+}
+
+
 async def _department_form_values(
-    page: PageContext, department: schemas.Department | None = None
+    page: PageContext, form: forms.FormData, department: schemas.Department | None = None
 ) -> dict[str, Any]:
-    departments = [
-        d for d in await _departments(page) if department is None or d.id != department.id
-    ]
+    own = department.id if department else None
     return {
         "department": department,
-        "parents": _department_options(departments),
-        "managers": _employee_options(await _employees(page)),
+        "parent": await choices.field(
+            page, choices.DEPARTMENTS, "parent_department_id", form, exclude=own
+        ),
+        "manager": await choices.field(page, choices.EMPLOYEES, "manager_employee_id", form),
     }
 
 
@@ -159,30 +191,40 @@ async def departments(
 ) -> Response:
     filters = schemas.DepartmentFilters(q=q, sort=sort)
     result = await service.list_departments(page.ws, page.db, filters, paging)
-    all_departments = await _departments(page)
     return await page.render(
         "hr/departments.html",
         result=result,
-        department_names={d.id: d.name for d in all_departments},
-        employee_names=_employee_names(await _employees(page)),
+        department_names=await _department_names(
+            page, (d.parent_department_id for d in result.items)
+        ),
+        employee_names=await _employee_names(page, (d.manager_employee_id for d in result.items)),
     )
 
 
 @router.get("/w/{workspace_ref}/departments/new")
 async def new_department_form(page: DepartmentsManage) -> Response:
-    values = await _department_form_values(page)
+    values = await _department_form_values(page, {})
     return await page.render(DEPARTMENT_FORM, form={}, errors=None, **values)
 
 
 @router.post("/w/{workspace_ref}/departments/new")
 async def create_department(page: DepartmentsManage) -> Response:
     form = await forms.read_form(page.request)
-    values = await _department_form_values(page)
+    values = await _department_form_values(page, form)
 
     async def create(data: schemas.DepartmentCreate) -> schemas.Department:
         return await service.create_department(page.ws, page.db, data)
 
-    saved = await _save(page, DEPARTMENT_FORM, form, values, schemas.DepartmentCreate, form, create)
+    saved = await _save(
+        page,
+        DEPARTMENT_FORM,
+        form,
+        values,
+        schemas.DepartmentCreate,
+        form,
+        create,
+        DEPARTMENT_CHOICES,
+    )
     if isinstance(saved, Response):
         return saved
     return page.redirect(page.url("/departments"), f"Department {saved.name} created.")
@@ -191,23 +233,31 @@ async def create_department(page: DepartmentsManage) -> Response:
 @router.get("/w/{workspace_ref}/departments/{department_id}/edit")
 async def edit_department_form(department_id: uuid.UUID, page: DepartmentsManage) -> Response:
     department = await service.get_department(page.ws, page.db, department_id)
-    values = await _department_form_values(page, department)
-    return await page.render(
-        DEPARTMENT_FORM, form=department.model_dump(mode="json"), errors=None, **values
-    )
+    form = department.model_dump(mode="json")
+    values = await _department_form_values(page, form, department)
+    return await page.render(DEPARTMENT_FORM, form=form, errors=None, **values)
 
 
 @router.post("/w/{workspace_ref}/departments/{department_id}/edit")
 async def update_department(department_id: uuid.UUID, page: DepartmentsManage) -> Response:
     department = await service.get_department(page.ws, page.db, department_id)
     form = await forms.read_form(page.request)
-    values = await _department_form_values(page, department)
+    values = await _department_form_values(page, form, department)
 
     async def update(data: schemas.DepartmentUpdate) -> schemas.Department:
         return await service.update_department(page.ws, page.db, department_id, data)
 
     body = _changes(form, DEPARTMENT_FIELDS)
-    saved = await _save(page, DEPARTMENT_FORM, form, values, schemas.DepartmentUpdate, body, update)
+    saved = await _save(
+        page,
+        DEPARTMENT_FORM,
+        form,
+        values,
+        schemas.DepartmentUpdate,
+        body,
+        update,
+        DEPARTMENT_CHOICES,
+    )
     if isinstance(saved, Response):
         return saved
     return page.redirect(page.url("/departments"), f"Department {saved.name} saved.")
@@ -228,18 +278,22 @@ async def delete_department(department_id: uuid.UUID, page: DepartmentsManage) -
 EMPLOYEE_FORM = "hr/employee_form.html"
 
 
+EMPLOYEE_CHOICES = {
+    "user_id": choices.MEMBERS,
+    "department_id": choices.DEPARTMENTS,
+    "manager_id": choices.EMPLOYEES,
+}
+
+
 async def _employee_form_values(
-    page: PageContext, employee: schemas.Employee | None = None
+    page: PageContext, form: forms.FormData, employee: schemas.Employee | None = None
 ) -> dict[str, Any]:
-    members = await workspaces.list_members(
-        page.ws, page.db, workspace_schemas.MemberFilters(), ALL
-    )
-    managers = [e for e in await _employees(page) if employee is None or e.id != employee.id]
+    own = employee.id if employee else None
     return {
         "employee": employee,
-        "members": [(str(m.user_id), f"{m.name} ({m.email})") for m in members.items],
-        "departments": _department_options(await _departments(page)),
-        "managers": _employee_options(managers),
+        "member": await choices.field(page, choices.MEMBERS, "user_id", form),
+        "department": await choices.field(page, choices.DEPARTMENTS, "department_id", form),
+        "manager": await choices.field(page, choices.EMPLOYEES, "manager_id", form, exclude=own),
         "employment_types": _choices(EMPLOYMENT_TYPES),
         "statuses": _choices(EMPLOYEE_STATUSES),
         "show_salary": page.ws.can("hr:salary"),
@@ -251,39 +305,45 @@ async def employees(
     page: EmployeesRead,
     paging: PageParams,
     status: Status = None,
-    department_id: uuid.UUID | None = None,
     q: Search = None,
     sort: Sort = None,
 ) -> Response:
+    query, errors = await _filter(page, choices.DEPARTMENTS, "department_id")
     filters = schemas.EmployeeFilters(
-        department_id=department_id, statuses=[status] if status else [], q=q, sort=sort
+        department_id=_filter_id(query, "department_id"),
+        statuses=[status] if status else [],
+        q=q,
+        sort=sort,
     )
     result = await service.list_employees(page.ws, page.db, filters, paging)
-    all_departments = await _departments(page)
     return await page.render(
         "hr/employees.html",
+        status_code=errors.status if errors else 200,
+        errors=errors,
         result=result,
         statuses=_choices(EMPLOYEE_STATUSES),
-        departments=_department_options(all_departments),
-        department_names={d.id: d.name for d in all_departments},
+        department=await choices.field(page, choices.DEPARTMENTS, "department_id", query),
+        department_names=await _department_names(page, (e.department_id for e in result.items)),
     )
 
 
 @router.get("/w/{workspace_ref}/employees/new")
 async def new_employee_form(page: EmployeesManage) -> Response:
-    values = await _employee_form_values(page)
+    values = await _employee_form_values(page, {})
     return await page.render(EMPLOYEE_FORM, form={}, errors=None, **values)
 
 
 @router.post("/w/{workspace_ref}/employees/new")
 async def create_employee(page: EmployeesManage) -> Response:
     form = await forms.read_form(page.request)
-    values = await _employee_form_values(page)
+    values = await _employee_form_values(page, form)
 
     async def create(data: schemas.EmployeeCreate) -> service.EmployeeView:
         return await service.create_employee(page.ws, page.db, data)
 
-    saved = await _save(page, EMPLOYEE_FORM, form, values, schemas.EmployeeCreate, form, create)
+    saved = await _save(
+        page, EMPLOYEE_FORM, form, values, schemas.EmployeeCreate, form, create, EMPLOYEE_CHOICES
+    )
     if isinstance(saved, Response):
         return saved
     return page.redirect(page.url(f"/employees/{saved.id}"), f"Employee {saved.number} created.")
@@ -320,17 +380,16 @@ async def employee_detail(employee_id: uuid.UUID, page: EmployeesRead) -> Respon
 @router.get("/w/{workspace_ref}/employees/{employee_id}/edit")
 async def edit_employee_form(employee_id: uuid.UUID, page: EmployeesManage) -> Response:
     employee = await service.get_employee(page.ws, page.db, employee_id)
-    values = await _employee_form_values(page, employee)
-    return await page.render(
-        EMPLOYEE_FORM, form=employee.model_dump(mode="json"), errors=None, **values
-    )
+    form = employee.model_dump(mode="json")
+    values = await _employee_form_values(page, form, employee)
+    return await page.render(EMPLOYEE_FORM, form=form, errors=None, **values)
 
 
 @router.post("/w/{workspace_ref}/employees/{employee_id}/edit")
 async def update_employee(employee_id: uuid.UUID, page: EmployeesManage) -> Response:
     employee = await service.get_employee(page.ws, page.db, employee_id)
     form = await forms.read_form(page.request)
-    values = await _employee_form_values(page, employee)
+    values = await _employee_form_values(page, form, employee)
 
     async def update(data: schemas.EmployeeUpdate) -> service.EmployeeView:
         return await service.update_employee(page.ws, page.db, employee_id, data)
@@ -342,7 +401,9 @@ async def update_employee(employee_id: uuid.UUID, page: EmployeesManage) -> Resp
         "job_title": form.get("job_title", ""),
         **(_changes(form, SALARY_FIELDS) if salary else {}),
     }
-    saved = await _save(page, EMPLOYEE_FORM, form, values, schemas.EmployeeUpdate, body, update)
+    saved = await _save(
+        page, EMPLOYEE_FORM, form, values, schemas.EmployeeUpdate, body, update, EMPLOYEE_CHOICES
+    )
     if isinstance(saved, Response):
         return saved
     return page.redirect(page.url(f"/employees/{employee_id}"), f"Employee {saved.number} saved.")
@@ -361,85 +422,69 @@ async def delete_employee(employee_id: uuid.UUID, page: EmployeesManage) -> Resp
 # Leave requests
 
 
-def _may_decide(
-    page: PageContext,
-    request: schemas.LeaveRequest,
-    people: dict[uuid.UUID, schemas.Employee],
-    own: uuid.UUID | None,
-) -> bool:
-    """Whether to offer Approve/Reject (the service decides anyway, past links included)."""
-    employee = people.get(request.employee_id)
-    if request.status != "pending" or employee is None or employee.id == own:
-        return False
-    if request.requested_by_user_id == page.ws.user_id:
-        return False
-    return page.ws.can("leave:approve") or (own is not None and employee.manager_id == own)
-
-
-def _may_cancel(page: PageContext, request: schemas.LeaveRequest, own: uuid.UUID | None) -> bool:
-    if request.status not in ("pending", "approved"):
-        return False
-    return page.ws.can("leave:manage") or request.employee_id == own
-
-
-async def _people(page: PageContext) -> tuple[dict[uuid.UUID, schemas.Employee], uuid.UUID | None]:
-    """The employees by id, and the caller's own employee (if linked)."""
-    people = {e.id: e for e in await _employees(page)}
-    return people, await service.own_employee_id(page.ws, page.db)
-
-
 @router.get("/w/{workspace_ref}/leave")
 async def leave_requests(
     page: LeaveRead,
     paging: PageParams,
     status: Status = None,
-    employee_id: uuid.UUID | None = None,
     sort: Sort = None,
 ) -> Response:
     status = status or "pending"
+    query, errors = await _filter(page, choices.EMPLOYEES, "employee_id")
     filters = schemas.LeaveRequestFilters(
-        employee_id=employee_id, statuses=[] if status == "all" else [status], sort=sort
+        employee_id=_filter_id(query, "employee_id"),
+        statuses=[] if status == "all" else [status],
+        sort=sort,
     )
     result = await service.list_leave_requests(page.ws, page.db, filters, paging)
-    people, own = await _people(page)
+    actions = await service.allowed_leave_actions(page.ws, page.db, [r.id for r in result.items])
     return await page.render(
         "hr/leave.html",
+        status_code=errors.status if errors else 200,
+        errors=errors,
         result=result,
         status=status,
         statuses=[*_choices(LEAVE_STATUSES), ("all", "All")],
-        employees=_employee_options(people.values()),
-        employee_names=_employee_names(people.values()),
+        employee=await choices.field(page, choices.EMPLOYEES, "employee_id", query),
+        employee_names=await _employee_names(page, (r.employee_id for r in result.items)),
         type_names={t.id: t.name for t in await _leave_types(page)},
-        deciding={r.id for r in result.items if _may_decide(page, r, people, own)},
+        deciding={i for i, a in actions.items() if service.LeaveAction.DECIDE in a},
     )
 
 
 LEAVE_FORM = "hr/leave_form.html"
 
 
-async def _leave_form_values(page: PageContext) -> dict[str, Any]:
-    employees = await _employees(page) if page.ws.can("leave:manage") else []
+LEAVE_CHOICES = {"employee_id": choices.EMPLOYEES}
+
+
+async def _leave_form_values(page: PageContext, form: forms.FormData) -> dict[str, Any]:
+    employee = None
+    if page.ws.can("leave:manage"):
+        employee = await choices.field(page, choices.EMPLOYEES, "employee_id", form)
     return {
         "leave_types": [(str(t.id), t.name) for t in await _leave_types(page)],
-        "employees": _employee_options(employees),
+        "employee": employee,
     }
 
 
 @router.get("/w/{workspace_ref}/leave/new")
 async def new_leave_form(page: LeaveFile) -> Response:
-    values = await _leave_form_values(page)
+    values = await _leave_form_values(page, {})
     return await page.render(LEAVE_FORM, form={}, errors=None, **values)
 
 
 @router.post("/w/{workspace_ref}/leave/new")
 async def create_leave_request(page: LeaveFile) -> Response:
     form = await forms.read_form(page.request)
-    values = await _leave_form_values(page)
+    values = await _leave_form_values(page, form)
 
     async def create(data: schemas.LeaveRequestCreate) -> schemas.LeaveRequest:
         return await service.create_leave_request(page.ws, page.db, data)
 
-    saved = await _save(page, LEAVE_FORM, form, values, schemas.LeaveRequestCreate, form, create)
+    saved = await _save(
+        page, LEAVE_FORM, form, values, schemas.LeaveRequestCreate, form, create, LEAVE_CHOICES
+    )
     if isinstance(saved, Response):
         return saved
     return page.redirect(page.url(f"/leave/{saved.id}"), f"Leave requested: {saved.days} days.")
@@ -448,18 +493,16 @@ async def create_leave_request(page: LeaveFile) -> Response:
 @router.get("/w/{workspace_ref}/leave/{request_id}")
 async def leave_request_detail(request_id: uuid.UUID, page: LeaveRead) -> Response:
     request = await service.get_leave_request(page.ws, page.db, request_id)
-    people, own = await _people(page)
-    employee = people.get(request.employee_id) or await service.get_employee(
-        page.ws, page.db, request.employee_id
-    )
+    employee = await service.get_employee(page.ws, page.db, request.employee_id)
     leave_type = await service.get_leave_type(page.ws, page.db, request.leave_type_id)
+    actions = (await service.allowed_leave_actions(page.ws, page.db, [request_id]))[request_id]
     return await page.render(
         "hr/leave_request.html",
         leave=request,
         employee=employee,
         leave_type=leave_type,
-        may_decide=_may_decide(page, request, {employee.id: employee}, own),
-        may_cancel=_may_cancel(page, request, own),
+        may_decide=service.LeaveAction.DECIDE in actions,
+        may_cancel=service.LeaveAction.CANCEL in actions,
     )
 
 

@@ -9,15 +9,14 @@ from typing import Annotated, Any
 from fastapi import Depends
 from fastapi.responses import Response
 
-from atlas.pagination import PageParams
+from atlas.pagination import MAX_LIMIT, PageParams, PageRequest
 from atlas.projects import schemas, service
 from atlas.projects.tables import PROJECT_STATUSES, TASK_PRIORITIES, TASK_STATUSES
 from atlas.web import forms
 from atlas.web.access import workspace_page
-from atlas.web.lists import every
+from atlas.web.pages import choices
 from atlas.web.render import PageContext, labelled
 from atlas.web.routing import page_router
-from atlas.workspaces import schemas as workspace_schemas
 from atlas.workspaces import service as workspaces
 
 router = page_router()
@@ -51,18 +50,16 @@ TASK_EDIT_DEFAULTS: dict[str, Any] = {
     "due_date": None,
     "estimate_hours": None,
 }
+# The board shows one API page of a project's tasks and says when there are more.
+BOARD_SIZE = PageRequest(limit=MAX_LIMIT, offset=0)
 
 
-async def _members(page: PageContext) -> list[workspace_schemas.Member]:
-    """The workspace's members (for assignees), when the caller may see them."""
+async def _member_names(page: PageContext, tasks: Sequence[schemas.Task]) -> dict[uuid.UUID, str]:
+    """The names of the tasks' assignees, when the caller may see members."""
     if not page.ws.can("members:read"):
-        return []
-    by_name = workspace_schemas.MemberFilters(sort="name")
-    return await every(lambda p: workspaces.list_members(page.ws, page.db, by_name, p))
-
-
-async def _member_names(page: PageContext) -> dict[uuid.UUID, str]:
-    return {m.user_id: m.name for m in await _members(page)}
+        return {}
+    ids = {t.assignee_user_id for t in tasks if t.assignee_user_id is not None}
+    return {i: (await workspaces.get_member_of_user(page.ws, page.db, i)).name for i in ids}
 
 
 def _choices(values: Sequence[str]) -> list[tuple[str, str]]:
@@ -145,7 +142,7 @@ async def project_detail(
         "projects/detail.html",
         project=project,
         tasks=tasks,
-        names=await _member_names(page),
+        names=await _member_names(page, tasks.items if tasks else []),
         statuses=TASK_STATUSES,
     )
 
@@ -188,13 +185,14 @@ async def board(page: TasksRead, project_id: uuid.UUID) -> Response:
     page.ws.require("projects:read")
     project = await service.get_project(page.ws, page.db, project_id)
     of_project = schemas.TaskFilters(project_id=project_id)
-    tasks = await every(lambda p: service.list_project_tasks(page.ws, page.db, of_project, p))
-    columns = {status: [t for t in tasks if t.status == status] for status in TASK_STATUSES}
+    shown = await service.list_project_tasks(page.ws, page.db, of_project, BOARD_SIZE)
+    columns = {status: [t for t in shown.items if t.status == status] for status in TASK_STATUSES}
     return await page.render(
         "projects/board.html",
         project=project,
         columns=columns,
-        names=await _member_names(page),
+        shown=shown,
+        names=await _member_names(page, shown.items),
         statuses=TASK_STATUSES,
     )
 
@@ -225,7 +223,9 @@ async def _task_form(
     form: forms.FormData,
     errors: forms.FormErrors | None,
 ) -> Response:
-    members = await _members(page)
+    assignee = choices.Field("", [], "")  # only "Nobody" for those who may not see members
+    if page.ws.can("members:read"):
+        assignee = await choices.field(page, choices.MEMBERS, "assignee_user_id", form)
     return await page.render(
         "projects/task_form.html",
         status_code=422 if errors else 200,
@@ -233,7 +233,7 @@ async def _task_form(
         task=task,
         form=form,
         errors=errors,
-        assignees=[(m.user_id, m.name) for m in members],
+        assignee=assignee,
         statuses=_choices(TASK_STATUSES),
         priorities=_choices(TASK_PRIORITIES),
     )
@@ -250,7 +250,8 @@ async def create_task(page: TasksCreate, project_id: uuid.UUID) -> Response:
     project = await service.get_project(page.ws, page.db, project_id)
     form = await forms.read_form(page.request)
     try:
-        data = forms.parse(schemas.TaskCreate, form)
+        chosen = await choices.resolve(page, choices.MEMBERS, form, "assignee_user_id")
+        data = forms.parse(schemas.TaskCreate, chosen)
         task = await forms.run(
             page.db, lambda: service.create_task(page.ws, page.db, project_id, data)
         )
@@ -266,7 +267,7 @@ async def task_detail(page: TasksRead, task_id: uuid.UUID) -> Response:
     if page.ws.can("projects:read"):
         project = await service.get_project(page.ws, page.db, task.project_id)
     return await page.render(
-        "projects/task.html", task=task, project=project, names=await _member_names(page)
+        "projects/task.html", task=task, project=project, names=await _member_names(page, [task])
     )
 
 
@@ -282,7 +283,9 @@ async def update_task(page: TasksUpdate, task_id: uuid.UUID) -> Response:
     task = await service.get_task(page.ws, page.db, task_id)
     form = await forms.read_form(page.request)
     try:
-        data = forms.parse(schemas.TaskUpdate, _edited(TASK_EDIT_DEFAULTS, form))
+        edited = _edited(TASK_EDIT_DEFAULTS, form)
+        chosen = await choices.resolve(page, choices.MEMBERS, edited, "assignee_user_id")
+        data = forms.parse(schemas.TaskUpdate, chosen)
         updated = await forms.run(
             page.db, lambda: service.update_task(page.ws, page.db, task_id, data)
         )

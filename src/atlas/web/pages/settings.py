@@ -23,6 +23,8 @@ from atlas.tenancy.permissions import ALL_PERMISSIONS
 from atlas.validation import BusinessDate
 from atlas.web import forms
 from atlas.web.access import workspace_page
+from atlas.web.lists import every
+from atlas.web.pages import choices
 from atlas.web.render import PageContext
 from atlas.web.routing import page_router
 from atlas.workspaces import schemas, service
@@ -43,7 +45,6 @@ AuditRead = Annotated[PageContext, Depends(workspace_page("audit:read"))]
 
 MONTHS = [(str(n), calendar.month_name[n]) for n in range(1, 13)]
 INVITATION_STATUSES = ("pending", "accepted", "rejected", "canceled", "expired")
-ALL_ROLES = PageRequest(limit=200, offset=0)
 # What the action part of a permission does, where its name alone does not say it.
 PERMISSION_HINTS = {
     "time:write": "own time entries",
@@ -78,8 +79,10 @@ def permission_groups() -> list[tuple[str, list[tuple[str, str]]]]:
 
 async def _role_options(page: PageContext) -> list[tuple[str, str]]:
     """Built-in and custom roles, as select options."""
-    result = await roles.list_roles(page.ws, page.db, role_schemas.RoleFilters(), ALL_ROLES)
-    return [(r.name, r.name if r.builtin else f"{r.name} (custom)") for r in result.items]
+    listed = await every(
+        lambda p: roles.list_roles(page.ws, page.db, role_schemas.RoleFilters(), p)
+    )
+    return [(r.name, r.name if r.builtin else f"{r.name} (custom)") for r in listed]
 
 
 async def _act(
@@ -355,24 +358,21 @@ async def audit_trail(page: AuditRead, paging: PageParams) -> Response:
     typed = {k: v.strip() for k, v in page.request.query_params.items() if v.strip()}
     result = None
     errors = None
+    members = page.ws.can("members:read")
     try:
-        filters = forms.parse(AuditQuery, typed).filters()
+        query = await choices.resolve(page, choices.MEMBERS, typed, "actor") if members else typed
+        filters = forms.parse(AuditQuery, query).filters()
         result = await forms.run(
             page.db, lambda: audit.list_events(page.ws, page.db, filters, paging)
         )
     except forms.FormErrors as exc:
         errors = exc
-    actors = []
-    if page.ws.can("members:read"):
-        by_name = schemas.MemberFilters(sort="name")
-        listed = await service.list_members(page.ws, page.db, by_name, ALL_ROLES)
-        actors = [(str(m.user_id), f"{m.name} <{m.email}>") for m in listed.items]
     return await page.render(
         "settings/audit.html",
         status_code=422 if errors else 200,
         result=result,
         entity_types=[(t, t.replace("_", " ")) for t in audit.ENTITY_TYPES],
-        actors=actors,
+        actor=await choices.field(page, choices.MEMBERS, "actor", typed) if members else None,
         form=typed,
         errors=errors,
     )

@@ -14,7 +14,7 @@ from fastapi.responses import Response
 
 from atlas.hr import schemas as hr_schemas
 from atlas.hr import service as hr
-from atlas.pagination import MAX_LIMIT, Page, PageRequest
+from atlas.pagination import Page, PageRequest
 from atlas.projects import schemas as project_schemas
 from atlas.projects import service as projects
 from atlas.timesheets import schemas as timesheets_schemas
@@ -23,6 +23,7 @@ from atlas.validation import BusinessDate
 from atlas.web import forms
 from atlas.web.access import workspace_page
 from atlas.web.lists import every
+from atlas.web.pages import choices
 from atlas.web.render import PageContext
 from atlas.web.routing import page_router
 
@@ -31,7 +32,6 @@ router = page_router()
 TimeRead = Annotated[PageContext, Depends(workspace_page("time:read"))]
 TimeWrite = Annotated[PageContext, Depends(workspace_page("time:write"))]
 
-OPEN_TASK_STATUSES = ["todo", "in_progress", "blocked"]
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
@@ -55,6 +55,8 @@ class Week:
     monday: date
     rows: list[SheetRow]
     entries: list[timesheets_schemas.TimeEntry]
+    # The code of each project the entries name.
+    project_codes: dict[uuid.UUID, str] = field(default_factory=dict)
 
     @property
     def days(self) -> list[date]:
@@ -142,7 +144,8 @@ async def _week(page: PageContext, employee_id: uuid.UUID, monday: date) -> Week
                 order=(project.code, task.number if task else 0),
             )
         rows[key].hours[entry.entry_date.weekday()] += entry.hours
-    return Week(monday, sorted(rows.values(), key=lambda r: r.order), entries)
+    codes = {project_id: project.code for project_id, project in known.items()}
+    return Week(monday, sorted(rows.values(), key=lambda r: r.order), entries, codes)
 
 
 async def _timesheet(
@@ -156,22 +159,20 @@ async def _timesheet(
     employee = await _chosen_employee(page, employees, employee_id)
     monday = _monday(week or _today())
     sheet = await _week(page, employee.id, monday) if employee else Week(monday, [], [])
-    by_code = project_schemas.ProjectFilters(sort="code")
-    choices = await every(lambda p: projects.list_projects(page.ws, page.db, by_code, p))
-    open_tasks: list[project_schemas.Task] = []
-    if page.ws.can("tasks:read"):
-        filters = project_schemas.TaskFilters(statuses=OPEN_TASK_STATUSES, sort="number")
-        open_tasks = (
-            await projects.list_tasks(page.ws, page.db, filters, PageRequest(MAX_LIMIT, 0))
-        ).items
     today = _today()
     initial = {
         "employee_id": str(employee.id) if employee else "",
         "entry_date": (today if _monday(today) == monday else monday).isoformat(),
         "billable": "true",
     }
+    shown = form if form is not None else initial
+    task = None
+    if page.ws.can("tasks:read"):
+        task = await choices.field(page, choices.OPEN_TASKS, "task_id", shown)
     return await page.render(
         "timesheets/timesheet.html",
+        project=await choices.field(page, choices.PROJECTS, "project_id", shown),
+        task=task,
         status_code=422 if errors else 200,
         employee=employee,
         employees=[(e.id, f"{_employee_name(e)} ({e.number})") for e in employees],
@@ -180,10 +181,7 @@ async def _timesheet(
         today=today,
         previous_week=(monday - timedelta(days=7)).isoformat(),
         next_week=(monday + timedelta(days=7)).isoformat(),
-        project_options=[(p.id, f"{p.code} · {p.name}") for p in choices],
-        task_options=[(t.id, f"{t.key} {t.title}") for t in open_tasks],
-        project_names={p.id: p.code for p in choices},
-        form=form if form is not None else initial,
+        form=shown,
         errors=errors,
     )
 
@@ -201,8 +199,11 @@ async def log_time(
 ) -> Response:
     form = await forms.read_form(page.request)
     # An unticked checkbox sends nothing; the API's default would be "billable".
-    sent = {**form, "billable": form.get("billable") == "true"}
     try:
+        chosen = await choices.resolve(page, choices.PROJECTS, form, "project_id")
+        if page.ws.can("tasks:read"):
+            chosen = await choices.resolve(page, choices.OPEN_TASKS, chosen, "task_id")
+        sent = {**chosen, "billable": form.get("billable") == "true"}
         data = forms.parse(timesheets_schemas.TimeEntryCreate, sent)
         entry = await forms.run(
             page.db, lambda: timesheets.create_time_entry(page.ws, page.db, data)
