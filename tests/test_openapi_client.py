@@ -56,6 +56,32 @@ def test_operation_ids_are_the_endpoint_names_and_unique(
     assert sorted({p for p, _ in ids if not p.startswith("/api/v1/")}) == ["/healthz", "/readyz"]
 
 
+def test_operations_are_grouped_by_module_tags(client: httpx.Client) -> None:
+    """The tags are the generated client's modules (api.md lists them)."""
+    doc = client.get("/api/openapi.json").json()
+    tags = {
+        (path, method): operation["tags"]
+        for path, methods in doc["paths"].items()
+        for method, operation in methods.items()
+    }
+    assert {tag for names in tags.values() for tag in names} == {
+        "auth",
+        "workspaces",
+        "members",
+        "invitations",
+        "roles",
+        "projects",
+        "timesheets",
+        "hr",
+        "finance",
+        "audit",
+        "health",
+    }
+    time_entries = {key: names for key, names in tags.items() if "/time-entries" in key[0]}
+    assert len(time_entries) == 5
+    assert set(map(tuple, time_entries.values())) == {("timesheets",)}
+
+
 def test_the_document_is_built_without_warnings(database: Settings) -> None:
     """FastAPI only warns about a duplicate operation id; here it is an error."""
     with warnings.catch_warnings():

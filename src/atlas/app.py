@@ -33,6 +33,7 @@ from atlas.proxies import ForwardedClient, TrustedProxies
 from atlas.roles.endpoints import router as roles_router
 from atlas.schema import tenant_tables
 from atlas.tenancy.endpoints import router as permissions_router
+from atlas.timesheets.endpoints import router as timesheets_router
 from atlas.web.app import install_web
 from atlas.workspaces.endpoints import router as workspaces_router
 
@@ -111,6 +112,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         permissions_router,
         roles_router,
         hr_router,
+        timesheets_router,
         finance_router,
         exports_router,
         audit_router,

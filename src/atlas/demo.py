@@ -27,6 +27,8 @@ from atlas.roles import schemas as role_schemas
 from atlas.roles import service as roles
 from atlas.tenancy.context import Principal, WorkspaceContext
 from atlas.tenancy.permissions import permissions_of
+from atlas.timesheets import schemas as timesheets_schemas
+from atlas.timesheets import service as timesheets
 from atlas.workspaces import schemas as workspace_schemas
 from atlas.workspaces import service as workspaces
 from atlas.workspaces.repository import MembersRepository
@@ -259,10 +261,10 @@ async def _people_and_money(
         ),
     )
     for day in range(3):
-        await finance.create_time_entry(
+        await timesheets.create_time_entry(
             ctx,
             db,
-            finance_schemas.TimeEntryCreate(
+            timesheets_schemas.TimeEntryCreate(
                 employee_id=employees[1],
                 project_id=project_id,
                 entry_date=next_monday - timedelta(days=14 - day),

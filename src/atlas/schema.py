@@ -14,6 +14,7 @@ from atlas.identity import tables as identity_tables
 from atlas.numbering import tables as numbering_tables
 from atlas.projects import tables as projects_tables
 from atlas.roles import tables as roles_tables
+from atlas.timesheets import tables as timesheets_tables
 from atlas.workspaces import tables as workspaces_tables
 
 __all__ = [
@@ -27,6 +28,7 @@ __all__ = [
     "projects_tables",
     "roles_tables",
     "tenant_tables",
+    "timesheets_tables",
     "workspaces_tables",
 ]
 

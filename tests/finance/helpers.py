@@ -1,4 +1,4 @@
-"""Finance test data, made through the API (employees through SQL); workspace snapshots."""
+"""Finance test data, made through the API; workspace snapshots."""
 
 from __future__ import annotations
 
@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from atlas.db.ids import uuid7
 from tests.access import table_snapshot
 from tests.factories import Actor, Factory
 from tests.projects.helpers import new_project, new_task
 from tests.sql import Sql
+from tests.timesheets.helpers import new_employee, new_time_entry
 
 FINANCE_TABLES = (
     "customers",
@@ -59,45 +59,6 @@ def issue(actor: Actor, ws: dict[str, Any], invoice: dict[str, Any]) -> dict[str
     assert resp.status_code == 200, resp.text
     issued: dict[str, Any] = resp.json()
     return issued
-
-
-def new_employee(sql: Sql, ws: dict[str, Any], user: Actor | None = None) -> dict[str, Any]:
-    """An employee of `ws` (SQL as the owner role), linked to `user`'s membership if given."""
-    tag = secrets.token_hex(4)
-    return sql.owner(
-        """INSERT INTO employees (workspace_id, id, number, first_name, last_name, work_email,
-                                  user_id)
-           VALUES (%s, %s,
-                   (SELECT coalesce(max(number), 0) + 1 FROM employees WHERE workspace_id = %s),
-                   'Emp', %s, %s, %s)
-           RETURNING *""",
-        ws["id"],
-        uuid7(),
-        ws["id"],
-        f"Loyee {tag}",
-        f"emp-{tag}@example.com",
-        user.id if user else None,
-        workspace=ws["id"],
-    )[0]
-
-
-def new_time_entry(
-    actor: Actor, ws: dict[str, Any], project: dict[str, Any], **fields: Any
-) -> dict[str, Any]:
-    body = {
-        "project_id": project["id"],
-        "entry_date": "2026-03-02",
-        "hours": "2.5",
-        "hourly_rate": "80.00",
-        **fields,
-    }
-    for key in ("employee_id", "task_id"):
-        if key in body and body[key] is not None:
-            body[key] = str(body[key])
-    resp = actor.post("/api/v1/time-entries", ws=ws, json=body)
-    assert resp.status_code == 201, resp.text
-    entry: dict[str, Any] = resp.json()
-    return entry
 
 
 @dataclass

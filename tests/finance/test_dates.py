@@ -1,4 +1,4 @@
-"""Dates of invoices, payments and time entries stay within the business range."""
+"""Dates of invoices and payments stay within the business range."""
 
 from __future__ import annotations
 
@@ -54,34 +54,6 @@ ROWS = [
         ),
         "body.paid_on",
         "paid_on",
-    ),
-    DateField(
-        "POST /time-entries entry_date",
-        lambda t, d: t.owner.post(
-            f"{API}/time-entries",
-            ws=t.ws,
-            json={"project_id": t.project["id"], "entry_date": d, "hours": "1"},
-        ),
-        "body.entry_date",
-        "entry_date",
-    ),
-    DateField(
-        "PATCH /time-entries/{id} entry_date",
-        lambda t, d: t.owner.patch(
-            f"{API}/time-entries/{t.entry['id']}", ws=t.ws, json={"entry_date": d}
-        ),
-        "body.entry_date",
-        "entry_date",
-    ),
-    DateField(
-        "GET /time-entries?from=",
-        lambda t, d: t.owner.get(f"{API}/time-entries", ws=t.ws, params={"from": d}),
-        "query.from",
-    ),
-    DateField(
-        "GET /time-entries?to=",
-        lambda t, d: t.owner.get(f"{API}/time-entries", ws=t.ws, params={"to": d}),
-        "query.to",
     ),
 ]
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from tests.factories import Factory
-from tests.finance.helpers import Tenant, new_employee, new_time_entry
+from tests.finance.helpers import Tenant
 from tests.projects.helpers import new_task
+from tests.timesheets.helpers import new_employee, new_time_entry
 
 
 def _from_time(tenant: Tenant, **fields: Any) -> Any:

@@ -36,23 +36,6 @@ def test_an_invoice_cannot_point_at_another_workspaces_customer(
     assert _count(sql, "invoices", tenant_a.ws) == before
 
 
-def test_a_time_entry_cannot_point_at_another_workspaces_project(
-    sql: Sql, tenant_a: Tenant, tenant_b: Tenant
-) -> None:
-    before = _count(sql, "time_entries", tenant_a.ws)
-    with pytest.raises(psycopg.errors.ForeignKeyViolation):
-        sql.app(
-            "INSERT INTO time_entries (workspace_id, id, employee_id, project_id, entry_date,"
-            " hours) VALUES (%s, %s, %s, %s, '2026-03-02', 1)",
-            tenant_a.ws["id"],
-            uuid7(),
-            tenant_a.employee["id"],
-            tenant_b.project["id"],
-            workspace=tenant_a.ws["id"],
-        )
-    assert _count(sql, "time_entries", tenant_a.ws) == before
-
-
 def test_a_payment_cannot_point_at_another_workspaces_invoice(
     sql: Sql, tenant_a: Tenant, tenant_b: Tenant
 ) -> None:

@@ -49,7 +49,11 @@ ALLOWED: dict[str, dict[str, frozenset[str]]] = {
         "hr": frozenset({"service", "schemas"}),
         "schema": frozenset({""}),
     },
-    "finance": {"hr": frozenset({"service"}), "numbering": frozenset({"repository"})},
+    # timesheets.schemas: the uninvoiced entries an invoice from time is made of.
+    "finance": {
+        "numbering": frozenset({"repository"}),
+        "timesheets": frozenset({"service", "schemas"}),
+    },
     "hr": {"numbering": frozenset({"repository"})},
     "identity": {
         "limits": frozenset({"dependencies"}),
@@ -60,6 +64,9 @@ ALLOWED: dict[str, dict[str, frozenset[str]]] = {
     "numbering": {},
     "projects": {},
     "roles": {},
+    # hr: the caller's own employee and the employee's row lock; projects: that a project
+    # exists.
+    "timesheets": {"hr": frozenset({"service"}), "projects": frozenset({"service"})},
     "workspaces": {
         # schemas: the workspace token's answer.
         "identity": frozenset({"service", "schemas"}),
@@ -81,6 +88,7 @@ ALLOWED: dict[str, dict[str, frozenset[str]]] = {
         "mail": frozenset({"sender"}),
         "projects": frozenset({"service", "schemas", "tables"}),
         "roles": frozenset({"service", "schemas"}),
+        "timesheets": frozenset({"service", "schemas"}),
         "workspaces": frozenset({"service", "schemas"}),
     },
 }
@@ -100,6 +108,7 @@ TOP: dict[str, dict[str, frozenset[str]]] = {
         "projects": ENDPOINTS,
         "roles": ENDPOINTS,
         "schema": frozenset({""}),  # the tenant tables the start-up role check verifies
+        "timesheets": ENDPOINTS,
         "web": frozenset({"app"}),
         "workspaces": ENDPOINTS,
     },
@@ -110,6 +119,7 @@ TOP: dict[str, dict[str, frozenset[str]]] = {
         "identity": frozenset({"repository"}),
         "projects": frozenset({"service", "schemas"}),
         "roles": frozenset({"service", "schemas"}),
+        "timesheets": frozenset({"service", "schemas"}),
         "workspaces": frozenset({"service", "schemas", "repository"}),
     },
     "migrations": {"schema": frozenset({""})},
@@ -124,6 +134,7 @@ TOP: dict[str, dict[str, frozenset[str]]] = {
             "numbering",
             "projects",
             "roles",
+            "timesheets",
             "workspaces",
         )
     },

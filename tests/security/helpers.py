@@ -15,7 +15,7 @@ from typing import Any
 from atlas.schema import tenant_tables
 from tests.audit.helpers import events
 from tests.factories import Actor, Factory
-from tests.finance.helpers import issue, new_customer, new_invoice, new_time_entry
+from tests.finance.helpers import issue, new_customer, new_invoice
 from tests.hr.helpers import (
     monday,
     new_department,
@@ -26,6 +26,7 @@ from tests.hr.helpers import (
 from tests.projects.helpers import new_project, new_task
 from tests.roles.helpers import new_role
 from tests.sql import Sql
+from tests.timesheets.helpers import new_time_entry
 from tests.workspaces.helpers import invite, member_id, session_id
 
 # The name of a path, query or body parameter -> the kind of object it names.

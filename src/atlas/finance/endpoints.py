@@ -1,4 +1,4 @@
-"""JSON routes of the finance module: customers, invoices, payments and time entries.
+"""JSON routes of the finance module: customers, invoices and payments.
 
 The workspace comes from the auth context (workspace token, X-Workspace-Id, or the
 session's active workspace), never from the URL; an id of another workspace is not found.
@@ -9,14 +9,13 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, status
+from fastapi import APIRouter, Depends, status
 
 from atlas.db.pool import TransactionRoute
 from atlas.finance import schemas, service
 from atlas.pagination import Page, PageParams, Search, Sort, Statuses
 from atlas.tenancy.context import WorkspaceContext
 from atlas.tenancy.guard import Db, require
-from atlas.validation import BusinessDate
 
 CustomersRead = Annotated[WorkspaceContext, Depends(require("customers:read"))]
 CustomersManage = Annotated[WorkspaceContext, Depends(require("customers:manage"))]
@@ -25,14 +24,8 @@ InvoicesWrite = Annotated[WorkspaceContext, Depends(require("invoices:write"))]
 InvoicesIssue = Annotated[WorkspaceContext, Depends(require("invoices:issue"))]
 InvoicesVoid = Annotated[WorkspaceContext, Depends(require("invoices:void"))]
 PaymentsRecord = Annotated[WorkspaceContext, Depends(require("payments:record"))]
-TimeRead = Annotated[WorkspaceContext, Depends(require("time:read"))]
-# One's own entries; the service also lets `time:manage` holders write anyone's.
-TimeWrite = Annotated[WorkspaceContext, Depends(require("time:write"))]
 
 router = APIRouter(prefix="/api/v1", tags=["finance"], route_class=TransactionRoute)
-
-DateFrom = Annotated[BusinessDate | None, Query(alias="from", description="On or after this date.")]
-DateTo = Annotated[BusinessDate | None, Query(alias="to", description="On or before this date.")]
 
 
 # Customers
@@ -159,59 +152,3 @@ async def record_payment(
 async def list_payments(invoice_id: uuid.UUID, ctx: InvoicesRead, db: Db) -> list[schemas.Payment]:
     """The invoice's payments, oldest first."""
     return await service.list_payments(ctx, db, invoice_id)
-
-
-# Time entries
-
-
-@router.post("/time-entries", status_code=status.HTTP_201_CREATED)
-async def create_time_entry(
-    data: schemas.TimeEntryCreate, ctx: TimeWrite, db: Db
-) -> schemas.TimeEntry:
-    """Record time: one's own (the default), or anyone's with time:manage."""
-    return await service.create_time_entry(ctx, db, data)
-
-
-@router.get("/time-entries")
-async def list_time_entries(
-    ctx: TimeRead,
-    db: Db,
-    page: PageParams,
-    employee_id: uuid.UUID | None = None,
-    project_id: uuid.UUID | None = None,
-    date_from: DateFrom = None,
-    date_to: DateTo = None,
-    billable: bool | None = None,
-    invoiced: bool | None = None,
-    sort: Sort = None,
-) -> Page[schemas.TimeEntry]:
-    """Time entries; sort by entry_date (default: latest first), hours or created_at."""
-    filters = schemas.TimeEntryFilters(
-        employee_id=employee_id,
-        project_id=project_id,
-        date_from=date_from,
-        date_to=date_to,
-        billable=billable,
-        invoiced=invoiced,
-        sort=sort,
-    )
-    return await service.list_time_entries(ctx, db, filters, page)
-
-
-@router.get("/time-entries/{entry_id}")
-async def get_time_entry(entry_id: uuid.UUID, ctx: TimeRead, db: Db) -> schemas.TimeEntry:
-    return await service.get_time_entry(ctx, db, entry_id)
-
-
-@router.patch("/time-entries/{entry_id}")
-async def update_time_entry(
-    entry_id: uuid.UUID, data: schemas.TimeEntryUpdate, ctx: TimeWrite, db: Db
-) -> schemas.TimeEntry:
-    """Change an entry not yet invoiced (409 time_entry_invoiced otherwise)."""
-    return await service.update_time_entry(ctx, db, entry_id, data)
-
-
-@router.delete("/time-entries/{entry_id}", status_code=status.HTTP_204_NO_CONTENT)
-async def delete_time_entry(entry_id: uuid.UUID, ctx: TimeWrite, db: Db) -> None:
-    """Delete an entry not yet invoiced (409 time_entry_invoiced otherwise)."""
-    await service.delete_time_entry(ctx, db, entry_id)

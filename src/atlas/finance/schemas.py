@@ -1,4 +1,4 @@
-"""Request and response bodies of customers, invoices, payments and time entries.
+"""Request and response bodies of customers, invoices and payments.
 
 Money is `Decimal` end to end: sent and returned as JSON strings ("1234.50"); numbers are
 accepted on input.
@@ -50,8 +50,6 @@ Quantity = Annotated[Decimal, Field(gt=0, max_digits=12, decimal_places=3)]
 UnitPrice = Annotated[Decimal, Field(ge=0, max_digits=14, decimal_places=2)]
 TaxRate = Annotated[Decimal, Field(ge=0, le=100, max_digits=5, decimal_places=2)]
 PaymentAmount = Annotated[Decimal, Field(gt=0, max_digits=14, decimal_places=2)]
-Hours = Annotated[Decimal, Field(gt=0, le=24, max_digits=4, decimal_places=2)]
-Rate = Annotated[Decimal, Field(ge=0, max_digits=12, decimal_places=2)]
 
 
 # Customers
@@ -213,50 +211,6 @@ class InvoiceFromTime(StrictModel):
     tax_rate: TaxRate = Decimal("0")
 
 
-# Time entries
-
-
-class TimeEntryCreate(StrictModel):
-    employee_id: uuid.UUID | None = Field(
-        default=None, description="The caller's own employee record if omitted."
-    )
-    project_id: uuid.UUID
-    task_id: uuid.UUID | None = Field(default=None, description="A task of the same project.")
-    entry_date: BusinessDate
-    hours: Hours
-    description: ShortText = ""
-    billable: bool = True
-    hourly_rate: Rate | None = None
-
-
-class TimeEntryUpdate(StrictModel):
-    """Only the fields sent change; null clears task_id and hourly_rate."""
-
-    employee_id: Annotated[uuid.UUID | None, AfterValidator(_not_null)] = None
-    project_id: Annotated[uuid.UUID | None, AfterValidator(_not_null)] = None
-    task_id: uuid.UUID | None = None
-    entry_date: Annotated[BusinessDate | None, AfterValidator(_not_null)] = None
-    hours: Annotated[Hours | None, AfterValidator(_not_null)] = None
-    description: Annotated[ShortText | None, AfterValidator(_not_null)] = None
-    billable: Annotated[bool | None, AfterValidator(_not_null)] = None
-    hourly_rate: Rate | None = None
-
-
-class TimeEntry(BaseModel):
-    id: uuid.UUID
-    employee_id: uuid.UUID
-    project_id: uuid.UUID
-    task_id: uuid.UUID | None
-    entry_date: date
-    hours: Decimal
-    description: str
-    billable: bool
-    hourly_rate: Decimal | None
-    invoice_id: uuid.UUID | None
-    created_at: datetime
-    updated_at: datetime
-
-
 @dataclass(frozen=True)
 class CustomerFilters:
     q: str | None = None
@@ -270,15 +224,4 @@ class InvoiceFilters:
     statuses: list[str] = field(default_factory=list)
     customer_id: uuid.UUID | None = None
     q: str | None = None
-    sort: str | None = None
-
-
-@dataclass(frozen=True)
-class TimeEntryFilters:
-    employee_id: uuid.UUID | None = None
-    project_id: uuid.UUID | None = None
-    date_from: date | None = None
-    date_to: date | None = None
-    billable: bool | None = None
-    invoiced: bool | None = None
     sort: str | None = None

@@ -1,5 +1,5 @@
-"""Customers, invoices, payments and time entries: the rules, over repositories built for
-the caller's workspace.
+"""Customers, invoices and payments: the rules, over repositories built for the caller's
+workspace.
 
 Invoices: a draft is edited freely (its lines replaced as a whole) and its totals are
 computed here with `Decimal` (see `atlas.finance.money` for the rounding rule). Issuing
@@ -9,9 +9,8 @@ nor duplicates. Issued invoices are not edited; they are paid (payments never ex
 balance: the invoice row is locked while a payment is checked and written) or voided
 (only while nothing was paid; a void invoice keeps its number).
 
-Time entries: members record their own time (as the employee linked to their
-membership), time managers anyone's; an employee's day holds at most 24 hours, checked
-with the employee's row locked. Entries on an invoice are frozen.
+An invoice from time bills a project's uninvoiced hours, which the timesheets module
+takes, marks as invoiced and releases again when the invoice is deleted or voided.
 """
 
 from __future__ import annotations
@@ -25,20 +24,20 @@ from typing import Any
 
 import asyncpg
 
-from atlas.errors import AtlasError, Conflict, Forbidden, NotFound
+from atlas.errors import AtlasError, Conflict, NotFound
 from atlas.finance import schemas
 from atlas.finance.money import AmountTooLarge, invoice_totals, line_amounts
 from atlas.finance.repository import (
     OPEN_INVOICE_STATUS,
     CustomersRepository,
     InvoicesRepository,
-    TimeEntriesRepository,
 )
 from atlas.finance.tables import INVOICE_STATUSES
-from atlas.hr import service as hr
 from atlas.numbering.repository import NumberSequences
 from atlas.pagination import Page, PageRequest, page_of
 from atlas.tenancy.context import WorkspaceContext
+from atlas.timesheets import schemas as timesheets_schemas
+from atlas.timesheets import service as timesheets
 from atlas.validation import (
     choices,
     constraint_errors,
@@ -47,7 +46,6 @@ from atlas.validation import (
     search_text,
 )
 
-MAX_HOURS_PER_DAY = Decimal(24)
 INVOICE_STATUS_FILTERS = (*INVOICE_STATUSES, "overdue")
 
 
@@ -119,24 +117,6 @@ CONSTRAINT_ERRORS: dict[str, Callable[[], AtlasError]] = {
         "amount",
         "exceeds the balance",
         code="overpayment",
-    ),
-    "fk_time_entries_workspace_id_employee_id_employees": lambda: invalid(
-        "There is no such employee in this workspace.",
-        "employee_id",
-        "not an employee of this workspace",
-        code="employee_not_found",
-    ),
-    "fk_time_entries_workspace_id_project_id_projects": lambda: invalid(
-        "There is no such project in this workspace.",
-        "project_id",
-        "not a project of this workspace",
-        code="project_not_found",
-    ),
-    "fk_time_entries_workspace_id_project_id_task_id_tasks": lambda: invalid(
-        "The task is not a task of the entry's project.",
-        "task_id",
-        "not a task of this project",
-        code="task_not_in_project",
     ),
 }
 
@@ -429,7 +409,7 @@ async def delete_invoice(
     """Deletes a draft; time entries billed on it are free to be invoiced again."""
     repo = InvoicesRepository(db, ctx.workspace_id)
     _require(await _locked_invoice(repo, invoice_id), InvoiceAction.DELETE)
-    await TimeEntriesRepository(db, ctx.workspace_id).release_invoice(invoice_id)
+    await timesheets.release_invoice(ctx, db, invoice_id)
     await repo.delete(invoice_id)
 
 
@@ -471,7 +451,7 @@ async def void_invoice(
     repo = InvoicesRepository(db, ctx.workspace_id)
     _require(await _locked_invoice(repo, invoice_id), InvoiceAction.VOID)
     await repo.void(invoice_id)
-    await TimeEntriesRepository(db, ctx.workspace_id).release_invoice(invoice_id)
+    await timesheets.release_invoice(ctx, db, invoice_id)
     return await _reload(repo, invoice_id)
 
 
@@ -518,164 +498,27 @@ async def list_payments(
     return [schemas.Payment.model_validate(dict(r)) for r in await repo.payments(invoice_id)]
 
 
-# Time entries
-
-
-def _not_yours() -> Forbidden:
-    return Forbidden(
-        "You may only record your own time; 'time:manage' is needed for others' entries.",
-        code="permission_denied",
-    )
-
-
-async def _check_employee(
-    ctx: WorkspaceContext, repo: TimeEntriesRepository, employee_id: uuid.UUID
-) -> None:
-    """Without time:manage, only one's own linked employee."""
-    if not ctx.can("time:manage") and employee_id != await hr.own_employee_id(ctx, repo.db):
-        raise _not_yours()
-
-
-async def _check_day(
-    repo: TimeEntriesRepository,
-    employee_id: uuid.UUID,
-    entry_date: date,
-    hours: Decimal,
-    excluding: uuid.UUID | None,
-) -> None:
-    """At most 24 hours a day per employee, checked under the employee's row lock."""
-    if not await repo.lock_employee(employee_id):
-        raise CONSTRAINT_ERRORS["fk_time_entries_workspace_id_employee_id_employees"]()
-    booked = await repo.hours_on(employee_id, entry_date, excluding=excluding)
-    if booked + hours > MAX_HOURS_PER_DAY:
-        raise invalid(
-            f"The employee already has {booked} hours on {entry_date}; a day holds at most 24.",
-            "hours",
-            f"at most {MAX_HOURS_PER_DAY - booked} more hours on this day",
-            code="daily_hours_exceeded",
-        )
-
-
-async def create_time_entry(
-    ctx: WorkspaceContext, db: asyncpg.Connection, data: schemas.TimeEntryCreate
-) -> schemas.TimeEntry:
-    repo = TimeEntriesRepository(db, ctx.workspace_id)
-    employee_id = data.employee_id
-    if employee_id is None:
-        employee_id = await hr.own_employee_id(ctx, db)
-        if employee_id is None:
-            raise invalid(
-                "You have no employee record in this workspace; name the employee.",
-                "employee_id",
-                "required: the caller has no linked employee",
-                code="no_linked_employee",
-            )
-    else:
-        await _check_employee(ctx, repo, employee_id)
-    await _check_day(repo, employee_id, data.entry_date, data.hours, excluding=None)
-    with constraint_errors(CONSTRAINT_ERRORS):
-        row = await repo.create(**{**data.model_dump(), "employee_id": employee_id})
-    return schemas.TimeEntry.model_validate(dict(row))
-
-
-async def list_time_entries(
-    ctx: WorkspaceContext,
-    db: asyncpg.Connection,
-    filters: schemas.TimeEntryFilters,
-    page: PageRequest,
-) -> Page[schemas.TimeEntry]:
-    rows, total = await TimeEntriesRepository(db, ctx.workspace_id).list(
-        employee_id=filters.employee_id,
-        project_id=filters.project_id,
-        date_from=filters.date_from,
-        date_to=filters.date_to,
-        billable=filters.billable,
-        invoiced=filters.invoiced,
-        sort=filters.sort,
-        limit=page.limit,
-        offset=page.offset,
-    )
-    return page_of(schemas.TimeEntry, [dict(r) for r in rows], total, page)
-
-
-async def get_time_entry(
-    ctx: WorkspaceContext, db: asyncpg.Connection, entry_id: uuid.UUID
-) -> schemas.TimeEntry:
-    row = await TimeEntriesRepository(db, ctx.workspace_id).get(entry_id)
-    if row is None:
-        raise NotFound("Time entry not found.")
-    return schemas.TimeEntry.model_validate(dict(row))
-
-
-async def _changeable_entry(
-    ctx: WorkspaceContext, repo: TimeEntriesRepository, entry_id: uuid.UUID
-) -> asyncpg.Record:
-    """The entry, locked, if the caller may change it and it is not invoiced."""
-    row = await repo.get(entry_id, for_update=True)
-    if row is None:
-        raise NotFound("Time entry not found.")
-    await _check_employee(ctx, repo, row["employee_id"])
-    if row["invoice_id"] is not None:
-        raise Conflict(
-            "The time entry is on an invoice and can no longer change.",
-            code="time_entry_invoiced",
-        )
-    return row
-
-
-async def update_time_entry(
-    ctx: WorkspaceContext,
-    db: asyncpg.Connection,
-    entry_id: uuid.UUID,
-    data: schemas.TimeEntryUpdate,
-) -> schemas.TimeEntry:
-    repo = TimeEntriesRepository(db, ctx.workspace_id)
-    row = await _changeable_entry(ctx, repo, entry_id)
-    changes: dict[str, Any] = data.model_dump(exclude_unset=True)
-    if not changes:
-        return schemas.TimeEntry.model_validate(dict(row))
-    employee_id: uuid.UUID = changes.get("employee_id", row["employee_id"])
-    if employee_id != row["employee_id"]:
-        await _check_employee(ctx, repo, employee_id)
-    if {"employee_id", "entry_date", "hours"} & changes.keys():
-        await _check_day(
-            repo,
-            employee_id,
-            changes.get("entry_date", row["entry_date"]),
-            changes.get("hours", row["hours"]),
-            excluding=entry_id,
-        )
-    with constraint_errors(CONSTRAINT_ERRORS):
-        updated = await repo.update(entry_id, changes)
-    return schemas.TimeEntry.model_validate(dict(updated))
-
-
-async def delete_time_entry(
-    ctx: WorkspaceContext, db: asyncpg.Connection, entry_id: uuid.UUID
-) -> None:
-    repo = TimeEntriesRepository(db, ctx.workspace_id)
-    await _changeable_entry(ctx, repo, entry_id)
-    await repo.delete(entry_id)
-
-
 # Invoices from time
 
 
-def _group_key(entry: asyncpg.Record, group_by: str) -> tuple[Any, ...]:
-    if group_by == "task":
-        number = entry["task_number"]
-        return (number is None, number or 0, entry["hourly_rate"])
-    return (entry["last_name"], entry["first_name"], entry["employee_id"], entry["hourly_rate"])
+Entry = timesheets_schemas.UninvoicedEntry
 
 
-def _group_description(entry: asyncpg.Record, group_by: str, period: str) -> str:
+def _group_key(entry: Entry, group_by: str) -> tuple[Any, ...]:
     if group_by == "task":
-        if entry["task_number"] is None:
-            what = f"{entry['project_code']}: work outside tasks"
+        number = entry.task_number
+        return (number is None, number or 0, entry.hourly_rate)
+    return (entry.last_name, entry.first_name, entry.employee_id, entry.hourly_rate)
+
+
+def _group_description(entry: Entry, group_by: str, period: str) -> str:
+    if group_by == "task":
+        if entry.task_number is None:
+            what = f"{entry.project_code}: work outside tasks"
         else:
-            what = f"{entry['project_code']}-{entry['task_number']} {entry['task_title']}"
+            what = f"{entry.project_code}-{entry.task_number} {entry.task_title}"
     else:
-        what = f"{entry['project_code']}: {entry['first_name']} {entry['last_name']}"
+        what = f"{entry.project_code}: {entry.first_name} {entry.last_name}"
     return f"{what} ({period})"
 
 
@@ -686,11 +529,10 @@ async def invoice_from_time(
     grouped by task or employee and by rate; the entries are marked as invoiced."""
     if data.date_to < data.date_from:
         raise invalid("The range ends before it starts.", "to", "must be on or after 'from'")
-    times = TimeEntriesRepository(db, ctx.workspace_id)
-    if not await times.project_exists(data.project_id):
-        raise CONSTRAINT_ERRORS["fk_time_entries_workspace_id_project_id_projects"]()
+    entries = await timesheets.take_uninvoiced(
+        ctx, db, data.project_id, data.date_from, data.date_to
+    )
     await _customer_or_invalid(ctx, db, data.customer_id)
-    entries = await times.billable_for_invoice(data.project_id, data.date_from, data.date_to)
     if not entries:
         raise invalid(
             "There are no billable, uninvoiced hours on this project in the range.",
@@ -698,7 +540,7 @@ async def invoice_from_time(
             "no billable, uninvoiced hours in the range",
             code="no_billable_time",
         )
-    unpriced = [e for e in entries if e["hourly_rate"] is None]
+    unpriced = [e for e in entries if e.hourly_rate is None]
     if unpriced:
         raise invalid(
             f"{len(unpriced)} billable entries in the range have no hourly rate.",
@@ -707,14 +549,14 @@ async def invoice_from_time(
             code="missing_hourly_rate",
         )
     period = f"{data.date_from.isoformat()} to {data.date_to.isoformat()}"
-    groups: dict[tuple[Any, ...], list[asyncpg.Record]] = {}
+    groups: dict[tuple[Any, ...], list[Entry]] = {}
     for entry in entries:
         groups.setdefault(_group_key(entry, data.group_by), []).append(entry)
     lines = [
         schemas.InvoiceLineIn(
             description=_group_description(group[0], data.group_by, period),
-            quantity=sum((e["hours"] for e in group), Decimal(0)),
-            unit_price=group[0]["hourly_rate"],
+            quantity=sum((e.hours for e in group), Decimal(0)),
+            unit_price=group[0].hourly_rate,
             tax_rate=data.tax_rate,
         )
         for _, group in sorted(groups.items(), key=lambda item: item[0])
@@ -729,5 +571,5 @@ async def invoice_from_time(
         notes="",
         priced=_priced_lines(lines),
     )
-    await times.mark_invoiced([e["id"] for e in entries], invoice_id)
+    await timesheets.mark_invoiced(ctx, db, [e.id for e in entries], invoice_id)
     return await _reload(InvoicesRepository(db, ctx.workspace_id), invoice_id)

@@ -286,6 +286,14 @@ async def own_employee_id(ctx: WorkspaceContext, db: asyncpg.Connection) -> uuid
     return await EmployeesRepository(db, ctx.workspace_id).id_of_user(ctx.user_id)
 
 
+async def lock_employee(
+    ctx: WorkspaceContext, db: asyncpg.Connection, employee_id: uuid.UUID
+) -> bool:
+    """Locks the employee's row until the transaction ends (False: no such employee), so
+    that work booked on one employee is checked and written one transaction at a time."""
+    return await EmployeesRepository(db, ctx.workspace_id).lock(employee_id) is not None
+
+
 async def get_employee(
     ctx: WorkspaceContext, db: asyncpg.Connection, employee_id: uuid.UUID
 ) -> EmployeeView:

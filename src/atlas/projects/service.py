@@ -112,6 +112,12 @@ async def get_project(
     return _project(row)
 
 
+async def project_exists(
+    ctx: WorkspaceContext, db: asyncpg.Connection, project_id: uuid.UUID
+) -> bool:
+    return await ProjectsRepository(db, ctx.workspace_id).exists(project_id)
+
+
 async def update_project(
     ctx: WorkspaceContext,
     db: asyncpg.Connection,

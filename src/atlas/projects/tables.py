@@ -1,7 +1,6 @@
 """Projects and tasks: tenant tables keyed by (workspace_id, id)."""
 
 from sqlalchemy import (
-    Boolean,
     CheckConstraint,
     Column,
     Date,
@@ -87,45 +86,4 @@ tasks = tenant_table(
         "depends_on_task_id IS NULL OR depends_on_task_id <> id", name="no_self_dependency"
     ),
     CheckConstraint(business_date_range("due_date"), name="due_date_range"),
-)
-
-time_entries = tenant_table(
-    "time_entries",
-    Column("employee_id", Uuid, nullable=False),
-    Column("project_id", Uuid, nullable=False),
-    Column("task_id", Uuid, nullable=True),
-    Column("entry_date", Date, nullable=False),
-    Column("hours", Numeric(4, 2), nullable=False),
-    Column("description", Text, nullable=False, server_default=""),
-    Column("billable", Boolean, nullable=False, server_default="true"),
-    Column("hourly_rate", Numeric(12, 2), nullable=True),
-    Column("invoice_id", Uuid, nullable=True),
-    created_at(),
-    updated_at(),
-    Index(
-        "ix_time_entries_workspace_id_employee_id_entry_date",
-        "workspace_id",
-        "employee_id",
-        "entry_date",
-    ),
-    Index(
-        "ix_time_entries_workspace_id_project_id_entry_date",
-        "workspace_id",
-        "project_id",
-        "entry_date",
-    ),
-    Index("ix_time_entries_workspace_id_invoice_id", "workspace_id", "invoice_id"),
-    ForeignKeyConstraint(
-        ["workspace_id", "employee_id"], ["employees.workspace_id", "employees.id"]
-    ),
-    ForeignKeyConstraint(["workspace_id", "project_id"], ["projects.workspace_id", "projects.id"]),
-    ForeignKeyConstraint(
-        ["workspace_id", "project_id", "task_id"],
-        ["tasks.workspace_id", "tasks.project_id", "tasks.id"],
-        ondelete="SET NULL (task_id)",
-    ),
-    ForeignKeyConstraint(["workspace_id", "invoice_id"], ["invoices.workspace_id", "invoices.id"]),
-    CheckConstraint("hours > 0 AND hours <= 24", name="hours"),
-    CheckConstraint("hourly_rate IS NULL OR hourly_rate >= 0", name="rate"),
-    CheckConstraint(business_date_range("entry_date"), name="entry_date_range"),
 )

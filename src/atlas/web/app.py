@@ -9,7 +9,7 @@ from fastapi.staticfiles import StaticFiles
 
 from atlas.web import api_docs
 from atlas.web.errors import install_page_errors
-from atlas.web.pages import account, auth, finance, hr, projects, settings, workspaces
+from atlas.web.pages import account, auth, finance, hr, projects, settings, timesheets, workspaces
 from atlas.web.security import SecurityHeadersMiddleware
 
 STATIC = Path(__file__).parent / "static"
@@ -17,6 +17,7 @@ PAGE_ROUTERS = (
     auth.router,
     workspaces.router,
     projects.router,
+    timesheets.router,
     hr.router,
     finance.router,
     settings.router,

@@ -8,8 +8,9 @@ from typing import Any
 import httpx
 
 from tests.factories import Factory
-from tests.finance.helpers import Tenant, new_employee, new_time_entry
+from tests.finance.helpers import new_customer
 from tests.projects.helpers import new_project, new_task
+from tests.timesheets.helpers import Tenant, new_employee, new_time_entry
 
 
 def test_a_member_records_their_own_time(factory: Factory, tenant_a: Tenant) -> None:
@@ -148,7 +149,7 @@ def test_invoiced_entries_are_frozen(factory: Factory, tenant_a: Tenant) -> None
         "/api/v1/invoices/from-time",
         ws=ws,
         json={
-            "customer_id": tenant_a.customer["id"],
+            "customer_id": new_customer(owner, ws)["id"],
             "project_id": tenant_a.project["id"],
             "from": "2026-03-01",
             "to": "2026-03-31",
