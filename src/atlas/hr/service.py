@@ -290,6 +290,29 @@ async def own_employee_id(ctx: WorkspaceContext, db: asyncpg.Connection) -> uuid
     return await EmployeesRepository(db, ctx.workspace_id).id_of_user(ctx.user_id)
 
 
+async def headcount_by_department(
+    ctx: WorkspaceContext, db: asyncpg.Connection
+) -> list[tuple[str | None, int]]:
+    """Employees not terminated per department name (None: no department), most first."""
+    rows = await EmployeesRepository(db, ctx.workspace_id).headcount_by_department()
+    return [(r["department"], int(r["n"])) for r in rows]
+
+
+async def leave_waiting(
+    ctx: WorkspaceContext,
+    db: asyncpg.Connection,
+    approver_employee_id: uuid.UUID | None,
+    everyone: bool,
+    limit: int,
+) -> list[dict[str, Any]]:
+    """Pending leave requests the viewer may decide: all of them with `everyone`, else
+    those of the employees `approver_employee_id` manages; soonest first."""
+    rows = await LeaveRequestsRepository(db, ctx.workspace_id).waiting(
+        approver_employee_id, everyone, limit
+    )
+    return [dict(r) for r in rows]
+
+
 async def get_employee(
     ctx: WorkspaceContext, db: asyncpg.Connection, employee_id: uuid.UUID
 ) -> EmployeeView:
