@@ -318,7 +318,7 @@ def list_query(db: Database, tenant: Tenant) -> str:
         )
     )
     statement, args = captured[0]
-    values = {1: ":ws::uuid", 2: str(args[1]), 3: str(args[2])}
+    values = {1: ":ws::uuid", **{i: str(arg) for i, arg in enumerate(args[1:], start=2)}}
     return re.sub(r"\$(\d+)", lambda m: values[int(m.group(1))], " ".join(statement.split()))
 
 
