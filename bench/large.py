@@ -41,14 +41,6 @@ class Shape:
     employees: int
     tasks: int
 
-    def scaled(self, factor: float) -> Shape:
-        return Shape(
-            max(1, int(self.invoices * factor)),
-            max(1, int(self.customers * factor)),
-            max(1, int(self.employees * factor)),
-            max(1, int(self.tasks * factor)),
-        )
-
 
 @dataclass(frozen=True)
 class LargePlan:
