@@ -674,7 +674,7 @@ def large_section(plan: Plan, results: dict[str, Any], pg_version: str) -> list[
         + (" in quick mode (not a measurement)" if plan.quick else "")
         + f" on {m['cpu']}, {m['cores']} cores, {m['memory']}; PostgreSQL {pg_version};"
         " the server as above. Reproduce with `make bench`, or this section alone with"
-        " `python -m bench --only-large` (about five minutes).",
+        " `python -m bench --only-large` (about ten minutes).",
         *section[1:],
     ]
 
