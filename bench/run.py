@@ -36,6 +36,7 @@ from sqlalchemy.engine import make_url
 from atlas.db.bootstrap import drop_database, ensure_roles_and_database, url_for_database
 from atlas.db.embedded import EmbeddedPostgres, free_port, wheel_dir
 from atlas.db.migrate import upgrade
+from bench import large
 from bench.dataset import Dataset, Tenant, generate
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -52,11 +53,12 @@ class Plan:
     connections: int
     scaling_sizes: tuple[int, ...]
     scaling_tasks: int
+    large: large.LargePlan
     write_clients: int = 32
 
 
-FULL = Plan(False, 10.0, 2.0, 5, 8, (10, 1_000, 10_000), 1_000_000)
-QUICK = Plan(True, 1.0, 0.3, 1, 4, (10, 100), 5_000)
+FULL = Plan(False, 10.0, 2.0, 5, 8, (10, 1_000, 10_000), 1_000_000, large.FULL_LARGE)
+QUICK = Plan(True, 1.0, 0.3, 1, 4, (10, 100), 5_000, large.QUICK_LARGE)
 
 
 # --- the database -------------------------------------------------------------------------
@@ -317,7 +319,7 @@ def list_query(db: Database, tenant: Tenant) -> str:
         )
     )
     statement, args = captured[0]
-    values = {1: ":ws::uuid", 2: str(args[1]), 3: str(args[2])}
+    values = {1: ":ws::uuid", **{i: str(arg) for i, arg in enumerate(args[1:], start=2)}}
     return re.sub(r"\$(\d+)", lambda m: values[int(m.group(1))], " ".join(statement.split()))
 
 
@@ -513,6 +515,17 @@ def measure_scaling(superuser: str, plan: Plan) -> dict[int, dict[str, Any]]:
     return out
 
 
+def measure_large(superuser: str, plan: Plan) -> dict[str, Any]:
+    db = create_database(superuser, "large")
+    try:
+        workspaces, generation = large.run_generate(db.superuser_db, plan.large)
+        with serving(db) as server:
+            rows = large.measure(server.base, workspaces, plan.large)
+        return {"rows": rows, "generation_s": generation}
+    finally:
+        asyncio.run(drop_database(superuser, db.name))
+
+
 # --- the report ---------------------------------------------------------------------------
 
 
@@ -543,9 +556,9 @@ def report(plan: Plan, results: dict[str, Any], pg_version: str) -> str:
     throughput_ratio = shipped["rps"] / baseline["rps"]
     efficiency = shipped["rps"] / raw["rps"]
     scaling = results["scaling"]
-    small, large = scaling[min(scaling)], scaling[max(scaling)]
-    p50_scale = large["p50_ms"] / small["p50_ms"]
-    p99_scale = large["p99_ms"] / small["p99_ms"]
+    small, biggest = scaling[min(scaling)], scaling[max(scaling)]
+    p50_scale = biggest["p50_ms"] / small["p50_ms"]
+    p99_scale = biggest["p99_ms"] / small["p99_ms"]
     m = machine()
     lines = [
         "# Performance",
@@ -645,14 +658,37 @@ def report(plan: Plan, results: dict[str, Any], pg_version: str) -> str:
         f"- Database connections held by the worker after the loads: {fp['db_connections']}"
         f" (pool maximum {fp['pool_max']}).",
         "",
+        *large_section(plan, results["large"], pg_version),
     ]
     return "\n".join(lines)
+
+
+def large_section(plan: Plan, results: dict[str, Any], pg_version: str) -> list[str]:
+    """The large-workspace section with its own machine line: `--only-large` rewrites it
+    alone, under the other sections' older date."""
+    m = machine()
+    section = large.report_section(plan.large, results)
+    return [
+        section[0],
+        "",
+        f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC"
+        + (" in quick mode (not a measurement)" if plan.quick else "")
+        + f" on {m['cpu']}, {m['cores']} cores, {m['memory']}; PostgreSQL {pg_version};"
+        " the server as above. Reproduce with `make bench`, or this section alone with"
+        " `python -m bench --only-large` (about ten minutes).",
+        *section[1:],
+    ]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument("--quick", action="store_true", help="tiny data and short runs")
     parser.add_argument("--output", type=Path, help="where to write the report")
+    parser.add_argument(
+        "--only-large",
+        action="store_true",
+        help="only the large-workspace case, its section replaced in the existing report",
+    )
     args = parser.parse_args()
     plan = QUICK if args.quick else FULL
     output = args.output or (
@@ -661,14 +697,22 @@ def main() -> None:
     superuser, embedded = postgres_server()
     try:
         pg_version = sql(superuser, "SHOW server_version")[0][0]
-        results = {
-            "main": measure_isolation_and_efficiency(superuser, plan, embedded),
-            "scaling": measure_scaling(superuser, plan),
-        }
+        if args.only_large:
+            results = {"large": measure_large(superuser, plan)}
+        else:
+            results = {
+                "main": measure_isolation_and_efficiency(superuser, plan, embedded),
+                "scaling": measure_scaling(superuser, plan),
+                "large": measure_large(superuser, plan),
+            }
     finally:
         if embedded is not None:
             embedded.stop()
-    text = report(plan, results, pg_version)
+    if args.only_large:
+        section = large_section(plan, results["large"], pg_version)
+        text = large.splice(output.read_text() if output.exists() else "", section)
+    else:
+        text = report(plan, results, pg_version)
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(text)
     print(text)

@@ -32,8 +32,14 @@ def test_bench_quick_mode_writes_a_full_report(tmp_path: Path) -> None:
         "## 3. Tenant-count scaling",
         "## 4. Write path",
         "## 5. Footprint",
+        "## 6. One large workspace",
     ):
         assert heading in text
+    large_rows = [line for line in text.splitlines() if line.startswith(("| API |", "| page |"))]
+    assert len(large_rows) > 40, large_rows
+    for kind in ("| dashboard | dashboard |", "| form | new invoice form |"):
+        assert any(line.startswith(kind) for line in text.splitlines()), kind
+    assert "errors)" not in text  # every request of the large-workspace case answered 200
     assert "transactions/s" in text
     write_rows = [line for line in text.splitlines() if line.startswith("| one project")]
     assert write_rows

@@ -1,5 +1,5 @@
-"""The list conventions of the API: limit/offset pages with a total, whitelisted sorting, and
-the query parameters every list shares (`q`, `sort`, a repeatable `status`)."""
+"""The list conventions of the API: limit/offset pages with a (capped) total, whitelisted
+sorting, and the query parameters every list shares (`q`, `sort`, a repeatable `status`)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Depends, Query
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
+from atlas.db import query
 from atlas.errors import Invalid
 
 MAX_LIMIT = 200
@@ -20,7 +21,15 @@ T = TypeVar("T")
 
 class Page(BaseModel, Generic[T]):
     items: list[T]
-    total: int
+    total: int = Field(
+        description="Rows matching the filters; with `total_is_capped`, only a lower bound:"
+        " more rows than this match."
+    )
+    total_is_capped: bool = Field(
+        default=False,
+        description="Whether more rows than `total` match: lists count up to a cap"
+        " (10,000) and no further.",
+    )
     limit: int
     offset: int
 
@@ -55,10 +64,21 @@ async def page_request(
 
 
 def page_of(model: type[T], items: list[dict[str, Any]], total: int, page: PageRequest) -> Page[T]:
-    """A page of `model`, validated once: cheaper than a model per row."""
+    """A page of `model`, validated once: cheaper than a model per row. `total` is
+    `fetch_page`'s count, where the cap plus one stands for "more than the cap"."""
     page_model: type[Page[T]] = Page[model]  # type: ignore[valid-type]
+    capped = total > query.COUNT_CAP
+    if capped and 0 < len(items) < page.limit:
+        # A short page is the last one: the rows end on it, so their number is known.
+        total, capped = page.offset + len(items), False
     return page_model.model_validate(
-        {"items": items, "total": total, "limit": page.limit, "offset": page.offset}
+        {
+            "items": items,
+            "total": min(total, query.COUNT_CAP) if capped else total,
+            "total_is_capped": capped,
+            "limit": page.limit,
+            "offset": page.offset,
+        }
     )
 
 

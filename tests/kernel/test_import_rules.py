@@ -42,7 +42,11 @@ KERNEL = frozenset(
 ALLOWED: dict[str, dict[str, frozenset[str]]] = {
     "audit": {},
     # finance.schemas: the receivables and latest invoices the finance service returns.
-    "dashboard": {"finance": frozenset({"service", "schemas"}), "hr": frozenset({"service"})},
+    "dashboard": {
+        "finance": frozenset({"service", "schemas"}),
+        "hr": frozenset({"service"}),
+        "projects": frozenset({"service"}),
+    },
     # hr.schemas: the employee fields an export leaves out; schema: every tenant table.
     "exports": {
         "audit": frozenset({"service"}),

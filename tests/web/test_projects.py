@@ -9,6 +9,7 @@ from urllib.parse import quote
 
 import pytest
 
+from atlas.db import query
 from atlas.db.ids import uuid7
 from tests.access import table_snapshot
 from tests.factories import Actor, Factory
@@ -469,3 +470,18 @@ def test_a_viewer_sees_no_move_forms_or_new_buttons(
     assert "/delete" not in detail.text
     sheet = viewer.get(tenant.path("/timesheet"))
     assert "Log time" not in text(sheet)
+
+
+def test_a_list_past_the_count_cap_says_more_than_and_still_pages_on(
+    tenant: Tenant, browser_for: BrowserFor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(query, "COUNT_CAP", 2)
+    new_project(tenant.owner, tenant.ws)  # three projects: more than the cap of two
+    owner = browser_for(tenant.owner)
+    first = owner.get(tenant.path("/projects"), params={"limit": 2})
+    assert "1\N{EN DASH}2 of more than 2" in text(first)
+    assert 'rel="next"' in first.text
+    last = owner.get(tenant.path("/projects"), params={"limit": 2, "offset": 2})
+    assert "3\N{EN DASH}3 of 3" in text(last)  # the short last page knows the total
+    assert 'rel="next"' not in last.text
+    assert 'rel="prev"' in last.text

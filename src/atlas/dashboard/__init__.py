@@ -1,1 +1,1 @@
-"""The workspace dashboard: a few figures across modules, each read in one query."""
+"""The workspace dashboard: a few figures, each asked of the module that owns it."""

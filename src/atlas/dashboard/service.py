@@ -1,4 +1,5 @@
-"""The dashboard's figures, each shown only to those who may read its module."""
+"""The dashboard's figures, each shown only to those who may read its module, and each
+asked of the module that owns it (projects, hr, finance): the dashboard reads no table."""
 
 from __future__ import annotations
 
@@ -8,10 +9,10 @@ from decimal import Decimal
 
 import asyncpg
 
-from atlas.dashboard.repository import DashboardRepository
 from atlas.finance import schemas as finance_schemas
 from atlas.finance import service as finance
 from atlas.hr import service as hr
+from atlas.projects import service as projects
 from atlas.tenancy.context import WorkspaceContext
 
 TASK_STATUSES = ("todo", "in_progress", "blocked")
@@ -54,23 +55,19 @@ def _month_starts(today: date) -> list[date]:
 async def dashboard(
     ctx: WorkspaceContext, db: asyncpg.Connection, base_currency: str, today: date
 ) -> Dashboard:
-    repo = DashboardRepository(db, ctx.workspace_id)
     board = Dashboard(revenue_currency=base_currency)
     if ctx.can("tasks:read"):
-        counts = {r["status"]: int(r["n"]) for r in await repo.open_tasks_by_status()}
-        board.open_tasks = {status: counts.get(status, 0) for status in TASK_STATUSES}
+        board.open_tasks = await projects.count_tasks_by_status(ctx, db, TASK_STATUSES)
     if ctx.can("invoices:read"):
         board.receivables = await finance.receivables(ctx, db, today)
         board.latest_invoices = await finance.latest_invoices(ctx, db, INVOICES_SHOWN, today)
         months = _month_starts(today)
-        amounts = {
-            r["month"]: r["amount"] for r in await repo.revenue_by_month(months[0], base_currency)
-        }
+        amounts = await finance.revenue_by_month(ctx, db, months[0], base_currency)
         board.revenue = [(m, amounts.get(m, Decimal(0))) for m in months]
     if ctx.can("employees:read"):
         board.headcount = [
-            (r["department"] or "No department", int(r["n"]))
-            for r in await repo.headcount_by_department()
+            (department or "No department", n)
+            for department, n in await hr.headcount_by_department(ctx, db)
         ]
     approver = await hr.own_employee_id(ctx, db)
     everyone = ctx.can("leave:approve")
@@ -84,7 +81,7 @@ async def dashboard(
                 end_date=r["end_date"],
                 days=r["days"],
             )
-            for r in await repo.leave_waiting(approver, everyone, LEAVE_SHOWN)
+            for r in await hr.leave_waiting(ctx, db, approver, everyone, LEAVE_SHOWN)
         ]
     return board
 

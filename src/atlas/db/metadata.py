@@ -14,11 +14,13 @@ from sqlalchemy import (
     Column,
     DateTime,
     ForeignKey,
+    Index,
     MetaData,
     PrimaryKeyConstraint,
     Table,
     Uuid,
     func,
+    text,
 )
 
 metadata = MetaData(
@@ -38,6 +40,14 @@ def created_at() -> Column[Any]:
 
 def updated_at() -> Column[Any]:
     return Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now())
+
+
+def sort_index(table: str, name: str, expression: str | None = None) -> Index:
+    """(workspace_id, the sort key, id), the order a list sorted by `name` reads in: a
+    page is read from the index and the scan stops after it. `expression` is the key when
+    it is not the column `name` itself, written as the list's ORDER BY writes it."""
+    key = text(expression) if expression else name
+    return Index(f"ix_{table}_workspace_id_{name}_id", "workspace_id", key, "id")
 
 
 def tenant_table(name: str, *items: Any) -> Table:

@@ -47,6 +47,11 @@ class Where:
         return " AND ".join(self.clauses)
 
 
+# Lists count their matching rows up to this many and no further: past it, a page says
+# "more than COUNT_CAP" (`Page.total_is_capped`) instead of reading every row to count them.
+COUNT_CAP = 10_000
+
+
 async def fetch_page(
     db: asyncpg.Connection,
     columns: str,
@@ -56,20 +61,36 @@ async def fetch_page(
     limit: int,
     offset: int,
 ) -> tuple[list[asyncpg.Record], int]:
-    """One page in `order` and the total, in one round trip whenever the page has rows."""
+    """One page in `order` and the number of matching rows counted up to the cap plus one
+    (so cap + 1 means "more than the cap"), in one round trip whenever the page has rows.
+
+    `source` is one table and its alias. The page's rows are chosen first, on the table's
+    own columns (an index in `order` serves it), and only they get `columns`: the rows an
+    OFFSET skips never run the columns' subqueries. The count is an uncorrelated subquery,
+    run once; its LIMIT stops it after cap + 1 rows."""
+    alias = source.split()[-1]
     n = len(where.args)
+    counted = f"""(SELECT count(*) FROM (SELECT 1 FROM {source} WHERE {where.sql()}
+                     LIMIT ${n + 3}) AS capped)"""
     rows = await db.fetch(
-        f"""SELECT {columns}, count(*) OVER () AS total_rows FROM {source} WHERE {where.sql()}
-            ORDER BY {order} LIMIT ${n + 1} OFFSET ${n + 2}""",
+        f"""SELECT {columns}, {counted} AS total_rows
+              FROM (SELECT {alias}.* FROM {source} WHERE {where.sql()}
+                     ORDER BY {order} LIMIT ${n + 1} OFFSET ${n + 2}) AS {alias}
+             ORDER BY {order}""",
         *where.args,
         limit,
         offset,
+        COUNT_CAP + 1,
     )
     if rows:
         return rows, int(rows[0]["total_rows"])
     if offset == 0:
         return [], 0
-    total = await db.fetchval(f"SELECT count(*) FROM {source} WHERE {where.sql()}", *where.args)
+    total = await db.fetchval(
+        f"SELECT count(*) FROM (SELECT 1 FROM {source} WHERE {where.sql()} LIMIT ${n + 1}) AS c",
+        *where.args,
+        COUNT_CAP + 1,
+    )
     return [], int(total)
 
 

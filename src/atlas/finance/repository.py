@@ -143,7 +143,10 @@ INVOICE_SORTS = {
     "issue_date": "issue_date",
     "due_date": "due_date",
     "total": "total",
-    "customer": "customer_name",
+    # The customer's name read again, not the column's alias: pages are chosen before
+    # their columns are computed (atlas.db.query.fetch_page).
+    "customer": "(SELECT c.name FROM customers c"
+    " WHERE c.workspace_id = i.workspace_id AND c.id = i.customer_id)",
     "created_at": "created_at",
 }
 LINE_COLUMNS = """l.id, l.position, l.description, l.quantity, l.unit_price, l.tax_rate,
@@ -256,6 +259,19 @@ class InvoicesRepository(ScopedRepository):
                 ORDER BY i.updated_at DESC, i.id DESC LIMIT $2""",
             self.workspace_id,
             limit,
+        )
+
+    async def revenue_by_month(self, since: date, currency: str) -> Records:
+        """Invoiced revenue (issued and paid invoices, by issue month) in one currency."""
+        return await self.db.fetch(
+            """SELECT date_trunc('month', issue_date)::date AS month, sum(subtotal) AS amount
+                 FROM invoices
+                WHERE workspace_id = $1 AND status IN ('issued', 'paid')
+                  AND issue_date >= $2 AND currency = $3
+                GROUP BY 1""",
+            self.workspace_id,
+            since,
+            currency,
         )
 
     async def update(self, invoice_id: uuid.UUID, changes: Mapping[str, Any]) -> None:

@@ -371,6 +371,15 @@ async def latest_invoices(
     return [schemas.RecentInvoice.model_validate(_invoice_values(r, on)) for r in rows]
 
 
+async def revenue_by_month(
+    ctx: WorkspaceContext, db: asyncpg.Connection, since: date, currency: str
+) -> dict[date, Decimal]:
+    """Invoiced revenue in `currency` per first day of month, from `since` (months with
+    none are absent)."""
+    rows = await InvoicesRepository(db, ctx.workspace_id).revenue_by_month(since, currency)
+    return {r["month"]: r["amount"] for r in rows}
+
+
 async def get_invoice(
     ctx: WorkspaceContext, db: asyncpg.Connection, invoice_id: uuid.UUID
 ) -> schemas.Invoice:

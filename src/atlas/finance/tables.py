@@ -15,7 +15,8 @@ from sqlalchemy import (
     Uuid,
 )
 
-from atlas.db.metadata import created_at, tenant_table, updated_at
+from atlas.db.metadata import created_at, sort_index, tenant_table, updated_at
+from atlas.db.query import rank
 from atlas.validation import business_date_range
 
 INVOICE_STATUSES = ("draft", "issued", "paid", "void")
@@ -32,6 +33,8 @@ customers = tenant_table(
     created_at(),
     updated_at(),
     UniqueConstraint("workspace_id", "name"),
+    sort_index("customers", "name_lower", "lower(name)"),
+    sort_index("customers", "created_at"),
     CheckConstraint("payment_terms_days BETWEEN 0 AND 365", name="terms"),
 )
 
@@ -55,6 +58,13 @@ invoices = tenant_table(
     UniqueConstraint("workspace_id", "number"),
     Index("ix_invoices_workspace_id_customer_id", "workspace_id", "customer_id"),
     Index("ix_invoices_workspace_id_status_due_date", "workspace_id", "status", "due_date"),
+    sort_index("invoices", "number"),
+    sort_index("invoices", "status_rank", rank("status", INVOICE_STATUSES)),
+    sort_index("invoices", "issue_date"),
+    sort_index("invoices", "due_date"),
+    sort_index("invoices", "total"),
+    sort_index("invoices", "created_at"),
+    sort_index("invoices", "updated_at"),
     ForeignKeyConstraint(
         ["workspace_id", "customer_id"], ["customers.workspace_id", "customers.id"]
     ),

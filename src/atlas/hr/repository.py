@@ -261,6 +261,18 @@ class EmployeesRepository(ScopedRepository):
             self.db, EMPLOYEE_COLUMNS, "employees e", where, order, page.limit, page.offset
         )
 
+    async def headcount_by_department(self) -> Sequence[asyncpg.Record]:
+        """Employees not terminated, per department name (None: no department), most first."""
+        return await self.db.fetch(
+            """SELECT d.name AS department, count(*) AS n
+                 FROM employees e
+                 LEFT JOIN departments d
+                        ON d.workspace_id = e.workspace_id AND d.id = e.department_id
+                WHERE e.workspace_id = $1 AND e.status <> 'terminated'
+                GROUP BY d.name ORDER BY count(*) DESC, d.name NULLS LAST""",
+            self.workspace_id,
+        )
+
     async def update(
         self, employee_id: uuid.UUID, changes: Mapping[str, Any]
     ) -> asyncpg.Record | None:
@@ -350,6 +362,27 @@ class LeaveTypesRepository(ScopedRepository):
 
 
 class LeaveRequestsRepository(ScopedRepository):
+    async def waiting(
+        self, approver_employee_id: uuid.UUID | None, everyone: bool, limit: int
+    ) -> list[asyncpg.Record]:
+        """Pending requests, soonest first, with the employee's names and the leave type:
+        all of them with `everyone`, else those of the employees `approver_employee_id`
+        manages."""
+        return await self.db.fetch(
+            """SELECT r.id, r.start_date, r.end_date, r.days, e.first_name, e.last_name,
+                      t.name AS leave_type
+                 FROM leave_requests r
+                 JOIN employees e ON e.workspace_id = r.workspace_id AND e.id = r.employee_id
+                 JOIN leave_types t ON t.workspace_id = r.workspace_id AND t.id = r.leave_type_id
+                WHERE r.workspace_id = $1 AND r.status = 'pending'
+                  AND ($2 OR e.manager_id = $3)
+                ORDER BY r.start_date, r.id LIMIT $4""",
+            self.workspace_id,
+            everyone,
+            approver_employee_id,
+            limit,
+        )
+
     async def create(
         self,
         *,

@@ -295,6 +295,29 @@ async def lock_employee(
     return await EmployeesRepository(db, ctx.workspace_id).lock(employee_id) is not None
 
 
+async def headcount_by_department(
+    ctx: WorkspaceContext, db: asyncpg.Connection
+) -> list[tuple[str | None, int]]:
+    """Employees not terminated per department name (None: no department), most first."""
+    rows = await EmployeesRepository(db, ctx.workspace_id).headcount_by_department()
+    return [(r["department"], int(r["n"])) for r in rows]
+
+
+async def leave_waiting(
+    ctx: WorkspaceContext,
+    db: asyncpg.Connection,
+    approver_employee_id: uuid.UUID | None,
+    everyone: bool,
+    limit: int,
+) -> list[dict[str, Any]]:
+    """Pending leave requests the viewer may decide: all of them with `everyone`, else
+    those of the employees `approver_employee_id` manages; soonest first."""
+    rows = await LeaveRequestsRepository(db, ctx.workspace_id).waiting(
+        approver_employee_id, everyone, limit
+    )
+    return [dict(r) for r in rows]
+
+
 async def get_employee(
     ctx: WorkspaceContext, db: asyncpg.Connection, employee_id: uuid.UUID
 ) -> EmployeeView:

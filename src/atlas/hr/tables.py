@@ -18,7 +18,8 @@ from sqlalchemy import (
     func,
 )
 
-from atlas.db.metadata import created_at, tenant_table, updated_at
+from atlas.db.metadata import created_at, sort_index, tenant_table, updated_at
+from atlas.db.query import rank
 from atlas.validation import business_date_range, set_together_check
 
 EMPLOYMENT_TYPES = ("full_time", "part_time", "contractor", "intern")
@@ -77,6 +78,11 @@ employees = tenant_table(
     ),
     Index("ix_employees_workspace_id_department_id", "workspace_id", "department_id"),
     Index("ix_employees_workspace_id_manager_id", "workspace_id", "manager_id"),
+    sort_index("employees", "last_name_lower", "lower(last_name)"),
+    sort_index("employees", "first_name_lower", "lower(first_name)"),
+    sort_index("employees", "status_rank", rank("status", EMPLOYEE_STATUSES)),
+    sort_index("employees", "start_date"),
+    sort_index("employees", "created_at"),
     ForeignKeyConstraint(
         ["workspace_id", "user_id"],
         ["workspace_members.workspace_id", "workspace_members.user_id"],

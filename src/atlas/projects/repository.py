@@ -260,6 +260,16 @@ class TasksRepository(ScopedRepository):
             self.db, TASK_COLUMNS, "tasks t", where, order, page.limit, page.offset
         )
 
+    async def count_by_status(self, statuses: Sequence[str]) -> Sequence[asyncpg.Record]:
+        """How many tasks have each of `statuses` (absent statuses have none)."""
+        return await self.db.fetch(
+            """SELECT status, count(*) AS n FROM tasks
+                WHERE workspace_id = $1 AND status = ANY($2::text[])
+                GROUP BY status""",
+            self.workspace_id,
+            list(statuses),
+        )
+
     async def update(self, task_id: uuid.UUID, changes: Mapping[str, Any]) -> asyncpg.Record | None:
         """The changed task, or None if there is none with this id."""
         sets = set_list(changes, UPDATABLE_TASK_COLUMNS, first=3)

@@ -216,6 +216,15 @@ async def list_tasks(
     return await _list_tasks(ctx, db, filters, page, default_sort="created_at")
 
 
+async def count_tasks_by_status(
+    ctx: WorkspaceContext, db: asyncpg.Connection, statuses: tuple[str, ...]
+) -> dict[str, int]:
+    """How many tasks have each of `statuses`, every one of them a key."""
+    rows = await TasksRepository(db, ctx.workspace_id).count_by_status(statuses)
+    counts = {r["status"]: int(r["n"]) for r in rows}
+    return {status: counts.get(status, 0) for status in statuses}
+
+
 async def list_project_tasks(
     ctx: WorkspaceContext,
     db: asyncpg.Connection,

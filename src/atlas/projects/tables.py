@@ -14,7 +14,8 @@ from sqlalchemy import (
     Uuid,
 )
 
-from atlas.db.metadata import created_at, tenant_table, updated_at
+from atlas.db.metadata import created_at, sort_index, tenant_table, updated_at
+from atlas.db.query import rank
 from atlas.validation import business_date_range
 
 PROJECT_STATUSES = ("planned", "active", "on_hold", "completed", "cancelled")
@@ -79,6 +80,13 @@ tasks = tenant_table(
     ),
     Index("ix_tasks_workspace_id_assignee_user_id", "workspace_id", "assignee_user_id"),
     Index("ix_tasks_workspace_id_status", "workspace_id", "status"),
+    sort_index("tasks", "number"),
+    sort_index("tasks", "title_lower", "lower(title)"),
+    sort_index("tasks", "status_rank", rank("status", TASK_STATUSES)),
+    sort_index("tasks", "priority_rank", rank("priority", TASK_PRIORITIES)),
+    sort_index("tasks", "due_date"),
+    sort_index("tasks", "created_at"),
+    sort_index("tasks", "updated_at"),
     CheckConstraint(f"status IN {TASK_STATUSES!r}", name="status"),
     CheckConstraint(f"priority IN {TASK_PRIORITIES!r}", name="priority"),
     CheckConstraint("estimate_hours IS NULL OR estimate_hours >= 0", name="estimate"),

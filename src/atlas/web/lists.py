@@ -16,5 +16,8 @@ async def every(fetch: Callable[[PageRequest], Awaitable[Page[T]]]) -> list[T]:
     while True:
         result = await fetch(PageRequest(limit=MAX_LIMIT, offset=len(items)))
         items.extend(result.items)
-        if not result.items or len(items) >= result.total:
+        # Past the count cap the total is only a lower bound: a short page is the last one.
+        if len(result.items) < result.limit or (
+            not result.total_is_capped and len(items) >= result.total
+        ):
             return items

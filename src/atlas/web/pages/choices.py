@@ -26,7 +26,7 @@ from atlas.finance import schemas as finance_schemas
 from atlas.finance import service as finance
 from atlas.hr import schemas as hr_schemas
 from atlas.hr import service as hr
-from atlas.pagination import MAX_LIMIT, PageRequest
+from atlas.pagination import MAX_LIMIT, Page, PageRequest
 from atlas.projects import schemas as project_schemas
 from atlas.projects import service as projects
 from atlas.web import forms
@@ -56,7 +56,22 @@ def _option(value: object, label: str, names: Iterable[str | int | None]) -> Opt
     return Option(str(value), label, frozenset(keys))
 
 
-Found = tuple[list[Option], int]
+# The options of one search, and how many rows matched (or, past the count cap, a lower bound
+# of them: see `Page.total_is_capped`).
+Found = tuple[list[Option], "Count"]
+
+
+@dataclass(frozen=True)
+class Count:
+    total: int
+    capped: bool
+
+    def __str__(self) -> str:
+        return f"more than {self.total:,}" if self.capped else f"{self.total:,}"
+
+
+def _count(result: Page[Any]) -> Count:
+    return Count(result.total, result.total_is_capped)
 
 
 @dataclass(frozen=True)
@@ -73,7 +88,7 @@ class Source:
 async def _search_customers(page: PageContext, q: str | None, paging: PageRequest) -> Found:
     filters = finance_schemas.CustomerFilters(q=q)
     result = await finance.list_customers(page.ws, page.db, filters, paging)
-    return [_option(c.id, c.name, [c.email]) for c in result.items], result.total
+    return [_option(c.id, c.name, [c.email]) for c in result.items], _count(result)
 
 
 async def _customer_label(page: PageContext, customer_id: uuid.UUID) -> str:
@@ -90,7 +105,7 @@ async def _search_employees(page: PageContext, q: str | None, paging: PageReques
     return [
         _option(e.id, employee_label(e), [f"{e.first_name} {e.last_name}", e.work_email, e.number])
         for e in result.items
-    ], result.total
+    ], _count(result)
 
 
 async def _employee_label(page: PageContext, employee_id: uuid.UUID) -> str:
@@ -104,8 +119,8 @@ def department_label(d: hr_schemas.Department) -> str:
 async def _search_departments(page: PageContext, q: str | None, paging: PageRequest) -> Found:
     filters = hr_schemas.DepartmentFilters(q=q)
     result = await hr.list_departments(page.ws, page.db, filters, paging)
-    return [_option(d.id, department_label(d), [d.code, d.name]) for d in result.items], (
-        result.total
+    return [_option(d.id, department_label(d), [d.code, d.name]) for d in result.items], _count(
+        result
     )
 
 
@@ -118,7 +133,7 @@ async def _search_members(page: PageContext, q: str | None, paging: PageRequest)
     result = await workspaces.list_members(page.ws, page.db, filters, paging)
     return [
         _option(m.user_id, f"{m.name} ({m.email})", [m.name, m.email]) for m in result.items
-    ], result.total
+    ], _count(result)
 
 
 async def _member_label(page: PageContext, user_id: uuid.UUID) -> str:
@@ -129,8 +144,8 @@ async def _member_label(page: PageContext, user_id: uuid.UUID) -> str:
 async def _search_projects(page: PageContext, q: str | None, paging: PageRequest) -> Found:
     filters = project_schemas.ProjectFilters(q=q, sort="code")
     result = await projects.list_projects(page.ws, page.db, filters, paging)
-    return [_option(p.id, f"{p.code} · {p.name}", [p.code, p.name]) for p in result.items], (
-        result.total
+    return [_option(p.id, f"{p.code} · {p.name}", [p.code, p.name]) for p in result.items], _count(
+        result
     )
 
 
@@ -146,8 +161,8 @@ OPEN_TASK_STATUSES = ["todo", "in_progress", "blocked"]
 async def _search_open_tasks(page: PageContext, q: str | None, paging: PageRequest) -> Found:
     filters = project_schemas.TaskFilters(q=q, statuses=OPEN_TASK_STATUSES, sort="number")
     result = await projects.list_tasks(page.ws, page.db, filters, paging)
-    return [_option(t.id, f"{t.key} {t.title}", [t.key, t.title]) for t in result.items], (
-        result.total
+    return [_option(t.id, f"{t.key} {t.title}", [t.key, t.title]) for t in result.items], _count(
+        result
     )
 
 
@@ -195,9 +210,9 @@ async def field(
     url = page.url(f"/choices/{source.kind}?field={name}")
     if exclude is not None:
         url += f"&exclude={exclude}"
-    found, total = await source.search(page, None, PageRequest(limit=SELECT_LIMIT + 1, offset=0))
+    found, count = await source.search(page, None, PageRequest(limit=SELECT_LIMIT + 1, offset=0))
     kept = [o for o in found if o.value != str(exclude)]
-    if len(found) == total and len(kept) <= SELECT_LIMIT:
+    if len(found) == count.total and not count.capped and len(kept) <= SELECT_LIMIT:
         return Field(url, [(o.value, o.label) for o in kept], "")
     current = _id(form.get(name))
     label = ""
@@ -250,7 +265,7 @@ async def options(
         raise NotFound("There is no such page.")
     page.ws.require(source.permission)
     typed = (page.request.query_params.get(f"{field}-search") or "").strip()
-    found, total = await source.search(
+    found, count = await source.search(
         page, typed or None, PageRequest(limit=OPTION_LIMIT + 1, offset=0)
     )
     kept = [o for o in found if o.value != exclude]
@@ -259,6 +274,6 @@ async def options(
         field=field,
         source=source,
         options=kept[:OPTION_LIMIT],
-        total=total - (len(found) - len(kept)),
+        count=Count(count.total - (len(found) - len(kept)), count.capped),
         typed=typed,
     )
