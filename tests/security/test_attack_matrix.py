@@ -277,10 +277,21 @@ def test_every_id_parameter_of_the_api_is_isolated(
     assert world_b.owner.get("/api/v1/auth/session").status_code == 200, summary
 
 
+# Path parameters that name no object but a fixed word of the page (the type-ahead's kind).
+FIXED_PATH_WORDS = {"{kind}": "customers"}
+
+
+def _fixed(path: str) -> str:
+    for name, word in FIXED_PATH_WORDS.items():
+        path = path.replace(name, word)
+    return path
+
+
 def all_page_routes() -> list[tuple[str, str]]:
-    """(method, path) of every page route of a workspace or with an object id."""
+    """(method, path) of every page route of a workspace or with an object id, fixed words
+    filled in."""
     return sorted(
-        (method, route.path)
+        (method, _fixed(route.path))
         for router in PAGE_ROUTERS
         for route in router.routes
         if isinstance(route, APIRoute) and "{" in route.path

@@ -64,24 +64,25 @@ async def fetch_page(
     """One page in `order` and the number of matching rows counted up to the cap plus one
     (so cap + 1 means "more than the cap"), in one round trip whenever the page has rows.
 
-    `source` is one table and its alias. The page's rows are chosen first, on the table's
-    own columns (an index in `order` serves it), and only they get `columns`: the rows an
-    OFFSET skips never run the columns' subqueries. The count is an uncorrelated subquery,
-    run once; its LIMIT stops it after cap + 1 rows."""
-    alias = source.split()[-1]
+    When `source` is one table and its alias ("invoices i"), the page's rows are chosen
+    first, on the table's own columns (an index in `order` serves it), and only they get
+    `columns`: the rows an OFFSET skips never run the columns' subqueries. A source of
+    joined tables is paged as it is. The count is an uncorrelated subquery, run once; its
+    LIMIT stops it after cap + 1 rows."""
     n = len(where.args)
     counted = f"""(SELECT count(*) FROM (SELECT 1 FROM {source} WHERE {where.sql()}
                      LIMIT ${n + 3}) AS capped)"""
-    rows = await db.fetch(
-        f"""SELECT {columns}, {counted} AS total_rows
+    table = source.split()
+    if len(table) == 2:
+        alias = table[1]
+        query = f"""SELECT {columns}, {counted} AS total_rows
               FROM (SELECT {alias}.* FROM {source} WHERE {where.sql()}
                      ORDER BY {order} LIMIT ${n + 1} OFFSET ${n + 2}) AS {alias}
-             ORDER BY {order}""",
-        *where.args,
-        limit,
-        offset,
-        COUNT_CAP + 1,
-    )
+             ORDER BY {order}"""
+    else:
+        query = f"""SELECT {columns}, {counted} AS total_rows FROM {source}
+             WHERE {where.sql()} ORDER BY {order} LIMIT ${n + 1} OFFSET ${n + 2}"""
+    rows = await db.fetch(query, *where.args, limit, offset, COUNT_CAP + 1)
     if rows:
         return rows, int(rows[0]["total_rows"])
     if offset == 0:
