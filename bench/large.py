@@ -429,7 +429,8 @@ def report_section(plan: LargePlan, results: dict[str, Any]) -> list[str]:
         "",
         f"Targets: p50 under {LIST_P50_MS:g} ms for every list and form, under"
         f" {DASHBOARD_P50_MS:g} ms for the dashboard, and p50 at the large size ÷ p50 at the"
-        f" small size at most {MAX_RATIO:g}×. **{met} of {len(rows)} cases meet both.**",
+        f" small size at most {MAX_RATIO:g}×. **{met} of {len(rows)} cases meet both**; what"
+        ' each miss would take is in performance-history.md (§6, "What still misses").',
         "",
         "| kind | case | small p50 ms | small p99 ms | large p50 ms | large p99 ms | n |"
         " p50 ratio | |",

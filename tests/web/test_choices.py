@@ -138,6 +138,13 @@ def test_without_script_a_typed_exact_name_is_taken_and_anything_else_refused(
     assert vague.status_code == 422
     assert "No customer is named “Client 10”; choose one from the list." in text(vague)
     assert 'value="Client 10"' in vague.text
+    # Past one search page of matches, the refusal says so rather than "no customer".
+    wide = browser.post(url, {"customer_id-search": "Client", **LINE})
+    assert wide.status_code == 422
+    assert (
+        "More than 200 customers match “Client”; type the whole name or choose one from the list."
+        in text(wide)
+    )
     assert factory.sql.owner("SELECT id FROM invoices", workspace=ws["id"]) == []
 
     saved = browser.post(url, {"customer_id-search": "client 1000", **LINE})

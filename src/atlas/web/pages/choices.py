@@ -240,8 +240,14 @@ async def resolve(
     named = [o for o in found if text.casefold() in o.names]
     if len(named) == 1:
         return {**resolved, name: named[0].value}
-    problem = f"Several {source.noun}s are" if named else f"No {source.noun} is"
-    message = f"{problem} named “{text}”; choose one from the list."
+    if not named and len(found) == MAX_LIMIT:
+        message = (
+            f"More than {MAX_LIMIT} {source.noun}s match “{text}”;"
+            " type the whole name or choose one from the list."
+        )
+    else:
+        problem = f"Several {source.noun}s are" if named else f"No {source.noun} is"
+        message = f"{problem} named “{text}”; choose one from the list."
     raise forms.FormErrors(forms.CORRECT_THE_FIELDS, {name: message})
 
 
