@@ -106,6 +106,15 @@ class DepartmentsRepository(ScopedRepository):
             department_id,
         )
 
+    async def many(self, department_ids: Sequence[uuid.UUID]) -> list[asyncpg.Record]:
+        """The departments of these ids (unknown ones are left out), in one statement."""
+        return await self.db.fetch(
+            f"""SELECT {DEPARTMENT_COLUMNS} FROM departments d
+                 WHERE d.workspace_id = $1 AND d.id = ANY($2::uuid[])""",
+            self.workspace_id,
+            list(department_ids),
+        )
+
     async def list(
         self,
         *,
@@ -194,6 +203,15 @@ class EmployeesRepository(ScopedRepository):
             f"SELECT {EMPLOYEE_COLUMNS} FROM employees e WHERE e.workspace_id = $1 AND e.id = $2",
             self.workspace_id,
             employee_id,
+        )
+
+    async def many(self, employee_ids: Sequence[uuid.UUID]) -> list[asyncpg.Record]:
+        """The employees of these ids (unknown ones are left out), in one statement."""
+        return await self.db.fetch(
+            f"""SELECT {EMPLOYEE_COLUMNS} FROM employees e
+                 WHERE e.workspace_id = $1 AND e.id = ANY($2::uuid[])""",
+            self.workspace_id,
+            list(employee_ids),
         )
 
     async def exists(self, employee_id: uuid.UUID) -> bool:

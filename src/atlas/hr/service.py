@@ -10,7 +10,7 @@ or cancel leave, how many days a request takes, and that leave does not overlap.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date, timedelta
 from decimal import Decimal
 from enum import StrEnum
@@ -185,6 +185,14 @@ async def get_department(
     return _department(row)
 
 
+async def get_departments(
+    ctx: WorkspaceContext, db: asyncpg.Connection, department_ids: Iterable[uuid.UUID]
+) -> list[schemas.Department]:
+    """The departments of these ids that exist, in no particular order (a page's look-up)."""
+    rows = await DepartmentsRepository(db, ctx.workspace_id).many(list(set(department_ids)))
+    return [_department(row) for row in rows]
+
+
 async def update_department(
     ctx: WorkspaceContext,
     db: asyncpg.Connection,
@@ -325,6 +333,14 @@ async def get_employee(
     if row is None:
         raise NotFound("Employee not found.")
     return _employee(ctx, row)
+
+
+async def get_employees(
+    ctx: WorkspaceContext, db: asyncpg.Connection, employee_ids: Iterable[uuid.UUID]
+) -> list[EmployeeView]:
+    """The employees of these ids that exist, in no particular order (a page's look-up)."""
+    rows = await EmployeesRepository(db, ctx.workspace_id).many(list(set(employee_ids)))
+    return [_employee(ctx, row) for row in rows]
 
 
 async def update_employee(

@@ -10,6 +10,7 @@ policies admit by `app.user_id` and `app.user_email` before a workspace is selec
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 import asyncpg
@@ -206,13 +207,14 @@ class MembersRepository:
             member_id,
         )
 
-    async def get_by_user(self, user_id: uuid.UUID) -> asyncpg.Record | None:
-        return await self.db.fetchrow(
+    async def of_users(self, user_ids: Sequence[uuid.UUID]) -> list[asyncpg.Record]:
+        """The memberships of these users (non-members are left out), in one statement."""
+        return await self.db.fetch(
             f"""SELECT {MEMBER_COLUMNS}
                   FROM workspace_members m JOIN users u ON u.id = m.user_id
-                 WHERE m.workspace_id = $1 AND m.user_id = $2""",
+                 WHERE m.workspace_id = $1 AND m.user_id = ANY($2::uuid[])""",
             self.workspace_id,
-            user_id,
+            list(user_ids),
         )
 
     async def by_user(self, user_id: uuid.UUID, *, lock: bool = False) -> asyncpg.Record | None:

@@ -6,6 +6,7 @@ import logging
 import re
 import unicodedata
 import uuid
+from collections.abc import Iterable
 
 import asyncpg
 
@@ -265,10 +266,18 @@ async def get_member_of_user(
     ctx: WorkspaceContext, db: asyncpg.Connection, user_id: uuid.UUID
 ) -> schemas.Member:
     """The membership of `user_id` in the workspace (a user is a member at most once)."""
-    row = await MembersRepository(db, ctx.workspace_id).get_by_user(user_id)
+    row = await MembersRepository(db, ctx.workspace_id).by_user(user_id)
     if row is None:
         raise _member_not_found()
     return _member(row)
+
+
+async def members_of_users(
+    ctx: WorkspaceContext, db: asyncpg.Connection, user_ids: Iterable[uuid.UUID]
+) -> list[schemas.Member]:
+    """The memberships of these users that exist, in no particular order (a page's look-up)."""
+    rows = await MembersRepository(db, ctx.workspace_id).of_users(list(set(user_ids)))
+    return [_member(row) for row in rows]
 
 
 async def change_member_role(

@@ -59,7 +59,7 @@ async def _member_names(page: PageContext, tasks: Sequence[schemas.Task]) -> dic
     if not page.ws.can("members:read"):
         return {}
     ids = {t.assignee_user_id for t in tasks if t.assignee_user_id is not None}
-    return {i: (await workspaces.get_member_of_user(page.ws, page.db, i)).name for i in ids}
+    return {m.user_id: m.name for m in await workspaces.members_of_users(page.ws, page.db, ids)}
 
 
 def _choices(values: Sequence[str]) -> list[tuple[str, str]]:
