@@ -15,7 +15,7 @@ import asyncpg
 from atlas.config import Settings
 from atlas.credentials import hash_password
 from atlas.db.ids import uuid7
-from atlas.db.pool import configure_connection
+from atlas.db.pool import connect
 from atlas.finance import schemas as finance_schemas
 from atlas.finance import service as finance
 from atlas.hr import schemas as hr_schemas
@@ -347,8 +347,7 @@ async def load_demo(db: asyncpg.Connection, settings: Settings) -> None:
 
 async def load_demo_if_empty(settings: Settings) -> bool:
     """Loads the demo unless the database has users already; True if it did."""
-    conn = await asyncpg.connect(settings.runtime_url())
-    await configure_connection(conn)
+    conn = await connect(settings.runtime_url())
     try:
         async with conn.transaction():
             if await IdentityRepository(conn).has_users():

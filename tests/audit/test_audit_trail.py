@@ -28,7 +28,6 @@ REDACTED = {"old": "[redacted]", "new": "[redacted]"}
 KEYS_NEVER_IN_CHANGES = {"id", "workspace_id", "created_at", "updated_at"}
 # ROW (1) + INSERT (4) + DELETE (8) + UPDATE (16); AFTER has no bit of its own.
 AFTER_EACH_ROW_WRITE = 1 | 4 | 8 | 16
-AFTER_EACH_ROW_UPDATE = 1 | 16
 # Histories and counters: a link's history row comes with the employee's audited change.
 NOT_AUDITED = {"audit_events", "employee_user_links", "number_sequences"}
 
@@ -509,12 +508,6 @@ def test_every_business_table_is_audited(sql: Sql, table: str) -> None:
     assert entity_type in ENTITY_TYPES
 
 
-def test_workspaces_are_audited_for_updates_only(sql: Sql) -> None:
-    trigger = _audit_triggers(sql)["workspaces"]
-    assert (trigger["proname"], trigger["tgtype"]) == ("atlas_audit", AFTER_EACH_ROW_UPDATE)
-    assert bytes(trigger["tgargs"]).split(b"\x00")[0] == b"workspace"
-
-
 def test_no_two_tables_share_an_entity_type(sql: Sql) -> None:
     types = [bytes(t["tgargs"]).split(b"\x00")[0] for t in _audit_triggers(sql).values()]
-    assert len(types) == len(set(types)) == len(AUDITED) + 1
+    assert len(types) == len(set(types)) == len(AUDITED)

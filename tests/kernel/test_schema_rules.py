@@ -106,14 +106,14 @@ def test_row_level_security_is_enabled_forced_and_uses_the_setting(sql: Sql, tab
         "SELECT policyname, qual, with_check, cmd FROM pg_policies WHERE tablename = %s", table
     )
     expected = (
-        "workspace_id = ( SELECT (NULLIF(current_setting('app.workspace_id'::text, true),"
-        " ''::text))::uuid"
+        "(workspace_id = (NULLIF(current_setting('app.workspace_id'::text, true),"
+        " ''::text))::uuid)"
     )
     isolation = [p for p in policies if p["policyname"] == "tenant_isolation"]
     assert len(isolation) == 1
     assert isolation[0]["cmd"] == "ALL"
-    assert isolation[0]["qual"].startswith(f"({expected}")
-    assert isolation[0]["with_check"].startswith(f"({expected}")
+    assert isolation[0]["qual"] == expected
+    assert isolation[0]["with_check"] == expected
     # A policy that widens what a user sees applies to reading alone: an UPDATE or DELETE
     # through it could reach, or move, another workspace's row.
     widening = [p for p in policies if p["policyname"] != "tenant_isolation"]
@@ -164,3 +164,26 @@ def test_every_date_column_holds_only_business_dates(sql: Sql, table: str, colum
     assert [c["definition"] for c in checks] == [
         f"CHECK ((({column} >= '1900-01-01'::date) AND ({column} <= '2200-12-31'::date)))"
     ]
+
+
+def test_triggers_sit_on_tenant_tables_only(sql: Sql) -> None:
+    """Citus runs a distributed table's trigger on the shard, beside the co-located rows it
+    may write; a reference table's trigger would fire on every node's copy, far from the
+    workspace's shard of the audit trail (docs/adr/0006)."""
+    triggers = sql.owner(
+        """SELECT c.relname::text AS "table", t.tgname::text AS name
+             FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
+            WHERE NOT t.tgisinternal AND c.relnamespace = 'public'::regnamespace"""
+    )
+    assert triggers, "the audit trail's triggers are missing"
+    assert [t for t in triggers if t["table"] not in TENANT] == []
+
+
+def test_no_policy_has_a_sub_select(sql: Sql) -> None:
+    """Citus refuses sub-selects in the policies of distributed tables."""
+    policies = sql.owner("SELECT tablename, policyname, qual, with_check FROM pg_policies")
+    assert [
+        (p["tablename"], p["policyname"])
+        for p in policies
+        if "SELECT" in f"{p['qual']} {p['with_check']}".upper()
+    ] == []

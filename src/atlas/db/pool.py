@@ -35,11 +35,24 @@ async def configure_connection(conn: asyncpg.Connection) -> None:
     await conn.set_type_codec("json", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
 
 
+# On Citus, SET LOCAL reaches every worker of the transaction only with this setting (the
+# guard sets the tenant context with SET LOCAL); plain PostgreSQL keeps it as an unused
+# placeholder. Every connection of the app role has it.
+CONTEXT_PROPAGATION = {"citus.propagate_set_commands": "local"}
+
+
+async def connect(url: str) -> asyncpg.Connection:
+    """One connection outside the pool (the demo loader, the operator export)."""
+    conn = await asyncpg.connect(url, server_settings=CONTEXT_PROPAGATION)
+    await configure_connection(conn)
+    return conn
+
+
 async def _keep_session(conn: asyncpg.Connection) -> None:
     """Pool release without asyncpg's RESET ALL round trip.
 
     Requests change no session state: the tenant context is transaction-local
-    (`set_config(..., true)`), and asyncpg still rolls back any open transaction on release.
+    (SET LOCAL), and asyncpg still rolls back any open transaction on release.
     """
 
 
@@ -54,6 +67,7 @@ async def create_pool(url: str, settings: Settings) -> asyncpg.Pool:
         # A connection attempt to a database that does not answer gives up as an acquire does.
         timeout=settings.db_acquire_timeout_seconds,
         server_settings={
+            **CONTEXT_PROPAGATION,
             "application_name": "atlas-erp",
             "statement_timeout": str(settings.statement_timeout_ms),
             "idle_in_transaction_session_timeout": str(settings.statement_timeout_ms * 2),

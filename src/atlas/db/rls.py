@@ -1,14 +1,23 @@
-"""SQL that migrations use to put a table behind the tenant wall."""
+"""The tenant wall: the SQL that migrations use to put a table behind it, and the one
+statement that lets a transaction in."""
 
 from __future__ import annotations
 
+import uuid
+
+import asyncpg
+
 from atlas.db.sql import quote_ident
 
-CURRENT_WORKSPACE = "(SELECT nullif(current_setting('app.workspace_id', true), '')::uuid)"
-CURRENT_USER_ID = "(SELECT nullif(current_setting('app.user_id', true), '')::uuid)"
-CURRENT_USER_EMAIL = "(SELECT nullif(current_setting('app.user_email', true), ''))"
+# The transaction's settings, set by the guard with SET LOCAL (which Citus carries to the
+# workers). Plain expressions, not sub-selects: Citus refuses sub-selects in the policies of
+# distributed tables, and `current_setting` is STABLE, so an index scan still takes the
+# value once as its key (docs/performance.md, "Policies").
+CURRENT_WORKSPACE = "nullif(current_setting('app.workspace_id', true), '')::uuid"
+CURRENT_USER_ID = "nullif(current_setting('app.user_id', true), '')::uuid"
+CURRENT_USER_EMAIL = "nullif(current_setting('app.user_email', true), '')"
 # Set by the guard only for an account whose email address is verified.
-CURRENT_VERIFIED_EMAIL = "(SELECT nullif(current_setting('app.verified_email', true), ''))"
+CURRENT_VERIFIED_EMAIL = "nullif(current_setting('app.verified_email', true), '')"
 POLICY = "tenant_isolation"
 VISIBLE_POLICY = "visible_to_user"
 
@@ -50,3 +59,11 @@ BEGIN
 END
 $grant$
 """
+
+
+async def enter_workspace(db: asyncpg.Connection, workspace_id: uuid.UUID) -> None:
+    """Makes `workspace_id` the transaction's tenant, only once the right to it is checked.
+
+    SET LOCAL, as the guard does, so that Citus carries it to every worker of the
+    transaction (SET takes no parameters: the value is a UUID's own text)."""
+    await db.execute(f"SET LOCAL app.workspace_id = '{uuid.UUID(str(workspace_id))}'")

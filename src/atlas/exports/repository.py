@@ -63,8 +63,3 @@ async def workspace_by_slug(db: asyncpg.Connection, slug: str) -> asyncpg.Record
         "SELECT id, slug, name FROM workspaces WHERE slug = $1", slug
     )
     return row
-
-
-async def set_tenant_context(db: asyncpg.Connection, workspace_id: uuid.UUID) -> None:
-    """Make `workspace_id` the transaction's tenant (transaction-local)."""
-    await db.execute("SELECT set_config('app.workspace_id', $1, true)", str(workspace_id))

@@ -28,7 +28,8 @@ import asyncpg
 from sqlalchemy import Table
 
 from atlas.audit import service as audit
-from atlas.db.pool import configure_connection
+from atlas.db.pool import connect
+from atlas.db.rls import enter_workspace
 from atlas.errors import NotFound
 from atlas.exports import repository
 from atlas.hr import schemas as hr_schemas
@@ -258,15 +259,14 @@ async def export_to_path(
     """Operator export: connect to `url` (the runtime app role), act as the workspace
     named `slug` and write its archive to `path`. Raises UnknownWorkspace (nothing is
     written) if no workspace has that slug."""
-    db = await asyncpg.connect(url)
+    db = await connect(url)
     try:
-        await configure_connection(db)
         async with db.transaction():
             row = await repository.workspace_by_slug(db, slug)
             if row is None:
                 raise UnknownWorkspace(f"No workspace has the slug '{slug}'.")
             workspace = ExportedWorkspace(row["id"], row["slug"], row["name"])
-            await repository.set_tenant_context(db, workspace.id)
+            await enter_workspace(db, workspace.id)
             with path.open("wb") as out:
                 return await write_archive(db, workspace, out, reader=None, progress=progress)
     finally:

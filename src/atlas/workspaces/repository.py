@@ -75,9 +75,11 @@ def _contains(where: Where, q: str) -> str:
     return where.param(f"%{escape_like(q)}%")
 
 
-async def set_tenant_context(db: asyncpg.Connection, workspace_id: uuid.UUID) -> None:
-    """Make `workspace_id` the transaction's tenant; only after the right to it is checked."""
-    await db.execute("SELECT set_config('app.workspace_id', $1, true)", str(workspace_id))
+# The event the tenant tables' audit trigger would write (atlas_audit_record, migration 0010).
+AUDIT_WORKSPACE_CHANGE = """
+SELECT atlas_audit_record('workspace', w.id, $2::jsonb, to_jsonb(w), '{}')
+  FROM workspaces w WHERE w.id = $1
+"""
 
 
 def _uuid_or_none(ref: str) -> uuid.UUID | None:
@@ -131,7 +133,11 @@ class WorkspacesRepository:
     async def update(
         self, workspace_id: uuid.UUID, changes: dict[str, Any]
     ) -> asyncpg.Record | None:
-        """The updated workspace, or None if the new slug is taken."""
+        """The updated workspace, or None if the new slug is taken.
+
+        The change goes to the workspace's audit trail in the same transaction; the global
+        table has no trigger for it (a reference table's trigger would fire on every
+        node's copy, docs/adr/0006)."""
         columns = list(changes)
         if not set(columns) <= UPDATABLE_WORKSPACE_COLUMNS:
             raise ValueError(f"not updatable: {set(columns) - UPDATABLE_WORKSPACE_COLUMNS}")
@@ -139,12 +145,19 @@ class WorkspacesRepository:
         try:
             # A savepoint, so that a taken slug leaves the request's transaction usable.
             async with savepoint(self.db, "workspace_update"):
-                return await self.db.fetchrow(
+                before = await self.db.fetchval(
+                    "SELECT to_jsonb(w) FROM workspaces w WHERE w.id = $1 FOR UPDATE",
+                    workspace_id,
+                )
+                row = await self.db.fetchrow(
                     f"""UPDATE workspaces AS w SET {assignments}updated_at = now()
                         WHERE w.id = $1 RETURNING {WORKSPACE_COLUMNS}""",
                     workspace_id,
                     *changes.values(),
                 )
+                if row is not None:
+                    await self.db.execute(AUDIT_WORKSPACE_CHANGE, workspace_id, before)
+                return row
         except asyncpg.UniqueViolationError:
             return None
 

@@ -13,6 +13,7 @@ import asyncpg
 from atlas import credentials
 from atlas.config import Settings
 from atlas.db.ids import uuid7
+from atlas.db.rls import enter_workspace
 from atlas.errors import Conflict, Forbidden, Invalid, NotFound
 from atlas.identity import service as identity
 from atlas.identity.schemas import WorkspaceToken
@@ -28,7 +29,6 @@ from atlas.workspaces.repository import (
     ReceivedInvitationsRepository,
     UserWorkspacesRepository,
     WorkspacesRepository,
-    set_tenant_context,
 )
 
 outbox_log = logging.getLogger("atlas.outbox")
@@ -124,7 +124,7 @@ async def create_workspace(
     else:
         row = await _insert_with_free_slug(repo, workspace_id, data)
     # The workspace was just made by this caller: it may enter it to add the owner.
-    await set_tenant_context(db, workspace_id)
+    await enter_workspace(db, workspace_id)
     await MembersRepository(db, workspace_id).insert(uuid7(), principal.user_id, "owner", None)
     if not principal.via_workspace_token:
         await identity.set_active_workspace(db, principal.session_id, workspace_id)
@@ -561,7 +561,7 @@ async def _enter_received(
         raise _invitation_not_found()
     workspace_id: uuid.UUID = found["workspace_id"]
     # Addressed to the caller's verified address: the caller may act in its workspace.
-    await set_tenant_context(db, workspace_id)
+    await enter_workspace(db, workspace_id)
     invitation = await InvitationsRepository(db, workspace_id).lock_for_invitee(
         found["id"], email, token_hash
     )
