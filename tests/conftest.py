@@ -11,6 +11,7 @@ import fcntl
 import os
 import secrets
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -22,6 +23,7 @@ from atlas.config import Settings
 from atlas.db.bootstrap import drop_database, ensure_roles_and_database, url_for_database
 from atlas.db.embedded import EmbeddedPostgres
 from atlas.db.migrate import upgrade
+from tests.citus import citus_url, cluster_database
 from tests.factories import Factory
 from tests.process import serve_app
 from tests.sql import Sql
@@ -52,16 +54,33 @@ def superuser_url() -> str:
     return embedded.superuser_url()
 
 
-def _new_database(prefix: str) -> tuple[str, str, Settings]:
-    superuser = superuser_url()
+@contextmanager
+def _new_database(prefix: str) -> Iterator[Settings]:
+    """A fresh database with the two roles, dropped afterwards (on every node of the
+    cluster that ATLAS_TEST_CITUS_URL names, if it does)."""
     name = f"{prefix}_{os.getpid()}_{secrets.token_hex(3)}"
+    coordinator = citus_url()
+    if coordinator is not None:
+        with cluster_database(
+            coordinator, name, owner_role=OWNER_ROLE, app_role=APP_ROLE
+        ) as url:
+            yield _settings(url)
+        return
+    superuser = superuser_url()
     asyncio.run(
         ensure_roles_and_database(
             superuser, database=name, owner_role=OWNER_ROLE, app_role=APP_ROLE
         )
     )
-    base = make_url(url_for_database(superuser, name)).set(password=None)
-    settings = Settings(
+    try:
+        yield _settings(url_for_database(superuser, name))
+    finally:
+        asyncio.run(drop_database(superuser, name))
+
+
+def _settings(database_url: str) -> Settings:
+    base = make_url(database_url).set(password=None)
+    return Settings(
         database_url=base.set(username=OWNER_ROLE).render_as_string(hide_password=False),
         app_database_url=base.set(username=APP_ROLE).render_as_string(hide_password=False),
         secret_key=secrets.token_urlsafe(32),
@@ -79,24 +98,21 @@ def _new_database(prefix: str) -> tuple[str, str, Settings]:
         # its own (tests/kernel/test_client_address.py serves without a trusted proxy).
         trusted_proxies="127.0.0.1",
     )
-    return superuser, name, settings
 
 
 @pytest.fixture(scope="session")
 def database() -> Iterator[Settings]:
     """The suite's database, migrated to head."""
-    superuser, name, settings = _new_database("atlas_test")
-    upgrade(settings.owner_url(), APP_ROLE)
-    yield settings
-    asyncio.run(drop_database(superuser, name))
+    with _new_database("atlas_test") as settings:
+        upgrade(settings.owner_url(), APP_ROLE)
+        yield settings
 
 
 @pytest.fixture
 def empty_database() -> Iterator[Settings]:
     """A database of its own, with the roles but no tables (migrations not applied)."""
-    superuser, name, settings = _new_database("atlas_scratch")
-    yield settings
-    asyncio.run(drop_database(superuser, name))
+    with _new_database("atlas_scratch") as settings:
+        yield settings
 
 
 @pytest.fixture(scope="session")

@@ -12,6 +12,8 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine
 from sqlalchemy.engine import make_url
 
+from atlas.db import distribution
+
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
 
@@ -29,7 +31,14 @@ def alembic_config(owner_url: str, app_role: str) -> Config:
 
 
 def upgrade(owner_url: str, app_role: str, revision: str = "head") -> None:
+    """Migrates to `revision`; on Citus, then distributes what is not distributed yet."""
     command.upgrade(alembic_config(owner_url, app_role), revision)
+    engine = create_engine(sync_url(owner_url))
+    try:
+        with engine.begin() as conn:
+            distribution.distribute(conn)
+    finally:
+        engine.dispose()
 
 
 def downgrade(owner_url: str, app_role: str, revision: str) -> None:
