@@ -61,9 +61,7 @@ def _new_database(prefix: str) -> Iterator[Settings]:
     name = f"{prefix}_{os.getpid()}_{secrets.token_hex(3)}"
     coordinator = citus_url()
     if coordinator is not None:
-        with cluster_database(
-            coordinator, name, owner_role=OWNER_ROLE, app_role=APP_ROLE
-        ) as url:
+        with cluster_database(coordinator, name, owner_role=OWNER_ROLE, app_role=APP_ROLE) as url:
             yield _settings(url)
         return
     superuser = superuser_url()

@@ -106,8 +106,7 @@ def test_row_level_security_is_enabled_forced_and_uses_the_setting(sql: Sql, tab
         "SELECT policyname, qual, with_check, cmd FROM pg_policies WHERE tablename = %s", table
     )
     expected = (
-        "(workspace_id = (NULLIF(current_setting('app.workspace_id'::text, true),"
-        " ''::text))::uuid)"
+        "(workspace_id = (NULLIF(current_setting('app.workspace_id'::text, true), ''::text))::uuid)"
     )
     isolation = [p for p in policies if p["policyname"] == "tenant_isolation"]
     assert len(isolation) == 1

@@ -20,6 +20,7 @@ Create Date: 2026-12-02
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
 
 from alembic import op
 
@@ -186,7 +187,7 @@ $fn$
 """
 
 
-def _policies(widened: dict[str, str], wrap: str) -> None:
+def _policies(widened: dict[str, str], wrap: Callable[[str], str]) -> None:
     for (table,) in op.get_bind().exec_driver_sql(TENANT_TABLES).all():
         op.execute(f"DROP POLICY {POLICY} ON {table}")
         op.execute(f"DROP POLICY IF EXISTS {VISIBLE_POLICY} ON {table}")
@@ -196,7 +197,7 @@ def _policies(widened: dict[str, str], wrap: str) -> None:
 
 
 def upgrade(app_role: str) -> None:
-    _policies(WIDENED, lambda statement: statement)
+    _policies(WIDENED, str)
     op.execute(REQUEST_CONTEXT_FUNCTION)
     op.execute(AUDIT_RECORD_FUNCTION)
     op.execute(f'GRANT EXECUTE ON FUNCTION atlas_audit_record TO "{app_role}"')
@@ -212,7 +213,9 @@ def _with_subselects(statement: str) -> str:
 
 def downgrade(app_role: str) -> None:
     roles_audit = importlib.import_module("atlas.migrations.versions.0003_custom_roles_audit")
-    rows_stay = importlib.import_module("atlas.migrations.versions.0005_rows_stay_in_their_workspace")
+    rows_stay = importlib.import_module(
+        "atlas.migrations.versions.0005_rows_stay_in_their_workspace"
+    )
     op.execute(
         "CREATE TRIGGER audit AFTER UPDATE ON workspaces "
         "FOR EACH ROW EXECUTE FUNCTION atlas_audit('workspace')"
