@@ -116,10 +116,29 @@ def constraint_errors(errors: ConstraintErrors) -> Iterator[None]:
     try:
         yield
     except asyncpg.IntegrityConstraintViolationError as exc:
-        error = errors.get(getattr(exc, "constraint_name", None) or "")
+        error = next((errors[name] for name in constraint_names(exc) if name in errors), None)
         if error is None:
             raise
         raise error() from exc
+
+
+# A violation raised on a Citus worker reaches the coordinator's client without the
+# constraint's name field, with the name in the message, suffixed by the shard's id.
+_NAMED_IN_MESSAGE = re.compile(r'constraint "([^"]+)"')
+_SHARD_SUFFIX = re.compile(r"_\d+$")
+
+
+def constraint_names(exc: asyncpg.PostgresError) -> list[str]:
+    """The names the violated constraint may have: the error's own field, else the one
+    the message quotes, then that name without a shard's suffix."""
+    named = getattr(exc, "constraint_name", None)
+    if named:
+        return [named]
+    found = _NAMED_IN_MESSAGE.search(str(exc))
+    if found is None:
+        return []
+    name = found.group(1)
+    return list(dict.fromkeys([name, _SHARD_SUFFIX.sub("", name)]))
 
 
 def choices(values: Sequence[str], allowed: Sequence[str], field: str) -> list[str]:
