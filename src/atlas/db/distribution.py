@@ -19,6 +19,9 @@ from sqlalchemy import Connection, text
 LOCAL_TABLES = frozenset({"alembic_version"})
 DISTRIBUTION_COLUMN = "workspace_id"
 
+# Citus creates a trigger on a distributed table (and distributes a table with triggers)
+# only with this on; the audit trail's triggers write co-located rows alone (docs/adr/0006).
+ALLOW_TRIGGERS = "SET citus.enable_unsafe_triggers = on"
 HAS_CITUS = "SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'citus')"
 
 TABLES = """
@@ -91,7 +94,7 @@ def distribute(conn: Connection) -> list[str]:
     todo = [t for t in schema if t.name not in known]
     new_tenant = [t.name for t in todo if t.tenant]
     links = conn.execute(text(TENANT_LINKS), {"tables": new_tenant}).mappings().all()
-    statements = ["SET LOCAL citus.enable_unsafe_triggers = on"]
+    statements = [ALLOW_TRIGGERS.replace("SET", "SET LOCAL", 1)]
     # A transaction that distributes tables referencing reference tables must not open
     # parallel connections (Citus's rule).
     statements.append("SET LOCAL citus.multi_shard_modify_mode = 'sequential'")
