@@ -6,7 +6,24 @@ import uuid
 from typing import Any
 
 import psycopg
+from psycopg import sql
 from psycopg.rows import dict_row
+
+from atlas.db.pool import CONTEXT_PROPAGATION
+
+PROPAGATION_OPTIONS = " ".join(f"-c {name}={value}" for name, value in CONTEXT_PROPAGATION.items())
+
+
+def set_context(cur: psycopg.Cursor[Any], **settings: object) -> None:
+    """The transaction's `app.*` settings, with SET LOCAL as the guard makes them (Citus
+    carries SET LOCAL to the workers); a None value is left unset."""
+    for name, value in settings.items():
+        if value is not None:
+            cur.execute(
+                sql.SQL("SET LOCAL {} = {}").format(
+                    sql.Identifier("app", name), sql.Literal(str(value))
+                )
+            )
 
 
 class Sql:
@@ -16,7 +33,9 @@ class Sql:
 
     def connection(self, role: str) -> psycopg.Connection[dict[str, Any]]:
         if role not in self._conns or self._conns[role].closed:
-            self._conns[role] = psycopg.connect(self._urls[role], row_factory=dict_row)
+            self._conns[role] = psycopg.connect(
+                self._urls[role], row_factory=dict_row, options=PROPAGATION_OPTIONS
+            )
         return self._conns[role]
 
     def run(
@@ -31,12 +50,7 @@ class Sql:
         """Runs one statement in its own transaction; raises what PostgreSQL raises."""
         conn = self.connection(role)
         with conn.transaction(), conn.cursor() as cur:
-            if workspace is not None:
-                cur.execute("SELECT set_config('app.workspace_id', %s, true)", (str(workspace),))
-            if user is not None:
-                cur.execute("SELECT set_config('app.user_id', %s, true)", (str(user),))
-            if email is not None:
-                cur.execute("SELECT set_config('app.verified_email', %s, true)", (email,))
+            set_context(cur, workspace_id=workspace, user_id=user, verified_email=email)
             cur.execute(query, params)  # type: ignore[arg-type]
             return cur.fetchall() if cur.description else []
 

@@ -21,7 +21,7 @@ from tests.factories import Actor, Factory
 from tests.finance.helpers import new_customer, new_invoice
 from tests.hr.helpers import new_employee
 from tests.projects.helpers import new_project, new_task, random_code
-from tests.sql import Sql
+from tests.sql import Sql, set_context
 from tests.workspaces.helpers import invitation_row, invite, member_id, tag
 
 REDACTED = {"old": "[redacted]", "new": "[redacted]"}
@@ -295,7 +295,7 @@ def test_a_rolled_back_change_leaves_no_event(sql: Sql, ws: dict[str, Any]) -> N
     project_id = uuid7()
     conn = sql.connection("app")
     with conn.transaction(force_rollback=True), conn.cursor() as cur:
-        cur.execute("SELECT set_config('app.workspace_id', %s, true)", (str(ws["id"]),))
+        set_context(cur, workspace_id=ws["id"])
         cur.execute(
             "INSERT INTO projects (workspace_id, id, code, name, currency)"
             " VALUES (%s, %s, %s, 'Gone', 'USD')",

@@ -14,7 +14,7 @@ import pytest
 
 from atlas.db.ids import uuid7
 from tests.factories import Factory
-from tests.sql import Sql
+from tests.sql import Sql, set_context
 
 pytestmark = pytest.mark.pg_matrix
 
@@ -124,7 +124,7 @@ def two_workspaces(server: str, sql: Sql) -> dict[str, Any]:
 def _as_app_in_a(sql: Sql, statement: str, params: dict[str, Any]) -> None:
     conn = sql.connection("app")
     with conn.transaction(), conn.cursor() as cur:
-        cur.execute("SELECT set_config('app.workspace_id', %s, true)", (str(params["a_ws"]),))
+        set_context(cur, workspace_id=params["a_ws"])
         cur.execute(statement, params)  # type: ignore[arg-type]
 
 
