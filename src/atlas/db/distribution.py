@@ -13,7 +13,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from graphlib import TopologicalSorter
 
+from alembic.operations import Operations
+from alembic.operations.ops import CreateTableOp
 from sqlalchemy import Connection, text
+from sqlalchemy import Table as SaTable
+from sqlalchemy.schema import AddConstraint, CreateIndex, CreateTable
 
 # Alembic's bookkeeping stays on the coordinator alone: nothing references it.
 LOCAL_TABLES = frozenset({"alembic_version"})
@@ -39,7 +43,12 @@ SELECT c.relname::text AS name,
  ORDER BY c.relname
 """
 
-KNOWN = "SELECT logicalrelid::regclass::text AS name FROM pg_dist_partition"
+# Distributed ('h') and reference tables; not the local tables Citus may have added to its
+# metadata on its own (partmethod 'n' with replication model 's').
+KNOWN = """
+SELECT logicalrelid::regclass::text AS name FROM pg_dist_partition
+ WHERE partmethod = 'h' OR repmodel = 't'
+"""
 
 # The foreign keys between two tenant tables (not a table to itself), with their
 # definitions: Citus distributes a table only once every table it references is
@@ -120,3 +129,26 @@ def distribute(conn: Connection) -> list[str]:
     for statement in statements:
         conn.execute(text(statement))
     return statements
+
+
+@Operations.implementation_for(CreateTableOp, replace=True)
+def create_table(operations: Operations, operation: CreateTableOp) -> SaTable:
+    """`op.create_table` in migrations. Once the schema is distributed, Citus refuses a new
+    table's foreign key to a distributed or reference table (the new table is local): the
+    table is then created without those keys, distributed like every other, and given
+    them afterwards, all in the migration's transaction. Otherwise as Alembic does it."""
+    table = operation.to_table(operations.migration_context)
+    conn = operations.get_bind()
+    known = set(conn.execute(text(KNOWN)).scalars()) if has_citus(conn) else set()
+    held = [fk for fk in table.foreign_key_constraints if fk.referred_table.name in known]
+    if not held:
+        operations.impl.create_table(table)
+        return table
+    local = [fk for fk in table.foreign_key_constraints if fk not in held]
+    conn.execute(CreateTable(table, include_foreign_key_constraints=local))
+    for index in table.indexes:
+        conn.execute(CreateIndex(index))
+    distribute(conn)
+    for fk in held:
+        conn.execute(AddConstraint(fk))
+    return table
