@@ -12,7 +12,7 @@ from atlas.db.sql import quote_ident
 # The transaction's settings, set by the guard with SET LOCAL (which Citus carries to the
 # workers). Plain expressions, not sub-selects: Citus refuses sub-selects in the policies of
 # distributed tables, and `current_setting` is STABLE, so an index scan still takes the
-# value once as its key (docs/performance.md, "Policies").
+# value once as its key (docs/scaling.md, "Policies without sub-selects").
 CURRENT_WORKSPACE = "nullif(current_setting('app.workspace_id', true), '')::uuid"
 CURRENT_USER_ID = "nullif(current_setting('app.user_id', true), '')::uuid"
 CURRENT_USER_EMAIL = "nullif(current_setting('app.user_email', true), '')"
