@@ -130,8 +130,10 @@ def test_two_workspaces_live_on_different_workers_and_each_worker_enforces_rls(
     assert _shard_rows(worker, shard, workspace_id=second["id"]) == []
     assert _shard_rows(worker, shard, workspace_id=str(uuid.uuid4())) == []
     # The second workspace's shard is on the other worker, not here.
-    here = "SELECT count(*) AS n FROM pg_class WHERE relname = %s"
-    assert _run(worker, here, f"projects_{other_shard}")[0] == [{"n": 0}]
+    # (Citus hides shards from pg_class; to_regclass finds a shard that is here.)
+    here = "SELECT to_regclass(%s) IS NOT NULL AS here"
+    assert _run(worker, here, f"projects_{shard}")[0] == [{"here": True}]
+    assert _run(worker, here, f"projects_{other_shard}")[0] == [{"here": False}]
 
     other = on_worker(other_host, other_port)
     assert _shard_rows(other, other_shard, workspace_id=second["id"]) == [
