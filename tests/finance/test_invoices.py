@@ -6,6 +6,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+from atlas.finance.schemas import MAX_LINES
 from tests.factories import Factory
 from tests.finance.helpers import (
     Tenant,
@@ -61,6 +62,18 @@ def test_many_lines_with_mixed_tax_rates(tenant_a: Tenant) -> None:
     assert _amounts(invoice) == (str(subtotal), str(tax), str(subtotal + tax))
     assert _amounts(invoice) == ("54.43", "8.63", "63.06")
     stored = tenant_a.owner.get(f"/api/v1/invoices/{invoice['id']}", ws=tenant_a.ws).json()
+    assert stored == invoice
+
+
+def test_the_most_lines_an_invoice_takes_are_all_stored_in_order(tenant_a: Tenant) -> None:
+    # MAX_LINES lines are written a hundred a statement: every chunk lands, in order.
+    lines = [line("1", f"{n}.00", text=f"Line {n}") for n in range(1, MAX_LINES + 1)]
+    invoice = new_invoice(tenant_a.owner, tenant_a.ws, tenant_a.customer, lines=lines)
+    stored = tenant_a.owner.get(f"/api/v1/invoices/{invoice['id']}", ws=tenant_a.ws).json()
+    assert [(ln["position"], ln["description"]) for ln in stored["lines"]] == [
+        (n, f"Line {n}") for n in range(1, MAX_LINES + 1)
+    ]
+    assert stored["subtotal"] == f"{MAX_LINES * (MAX_LINES + 1) // 2}.00"
     assert stored == invoice
 
 

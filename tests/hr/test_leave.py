@@ -249,13 +249,18 @@ def test_cancelling_by_the_employee_or_leave_managers(factory: Factory) -> None:
     colleague = factory.member(ws, "member")
     pending = _file(worker, ws, _body(annual, monday(18), monday(18))).json()
     approved = _file(worker, ws, _body(annual, monday(19), monday(19))).json()
-    owner.post(f"/api/v1/leave-requests/{approved['id']}/approve", ws=ws)
+    decision = owner.post(f"/api/v1/leave-requests/{approved['id']}/approve", ws=ws).json()
     refused = colleague.post(f"/api/v1/leave-requests/{pending['id']}/cancel", ws=ws)
     assert refused.status_code == 403
     mine = worker.post(f"/api/v1/leave-requests/{pending['id']}/cancel", ws=ws)
     assert (mine.status_code, mine.json()["status"]) == (200, "cancelled")
     managed = owner.post(f"/api/v1/leave-requests/{approved['id']}/cancel", ws=ws)
     assert (managed.status_code, managed.json()["status"]) == (200, "cancelled")
+    # A cancellation records no decider: the approval's stays, with its time.
+    kept = (managed.json()["decided_by_user_id"], managed.json()["decided_at"])
+    assert kept == (str(owner.id), decision["decided_at"])
+    assert mine.json()["decided_by_user_id"] is None
+    assert mine.json()["decided_at"] is None
     twice = worker.post(f"/api/v1/leave-requests/{pending['id']}/cancel", ws=ws)
     assert twice.status_code == 409
     decide_cancelled = owner.post(f"/api/v1/leave-requests/{pending['id']}/approve", ws=ws)

@@ -1,7 +1,8 @@
 """Query helpers shared by the workspace-scoped repositories.
 
-Nothing here names a table: callers pass their own columns, sources and orderings, and
-every statement keeps `workspace_id = $1` first, as the repositories promise.
+Nothing here names a tenant table: callers pass their own columns, sources and orderings,
+and every statement keeps `workspace_id = $1` first, as the repositories promise. The one
+table named is the global row every scope hangs from, `workspaces`.
 """
 
 from __future__ import annotations
@@ -103,12 +104,41 @@ def set_list(changes: Mapping[str, Any], allowed: frozenset[str], first: int) ->
     return ", ".join(f"{column} = ${i}" for i, column in enumerate(changes, start=first))
 
 
+# Rows per statement of `insert_rows`: one round trip per chunk, while the statement stays
+# small enough to plan quickly (500 rows in one VALUES plan slower than five of 100).
+INSERT_CHUNK = 100
+
+
+async def insert_rows(db: asyncpg.Connection, target: str, rows: Sequence[Sequence[Any]]) -> None:
+    """Inserts `rows` into `target` ("table (column, ...)") as multi-row VALUES with
+    numbered parameters, INSERT_CHUNK rows a statement. Not `INSERT ... SELECT FROM
+    unnest(...)`: Citus runs that as COPY, which row-level security refuses."""
+    for start in range(0, len(rows), INSERT_CHUNK):
+        chunk = rows[start : start + INSERT_CHUNK]
+        width = len(chunk[0])
+        values = ", ".join(
+            "(" + ", ".join(f"${row * width + column}" for column in range(1, width + 1)) + ")"
+            for row in range(len(chunk))
+        )
+        await db.execute(
+            f"INSERT INTO {target} VALUES {values}", *(value for row in chunk for value in row)
+        )
+
+
 class ScopedRepository:
     """A repository bound to one connection and one workspace."""
 
     def __init__(self, db: asyncpg.Connection, workspace_id: uuid.UUID) -> None:
         self.db = db
         self.workspace_id = workspace_id
+
+    async def base_currency(self) -> str:
+        """The workspace's base currency, for a row created without a currency of its own.
+        Read in its own statement: Citus refuses a sub-select inside an INSERT."""
+        currency: str = await self.db.fetchval(
+            "SELECT base_currency FROM workspaces WHERE id = $1", self.workspace_id
+        )
+        return currency
 
     async def chain_reaches(
         self, table: str, link: str, start: uuid.UUID, target: uuid.UUID

@@ -17,7 +17,7 @@ from typing import Any
 import asyncpg
 
 from atlas.db.ids import uuid7
-from atlas.db.query import ScopedRepository, Where, fetch_page, rank, set_list
+from atlas.db.query import ScopedRepository, Where, fetch_page, insert_rows, rank, set_list
 from atlas.db.sql import escape_like
 from atlas.finance.tables import INVOICE_STATUSES
 from atlas.pagination import PageRequest, order_by
@@ -59,12 +59,12 @@ class CustomersRepository(ScopedRepository):
         payment_terms_days: int,
     ) -> asyncpg.Record:
         """A new customer; without a currency, the workspace's base currency (global table)."""
+        if currency is None:
+            currency = await self.base_currency()
         row = await self.db.fetchrow(
             f"""INSERT INTO customers AS c (workspace_id, id, name, email, billing_address,
                                            tax_id, currency, payment_terms_days)
-                VALUES ($1, $2, $3, $4, $5, $6,
-                        coalesce($7, (SELECT w.base_currency FROM workspaces w WHERE w.id = $1)),
-                        $8)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
                 RETURNING {CUSTOMER_COLUMNS}""",
             self.workspace_id,
             uuid7(),
@@ -346,35 +346,33 @@ class InvoicesRepository(ScopedRepository):
     async def replace_lines(
         self, invoice_id: uuid.UUID, lines: Sequence[Mapping[str, Any]]
     ) -> None:
-        """Deletes the invoice's lines and inserts `lines` (numbered from 1) in one statement
-        each."""
+        """Deletes the invoice's lines and inserts `lines` (numbered from 1), a hundred a
+        statement."""
         await self.db.execute(
             "DELETE FROM invoice_lines WHERE workspace_id = $1 AND invoice_id = $2",
             self.workspace_id,
             invoice_id,
         )
-        if not lines:
-            return
-        await self.db.execute(
-            """INSERT INTO invoice_lines (workspace_id, id, invoice_id, position, description,
-                                          quantity, unit_price, tax_rate, subtotal, tax, total)
-               SELECT $1, u.id, $2, u.position, u.description, u.quantity, u.unit_price,
-                      u.tax_rate, u.subtotal, u.tax, u.total
-                 FROM unnest($3::uuid[], $4::int[], $5::text[], $6::numeric[], $7::numeric[],
-                             $8::numeric[], $9::numeric[], $10::numeric[], $11::numeric[])
-                      AS u(id, position, description, quantity, unit_price, tax_rate,
-                           subtotal, tax, total)""",
-            self.workspace_id,
-            invoice_id,
-            [uuid7() for _ in lines],
-            list(range(1, len(lines) + 1)),
-            [line["description"] for line in lines],
-            [line["quantity"] for line in lines],
-            [line["unit_price"] for line in lines],
-            [line["tax_rate"] for line in lines],
-            [line["subtotal"] for line in lines],
-            [line["tax"] for line in lines],
-            [line["total"] for line in lines],
+        await insert_rows(
+            self.db,
+            """invoice_lines (workspace_id, id, invoice_id, position, description, quantity,
+                              unit_price, tax_rate, subtotal, tax, total)""",
+            [
+                (
+                    self.workspace_id,
+                    uuid7(),
+                    invoice_id,
+                    position,
+                    line["description"],
+                    line["quantity"],
+                    line["unit_price"],
+                    line["tax_rate"],
+                    line["subtotal"],
+                    line["tax"],
+                    line["total"],
+                )
+                for position, line in enumerate(lines, start=1)
+            ],
         )
 
     async def payments(self, invoice_id: uuid.UUID) -> Records:

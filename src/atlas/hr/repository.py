@@ -498,17 +498,18 @@ class LeaveRequestsRepository(ScopedRepository):
     async def set_status(
         self, request_id: uuid.UUID, status: str, decided_by_user_id: uuid.UUID | None
     ) -> asyncpg.Record:
-        """Moves the request to `status`; a decider (approve, reject) is recorded with the time."""
+        """Moves the request to `status`; a decider (approve, reject) is recorded with the time.
+        The decision columns are set or left out, not chosen in SQL: Citus refuses now() inside
+        a CASE."""
+        decision = [] if decided_by_user_id is None else [decided_by_user_id]
+        decided = ", decided_by_user_id = $4, decided_at = now()" if decision else ""
         row = await self.db.fetchrow(
-            f"""UPDATE leave_requests AS r
-                   SET status = $3, updated_at = now(),
-                       decided_by_user_id = coalesce($4, r.decided_by_user_id),
-                       decided_at = CASE WHEN $4::uuid IS NULL THEN r.decided_at ELSE now() END
+            f"""UPDATE leave_requests AS r SET status = $3, updated_at = now(){decided}
                  WHERE r.workspace_id = $1 AND r.id = $2 RETURNING {LEAVE_REQUEST_COLUMNS}""",
             self.workspace_id,
             request_id,
             status,
-            decided_by_user_id,
+            *decision,
         )
         assert row is not None
         return row

@@ -68,17 +68,20 @@ class OutboxRepository:
         )
 
     async def mark_failed(
-        self, message_id: uuid.UUID, error: str, retry_in_seconds: float | None
+        self, message_id: uuid.UUID, error: str, next_attempt_at: datetime | None
     ) -> None:
-        """Records a failed attempt: due again `retry_in_seconds` after it, or given up."""
+        """Records a failed attempt: due again at `next_attempt_at`, or given up. Two
+        statements rather than a CASE: Citus refuses now() inside one."""
+        if next_attempt_at is None:
+            await self.db.execute(
+                "UPDATE outbox_messages SET last_error = $2, failed_at = now() WHERE id = $1",
+                message_id,
+                error,
+            )
+            return
         await self.db.execute(
-            """UPDATE outbox_messages
-                  SET last_error = $2,
-                      next_attempt_at = CASE WHEN $3::float8 IS NULL THEN next_attempt_at
-                                        ELSE last_attempt_at + make_interval(secs => $3) END,
-                      failed_at = CASE WHEN $3::float8 IS NULL THEN now() END
-                WHERE id = $1""",
+            "UPDATE outbox_messages SET last_error = $2, next_attempt_at = $3 WHERE id = $1",
             message_id,
             error,
-            retry_in_seconds,
+            next_attempt_at,
         )

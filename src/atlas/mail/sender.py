@@ -14,6 +14,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import cast
 
 import asyncpg
@@ -94,8 +95,12 @@ class OutboxSender:
             error = f"{type(exc).__name__}: {exc}"[:1000]
             if not isinstance(exc, PermanentFailure):
                 retry_in = self.policy.delay(message.attempts)
+            # From the claim's time, the database's clock, which the next claim compares with.
+            retry_at = (
+                None if retry_in is None else message.last_attempt_at + timedelta(seconds=retry_in)
+            )
             async with self._outbox() as outbox:
-                await outbox.mark_failed(message.id, error, retry_in)
+                await outbox.mark_failed(message.id, error, retry_at)
             log.warning(
                 "email %s to %s, attempt %d failed (%s); %s",
                 message.id,

@@ -17,10 +17,11 @@ class NumberSequences:
 
     async def next(self, name: str) -> int:
         value: int = await self.db.fetchval(
-            """INSERT INTO number_sequences AS s (workspace_id, id, name, last_value)
-               VALUES ($1, $2, $3, 1)
+            # The time is a value of the row (excluded): Citus refuses now() in DO UPDATE SET.
+            """INSERT INTO number_sequences AS s (workspace_id, id, name, last_value, updated_at)
+               VALUES ($1, $2, $3, 1, now())
                ON CONFLICT (workspace_id, name)
-               DO UPDATE SET last_value = s.last_value + 1, updated_at = now()
+               DO UPDATE SET last_value = s.last_value + 1, updated_at = excluded.updated_at
                RETURNING s.last_value""",
             self.workspace_id,
             uuid7(),

@@ -377,12 +377,11 @@ class InvitationsRepository:
         ttl_hours: int,
     ) -> asyncpg.Record | None:
         """The new pending invitation, or None if another one to this email is pending."""
-        return await self.db.fetchrow(
-            f"""INSERT INTO invitations AS i (workspace_id, id, email, role, custom_role_id,
-                                              inviter_user_id, token_hash, expires_at)
+        inserted = await self.db.execute(
+            """INSERT INTO invitations (workspace_id, id, email, role, custom_role_id,
+                                        inviter_user_id, token_hash, expires_at)
                 VALUES ($1, $2, $3, $4, $5, $6, $7, now() + make_interval(hours => $8))
-                ON CONFLICT (workspace_id, lower(email)) WHERE status = 'pending' DO NOTHING
-                RETURNING {INVITATION_COLUMNS}""",
+                ON CONFLICT (workspace_id, lower(email)) WHERE status = 'pending' DO NOTHING""",
             self.workspace_id,
             invitation_id,
             email,
@@ -392,33 +391,39 @@ class InvitationsRepository:
             token_hash,
             ttl_hours,
         )
+        return await self._read_back(inserted, invitation_id)
+
+    async def _read_back(self, command_tag: str, invitation_id: uuid.UUID) -> asyncpg.Record | None:
+        """The invitation a write just changed, or None if it changed no row. Read back, not
+        returned: its status compares the expiry with now(), which Citus refuses in RETURNING."""
+        return None if command_tag.endswith(" 0") else await self.get(invitation_id)
 
     async def renew(
         self, invitation_id: uuid.UUID, token_hash: bytes, ttl_hours: int
     ) -> asyncpg.Record:
-        row = await self.db.fetchrow(
-            f"""UPDATE invitations AS i
-                   SET status = 'pending', token_hash = $3,
-                       expires_at = now() + make_interval(hours => $4), updated_at = now()
-                 WHERE i.workspace_id = $1 AND i.id = $2
-             RETURNING {INVITATION_COLUMNS}""",
+        renewed = await self.db.execute(
+            """UPDATE invitations
+                  SET status = 'pending', token_hash = $3,
+                      expires_at = now() + make_interval(hours => $4), updated_at = now()
+                WHERE workspace_id = $1 AND id = $2""",
             self.workspace_id,
             invitation_id,
             token_hash,
             ttl_hours,
         )
+        row = await self._read_back(renewed, invitation_id)
         assert row is not None
         return row
 
     async def set_status(self, invitation_id: uuid.UUID, status: str) -> asyncpg.Record:
-        row = await self.db.fetchrow(
-            f"""UPDATE invitations AS i SET status = $3, updated_at = now()
-                 WHERE i.workspace_id = $1 AND i.id = $2
-             RETURNING {INVITATION_COLUMNS}""",
+        changed = await self.db.execute(
+            "UPDATE invitations SET status = $3, updated_at = now()"
+            " WHERE workspace_id = $1 AND id = $2",
             self.workspace_id,
             invitation_id,
             status,
         )
+        row = await self._read_back(changed, invitation_id)
         assert row is not None
         return row
 
