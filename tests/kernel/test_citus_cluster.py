@@ -157,7 +157,5 @@ def test_the_app_role_cannot_write_another_workspaces_row_on_a_worker(
     update = f"UPDATE projects_{shard} SET name = 'taken'"
     assert _run(worker, update, workspace_id=second["id"]) == ([], 0)
     assert _run(worker, update) == ([], 0)
-    assert [
-        r["name"]
-        for r in sql.owner("SELECT name FROM projects WHERE workspace_id = %s", first["id"])
-    ] == ["On its worker"]
+    names = sql.owner("SELECT name FROM projects", workspace=first["id"])
+    assert [row["name"] for row in names] == ["On its worker"]
