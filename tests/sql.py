@@ -54,6 +54,29 @@ class Sql:
             cur.execute(query, params)  # type: ignore[arg-type]
             return cur.fetchall() if cur.description else []
 
+    def insert_rows(
+        self,
+        table: str,
+        rows: list[dict[str, Any]],
+        *,
+        returning: str,
+        workspace: uuid.UUID | str,
+    ) -> list[dict[str, Any]]:
+        """Rows inserted as the owner in one multi-row VALUES (Citus refuses sub-selects in
+        VALUES and runs INSERT ... SELECT FROM unnest() as COPY, which RLS forbids)."""
+        columns = list(rows[0])
+        statement = sql.SQL("INSERT INTO {} ({}) VALUES {} RETURNING {}").format(
+            sql.Identifier(table),
+            sql.SQL(", ").join(map(sql.Identifier, columns)),
+            sql.SQL(", ").join(
+                sql.SQL("({})").format(sql.SQL(", ").join(sql.Placeholder() * len(columns)))
+                for _ in rows
+            ),
+            sql.SQL(returning),
+        )
+        params = [row[column] for row in rows for column in columns]
+        return self.run("owner", statement.as_string(), *params, workspace=workspace)
+
     def owner(self, query: str, *params: Any, **context: Any) -> list[dict[str, Any]]:
         return self.run("owner", query, *params, **context)
 

@@ -38,17 +38,11 @@ def new_customer(actor: Actor, ws: dict[str, Any], **fields: Any) -> dict[str, A
 
 def many_customers(sql: Sql, ws: dict[str, Any], count: int, prefix: str) -> list[dict[str, Any]]:
     """`count` customers of `ws` in one statement ("{prefix} 0001", ...), in name order."""
-    ids = [uuid7() for _ in range(count)]
-    return sql.owner(
-        """INSERT INTO customers (workspace_id, id, name, currency)
-           SELECT %s, t.id, %s || ' ' || lpad(t.n::text, 4, '0'), 'EUR'
-             FROM unnest(%s::uuid[]) WITH ORDINALITY AS t(id, n)
-           RETURNING id, name""",
-        ws["id"],
-        prefix,
-        ids,
-        workspace=ws["id"],
-    )
+    customers = [
+        {"workspace_id": ws["id"], "id": uuid7(), "name": f"{prefix} {n:04d}", "currency": "EUR"}
+        for n in range(1, count + 1)
+    ]
+    return sql.insert_rows("customers", customers, returning="id, name", workspace=ws["id"])
 
 
 def line(quantity: str, unit_price: str, tax_rate: str = "0", text: str = "Work") -> dict[str, str]:

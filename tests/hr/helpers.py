@@ -112,27 +112,34 @@ def new_tenant(factory: Factory) -> Tenant:
 def many_employees(sql: Sql, ws: dict[str, Any], count: int, prefix: str) -> list[dict[str, Any]]:
     """`count` employees of `ws` in one statement, numbered after the workspace's counter
     (which moves past them), last names "{prefix} 0001", ..."""
-    ids = [uuid7() for _ in range(count)]
-    rows = sql.owner(
-        """INSERT INTO employees (workspace_id, id, number, first_name, last_name, work_email)
-           SELECT %s, t.id,
-                  coalesce((SELECT max(number) FROM employees WHERE workspace_id = %s), 0) + t.n,
-                  'Staff', %s || ' ' || lpad(t.n::text, 4, '0'), t.id::text || '@corp.example.com'
-             FROM unnest(%s::uuid[]) WITH ORDINALITY AS t(id, n)
-           RETURNING id, number, first_name, last_name""",
+    last = sql.owner(
+        "SELECT coalesce(max(number), 0) AS n FROM employees WHERE workspace_id = %s",
         ws["id"],
-        ws["id"],
-        prefix,
-        ids,
         workspace=ws["id"],
+    )[0]["n"]
+    people = []
+    for n in range(1, count + 1):
+        employee_id = uuid7()
+        people.append(
+            {
+                "workspace_id": ws["id"],
+                "id": employee_id,
+                "number": last + n,
+                "first_name": "Staff",
+                "last_name": f"{prefix} {n:04d}",
+                "work_email": f"{employee_id}@corp.example.com",
+            }
+        )
+    rows = sql.insert_rows(
+        "employees", people, returning="id, number, first_name, last_name", workspace=ws["id"]
     )
     sql.owner(
         """INSERT INTO number_sequences (workspace_id, id, name, last_value)
-           VALUES (%s, %s, 'employee', (SELECT max(number) FROM employees WHERE workspace_id = %s))
+           VALUES (%s, %s, 'employee', %s)
            ON CONFLICT (workspace_id, name) DO UPDATE SET last_value = EXCLUDED.last_value""",
         ws["id"],
         uuid7(),
-        ws["id"],
+        last + count,
         workspace=ws["id"],
     )
     return sorted(rows, key=lambda r: r["number"])

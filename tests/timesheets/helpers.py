@@ -16,16 +16,19 @@ from tests.sql import Sql
 def new_employee(sql: Sql, ws: dict[str, Any], user: Actor | None = None) -> dict[str, Any]:
     """An employee of `ws` (SQL as the owner role), linked to `user`'s membership if given."""
     tag = secrets.token_hex(4)
+    number = sql.owner(
+        "SELECT coalesce(max(number), 0) + 1 AS n FROM employees WHERE workspace_id = %s",
+        ws["id"],
+        workspace=ws["id"],
+    )[0]["n"]
     return sql.owner(
         """INSERT INTO employees (workspace_id, id, number, first_name, last_name, work_email,
                                   user_id)
-           VALUES (%s, %s,
-                   (SELECT coalesce(max(number), 0) + 1 FROM employees WHERE workspace_id = %s),
-                   'Emp', %s, %s, %s)
+           VALUES (%s, %s, %s, 'Emp', %s, %s, %s)
            RETURNING *""",
         ws["id"],
         uuid7(),
-        ws["id"],
+        number,
         f"Loyee {tag}",
         f"emp-{tag}@example.com",
         user.id if user else None,
