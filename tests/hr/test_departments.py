@@ -10,7 +10,7 @@ from tests.concurrency import (
     send_concurrently,
 )
 from tests.factories import Factory
-from tests.hr.helpers import new_department, new_employee
+from tests.hr.helpers import Tenant, new_department, new_employee, snapshot
 
 
 def test_create_department_upper_cases_the_code(factory: Factory) -> None:
@@ -110,9 +110,36 @@ def test_a_department_with_children_cannot_be_deleted(factory: Factory) -> None:
     assert refused.status_code == 409
     assert error_code(refused) == "department_has_children"
     assert owner.get(f"/api/v1/departments/{parent['id']}", ws=ws).status_code == 200
+    # The refused request cleared nothing.
+    assert (
+        owner.get(f"/api/v1/employees/{member['id']}", ws=ws).json()["department_id"]
+        == (parent["id"])
+    )
     assert owner.delete(f"/api/v1/departments/{child['id']}", ws=ws).status_code == 204
     assert owner.delete(f"/api/v1/departments/{parent['id']}", ws=ws).status_code == 204
     assert owner.get(f"/api/v1/employees/{member['id']}", ws=ws).json()["department_id"] is None
+
+
+def test_deleting_a_department_takes_it_from_its_employees_in_this_workspace_only(
+    factory: Factory, tenant_b: Tenant
+) -> None:
+    owner = factory.user()
+    ws = factory.workspace(owner)
+    department, kept = new_department(owner, ws), new_department(owner, ws)
+    staff = [new_employee(owner, ws, department_id=department["id"]) for _ in range(2)]
+    elsewhere = new_employee(owner, ws, department_id=kept["id"])
+    untouched = snapshot(factory.sql, tenant_b.ws)
+
+    assert owner.delete(f"/api/v1/departments/{department['id']}", ws=ws).status_code == 204
+    assert owner.get(f"/api/v1/departments/{department['id']}", ws=ws).status_code == 404
+    for employee in staff:
+        got = owner.get(f"/api/v1/employees/{employee['id']}", ws=ws).json()
+        assert got["department_id"] is None
+    assert (
+        owner.get(f"/api/v1/employees/{elsewhere['id']}", ws=ws).json()["department_id"]
+        == (kept["id"])
+    )
+    assert snapshot(factory.sql, tenant_b.ws) == untouched
 
 
 def test_list_filters_and_sorting(factory: Factory) -> None:

@@ -17,7 +17,7 @@ from tests.concurrency import (
     send_concurrently,
 )
 from tests.factories import Actor, Factory
-from tests.hr.helpers import new_department, new_employee
+from tests.hr.helpers import Tenant, new_department, new_employee, snapshot
 
 SALARY_KEYS = {"salary", "salary_currency"}
 
@@ -316,13 +316,20 @@ def test_list_filters_search_and_sorting(factory: Factory) -> None:
     assert owner.get("/api/v1/employees", ws=ws, params={"status": "x"}).status_code == 422
 
 
-def test_deleting_an_employee_unlinks_reports_and_departments(factory: Factory) -> None:
+def test_deleting_an_employee_unlinks_reports_and_departments(
+    factory: Factory, tenant_b: Tenant
+) -> None:
     owner = factory.user()
     ws = factory.workspace(owner)
     boss = new_employee(owner, ws)
     report = new_employee(owner, ws, manager_id=boss["id"])
     department = new_department(owner, ws, manager_employee_id=boss["id"])
+    other_report = new_employee(owner, ws, manager_id=report["id"])
+    untouched = snapshot(factory.sql, tenant_b.ws)
     assert owner.delete(f"/api/v1/employees/{boss['id']}", ws=ws).status_code == 204
+    got = owner.get(f"/api/v1/employees/{other_report['id']}", ws=ws).json()
+    assert got["manager_id"] == report["id"]
+    assert snapshot(factory.sql, tenant_b.ws) == untouched
     assert owner.get(f"/api/v1/employees/{boss['id']}", ws=ws).status_code == 404
     assert owner.get(f"/api/v1/employees/{report['id']}", ws=ws).json()["manager_id"] is None
     dept = owner.get(f"/api/v1/departments/{department['id']}", ws=ws).json()

@@ -72,6 +72,9 @@ ALLOWED: dict[str, dict[str, frozenset[str]]] = {
     # exists.
     "timesheets": {"hr": frozenset({"service"}), "projects": frozenset({"service"})},
     "workspaces": {
+        # hr, projects: a member who goes lets go of their employee record and tasks.
+        "hr": frozenset({"service"}),
+        "projects": frozenset({"service"}),
         # schemas: the workspace token's answer.
         "identity": frozenset({"service", "schemas"}),
         "limits": frozenset({"dependencies"}),

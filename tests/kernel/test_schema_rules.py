@@ -82,6 +82,35 @@ def test_foreign_keys_between_tenant_tables_include_workspace_id(sql: Sql, table
             assert fk["confdeltype"] == "c", "deleting a workspace must cascade"
 
 
+# pg_constraint's action codes, and those Citus keeps on a foreign key that holds the
+# distribution column: no SET NULL or SET DEFAULT on delete, no action at all on update.
+ACTIONS = {"a": "NO ACTION", "r": "RESTRICT", "c": "CASCADE", "n": "SET NULL", "d": "SET DEFAULT"}
+DISTRIBUTABLE_ON_DELETE = {"a", "r", "c"}
+DISTRIBUTABLE_ON_UPDATE = {"a", "r"}
+
+
+def test_foreign_keys_holding_workspace_id_have_actions_citus_distributes(sql: Sql) -> None:
+    """What such a key used to do on its own, the services do in the same transaction."""
+    foreign_keys = sql.owner(
+        """SELECT con.conrelid::regclass::text AS tbl, con.conname,
+                  con.confdeltype, con.confupdtype
+             FROM pg_constraint con
+             JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attname = 'workspace_id'
+            WHERE con.contype = 'f' AND con.connamespace = 'public'::regnamespace
+              AND a.attnum = ANY (con.conkey)
+            ORDER BY 1, 2"""
+    )
+    assert len(foreign_keys) > len(TENANT)
+    refused = [
+        f"{fk['tbl']}.{fk['conname']} (ON DELETE {ACTIONS[fk['confdeltype']]},"
+        f" ON UPDATE {ACTIONS[fk['confupdtype']]})"
+        for fk in foreign_keys
+        if fk["confdeltype"] not in DISTRIBUTABLE_ON_DELETE
+        or fk["confupdtype"] not in DISTRIBUTABLE_ON_UPDATE
+    ]
+    assert refused == [], "Citus refuses these foreign keys' actions: " + "; ".join(refused)
+
+
 @pytest.mark.parametrize("table", TENANT)
 def test_indexes_lead_with_workspace_id(sql: Sql, table: str) -> None:
     indexes = sql.owner(

@@ -9,10 +9,11 @@ import pytest
 
 from atlas.db.ids import uuid7
 from atlas.tenancy.permissions import ROLE_PERMISSIONS
-from tests.access import error_code
+from tests.access import error_code, table_snapshot
+from tests.audit.helpers import events, only
 from tests.factories import Actor, Factory
 from tests.roles.helpers import ACCOUNTANT, new_role, role_rows
-from tests.workspaces.helpers import invite, member_id, role_of, tag
+from tests.workspaces.helpers import invitation_row, invite, member_id, role_of, tag
 
 BUILTINS = ["owner", "admin", "member", "viewer"]
 
@@ -326,6 +327,52 @@ def test_renaming_a_role_renames_it_on_its_members(factory: Factory) -> None:
     assert [m["user_id"] for m in by_role["items"]] == [str(user.id)]
 
 
+def test_renaming_a_role_renames_it_on_its_invitations_in_this_workspace_only(
+    factory: Factory,
+) -> None:
+    owner = factory.user()
+    ws, other = factory.workspace(owner), factory.workspace(owner)
+    role, twin = new_role(owner, ws, "auditor"), new_role(owner, other, "auditor")
+    holder, other_holder = factory.member(ws, "viewer"), factory.member(other, "viewer")
+    assert set_role(owner, factory, ws, holder, "auditor").status_code == 200
+    assert set_role(owner, factory, other, other_holder, "auditor").status_code == 200
+    invitation = invite(owner, ws, f"inv-{tag()}@example.com", "auditor")
+    other_invitation = invite(owner, other, f"inv-{tag()}@example.com", "auditor")
+    untouched = table_snapshot(
+        factory.sql, other, ("workspace_roles", "workspace_members", "invitations")
+    )
+
+    described = owner.patch(f"/api/v1/roles/{role['id']}", ws=ws, json={"description": "Reads"})
+    assert described.status_code == 200, described.text
+    assert events(owner, ws, entity_id=invitation["id"], action="invitation.updated")["total"] == 0
+    renamed = owner.patch(f"/api/v1/roles/{role['id']}", ws=ws, json={"name": "reviewer"})
+    assert renamed.status_code == 200, renamed.text
+    assert renamed.json()["name"] == "reviewer"
+    assert role_of(factory, ws, holder) == "reviewer"
+    assert invitation_row(factory, ws, invitation["id"])["role"] == "reviewer"
+    listed = owner.get("/api/v1/invitations", ws=ws).json()["items"]
+    assert {i["id"]: i["role"] for i in listed}[invitation["id"]] == "reviewer"
+    # Each holder's change is in the trail, as the one who renamed the role made it.
+    changed = only(events(owner, ws, entity_id=invitation["id"], action="invitation.updated"))
+    assert changed["changes"] == {"role": {"old": "auditor", "new": "reviewer"}}
+    assert changed["actor_user_id"] == str(owner.id)
+    held = events(owner, ws, entity_id=member_id(factory, ws, holder), action="member.updated")
+    assert [e["changes"]["role"] for e in held["items"]] == [
+        {"old": "auditor", "new": "reviewer"},
+        {"old": "viewer", "new": "auditor"},
+    ]
+    assert held["items"][0]["changes"] == {"role": {"old": "auditor", "new": "reviewer"}}
+    # The other workspace's role of the same name, its member and invitation are as they were.
+    assert (
+        table_snapshot(factory.sql, other, ("workspace_roles", "workspace_members", "invitations"))
+        == untouched
+    )
+    assert (twin["name"], invitation_row(factory, other, other_invitation["id"])["role"]) == (
+        "auditor",
+        "auditor",
+    )
+
+
 def test_assigning_an_unknown_role_is_invalid(factory: Factory) -> None:
     owner = factory.user()
     ws = factory.workspace(owner)
@@ -456,6 +503,28 @@ def test_a_member_cannot_hold_another_workspaces_role(factory: Factory) -> None:
     assert role_of(factory, ws, user) is None
     factory.sql.owner(insert, ws["id"], uuid7(), user.id, mine["id"], workspace=ws["id"])
     assert role_of(factory, ws, user) == "accountant"
+
+
+def test_a_held_role_renamed_without_its_holders_is_refused_by_the_database(
+    factory: Factory,
+) -> None:
+    """The key (workspace_id, custom_role_id, role) does not follow a rename by itself."""
+    owner = factory.user()
+    ws = factory.workspace(owner)
+    role = new_role(owner, ws, "auditor")
+    holder = factory.member(ws, "viewer")
+    assert set_role(owner, factory, ws, holder, "auditor").status_code == 200
+    with pytest.raises(psycopg.errors.ForeignKeyViolation):
+        factory.sql.owner(
+            "UPDATE workspace_roles SET name = 'renamed' WHERE workspace_id = %s AND id = %s",
+            ws["id"],
+            role["id"],
+            workspace=ws["id"],
+        )
+    assert (role_rows(factory.sql, ws)[0]["name"], role_of(factory, ws, holder)) == (
+        "auditor",
+        "auditor",
+    )
 
 
 # --- list filters -------------------------------------------------------------------------

@@ -7,6 +7,7 @@ from typing import Any
 
 import httpx
 
+from tests.access import table_snapshot
 from tests.factories import Factory
 from tests.finance.helpers import new_customer
 from tests.projects.helpers import new_project, new_task
@@ -189,6 +190,23 @@ def test_list_filters(factory: Factory, tenant_a: Tenant) -> None:
     assert ids(invoiced="false", billable="true", sort="entry_date") == [first, theirs["id"]]
     got = owner.get(f"/api/v1/time-entries/{first}", ws=ws).json()
     assert got == tenant_a.entry
+
+
+def test_deleting_a_task_keeps_its_time_on_the_project_and_frees_its_dependents(
+    factory: Factory, tenant_a: Tenant, tenant_b: Tenant
+) -> None:
+    ws, owner, project, task = tenant_a.ws, tenant_a.owner, tenant_a.project, tenant_a.task
+    dependent = new_task(owner, ws, project, depends_on_task_id=task["id"])
+    untouched = table_snapshot(factory.sql, tenant_b.ws, ("tasks", "time_entries"))
+
+    assert owner.delete(f"/api/v1/tasks/{task['id']}", ws=ws).status_code == 204
+    assert owner.get(f"/api/v1/tasks/{task['id']}", ws=ws).status_code == 404
+    entry = owner.get(f"/api/v1/time-entries/{tenant_a.entry['id']}", ws=ws).json()
+    assert {**entry, "task_id": task["id"]} == tenant_a.entry
+    assert entry["task_id"] is None
+    got = owner.get(f"/api/v1/tasks/{dependent['id']}", ws=ws).json()
+    assert got["depends_on_task_id"] is None
+    assert table_snapshot(factory.sql, tenant_b.ws, ("tasks", "time_entries")) == untouched
 
 
 def test_a_project_with_logged_time_cannot_be_deleted(factory: Factory) -> None:

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
+import pytest
 
 from atlas.db.ids import uuid7
-from tests.factories import Factory
+from tests.access import table_snapshot
+from tests.audit.helpers import events, only
+from tests.factories import Actor, Factory
+from tests.hr.helpers import new_employee
+from tests.projects.helpers import new_project, new_task
 from tests.workspaces.helpers import error_code, member_id, role_of, tag
 
 # --- list ---------------------------------------------------------------------------------
@@ -265,6 +272,48 @@ def test_owner_rules_on_removal(factory: Factory) -> None:
         owner.delete(f"/api/v1/members/{member_id(factory, ws, second)}", ws=ws).status_code == 204
     )
     assert role_of(factory, ws, second) is None
+
+
+def _assigned_and_linked(
+    owner: Actor, ws: dict[str, Any], user: Actor
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A task of `ws` assigned to `user`, and the employee record linked to them."""
+    task = new_task(owner, ws, new_project(owner, ws), assignee_user_id=str(user.id))
+    return task, new_employee(owner, ws, user_id=str(user.id))
+
+
+@pytest.mark.parametrize("how", ["removed", "leaves"])
+def test_a_member_who_goes_lets_go_of_their_tasks_and_employee_record(
+    factory: Factory, how: str
+) -> None:
+    owner = factory.user()
+    ws, other = factory.workspace(owner), factory.workspace(owner)
+    goer = factory.member(ws, "member")
+    factory.add_member(other, goer, "member")
+    task, employee = _assigned_and_linked(owner, ws, goer)
+    _assigned_and_linked(owner, other, goer)
+    untouched = table_snapshot(factory.sql, other, ("tasks", "employees", "workspace_members"))
+
+    resp = (
+        owner.delete(f"/api/v1/members/{member_id(factory, ws, goer)}", ws=ws)
+        if how == "removed"
+        else goer.post("/api/v1/members/leave", ws=ws)
+    )
+    assert resp.status_code == 204, resp.text
+    assert role_of(factory, ws, goer) is None
+    assert owner.get(f"/api/v1/tasks/{task['id']}", ws=ws).json()["assignee_user_id"] is None
+    assert owner.get(f"/api/v1/employees/{employee['id']}", ws=ws).json()["user_id"] is None
+    # The trail records both changes, made by whoever made the member go.
+    actor = owner if how == "removed" else goer
+    unassigned = only(events(owner, ws, entity_id=task["id"], action="task.updated"))
+    assert unassigned["changes"] == {"assignee_user_id": {"old": str(goer.id), "new": None}}
+    assert unassigned["actor_user_id"] == str(actor.id)
+    unlinked = only(events(owner, ws, entity_id=employee["id"], action="employee.updated"))
+    assert unlinked["changes"] == {"user_id": {"old": str(goer.id), "new": None}}
+    # The same user's tasks and record in another workspace keep them.
+    assert table_snapshot(factory.sql, other, ("tasks", "employees", "workspace_members")) == (
+        untouched
+    )
 
 
 # --- leave --------------------------------------------------------------------------------

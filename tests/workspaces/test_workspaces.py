@@ -6,8 +6,20 @@ import httpx
 import pytest
 
 from atlas.db.ids import uuid7
+from tests.access import table_snapshot
 from tests.factories import Factory
-from tests.workspaces.helpers import bearer, error_code, invite, tag, workspace_token
+from tests.hr.helpers import new_department, new_employee
+from tests.projects.helpers import new_project, new_task
+from tests.roles.helpers import new_role
+from tests.timesheets.helpers import new_time_entry
+from tests.workspaces.helpers import (
+    bearer,
+    error_code,
+    invite,
+    member_id,
+    tag,
+    workspace_token,
+)
 
 # --- create -------------------------------------------------------------------------------
 
@@ -340,6 +352,35 @@ def test_delete_workspace_cascades_to_every_tenant_row(factory: Factory) -> None
 
     after = factory.sql.owner(counts, *ids, workspace=ws["id"])
     assert after == [{"projects": 0, "members": 0, "invitations": 0, "outbox": 0, "workspaces": 0}]
+
+
+def test_delete_workspace_takes_rows_that_refer_to_each_other(factory: Factory) -> None:
+    """Without ON DELETE SET NULL, the cascade still takes every row at once: managers and
+    reports, departments and their staff, tasks and their dependents and logged time, a
+    custom role and its holders."""
+    owner = factory.user()
+    ws = factory.workspace(owner)
+    member = factory.member(ws, "viewer")
+    role = new_role(owner, ws, "auditor")
+    patched = owner.patch(
+        f"/api/v1/members/{member_id(factory, ws, member)}", ws=ws, json={"role": role["name"]}
+    )
+    assert patched.status_code == 200, patched.text
+    invite(owner, ws, f"invitee-{tag()}@example.com", role["name"])
+    boss = new_employee(owner, ws, user_id=str(owner.id))
+    department = new_department(owner, ws, manager_employee_id=boss["id"])
+    new_employee(owner, ws, manager_id=boss["id"], department_id=department["id"])
+    project = new_project(owner, ws)
+    task = new_task(owner, ws, project, assignee_user_id=str(member.id))
+    new_task(owner, ws, project, depends_on_task_id=task["id"])
+    new_time_entry(owner, ws, project, task_id=task["id"])
+    tables = ("workspace_roles", "workspace_members", "invitations", "departments")
+    tables += ("employees", "tasks", "time_entries")
+    assert all(table_snapshot(factory.sql, ws, tables).values())
+
+    resp = owner.request("DELETE", f"/api/v1/workspaces/{ws['slug']}", json={"confirm": ws["slug"]})
+    assert resp.status_code == 204, resp.text
+    assert not any(table_snapshot(factory.sql, ws, tables).values())
 
 
 def test_delete_workspace_guards(client: httpx.Client, factory: Factory) -> None:

@@ -140,6 +140,37 @@ class ScopedRepository:
         )
         return currency
 
+    async def clear_references(self, table: str, column: str, value: uuid.UUID) -> None:
+        """Sets `table.column` NULL where it holds `value`: what `ON DELETE SET NULL` did,
+        which Citus refuses on a foreign key holding workspace_id. The caller holds the
+        referenced row's lock, so no new reference comes in before it goes."""
+        await self.db.execute(
+            f"UPDATE {table} SET {column} = NULL WHERE workspace_id = $1 AND {column} = $2",
+            self.workspace_id,
+            value,
+        )
+
+    async def delete_referenced(
+        self, table: str, row_id: uuid.UUID, references: Sequence[tuple[str, str]]
+    ) -> bool:
+        """Deletes the row `row_id` of `table` after clearing each (table, column) that
+        refers to it; False if there is no such row. The row is locked first: a reference
+        made meanwhile would wait for the delete, then fail its foreign key. (Names are
+        the program's, never input.)"""
+        found = await self.db.fetchval(
+            f"SELECT true FROM {table} WHERE workspace_id = $1 AND id = $2 FOR UPDATE",
+            self.workspace_id,
+            row_id,
+        )
+        if not found:
+            return False
+        for referring, column in references:
+            await self.clear_references(referring, column, row_id)
+        await self.db.execute(
+            f"DELETE FROM {table} WHERE workspace_id = $1 AND id = $2", self.workspace_id, row_id
+        )
+        return True
+
     async def chain_reaches(
         self, table: str, link: str, start: uuid.UUID, target: uuid.UUID
     ) -> bool:

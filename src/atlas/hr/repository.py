@@ -148,13 +148,10 @@ class DepartmentsRepository(ScopedRepository):
         )
 
     async def delete(self, department_id: uuid.UUID) -> bool:
-        """Deletes the department; its employees lose it (SET NULL), children refuse it."""
-        result = await self.db.execute(
-            "DELETE FROM departments WHERE workspace_id = $1 AND id = $2",
-            self.workspace_id,
-            department_id,
+        """Deletes the department; its employees lose it first, children refuse it."""
+        return await self.delete_referenced(
+            "departments", department_id, [("employees", "department_id")]
         )
-        return result != "DELETE 0"
 
     async def is_ancestor_or_self(self, department_id: uuid.UUID, candidate_id: uuid.UUID) -> bool:
         """Whether `department_id` is `candidate_id` or one of its ancestors: making
@@ -309,14 +306,17 @@ class EmployeesRepository(ScopedRepository):
         return row
 
     async def delete(self, employee_id: uuid.UUID) -> bool:
-        """Deletes the employee with their leave requests; reports and departments lose
-        them as manager (SET NULL)."""
-        result = await self.db.execute(
-            "DELETE FROM employees WHERE workspace_id = $1 AND id = $2",
-            self.workspace_id,
+        """Deletes the employee with their leave requests; their reports and departments
+        lose them as manager first."""
+        return await self.delete_referenced(
+            "employees",
             employee_id,
+            [("employees", "manager_id"), ("departments", "manager_employee_id")],
         )
-        return result != "DELETE 0"
+
+    async def unlink_user(self, user_id: uuid.UUID) -> None:
+        """The record linked to the member `user_id` loses the link (its history stays)."""
+        await self.clear_references("employees", "user_id", user_id)
 
     async def manages_transitively(self, employee_id: uuid.UUID, candidate_id: uuid.UUID) -> bool:
         """Whether `employee_id` is `candidate_id` or above it in the manager chain: making

@@ -386,6 +386,12 @@ async def delete_employee(
         raise NotFound("Employee not found.")
 
 
+async def unlink_member(ctx: WorkspaceContext, db: asyncpg.Connection, user_id: uuid.UUID) -> None:
+    """The member `user_id` leaves the workspace: the employee record linked to them keeps
+    no user (the links' history stays, for the leave rules)."""
+    await EmployeesRepository(db, ctx.workspace_id).unlink_user(user_id)
+
+
 # Leave types
 
 

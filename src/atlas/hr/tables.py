@@ -40,10 +40,11 @@ departments = tenant_table(
         ["workspace_id", "parent_department_id"],
         ["departments.workspace_id", "departments.id"],
     ),
+    # Deleting the manager clears it first (hr.service): Citus takes no SET NULL on a key
+    # holding workspace_id, so no foreign key of a tenant table sets anything.
     ForeignKeyConstraint(
         ["workspace_id", "manager_employee_id"],
         ["employees.workspace_id", "employees.id"],
-        ondelete="SET NULL (manager_employee_id)",
         use_alter=True,
         name="fk_departments_workspace_id_manager_employee_id_employees",
     ),
@@ -83,20 +84,18 @@ employees = tenant_table(
     sort_index("employees", "status_rank", rank("status", EMPLOYEE_STATUSES)),
     sort_index("employees", "start_date"),
     sort_index("employees", "created_at"),
+    # Removing the member, deleting the department or the manager clears these first.
     ForeignKeyConstraint(
         ["workspace_id", "user_id"],
         ["workspace_members.workspace_id", "workspace_members.user_id"],
-        ondelete="SET NULL (user_id)",
     ),
     ForeignKeyConstraint(
         ["workspace_id", "department_id"],
         ["departments.workspace_id", "departments.id"],
-        ondelete="SET NULL (department_id)",
     ),
     ForeignKeyConstraint(
         ["workspace_id", "manager_id"],
         ["employees.workspace_id", "employees.id"],
-        ondelete="SET NULL (manager_id)",
     ),
     CheckConstraint(f"employment_type IN {EMPLOYMENT_TYPES!r}", name="employment_type"),
     CheckConstraint(f"status IN {EMPLOYEE_STATUSES!r}", name="status"),

@@ -1,4 +1,5 @@
-"""Every SQL statement on projects and tasks.
+"""Every SQL statement on projects and tasks (and on the time entries' task, which deleting
+the task clears).
 
 Both repositories are built for one workspace and put `workspace_id = $1` into every
 statement and every insert; row-level security filters the same rows again. Constraint
@@ -292,11 +293,16 @@ class TasksRepository(ScopedRepository):
         return await self.get(task_id)
 
     async def delete(self, task_id: uuid.UUID) -> bool:
-        """Deletes the task; tasks that depended on it lose the dependency (SET NULL)."""
-        result = await self.db.execute(
-            "DELETE FROM tasks WHERE workspace_id = $1 AND id = $2", self.workspace_id, task_id
+        """Deletes the task; tasks that depended on it lose the dependency, and time logged
+        on it stays on its project without the task (timesheets depends on projects, not
+        the other way, so the task's repository clears the entries' link)."""
+        return await self.delete_referenced(
+            "tasks", task_id, [("tasks", "depends_on_task_id"), ("time_entries", "task_id")]
         )
-        return result != "DELETE 0"
+
+    async def unassign_user(self, user_id: uuid.UUID) -> None:
+        """The tasks assigned to the member `user_id` become unassigned."""
+        await self.clear_references("tasks", "assignee_user_id", user_id)
 
     async def depends_on_transitively(self, task_id: uuid.UUID, candidate_id: uuid.UUID) -> bool:
         """Whether `candidate_id` already depends, directly or through others, on `task_id`.

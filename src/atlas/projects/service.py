@@ -293,3 +293,10 @@ async def update_task(
 async def delete_task(ctx: WorkspaceContext, db: asyncpg.Connection, task_id: uuid.UUID) -> None:
     if not await TasksRepository(db, ctx.workspace_id).delete(task_id):
         raise NotFound("Task not found.")
+
+
+async def unassign_member(
+    ctx: WorkspaceContext, db: asyncpg.Connection, user_id: uuid.UUID
+) -> None:
+    """The member `user_id` leaves the workspace: their tasks become unassigned."""
+    await TasksRepository(db, ctx.workspace_id).unassign_user(user_id)

@@ -68,15 +68,14 @@ tasks = tenant_table(
         ["projects.workspace_id", "projects.id"],
         ondelete="CASCADE",
     ),
+    # Removing the member or deleting the task clears these first (projects.service).
     ForeignKeyConstraint(
         ["workspace_id", "assignee_user_id"],
         ["workspace_members.workspace_id", "workspace_members.user_id"],
-        ondelete="SET NULL (assignee_user_id)",
     ),
     ForeignKeyConstraint(
         ["workspace_id", "project_id", "depends_on_task_id"],
         ["tasks.workspace_id", "tasks.project_id", "tasks.id"],
-        ondelete="SET NULL (depends_on_task_id)",
     ),
     Index("ix_tasks_workspace_id_assignee_user_id", "workspace_id", "assignee_user_id"),
     Index("ix_tasks_workspace_id_status", "workspace_id", "status"),

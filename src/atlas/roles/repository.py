@@ -102,8 +102,19 @@ class RolesRepository(ScopedRepository):
     async def update(
         self, role_id: uuid.UUID, name: str, description: str, permissions: list[str]
     ) -> asyncpg.Record:
+        """Changes the role, and renames it on the members and invitations that hold it in
+        the same statement: their key (workspace_id, custom_role_id, role) is checked at the
+        statement's end, when both sides carry the new name (no ON UPDATE CASCADE, which
+        Citus refuses on a key holding workspace_id). The caller holds the role's lock."""
         row = await self.db.fetchrow(
-            f"""UPDATE workspace_roles AS r
+            f"""WITH members AS (
+                    UPDATE workspace_members SET role = $3
+                     WHERE workspace_id = $1 AND custom_role_id = $2 AND role <> $3
+                ), invitations AS (
+                    UPDATE invitations SET role = $3
+                     WHERE workspace_id = $1 AND custom_role_id = $2 AND role <> $3
+                )
+                UPDATE workspace_roles AS r
                    SET name = $3, description = $4, permissions = $5, updated_at = now()
                  WHERE r.workspace_id = $1 AND r.id = $2 RETURNING {ROLE_COLUMNS}""",
             self.workspace_id,

@@ -49,10 +49,10 @@ time_entries = tenant_table(
         ["workspace_id", "employee_id"], ["employees.workspace_id", "employees.id"]
     ),
     ForeignKeyConstraint(["workspace_id", "project_id"], ["projects.workspace_id", "projects.id"]),
+    # Deleting the task clears it first (projects.repository).
     ForeignKeyConstraint(
         ["workspace_id", "project_id", "task_id"],
         ["tasks.workspace_id", "tasks.project_id", "tasks.id"],
-        ondelete="SET NULL (task_id)",
     ),
     ForeignKeyConstraint(["workspace_id", "invoice_id"], ["invoices.workspace_id", "invoices.id"]),
     CheckConstraint("hours > 0 AND hours <= 24", name="hours"),

@@ -15,10 +15,12 @@ from atlas.config import Settings
 from atlas.db.ids import uuid7
 from atlas.db.rls import enter_workspace
 from atlas.errors import Conflict, Forbidden, Invalid, NotFound
+from atlas.hr import service as hr
 from atlas.identity import service as identity
 from atlas.identity.schemas import WorkspaceToken
 from atlas.mail.repository import OutboxRepository
 from atlas.pagination import Page, PageRequest
+from atlas.projects import service as projects
 from atlas.roles import service as roles
 from atlas.tenancy.context import Principal, WorkspaceContext
 from atlas.validation import search_text
@@ -305,6 +307,16 @@ async def change_member_role(
     return _member(target, role)
 
 
+async def _delete_member(
+    ctx: WorkspaceContext, db: asyncpg.Connection, member: asyncpg.Record
+) -> None:
+    """Deletes a member, whose row the caller has locked; their tasks and employee record
+    let go of them first, in the same transaction."""
+    await projects.unassign_member(ctx, db, member["user_id"])
+    await hr.unlink_member(ctx, db, member["user_id"])
+    await MembersRepository(db, ctx.workspace_id).delete(member["id"])
+
+
 async def remove_member(
     ctx: WorkspaceContext, db: asyncpg.Connection, member_id: uuid.UUID
 ) -> None:
@@ -319,7 +331,7 @@ async def remove_member(
             raise _last_owner("be removed")
     current = await roles.held(db, ctx.workspace_id, target["role"], target["custom_role_id"])
     roles.ensure_can_grant(ctx, current.permissions, f"remove a {target['role']}")
-    await members.delete(member_id)
+    await _delete_member(ctx, db, target)
 
 
 async def leave_workspace(
@@ -333,7 +345,7 @@ async def leave_workspace(
         raise NotFound("Workspace not found.", code="workspace_not_found")
     if me["role"] == "owner" and len(owners) <= 1:
         raise _last_owner("leave")
-    await members.delete(me["id"])
+    await _delete_member(ctx, db, me)
     if principal.active_workspace_id == ctx.workspace_id:
         await identity.set_active_workspace(db, principal.session_id, None)
 

@@ -46,10 +46,11 @@ workspaces = Table(
 
 
 def _custom_role_reference(table: str, on_delete: str | None) -> ForeignKeyConstraint:
+    # No ON UPDATE CASCADE (Citus refuses it on a key holding workspace_id): renaming a role
+    # renames it on its members and invitations in the same statement (roles.repository).
     return ForeignKeyConstraint(
         ["workspace_id", "custom_role_id", "role"],
         [workspace_roles.c.workspace_id, workspace_roles.c.id, workspace_roles.c.name],
-        onupdate="CASCADE",
         ondelete=on_delete,
         name=f"fk_{table}_custom_role",
     )

@@ -34,7 +34,7 @@ from atlas.db.rls import (
 )
 
 revision = "0010"
-down_revision = "0008"  # MERGE: 0009
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
