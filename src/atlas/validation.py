@@ -5,7 +5,7 @@ business takes."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
 from typing import Annotated, Any, TypeVar
@@ -116,16 +116,19 @@ def constraint_errors(errors: ConstraintErrors) -> Iterator[None]:
     try:
         yield
     except asyncpg.IntegrityConstraintViolationError as exc:
-        error = next((errors[name] for name in constraint_names(exc) if name in errors), None)
-        if error is None:
+        known = violated(exc, errors)
+        if known is None:
             raise
-        raise error() from exc
+        raise errors[known]() from exc
 
 
 # A violation raised on a Citus worker reaches the coordinator's client without the
-# constraint's name field, with the name in the message, suffixed by the shard's id.
+# constraint's name field, with the name in the message, suffixed by the shard's id. A
+# name that would pass 63 bytes with the suffix is cut, and a hash of the whole name goes
+# before the suffix (Citus's AppendShardIdToName).
 _NAMED_IN_MESSAGE = re.compile(r'constraint "([^"]+)"')
 _SHARD_SUFFIX = re.compile(r"_\d+$")
+_CUT_WITH_HASH = re.compile(r"^(.+)_[0-9a-f]{8}$")
 
 
 def constraint_names(exc: asyncpg.PostgresError) -> list[str]:
@@ -139,6 +142,21 @@ def constraint_names(exc: asyncpg.PostgresError) -> list[str]:
         return []
     name = found.group(1)
     return list(dict.fromkeys([name, _SHARD_SUFFIX.sub("", name)]))
+
+
+def violated(exc: asyncpg.PostgresError, known: Iterable[str]) -> str | None:
+    """Which of the `known` constraint names `exc` is about, if any: by name, else (a long
+    name a Citus shard cut) the one known name that begins with what is left of it."""
+    names = set(known)
+    candidates = constraint_names(exc)
+    for name in candidates:
+        if name in names:
+            return name
+    cut = _CUT_WITH_HASH.match(candidates[-1]) if candidates else None
+    if cut is None:
+        return None
+    begins = [name for name in names if name.startswith(cut.group(1))]
+    return begins[0] if len(begins) == 1 else None
 
 
 def choices(values: Sequence[str], allowed: Sequence[str], field: str) -> list[str]:

@@ -11,7 +11,7 @@ import asyncpg
 import pytest
 
 from atlas.errors import Conflict
-from atlas.validation import constraint_errors, constraint_names
+from atlas.validation import constraint_errors, constraint_names, violated
 
 
 def _error(cls: type[asyncpg.PostgresError], message: str, **fields: str) -> asyncpg.PostgresError:
@@ -66,3 +66,20 @@ def test_an_unknown_constraint_propagates_unchanged() -> None:
     with pytest.raises(asyncpg.UniqueViolationError), constraint_errors(taken):
         raise exc
     assert constraint_names(_error(asyncpg.UniqueViolationError, "no name at all")) == []
+
+
+def test_a_long_name_that_a_shard_cut_is_found_by_what_is_left_of_it() -> None:
+    # fk_departments_workspace_id_parent_department_id_departments on shard 102187: Citus
+    # keeps 46 characters, then a hash of the whole name, then the shard's id.
+    exc = _error(
+        asyncpg.ForeignKeyViolationError,
+        'insert or update on table "departments_102187" violates foreign key constraint '
+        '"fk_departments_workspace_id_parent_department_i_f41f25e0_102187"',
+    )
+    known = [
+        "fk_departments_workspace_id_parent_department_id_departments",
+        "fk_departments_workspace_id_manager_employee_id_employees",
+    ]
+    assert violated(exc, known) == known[0]
+    # Two known names with what is left as their beginning: neither is guessed.
+    assert violated(exc, [*known, "fk_departments_workspace_id_parent_department_id_other"]) is None
