@@ -34,14 +34,17 @@ def send_concurrently(
 def rows_on_a_cycle(sql: Sql, ws: dict[str, Any], table: str, column: str) -> list[str]:
     """The ids of `table`'s rows of `ws` from which following `column` comes back to them."""
     rows = sql.owner(
-        f"""WITH RECURSIVE walk (start_id, id) AS (
-                SELECT id, {column} FROM {table}
+        # The path is kept by hand: Citus deparses a CYCLE clause wrongly ("looped" is
+        # ambiguous on the worker).
+        f"""WITH RECURSIVE walk (start_id, id, path) AS (
+                SELECT id, {column}, ARRAY[id] FROM {table}
                  WHERE workspace_id = %s AND {column} IS NOT NULL
                 UNION ALL
-                SELECT w.start_id, t.{column} FROM walk w
+                SELECT w.start_id, t.{column}, w.path || t.id FROM walk w
                   JOIN {table} t ON t.workspace_id = %s AND t.id = w.id
                  WHERE t.{column} IS NOT NULL AND w.id <> w.start_id
-            ) CYCLE id SET looped USING path
+                   AND t.id <> ALL (w.path)
+            )
             SELECT DISTINCT start_id::text AS id FROM walk WHERE id = start_id ORDER BY 1""",
         ws["id"],
         ws["id"],
