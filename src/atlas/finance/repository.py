@@ -144,9 +144,11 @@ INVOICE_SORTS = {
     "due_date": "due_date",
     "total": "total",
     # The customer's name read again, not the column's alias: pages are chosen before
-    # their columns are computed (atlas.db.query.fetch_page).
+    # their columns are computed (atlas.db.query.fetch_page). The workspace is the list's
+    # own `$1`: Citus routes a correlated sub-select to the shard only when it names the
+    # workspace the way the query's filter does.
     "customer": "(SELECT c.name FROM customers c"
-    " WHERE c.workspace_id = i.workspace_id AND c.id = i.customer_id)",
+    " WHERE c.workspace_id = $1 AND c.id = i.customer_id)",
     "created_at": "created_at",
 }
 LINE_COLUMNS = """l.id, l.position, l.description, l.quantity, l.unit_price, l.tax_rate,
