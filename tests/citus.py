@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import asyncpg
+import psycopg
 import pytest
 from sqlalchemy.engine import make_url
 
@@ -97,3 +98,14 @@ def cluster_database(
         yield url_for_database(coordinator, database)
     finally:
         asyncio.run(_drop(coordinator, database))
+
+
+def refused_move() -> pytest.RaisesExc[psycopg.Error]:
+    """The refusal of `UPDATE … SET workspace_id`: the app role's column grant on plain
+    PostgreSQL; on Citus the coordinator refuses first, as it refuses any change of a
+    distribution column (the grant holds there too, as the grant test shows)."""
+    if on_citus():
+        return pytest.raises(
+            psycopg.errors.FeatureNotSupported, match="modifying the partition value"
+        )
+    return pytest.raises(psycopg.errors.InsufficientPrivilege, match="permission denied")

@@ -32,6 +32,11 @@ ALLOWED = {
         "lock_without_workspace",
         "FROM outbox_messages d",
     ): "the outbox is a global (reference) table: the claim locks its own rows, on no shard",
+    (
+        "workspaces/repository.py",
+        "lock_without_workspace",
+        "FROM workspaces w WHERE w.id = $1 FOR UPDATE",
+    ): "a workspace's own global (reference) row, locked by its id before its change is audited",
 }
 
 NOT_IMMUTABLE = re.compile(

@@ -9,6 +9,7 @@ import pytest
 
 from atlas.db.ids import uuid7
 from atlas.schema import tenant_tables
+from tests.citus import refused_move
 from tests.factories import Factory
 from tests.sql import Sql
 
@@ -90,7 +91,7 @@ def test_workspace_id_cannot_be_moved_to_another_workspace(
 ) -> None:
     a, b = two_workspaces
     # The app role may not write the column at all (see tests/kernel/test_rls_no_moves.py).
-    with pytest.raises(psycopg.errors.InsufficientPrivilege, match="permission denied"):
+    with refused_move():
         sql.app("UPDATE projects SET workspace_id = %s", b["id"], workspace=a["id"])
     assert sql.owner("SELECT count(*) AS n FROM projects", workspace=a["id"])[0]["n"] == 1
 

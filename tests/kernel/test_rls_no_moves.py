@@ -9,29 +9,17 @@ from __future__ import annotations
 
 from typing import Any
 
-import psycopg
 import pytest
 
 from atlas.db.ids import uuid7
 from atlas.schema import tenant_tables
-from tests.citus import on_citus
+from tests.citus import refused_move
 from tests.factories import Actor, Factory
 from tests.sql import Sql
 
 pytestmark = pytest.mark.pg_matrix
 
 TENANT = sorted(t.name for t in tenant_tables())
-
-
-def refused_move() -> pytest.RaisesExc[psycopg.Error]:
-    """The refusal of `UPDATE … SET workspace_id`: the app role's column grant on plain
-    PostgreSQL; on Citus the coordinator refuses first, as it refuses any change of a
-    distribution column (the grant holds there too, as the grant test shows)."""
-    if on_citus():
-        return pytest.raises(
-            psycopg.errors.FeatureNotSupported, match="modifying the partition value"
-        )
-    return pytest.raises(psycopg.errors.InsufficientPrivilege, match="permission denied")
 
 
 def _memberships(sql: Sql, user: Actor) -> list[dict[str, Any]]:
