@@ -41,6 +41,11 @@ def test_bench_quick_mode_writes_a_full_report(tmp_path: Path) -> None:
         assert any(line.startswith(kind) for line in text.splitlines()), kind
     assert "errors)" not in text  # every request of the large-workspace case answered 200
     assert "transactions/s" in text
+    for row in ("| shipped, two workers |", "| raw, two workers |"):
+        assert any(line.startswith(row) for line in text.splitlines()), row
+    assert "| API efficiency on two workers: shipped ÷ raw, requests/s |" in text
+    assert "| database CPU per request: shipped (guard + query) ÷ baseline (bare query) |" in text
+    assert "### Where the time goes" in text
     write_rows = [line for line in text.splitlines() if line.startswith("| one project")]
     assert write_rows
     assert write_rows[0].endswith("| 0 | yes |"), write_rows

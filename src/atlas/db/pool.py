@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager, suppress
@@ -130,7 +131,10 @@ async def transaction(
     SAVEPOINT (see `savepoint`).
     """
     try:
-        acquired = await pool.acquire(timeout=give_up_after)
+        # asyncio.timeout rather than acquire(timeout=…), whose wait_for runs the
+        # acquisition in a task of its own: one task more per request.
+        async with asyncio.timeout(give_up_after):
+            acquired = await pool.acquire()
     except DATABASE_UNAVAILABLE_ERRORS as exc:
         raise database_unavailable() from exc
     conn = cast(asyncpg.Connection, acquired)

@@ -57,7 +57,10 @@ def _same_workspace(header: str, workspace_id: uuid.UUID, slug: str | None) -> b
     return header.lower() == str(workspace_id) or header == slug
 
 
-async def resolve_caller(request: Request, db: Db) -> Caller:
+async def resolve_caller(request: Request) -> Caller:
+    # The request transaction's connection, read directly rather than as a dependency of
+    # its own: every dependency that shares the guard would resolve it again.
+    db = await request_connection(request)
     settings: Settings = request.app.state.settings
     credential = _credentials(request)
     if credential is None:

@@ -20,7 +20,7 @@ from atlas.web.render import PageContext
 async def public_page(request: Request, db: Db) -> PageContext:
     """A page for everyone; it knows the caller when there is one."""
     try:
-        caller = await resolve_caller(request, db)
+        caller = await resolve_caller(request)
     except Unauthenticated:
         return PageContext(request, db)
     return PageContext(request, db, caller.principal, caller.workspace)
@@ -28,7 +28,7 @@ async def public_page(request: Request, db: Db) -> PageContext:
 
 async def signed_in_page(request: Request, db: Db) -> PageContext:
     """A page of the account (not of one workspace): for a session, never a workspace token."""
-    caller = await resolve_caller(request, db)
+    caller = await resolve_caller(request)
     return PageContext(request, db, await current_session_principal(caller), None)
 
 
@@ -36,7 +36,7 @@ def workspace_page(permission: str) -> Callable[..., Awaitable[PageContext]]:
     """A page of the workspace in the URL, for members holding `permission`."""
 
     async def dependency(request: Request, db: Db) -> PageContext:
-        caller = await resolve_caller(request, db)
+        caller = await resolve_caller(request)
         if caller.workspace is None:
             assert caller.workspace_error is not None
             raise caller.workspace_error

@@ -46,7 +46,7 @@ WIDENED = {
 TENANT_TABLES = f"SELECT tablename FROM pg_policies WHERE policyname = '{POLICY}' ORDER BY 1"
 
 # As in 0005, but every setting is made with SET LOCAL (through EXECUTE: SET takes no
-# parameters; %L quotes each value as a literal).
+# parameters; %L quotes each value as a literal), in two EXECUTEs rather than one each.
 REQUEST_CONTEXT_FUNCTION = r"""
 CREATE OR REPLACE FUNCTION atlas_request_context(
     p_token_hash bytea, p_session_id uuid, p_workspace text,
@@ -85,12 +85,14 @@ BEGIN
          WHERE id = v_session_id
         RETURNING expires_at INTO v_expires;
     END IF;
-    EXECUTE format('SET LOCAL app.user_id = %L', v_user_id);
-    EXECUTE format('SET LOCAL app.user_email = %L', lower(v_email));
-    EXECUTE format('SET LOCAL app.verified_email = %L',
-                   CASE WHEN v_verified THEN lower(v_email) ELSE '' END);
-    EXECUTE format('SET LOCAL app.request_id = %L', coalesce(p_request_id, ''));
-    EXECUTE format('SET LOCAL app.client_ip = %L', coalesce(host(p_client_ip), ''));
+    -- One EXECUTE for the settings known before the membership is read (its policy
+    -- admits the caller's own rows by app.user_id): each EXECUTE is parsed and run apart.
+    EXECUTE format('SET LOCAL app.user_id = %L; SET LOCAL app.user_email = %L;'
+                   ' SET LOCAL app.verified_email = %L; SET LOCAL app.request_id = %L;'
+                   ' SET LOCAL app.client_ip = %L',
+                   v_user_id, lower(v_email),
+                   CASE WHEN v_verified THEN lower(v_email) ELSE '' END,
+                   coalesce(p_request_id, ''), coalesce(host(p_client_ip), ''));
     IF p_workspace IS NOT NULL THEN
         IF p_workspace ~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' THEN
             SELECT w.id, w.slug, w.name INTO v_ws, v_slug, v_ws_name
@@ -114,8 +116,12 @@ BEGIN
              WHERE r.workspace_id = v_ws AND r.id = v_custom;
         END IF;
     END IF;
-    RETURN QUERY SELECT v_session_id, v_user_id, v_email, v_name, v_expires, v_active,
-                        v_ws, v_slug, v_ws_name, v_role, v_perms;
+    -- The output row by assignment: RETURN QUERY would run one more query for it.
+    session_id := v_session_id; user_id := v_user_id; user_email := v_email;
+    user_name := v_name; session_expires_at := v_expires; active_workspace_id := v_active;
+    workspace_id := v_ws; workspace_slug := v_slug; workspace_name := v_ws_name;
+    member_role := v_role; role_permissions := v_perms;
+    RETURN NEXT;
 END
 $fn$
 """
