@@ -37,7 +37,7 @@ from sqlalchemy.engine import make_url
 from atlas.db.bootstrap import drop_database, ensure_roles_and_database, url_for_database
 from atlas.db.embedded import EmbeddedPostgres, free_port, wheel_dir
 from atlas.db.migrate import upgrade
-from bench import large
+from bench import large, statements
 from bench.dataset import Dataset, Tenant, generate
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -55,11 +55,12 @@ class Plan:
     scaling_sizes: tuple[int, ...]
     scaling_tasks: int
     large: large.LargePlan
+    statement_repeat: int
     write_clients: int = 32
 
 
-FULL = Plan(False, 10.0, 2.0, 5, 8, (10, 1_000, 10_000), 1_000_000, large.FULL_LARGE)
-QUICK = Plan(True, 1.0, 0.3, 1, 4, (10, 100), 5_000, large.QUICK_LARGE)
+FULL = Plan(False, 10.0, 2.0, 5, 8, (10, 1_000, 10_000), 1_000_000, large.FULL_LARGE, 3_000)
+QUICK = Plan(True, 1.0, 0.3, 1, 4, (10, 100), 5_000, large.QUICK_LARGE, 100)
 
 
 # --- the database -------------------------------------------------------------------------
@@ -440,11 +441,20 @@ def measure_isolation_and_efficiency(
                 f" AND datname = '{db.name}'",
             )[0]["n"]
         pg_rate = pgbench_rate(db, tenant, plan, embedded)
+        assert tenant.token is not None
+        costs = statements.statement_costs(
+            db.role_url(APP_ROLE),
+            tenant.workspace_id,
+            tenant.token,
+            repeat=plan.statement_repeat,
+            rounds=plan.rounds,
+        )
         summaries = {v.name: v.summary() for v in variants}
         return {
             "variants": summaries,
             "two_workers": {v.name: v.summary() for v in two_workers},
             "pgbench_tps": pg_rate,
+            "statements": costs,
             "writes": writes,
             "footprint": {
                 "idle_rss_mb": idle_rss,
@@ -689,6 +699,8 @@ def report(plan: Plan, results: dict[str, Any], pg_version: str) -> str:
         f"PostgreSQL's own ceiling for the same transaction (set_config + the list query),"
         f" pgbench with {plan.connections} clients as the app role:"
         f" **{results['main']['pgbench_tps']:,.0f} transactions/s**.",
+        "",
+        *statements.report_lines(results["main"]["statements"]),
         "",
         "## 3. Tenant-count scaling",
         "",

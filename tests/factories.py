@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 
 from atlas.db.ids import uuid7
+from atlas.ledger.chart import DEFAULT_CHART
 from tests.identity.emails import last_token
 from tests.sql import Sql
 
@@ -105,7 +106,37 @@ class Factory:
             f"ws-{tag}",
         )[0]
         self.add_member(row, owner, "owner")
+        self.open_books(row)
         return row
+
+    def open_books(self, ws: dict[str, Any]) -> None:
+        """The books a new workspace gets (`ledger.service.open_books`): the lock-date row
+        and the starting chart of accounts."""
+        self.sql.owner(
+            "INSERT INTO ledgers (workspace_id, id) VALUES (%s, %s)",
+            ws["id"],
+            uuid7(),
+            workspace=ws["id"],
+        )
+        ids = {account.code: uuid7() for account in DEFAULT_CHART}
+        self.sql.insert_rows(
+            "accounts",
+            [
+                {
+                    "workspace_id": ws["id"],
+                    "id": ids[a.code],
+                    "code": a.code,
+                    "name": a.name,
+                    "type": a.type,
+                    "parent_id": ids[a.parent] if a.parent else None,
+                    "is_group": a.is_group,
+                    "system_role": a.system_role,
+                }
+                for a in DEFAULT_CHART
+            ],
+            returning="id",
+            workspace=ws["id"],
+        )
 
     def add_member(self, ws: dict[str, Any], user: Actor, role: str) -> None:
         self.sql.owner(

@@ -33,10 +33,13 @@ class Sql:
 
     def connection(self, role: str) -> psycopg.Connection[dict[str, Any]]:
         if role not in self._conns or self._conns[role].closed:
-            self._conns[role] = psycopg.connect(
-                self._urls[role], row_factory=dict_row, options=PROPAGATION_OPTIONS
-            )
+            self._conns[role] = self.new_connection(role)
         return self._conns[role]
+
+    def new_connection(self, role: str) -> psycopg.Connection[dict[str, Any]]:
+        """A connection of its own (the caller closes it): for a second, concurrent
+        transaction."""
+        return psycopg.connect(self._urls[role], row_factory=dict_row, options=PROPAGATION_OPTIONS)
 
     def run(
         self,

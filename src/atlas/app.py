@@ -24,6 +24,7 @@ from atlas.hr.endpoints import router as hr_router
 from atlas.identity.csrf import ApiCsrfMiddleware
 from atlas.identity.endpoints import router as auth_router
 from atlas.identity.service import SignInThrottles
+from atlas.ledger.endpoints import router as ledger_router
 from atlas.limits.dependencies import workspace_limit
 from atlas.limits.limiter import install_limits
 from atlas.mail.sender import run_outbox_sender
@@ -114,6 +115,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         hr_router,
         timesheets_router,
         finance_router,
+        ledger_router,
         exports_router,
         audit_router,
     ):

@@ -11,6 +11,7 @@ from atlas.db.metadata import metadata
 from atlas.finance import tables as finance_tables
 from atlas.hr import tables as hr_tables
 from atlas.identity import tables as identity_tables
+from atlas.ledger import tables as ledger_tables
 from atlas.numbering import tables as numbering_tables
 from atlas.projects import tables as projects_tables
 from atlas.roles import tables as roles_tables
@@ -23,6 +24,7 @@ __all__ = [
     "global_tables",
     "hr_tables",
     "identity_tables",
+    "ledger_tables",
     "metadata",
     "numbering_tables",
     "projects_tables",

@@ -15,6 +15,7 @@ import pytest
 
 from atlas.audit.service import ENTITY_TYPES
 from atlas.db.ids import uuid7
+from atlas.ledger.chart import DEFAULT_CHART
 from atlas.schema import tenant_tables
 from tests.audit.helpers import URL, actions, events, only, stored
 from tests.factories import Actor, Factory
@@ -29,7 +30,11 @@ KEYS_NEVER_IN_CHANGES = {"id", "workspace_id", "created_at", "updated_at"}
 # ROW (1) + INSERT (4) + DELETE (8) + UPDATE (16); AFTER has no bit of its own.
 AFTER_EACH_ROW_WRITE = 1 | 4 | 8 | 16
 # Histories and counters: a link's history row comes with the employee's audited change.
-NOT_AUDITED = {"audit_events", "employee_user_links", "number_sequences"}
+# Posted journal lines are a record of their own: append-only, sealed by their entry's
+# hash, and their entry's creation is in the trail.
+# A new workspace's books open with an event for their row and one per account of the chart.
+OPENING_BOOKS = 1 + len(DEFAULT_CHART)
+NOT_AUDITED = {"audit_events", "employee_user_links", "journal_lines", "number_sequences"}
 
 
 @pytest.fixture
@@ -453,7 +458,7 @@ def test_newest_first_unless_sorted_by_occurred_at(
 ) -> None:
     newest = events(owner, ws)["items"]
     oldest = events(owner, ws, sort="occurred_at")["items"]
-    assert len(newest) == 5
+    assert len(newest) == 5 + OPENING_BOOKS
     assert [e["id"] for e in oldest] == [e["id"] for e in reversed(newest)]
     times = [e["occurred_at"] for e in oldest]
     assert times == sorted(times)
@@ -463,7 +468,7 @@ def test_newest_first_unless_sorted_by_occurred_at(
 def test_paging_keeps_the_total(owner: Actor, ws: dict[str, Any], trail: dict[str, Any]) -> None:
     everything = events(owner, ws)["items"]
     page = events(owner, ws, limit=2, offset=2)
-    assert page["total"] == len(everything) == 5
+    assert page["total"] == len(everything) == 5 + OPENING_BOOKS
     assert [e["id"] for e in page["items"]] == [e["id"] for e in everything[2:4]]
 
 

@@ -54,11 +54,14 @@ ALLOWED: dict[str, dict[str, frozenset[str]]] = {
         "schema": frozenset({""}),
     },
     # timesheets.schemas: the uninvoiced entries an invoice from time is made of.
+    # ledger: the postings of invoices, credit notes and payments.
     "finance": {
+        "ledger": frozenset({"service"}),
         "numbering": frozenset({"repository"}),
         "timesheets": frozenset({"service", "schemas"}),
     },
     "hr": {"numbering": frozenset({"repository"})},
+    "ledger": {"numbering": frozenset({"repository"})},
     "identity": {
         "limits": frozenset({"dependencies"}),
         "mail": frozenset({"repository"}),
@@ -74,6 +77,8 @@ ALLOWED: dict[str, dict[str, frozenset[str]]] = {
     "workspaces": {
         # hr, projects: a member who goes lets go of their employee record and tasks.
         "hr": frozenset({"service"}),
+        # ledger: a new workspace's books.
+        "ledger": frozenset({"service"}),
         "projects": frozenset({"service"}),
         # schemas: the workspace token's answer.
         "identity": frozenset({"service", "schemas"}),
@@ -110,6 +115,7 @@ TOP: dict[str, dict[str, frozenset[str]]] = {
         "finance": ENDPOINTS,
         "hr": ENDPOINTS,
         "identity": frozenset({"endpoints", "csrf", "service"}),
+        "ledger": ENDPOINTS,
         "limits": frozenset({"limiter", "dependencies"}),
         "mail": frozenset({"sender"}),
         "projects": ENDPOINTS,
@@ -138,6 +144,7 @@ TOP: dict[str, dict[str, frozenset[str]]] = {
             "finance",
             "hr",
             "identity",
+            "ledger",
             "numbering",
             "projects",
             "roles",
@@ -152,6 +159,7 @@ REPOSITORY_EXCEPTIONS: dict[tuple[str, str], str] = {
     # numbering and mail have no service: the sequence counter and the outbox are their
     # whole public interface, used inside the caller's transaction.
     ("finance", "numbering"): "NumberSequences: the per-workspace document numbers",
+    ("ledger", "numbering"): "NumberSequences: the journal's entry numbers",
     ("hr", "numbering"): "NumberSequences: the per-workspace document numbers",
     ("identity", "mail"): "OutboxRepository: emails written in the same transaction",
     ("workspaces", "mail"): "OutboxRepository: invitation emails in the same transaction",

@@ -29,6 +29,13 @@ ENTITY_TYPES = (
     "invoice",
     "invoice_line",
     "payment",
+    "account",
+    "books",
+    "journal_entry",
+    "journal_draft",
+    "journal_draft_line",
+    "credit_note",
+    "credit_note_line",
 )
 VERBS = ("created", "updated", "deleted")
 ACTIONS = tuple(f"{entity}.{verb}" for entity in ENTITY_TYPES for verb in VERBS)

@@ -54,7 +54,10 @@ RowView = Callable[[dict[str, Any]], dict[str, Any]]
 # aliases of each module's endpoints.py). A member's archive holds a table only if they
 # hold them all; a tenant table missing here fails every export (and tests/exports).
 TABLE_READ_PERMISSIONS: dict[str, tuple[str, ...]] = {
+    "accounts": ("ledger:read",),
     "audit_events": ("audit:read",),
+    "credit_note_lines": ("invoices:read",),
+    "credit_notes": ("invoices:read",),
     "customers": ("customers:read",),
     "departments": ("departments:read",),
     # The current link is on the employee; past links are in the audit trail.
@@ -63,8 +66,13 @@ TABLE_READ_PERMISSIONS: dict[str, tuple[str, ...]] = {
     "invitations": ("invitations:read",),
     "invoice_lines": ("invoices:read",),
     "invoices": ("invoices:read",),
+    "journal_draft_lines": ("ledger:read",),
+    "journal_drafts": ("ledger:read",),
+    "journal_entries": ("ledger:read",),
+    "journal_lines": ("ledger:read",),
     "leave_requests": ("leave:read",),
     "leave_types": ("leave:read",),
+    "ledgers": ("ledger:read",),
     # The counters behind employee and invoice numbers, which only those lists show.
     "number_sequences": ("employees:read", "invoices:read"),
     "payments": ("invoices:read",),

@@ -112,7 +112,7 @@ CONSTRAINT_ERRORS: dict[str, Callable[[], AtlasError]] = {
     "ck_invoices_due_date_range": lambda: date_out_of_range(
         "due_date", "The due date would be outside the range of dates the business takes."
     ),
-    "ck_invoices_paid_within_total": lambda: invalid(
+    "ck_invoices_settled_within_total": lambda: invalid(
         "The payment is larger than the invoice's balance.",
         "amount",
         "exceeds the balance",

@@ -30,12 +30,17 @@ customers = tenant_table(
     Column("tax_id", Text, nullable=True),
     Column("currency", String(3), nullable=False),
     Column("payment_terms_days", Integer, nullable=False, server_default="30"),
+    # Where its invoices' lines post unless a line names its own (else the sales account).
+    Column("income_account_id", Uuid, nullable=True),
     created_at(),
     updated_at(),
     UniqueConstraint("workspace_id", "name"),
     sort_index("customers", "name_lower", "lower(name)"),
     sort_index("customers", "created_at"),
     CheckConstraint("payment_terms_days BETWEEN 0 AND 365", name="terms"),
+    ForeignKeyConstraint(
+        ["workspace_id", "income_account_id"], ["accounts.workspace_id", "accounts.id"]
+    ),
 )
 
 invoices = tenant_table(
@@ -51,6 +56,7 @@ invoices = tenant_table(
     Column("tax_total", Numeric(14, 2), nullable=False, server_default="0"),
     Column("total", Numeric(14, 2), nullable=False, server_default="0"),
     Column("amount_paid", Numeric(14, 2), nullable=False, server_default="0"),
+    Column("amount_credited", Numeric(14, 2), nullable=False, server_default="0"),
     Column("issued_at", DateTime(timezone=True), nullable=True),
     Column("voided_at", DateTime(timezone=True), nullable=True),
     created_at(),
@@ -73,7 +79,10 @@ invoices = tenant_table(
     CheckConstraint(
         "due_date IS NULL OR issue_date IS NULL OR due_date >= issue_date", name="dates"
     ),
-    CheckConstraint("amount_paid >= 0 AND amount_paid <= total", name="paid_within_total"),
+    CheckConstraint(
+        "amount_paid >= 0 AND amount_credited >= 0 AND amount_paid + amount_credited <= total",
+        name="settled_within_total",
+    ),
     CheckConstraint(business_date_range("issue_date"), name="issue_date_range"),
     CheckConstraint(business_date_range("due_date"), name="due_date_range"),
 )
@@ -89,8 +98,12 @@ invoice_lines = tenant_table(
     Column("subtotal", Numeric(14, 2), nullable=False),
     Column("tax", Numeric(14, 2), nullable=False),
     Column("total", Numeric(14, 2), nullable=False),
+    Column("income_account_id", Uuid, nullable=True),
     created_at(),
     UniqueConstraint("workspace_id", "invoice_id", "position"),
+    ForeignKeyConstraint(
+        ["workspace_id", "income_account_id"], ["accounts.workspace_id", "accounts.id"]
+    ),
     ForeignKeyConstraint(
         ["workspace_id", "invoice_id"], ["invoices.workspace_id", "invoices.id"], ondelete="CASCADE"
     ),
@@ -105,10 +118,55 @@ payments = tenant_table(
     Column("paid_on", Date, nullable=False),
     Column("method", Text, nullable=False),
     Column("reference", Text, nullable=False, server_default=""),
+    # A reversed payment stays, with the entry that reversed its posting.
+    Column("reversed_at", DateTime(timezone=True), nullable=True),
     created_at(),
     Index("ix_payments_workspace_id_invoice_id", "workspace_id", "invoice_id"),
     ForeignKeyConstraint(["workspace_id", "invoice_id"], ["invoices.workspace_id", "invoices.id"]),
     CheckConstraint("amount > 0", name="amount"),
     CheckConstraint(f"method IN {PAYMENT_METHODS!r}", name="method"),
     CheckConstraint(business_date_range("paid_on"), name="paid_on_range"),
+)
+
+# Credit notes: issued at once, never edited (the app role may only SELECT and INSERT them);
+# each credits part or all of an issued invoice's balance and posts the reversal.
+credit_notes = tenant_table(
+    "credit_notes",
+    Column("invoice_id", Uuid, nullable=False),
+    Column("number", Text, nullable=False),
+    Column("issue_date", Date, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("reason", Text, nullable=False, server_default=""),
+    Column("subtotal", Numeric(14, 2), nullable=False),
+    Column("tax_total", Numeric(14, 2), nullable=False),
+    Column("total", Numeric(14, 2), nullable=False),
+    created_at(),
+    UniqueConstraint("workspace_id", "number"),
+    Index("ix_credit_notes_workspace_id_invoice_id", "workspace_id", "invoice_id"),
+    ForeignKeyConstraint(["workspace_id", "invoice_id"], ["invoices.workspace_id", "invoices.id"]),
+    CheckConstraint("total > 0 AND subtotal >= 0 AND tax_total >= 0", name="amounts"),
+    CheckConstraint(business_date_range("issue_date"), name="issue_date_range"),
+)
+
+credit_note_lines = tenant_table(
+    "credit_note_lines",
+    Column("credit_note_id", Uuid, nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("description", Text, nullable=False),
+    Column("quantity", Numeric(12, 3), nullable=False),
+    Column("unit_price", Numeric(14, 2), nullable=False),
+    Column("tax_rate", Numeric(5, 2), nullable=False, server_default="0"),
+    Column("subtotal", Numeric(14, 2), nullable=False),
+    Column("tax", Numeric(14, 2), nullable=False),
+    Column("total", Numeric(14, 2), nullable=False),
+    Column("income_account_id", Uuid, nullable=True),
+    UniqueConstraint("workspace_id", "credit_note_id", "position"),
+    ForeignKeyConstraint(
+        ["workspace_id", "credit_note_id"], ["credit_notes.workspace_id", "credit_notes.id"]
+    ),
+    ForeignKeyConstraint(
+        ["workspace_id", "income_account_id"], ["accounts.workspace_id", "accounts.id"]
+    ),
+    CheckConstraint("quantity > 0", name="quantity"),
+    CheckConstraint("tax_rate >= 0 AND tax_rate <= 100", name="tax_rate"),
 )

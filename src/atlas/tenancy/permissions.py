@@ -45,6 +45,11 @@ MANAGE = (
     "payments:record",
     "roles:manage",  # custom roles, within the permissions one holds
     "audit:read",  # the audit trail
+    "accounts:manage",  # the chart of accounts
+    "ledger:read",  # journal entries and their lines
+    "ledger:post",  # manual entries and reversals
+    "books:lock",  # the lock date, forward only
+    "reports:read",  # trial balance, profit and loss, balance sheet, general ledger, aging
 )
 OWN = (
     "workspace:delete",

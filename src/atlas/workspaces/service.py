@@ -18,6 +18,7 @@ from atlas.errors import Conflict, Forbidden, Invalid, NotFound
 from atlas.hr import service as hr
 from atlas.identity import service as identity
 from atlas.identity.schemas import WorkspaceToken
+from atlas.ledger import service as ledger
 from atlas.mail.repository import OutboxRepository
 from atlas.pagination import Page, PageRequest
 from atlas.projects import service as projects
@@ -128,6 +129,7 @@ async def create_workspace(
     # The workspace was just made by this caller: it may enter it to add the owner.
     await enter_workspace(db, workspace_id)
     await MembersRepository(db, workspace_id).insert(uuid7(), principal.user_id, "owner", None)
+    await ledger.open_books(db, workspace_id)
     if not principal.via_workspace_token:
         await identity.set_active_workspace(db, principal.session_id, workspace_id)
     return _workspace(row, "owner")
