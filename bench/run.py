@@ -608,12 +608,13 @@ def profile_lines(v: dict[str, dict[str, float]]) -> list[str]:
         f" {tx['pg_us'] - baseline['pg_us']:,.0f} µs, the guard's call"
         f" {guard['pg_us'] - tx['pg_us']:,.0f} µs, row-level security and the rest of the"
         f" shipped route {shipped['pg_us'] - guard['pg_us']:,.0f} µs"
-        f" (shipped: {shipped['pg_us']:,.0f} µs).",
+        f" (shipped: {shipped['pg_us']:,.0f} µs); under load a step's few microseconds are"
+        " within the noise: the table below splits them one statement at a time.",
         f"- **App**, per request: the raw route {raw['app_us']:,.0f} µs of worker CPU, the"
         f" shipped route {shipped['app_us']:,.0f} µs; the difference is FastAPI's dependency"
         " resolution and query parameters, Pydantic's validation and serialisation of the"
         " page, and the request transaction's bookkeeping (py-spy's split:"
-        " performance-history.md §7).",
+        " performance-history.md §7 and §8).",
     ]
 
 
