@@ -8,11 +8,15 @@
 - `GET /bench/raw/projects`: the shipped request's database work — one transaction, the
   guard's `atlas_request_context` call, the same list query — on raw asyncpg, answered
   with `json.dumps` of the rows, with no FastAPI dependency injection or Pydantic.
+
+With `ATLAS_BENCH_WITHOUT_POSTING=1`, documents post nothing to the books (the posting
+bench's baseline: what an invoice issue costs without its journal entry).
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
 import uuid
 from collections.abc import AsyncIterator
@@ -26,6 +30,7 @@ from starlette.routing import Match
 
 from atlas.app import create_server_app
 from atlas.credentials import token_hash
+from atlas.ledger import service as ledger
 from atlas.pagination import Page, PageParams, PageRequest
 from atlas.projects import schemas, service
 from atlas.projects.repository import ProjectsRepository
@@ -139,7 +144,13 @@ async def raw_projects(request: Request) -> Response:
     return Response(body, media_type="application/json")
 
 
+async def _post_nothing(*_: Any) -> None:
+    return None
+
+
 def create_bench_app() -> FastAPI:
+    if os.environ.get("ATLAS_BENCH_WITHOUT_POSTING") == "1":
+        ledger.post = _post_nothing  # type: ignore[assignment]
     app = create_server_app()
     app.include_router(router)
     app.add_route("/bench/raw/projects", raw_projects, methods=["GET"])

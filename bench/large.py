@@ -16,6 +16,8 @@ import os
 import statistics
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -363,27 +365,34 @@ def time_case(client: httpx.Client, ws: Workspace, case: Case, plan: LargePlan) 
     }
 
 
-def measure(base: str, workspaces: list[Workspace], plan: LargePlan) -> list[dict[str, Any]]:
-    """Every case on each workspace, small then large, one request at a time."""
+@contextmanager
+def measuring_client(base: str) -> Iterator[httpx.Client]:
+    """A client in this process pinned to CPU 1, as the load generator: the server has CPU 0."""
     if (os.cpu_count() or 1) >= 2:
-        os.sched_setaffinity(0, {1})  # as the load generator: the server has CPU 0
+        os.sched_setaffinity(0, {1})
     try:
-        rows: list[dict[str, Any]] = []
         with httpx.Client(base_url=base, timeout=120) as client:
-            small, large = workspaces
-            for small_case, large_case in zip(cases(small), cases(large), strict=True):
-                rows.append(
-                    {
-                        "group": small_case.group,
-                        "name": small_case.name,
-                        "small": time_case(client, small, small_case, plan),
-                        "large": time_case(client, large, large_case, plan),
-                    }
-                )
-        return rows
+            yield client
     finally:
         if (os.cpu_count() or 1) >= 2:
             os.sched_setaffinity(0, set(range(os.cpu_count() or 1)))
+
+
+def measure(base: str, workspaces: list[Workspace], plan: LargePlan) -> list[dict[str, Any]]:
+    """Every case on each workspace, small then large, one request at a time."""
+    rows: list[dict[str, Any]] = []
+    with measuring_client(base) as client:
+        small, large = workspaces
+        for small_case, large_case in zip(cases(small), cases(large), strict=True):
+            rows.append(
+                {
+                    "group": small_case.group,
+                    "name": small_case.name,
+                    "small": time_case(client, small, small_case, plan),
+                    "large": time_case(client, large, large_case, plan),
+                }
+            )
+    return rows
 
 
 def run_generate(superuser_db_url: str, plan: LargePlan) -> tuple[list[Workspace], float]:
@@ -452,12 +461,12 @@ def report_section(plan: LargePlan, results: dict[str, Any]) -> list[str]:
 
 
 def splice(document: str, section: list[str]) -> str:
-    """`document` with its large-workspace section replaced by (or extended with) `section`;
-    the section runs to the next `## ` heading or the end."""
-    text = "\n".join(section)
-    start = document.find(HEADING)
+    """`document` with the section of `section`'s heading (its first line) replaced by (or
+    extended with) `section`; a section runs to the next `## ` heading or the end."""
+    text, heading = "\n".join(section), section[0]
+    start = document.find(heading)
     if start < 0:
         return document.rstrip("\n") + "\n\n" + text
-    end = document.find("\n## ", start + len(HEADING))
+    end = document.find("\n## ", start + len(heading))
     rest = document[end + 1 :] if end >= 0 else ""
     return document[:start] + text + ("\n" + rest if rest else "")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import dataclasses
 import json
 import os
 import platform
@@ -37,7 +38,7 @@ from sqlalchemy.engine import make_url
 from atlas.db.bootstrap import drop_database, ensure_roles_and_database, url_for_database
 from atlas.db.embedded import EmbeddedPostgres, free_port, wheel_dir
 from atlas.db.migrate import upgrade
-from bench import large, statements
+from bench import books, large, statements
 from bench.dataset import Dataset, Tenant, generate
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -56,11 +57,23 @@ class Plan:
     scaling_tasks: int
     large: large.LargePlan
     statement_repeat: int
+    books: books.BooksPlan
     write_clients: int = 32
 
 
-FULL = Plan(False, 10.0, 2.0, 5, 8, (10, 1_000, 10_000), 1_000_000, large.FULL_LARGE, 3_000)
-QUICK = Plan(True, 1.0, 0.3, 1, 4, (10, 100), 5_000, large.QUICK_LARGE, 100)
+FULL = Plan(
+    False,
+    10.0,
+    2.0,
+    5,
+    8,
+    (10, 1_000, 10_000),
+    1_000_000,
+    large.FULL_LARGE,
+    3_000,
+    books.FULL_BOOKS,
+)
+QUICK = Plan(True, 1.0, 0.3, 1, 4, (10, 100), 5_000, large.QUICK_LARGE, 100, books.QUICK_BOOKS)
 
 
 # --- the database -------------------------------------------------------------------------
@@ -564,6 +577,66 @@ def measure_large(superuser: str, plan: Plan) -> dict[str, Any]:
         asyncio.run(drop_database(superuser, db.name))
 
 
+def measure_posting(superuser: str, plan: Plan) -> dict[str, Any]:
+    """Invoice issues by 32 clients, with their posting and without, runs interleaved."""
+    p = plan.books
+    db = create_database(superuser, "posting")
+    try:
+        runs = 2 * p.posting_rounds
+        tenant, drafts = books.generate_drafts(db.superuser_db, runs * p.drafts_per_run)
+        chunks = [drafts[i * p.drafts_per_run : (i + 1) * p.drafts_per_run] for i in range(runs)]
+        timing = dataclasses.replace(plan, duration=p.posting_seconds, warmup=0.5)
+        variants = {
+            "with its entry": Variant("with its entry", []),
+            "without": Variant("without", []),
+        }
+        settings = {"without": {"ATLAS_BENCH_WITHOUT_POSTING": "1"}}
+        with serving(db) as shipped, serving(db, settings["without"]) as without:
+            servers = {"with its entry": shipped, "without": without}
+            for round_ in range(p.posting_rounds):
+                for k, (name, variant) in enumerate(variants.items()):
+                    chunk = chunks[2 * round_ + k]
+                    requests = [
+                        {
+                            "method": "POST",
+                            "path": f"/api/v1/invoices/{i}/issue",
+                            "headers": _auth(tenant),
+                        }
+                        for i in chunk
+                    ]
+                    run = load(servers[name], timing, requests, connections=p.posting_clients)
+                    assert run["ok_total"] < len(chunk), "the run ran out of drafts"
+                    variant.runs.append(run)
+        return {
+            "variants": {name: v.summary() for name, v in variants.items()},
+            "gapless": books.gapless(db.superuser_db),
+        }
+    finally:
+        asyncio.run(drop_database(superuser, db.name))
+
+
+def measure_reports(superuser: str, plan: Plan) -> dict[str, Any]:
+    """The reports of a large and a small workspace, and of one among many."""
+    results: list[dict[str, Any]] = []
+    generation = {}
+    for label, make in (("one large", books.generate_one_large), ("many", books.generate_many)):
+        db = create_database(superuser, "books")
+        try:
+            measured, generation[label] = make(db.superuser_db, plan.books)
+            with serving(db) as server:
+                results += books.time_reports(server.base, measured, plan.books)
+        finally:
+            asyncio.run(drop_database(superuser, db.name))
+    return {"rows": results, "generation_s": generation}
+
+
+def measure_books(superuser: str, plan: Plan) -> dict[str, Any]:
+    return {
+        "posting": measure_posting(superuser, plan),
+        "reports": measure_reports(superuser, plan),
+    }
+
+
 # --- the report ---------------------------------------------------------------------------
 
 
@@ -744,16 +817,24 @@ def report(plan: Plan, results: dict[str, Any], pg_version: str) -> str:
         f"- Database connections held by the worker after the loads: {fp['db_connections']}"
         f" (pool maximum {fp['pool_max']}).",
         "",
-        *large_section(plan, results["large"], pg_version),
+        *own_section("large", plan, results["large"], pg_version),
+        *own_section("books", plan, results["books"], pg_version),
     ]
     return "\n".join(lines)
 
 
-def large_section(plan: Plan, results: dict[str, Any], pg_version: str) -> list[str]:
-    """The large-workspace section with its own machine line: `--only-large` rewrites it
+SECTIONS = {
+    "large": (large.report_section, "large", "about ten minutes"),
+    "books": (books.report_section, "books", "about fifteen minutes"),
+}
+
+
+def own_section(name: str, plan: Plan, results: dict[str, Any], pg_version: str) -> list[str]:
+    """A section with its own machine line: `--only-large` or `--only-books` rewrites it
     alone, under the other sections' older date."""
+    make, attribute, duration = SECTIONS[name]
     m = machine()
-    section = large.report_section(plan.large, results)
+    section = make(getattr(plan, attribute), results)
     return [
         section[0],
         "",
@@ -761,7 +842,7 @@ def large_section(plan: Plan, results: dict[str, Any], pg_version: str) -> list[
         + (" in quick mode (not a measurement)" if plan.quick else "")
         + f" on {m['cpu']}, {m['cores']} cores, {m['memory']}; PostgreSQL {pg_version};"
         " the server as above. Reproduce with `make bench`, or this section alone with"
-        " `python -m bench --only-large` (about ten minutes).",
+        f" `python -m bench --only-{name}` ({duration}).",
         *section[1:],
     ]
 
@@ -775,7 +856,13 @@ def main() -> None:
         action="store_true",
         help="only the large-workspace case, its section replaced in the existing report",
     )
+    parser.add_argument(
+        "--only-books",
+        action="store_true",
+        help="only the books (posting, reports), their section replaced in the existing report",
+    )
     args = parser.parse_args()
+    only = "large" if args.only_large else "books" if args.only_books else None
     plan = QUICK if args.quick else FULL
     output = args.output or (
         ROOT / ".atlas" / "bench-quick.md" if plan.quick else ROOT / "docs" / "performance.md"
@@ -783,19 +870,21 @@ def main() -> None:
     superuser, embedded = postgres_server()
     try:
         pg_version = sql(superuser, "SHOW server_version")[0][0]
-        if args.only_large:
-            results = {"large": measure_large(superuser, plan)}
+        measures = {"large": measure_large, "books": measure_books}
+        if only:
+            results = {only: measures[only](superuser, plan)}
         else:
             results = {
                 "main": measure_isolation_and_efficiency(superuser, plan, embedded),
                 "scaling": measure_scaling(superuser, plan),
                 "large": measure_large(superuser, plan),
+                "books": measure_books(superuser, plan),
             }
     finally:
         if embedded is not None:
             embedded.stop()
-    if args.only_large:
-        section = large_section(plan, results["large"], pg_version)
+    if only:
+        section = own_section(only, plan, results[only], pg_version)
         text = large.splice(output.read_text() if output.exists() else "", section)
     else:
         text = report(plan, results, pg_version)
