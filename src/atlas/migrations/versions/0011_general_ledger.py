@@ -247,23 +247,36 @@ FINANCE_COLUMNS = [
 DIGEST_FUNCTION = r"""
 CREATE FUNCTION atlas_ledger_digest(p_workspace_id uuid, p_entry_id uuid, p_prev bytea,
                                     p_entry jsonb)
-RETURNS bytea LANGUAGE sql STABLE SECURITY INVOKER AS $fn$
-    SELECT sha256(coalesce(p_prev, '\x'::bytea) || convert_to(p_entry::text || coalesce((
-        SELECT jsonb_agg(jsonb_build_array(l.position, l.account_id, l.debit, l.credit,
-                                           l.description, l.customer_id, l.project_id,
-                                           l.employee_id) ORDER BY l.position)::text
-          FROM journal_lines l
-         WHERE l.workspace_id = p_workspace_id AND l.entry_id = p_entry_id), ''), 'UTF8'))
+RETURNS bytea LANGUAGE plpgsql STABLE SECURITY INVOKER AS $fn$
+DECLARE
+    v_lines text;
+BEGIN
+    -- PL/pgSQL, not SQL: Citus plans no statement of a SQL function with parameters.
+    SELECT jsonb_agg(jsonb_build_array(l.position, l.account_id, l.debit, l.credit,
+                                       l.description, l.customer_id, l.project_id,
+                                       l.employee_id) ORDER BY l.position)::text
+      INTO v_lines
+      FROM journal_lines l
+     WHERE l.workspace_id = p_workspace_id AND l.entry_id = p_entry_id;
+    RETURN sha256(coalesce(p_prev, '\x'::bytea)
+                  || convert_to(p_entry::text || coalesce(v_lines, ''), 'UTF8'));
+END
 $fn$
 """
 
-# The fields of an entry that its hash covers (the digest's `p_entry`).
-ENTRY_FIELDS_FUNCTION = r"""
-CREATE FUNCTION atlas_ledger_entry_fields(e journal_entries) RETURNS jsonb
+# The fields of an entry that its hash covers (the digest's `p_entry`). Scalar arguments,
+# not the row: on Citus a trigger's NEW is the shard's row type, not `journal_entries`.
+ENTRY_FIELDS = (
+    "workspace_id uuid, id uuid, number text, entry_date date, currency text, memo text,"
+    " source_type text, source_id uuid, source_event text, reverses_entry_id uuid,"
+    " created_by_user_id uuid, line_count integer, total numeric, chain_seq bigint"
+)
+ENTRY_FIELDS_FUNCTION = f"""
+CREATE FUNCTION atlas_ledger_entry_fields({ENTRY_FIELDS}) RETURNS jsonb
 LANGUAGE sql IMMUTABLE SECURITY INVOKER AS $fn$
-    SELECT jsonb_build_array(e.workspace_id, e.id, e.number, e.entry_date, e.currency, e.memo,
-                             e.source_type, e.source_id, e.source_event, e.reverses_entry_id,
-                             e.created_by_user_id, e.line_count, e.total, e.chain_seq)
+    SELECT jsonb_build_array(workspace_id, id, number, entry_date, currency, memo,
+                             source_type, source_id, source_event, reverses_entry_id,
+                             created_by_user_id, line_count, total, chain_seq)
 $fn$
 """
 
@@ -335,8 +348,10 @@ BEGIN
     NEW.total := v_debit;
     NEW.chain_seq := coalesce(v_seq, 0) + 1;
     NEW.prev_hash := v_prev;
-    NEW.hash := atlas_ledger_digest(NEW.workspace_id, NEW.id, v_prev,
-                                    atlas_ledger_entry_fields(NEW));
+    NEW.hash := atlas_ledger_digest(NEW.workspace_id, NEW.id, v_prev, atlas_ledger_entry_fields(
+        NEW.workspace_id, NEW.id, NEW.number, NEW.entry_date, NEW.currency, NEW.memo,
+        NEW.source_type, NEW.source_id, NEW.source_event, NEW.reverses_entry_id,
+        NEW.created_by_user_id, NEW.line_count, NEW.total, NEW.chain_seq));
     RETURN NEW;
 END
 $fn$
@@ -344,28 +359,38 @@ $fn$
 
 # At COMMIT, for every entry inserted and every line inserted: the entry's lines are the
 # ones it sealed (a line added later, from any transaction, changes their count or total).
+# On Citus the trigger runs on a shard at the worker's commit, where a statement naming the
+# distributed table would run apart from the transaction: it reads the co-located shards
+# by name instead (TG_TABLE_NAME is then the shard's, e.g. journal_lines_102040).
 CHECK_AT_COMMIT = r"""
 CREATE FUNCTION atlas_ledger_check() RETURNS trigger
 LANGUAGE plpgsql SECURITY INVOKER AS $fn$
 DECLARE
-    v_entry uuid; v_count integer; v_total numeric; v_lines integer; v_debit numeric;
-    v_credit numeric;
+    v_entry uuid; v_entries text := 'journal_entries'; v_lines text := 'journal_lines';
+    v_count integer; v_total numeric; v_found integer; v_debit numeric; v_credit numeric;
 BEGIN
-    IF TG_TABLE_NAME = 'journal_lines' THEN
+    IF TG_ARGV[0] = 'lines' THEN
         v_entry := NEW.entry_id;
     ELSE
         v_entry := NEW.id;
     END IF;
-    SELECT e.line_count, e.total INTO v_count, v_total FROM journal_entries e
-     WHERE e.workspace_id = NEW.workspace_id AND e.id = v_entry;
-    SELECT count(*), coalesce(sum(l.debit), 0), coalesce(sum(l.credit), 0)
-      INTO v_lines, v_debit, v_credit
-      FROM journal_lines l WHERE l.workspace_id = NEW.workspace_id AND l.entry_id = v_entry;
+    IF TG_TABLE_NAME NOT IN ('journal_entries', 'journal_lines') THEN
+        v_entries := 'journal_entries_'
+            || get_shard_id_for_distribution_column('journal_entries', NEW.workspace_id);
+        v_lines := 'journal_lines_'
+            || get_shard_id_for_distribution_column('journal_lines', NEW.workspace_id);
+    END IF;
+    EXECUTE format('SELECT e.line_count, e.total FROM %I e'
+                   ' WHERE e.workspace_id = $1 AND e.id = $2', v_entries)
+       INTO v_count, v_total USING NEW.workspace_id, v_entry;
+    EXECUTE format('SELECT count(*), coalesce(sum(l.debit), 0), coalesce(sum(l.credit), 0)'
+                   ' FROM %I l WHERE l.workspace_id = $1 AND l.entry_id = $2', v_lines)
+       INTO v_found, v_debit, v_credit USING NEW.workspace_id, v_entry;
     IF v_count IS NULL THEN
         RAISE EXCEPTION 'lines without their entry %', v_entry USING ERRCODE = 'AL002';
-    ELSIF v_lines <> v_count OR v_debit <> v_total OR v_credit <> v_total THEN
+    ELSIF v_found <> v_count OR v_debit <> v_total OR v_credit <> v_total THEN
         RAISE EXCEPTION 'entry % does not balance: % lines, debit %, credit %',
-                        v_entry, v_lines, v_debit, v_credit
+                        v_entry, v_found, v_debit, v_credit
             USING ERRCODE = 'AL003';
     END IF;
     RETURN NULL;
@@ -469,9 +494,10 @@ TRIGGERS = [
     "CREATE TRIGGER ledger_entry BEFORE INSERT ON journal_entries"
     " FOR EACH ROW EXECUTE FUNCTION atlas_ledger_entry_insert()",
     *(
-        f"CREATE CONSTRAINT TRIGGER ledger_check AFTER INSERT ON {table}"
-        " DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION atlas_ledger_check()"
-        for table in ("journal_entries", "journal_lines")
+        f"CREATE CONSTRAINT TRIGGER ledger_check AFTER INSERT ON journal_{table}"
+        " DEFERRABLE INITIALLY DEFERRED FOR EACH ROW"
+        f" EXECUTE FUNCTION atlas_ledger_check('{table}')"
+        for table in ("entries", "lines")
     ),
     *(
         f"CREATE TRIGGER ledger_immutable BEFORE UPDATE OR DELETE ON {table}"
@@ -491,6 +517,7 @@ TRIGGERS = [
 
 FUNCTIONS = (
     "atlas_ledger_digest",
+    "atlas_ledger_entry_fields",
     "atlas_ledger_line_insert",
     "atlas_ledger_entry_insert",
     "atlas_ledger_check",
@@ -573,8 +600,6 @@ def downgrade(app_role: str) -> None:
     )
     op.execute("ALTER TABLE invoice_lines DROP COLUMN income_account_id")
     op.execute("ALTER TABLE customers DROP COLUMN income_account_id")
-    # The entry fields' function takes the entries' row type: it goes before the table.
-    op.execute("DROP FUNCTION atlas_ledger_entry_fields")
     for table in reversed(NEW_TABLES):
         op.execute(f"DROP TABLE {table}")
     for function in FUNCTIONS:
