@@ -87,10 +87,14 @@ def _cell(value: Cell) -> str:
 
 
 def csv_text(table: Table) -> str:
+    """The header row, then each row padded to the header's width."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(table.header)
-    writer.writerows([_cell(value) for value in row] for row in table.rows)
+    width = len(table.header)
+    writer.writerows(
+        [_cell(value) for value in row] + [""] * (width - len(row)) for row in table.rows
+    )
     return out.getvalue()
 
 
