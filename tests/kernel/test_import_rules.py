@@ -18,7 +18,7 @@ SRC = Path(atlas.__file__).parent
 
 # Importable by every package; they import only each other. "atlas" is the package's own
 # `__init__` (the version); credentials: token hashes, passwords and workspace tokens,
-# which the guard reads.
+# which the guard reads; reporting: what the reports' routes share (dates, currency, CSV).
 KERNEL = frozenset(
     {
         "atlas",
@@ -30,6 +30,7 @@ KERNEL = frozenset(
         "observability",
         "pagination",
         "proxies",
+        "reporting",
         "runtime",
         "tenancy",
         "validation",

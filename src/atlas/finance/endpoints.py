@@ -10,10 +10,12 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, status
+from fastapi.responses import Response
 
 from atlas.db.pool import TransactionRoute
 from atlas.finance import schemas, service
 from atlas.pagination import Page, PageParams, Search, Sort, Statuses
+from atlas.reporting import CSV_RESPONSE, AsOf, Format, ReportCurrency, ReportFormat, answer
 from atlas.tenancy.context import WorkspaceContext
 from atlas.tenancy.guard import Db, require
 
@@ -24,6 +26,7 @@ InvoicesWrite = Annotated[WorkspaceContext, Depends(require("invoices:write"))]
 InvoicesIssue = Annotated[WorkspaceContext, Depends(require("invoices:issue"))]
 InvoicesVoid = Annotated[WorkspaceContext, Depends(require("invoices:void"))]
 PaymentsRecord = Annotated[WorkspaceContext, Depends(require("payments:record"))]
+ReportsRead = Annotated[WorkspaceContext, Depends(require("reports:read"))]
 
 router = APIRouter(prefix="/api/v1", tags=["finance"], route_class=TransactionRoute)
 
@@ -152,3 +155,21 @@ async def record_payment(
 async def list_payments(invoice_id: uuid.UUID, ctx: InvoicesRead, db: Db) -> list[schemas.Payment]:
     """The invoice's payments, oldest first."""
     return await service.list_payments(ctx, db, invoice_id)
+
+
+# Reports
+
+
+@router.get(
+    "/reports/receivables-aging", response_model=schemas.ReceivablesAging, responses=CSV_RESPONSE
+)
+async def receivables_aging(
+    ctx: ReportsRead,
+    db: Db,
+    as_of: AsOf = None,
+    currency: ReportCurrency = None,
+    output: Format = ReportFormat.JSON,
+) -> schemas.ReceivablesAging | Response:
+    """Per customer, the balance of issued invoices at as_of by days past due: current,
+    1-30, 31-60, 61-90, over 90; totals per bucket."""
+    return answer(await service.receivables_aging(ctx, db, as_of=as_of, currency=currency), output)

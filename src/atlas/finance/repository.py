@@ -37,6 +37,21 @@ def overdue_sql(alias: str, today: str) -> str:
     )
 
 
+# The receivables aging's buckets over `days_past_due` (due on the day itself: current).
+AGING_BUCKETS = {
+    "current": "o.days_past_due <= 0",
+    "days_1_30": "o.days_past_due BETWEEN 1 AND 30",
+    "days_31_60": "o.days_past_due BETWEEN 31 AND 60",
+    "days_61_90": "o.days_past_due BETWEEN 61 AND 90",
+    "over_90": "o.days_past_due > 90",
+}
+
+
+def utc_day(column: str) -> str:
+    """The day (in UTC, as the business dates are) of a timestamp column."""
+    return f"({column} AT TIME ZONE 'UTC')::date"
+
+
 # Customers
 
 CUSTOMER_COLUMNS = """c.id, c.name, c.email, c.billing_address, c.tax_id, c.currency,
@@ -248,6 +263,43 @@ class InvoicesRepository(ScopedRepository):
                  GROUP BY i.currency ORDER BY i.currency""",
             self.workspace_id,
             today,
+        )
+
+    async def receivables_aging(self, currency: str, on: date) -> Records:
+        """Per customer, what its invoices in `currency` were owed on `on`, by days past
+        due: each issued invoice's total less the payments made by then (a reversed one
+        counts until the day of its reversal) and the credit notes issued by then."""
+        buckets = ",\n".join(
+            f"coalesce(sum(o.balance) FILTER (WHERE {rule}), 0.00) AS {bucket}"
+            for bucket, rule in AGING_BUCKETS.items()
+        )
+        return await self.db.fetch(
+            f"""WITH owed AS (
+                    SELECT i.customer_id, $3 - i.due_date AS days_past_due,
+                           i.total
+                           - coalesce((SELECT sum(pm.amount) FROM payments pm
+                                        WHERE pm.workspace_id = $1 AND pm.invoice_id = i.id
+                                          AND pm.paid_on <= $3
+                                          AND (pm.reversed_at IS NULL
+                                               OR {utc_day("pm.reversed_at")} > $3)), 0.00)
+                           - coalesce((SELECT sum(cn.total) FROM credit_notes cn
+                                        WHERE cn.workspace_id = $1 AND cn.invoice_id = i.id
+                                          AND cn.issue_date <= $3), 0.00) AS balance
+                      FROM invoices i
+                     WHERE i.workspace_id = $1 AND i.currency = $2 AND i.status <> 'draft'
+                       AND i.issue_date <= $3
+                       AND (i.voided_at IS NULL OR {utc_day("i.voided_at")} > $3)
+                )
+                SELECT c.id AS customer_id, c.name AS customer_name, {buckets},
+                       sum(o.balance) AS total
+                  FROM owed o
+                  JOIN customers c ON c.workspace_id = $1 AND c.id = o.customer_id
+                 WHERE o.balance <> 0
+                 GROUP BY c.id, c.name
+                 ORDER BY lower(c.name), c.id""",
+            self.workspace_id,
+            currency,
+            on,
         )
 
     async def latest(self, limit: int) -> Records:

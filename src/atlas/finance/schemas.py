@@ -20,6 +20,7 @@ from pydantic import (
     StringConstraints,
 )
 
+from atlas.reporting import Cell, Table
 from atlas.validation import BusinessDate, Currency, StrictModel, not_null
 
 InvoiceStatus = Literal["draft", "issued", "paid", "void"]
@@ -180,6 +181,43 @@ class Receivable(BaseModel):
     overdue_count: int
     outstanding: Decimal
     overdue_amount: Decimal
+
+
+class AgingBuckets(BaseModel):
+    """What was owed on the day, by days past the due date (not yet due: current)."""
+
+    current: Decimal
+    days_1_30: Decimal
+    days_31_60: Decimal
+    days_61_90: Decimal
+    over_90: Decimal
+    total: Decimal
+
+    def cells(self) -> list[Cell]:
+        return [getattr(self, bucket) for bucket in AgingBuckets.model_fields]
+
+
+class CustomerAging(AgingBuckets):
+    customer_id: uuid.UUID
+    customer_name: str
+
+
+class ReceivablesAging(BaseModel):
+    currency: str
+    as_of: date
+    customers: list[CustomerAging]
+    totals: AgingBuckets
+
+    def table(self) -> Table:
+        return Table(
+            "receivables-aging",
+            self.as_of,
+            ["customer_id", "customer", *AgingBuckets.model_fields],
+            [
+                *([c.customer_id, c.customer_name, *c.cells()] for c in self.customers),
+                ["", "Total", *self.totals.cells()],
+            ],
+        )
 
 
 class RecentInvoice(BaseModel):

@@ -363,6 +363,27 @@ async def receivables(
     return [schemas.Receivable.model_validate(dict(r)) for r in rows]
 
 
+async def receivables_aging(
+    ctx: WorkspaceContext, db: asyncpg.Connection, *, as_of: date | None, currency: str | None
+) -> schemas.ReceivablesAging:
+    """Per customer, what issued invoices were owed on `as_of` (today by default), by
+    days past due; in one currency, the workspace's base currency unless named."""
+    repo = InvoicesRepository(db, ctx.workspace_id)
+    on = as_of or today()
+    code = currency or await repo.base_currency()
+    customers = [
+        schemas.CustomerAging.model_validate(dict(r))
+        for r in await repo.receivables_aging(code, on)
+    ]
+    totals = schemas.AgingBuckets(
+        **{
+            bucket: sum((getattr(c, bucket) for c in customers), Decimal("0.00"))
+            for bucket in schemas.AgingBuckets.model_fields
+        }
+    )
+    return schemas.ReceivablesAging(currency=code, as_of=on, customers=customers, totals=totals)
+
+
 async def latest_invoices(
     ctx: WorkspaceContext, db: asyncpg.Connection, limit: int, on: date
 ) -> list[schemas.RecentInvoice]:

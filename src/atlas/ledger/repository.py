@@ -179,3 +179,173 @@ class JournalRepository(ScopedRepository):
             self.workspace_id,
             list(entry_ids),
         )
+
+
+# Reports
+
+# A line's amount as every report's statement sums it: debit-positive (the reports turn
+# it to each account's natural side, `ledger.reports.natural`).
+MOVED = "l.debit - l.credit"
+
+
+class ReportsRepository(ScopedRepository):
+    """The reports' statements: each reads the posted lines of one currency, in one
+    statement, over the lines' indexes that lead with the workspace and the date."""
+
+    async def settings(self) -> asyncpg.Record:
+        """The workspace's base currency and the month its fiscal year starts in."""
+        row = await self.db.fetchrow(
+            "SELECT w.base_currency, w.fiscal_year_start_month FROM workspaces w WHERE w.id = $1",
+            self.workspace_id,
+        )
+        assert row is not None  # the guard let the caller into this workspace
+        return row
+
+    async def account(self, account_id: uuid.UUID) -> asyncpg.Record | None:
+        return await self.db.fetchrow(
+            """SELECT a.id, a.code, a.name, a.type FROM accounts a
+                WHERE a.workspace_id = $1 AND a.id = $2""",
+            self.workspace_id,
+            account_id,
+        )
+
+    async def trial_balance(self, currency: str, year_start: date, as_of: date) -> Records:
+        """Per account with lines up to `as_of`: its balance before `year_start` and what
+        was debited and credited since."""
+        return await self.db.fetch(
+            f"""SELECT a.id AS account_id, a.code, a.name, a.type,
+                       s.opening, s.debit, s.credit
+                  FROM (SELECT l.account_id,
+                               coalesce(sum({MOVED}) FILTER (WHERE l.entry_date < $3), 0.00)
+                                   AS opening,
+                               coalesce(sum(l.debit) FILTER (WHERE l.entry_date >= $3), 0.00)
+                                   AS debit,
+                               coalesce(sum(l.credit) FILTER (WHERE l.entry_date >= $3), 0.00)
+                                   AS credit
+                          FROM journal_lines l
+                         WHERE l.workspace_id = $1 AND l.currency = $2 AND l.entry_date <= $4
+                         GROUP BY l.account_id) s
+                  JOIN accounts a ON a.workspace_id = $1 AND a.id = s.account_id
+                 ORDER BY a.code""",
+            self.workspace_id,
+            currency,
+            year_start,
+            as_of,
+        )
+
+    async def profit_and_loss(
+        self, currency: str, start: date, end: date, previous_start: date
+    ) -> Records:
+        """Per income and expense account with lines in `previous_start`..`end`: what
+        moved from `start` to `end` and before `start`, with its top-level group."""
+        return await self.db.fetch(
+            f"""WITH RECURSIVE tree (id, top_id) AS (
+                    SELECT a.id, a.id FROM accounts a
+                     WHERE a.workspace_id = $1 AND a.parent_id IS NULL
+                       AND a.type IN ('income', 'expense')
+                    UNION ALL
+                    SELECT a.id, t.top_id FROM accounts a JOIN tree t ON a.parent_id = t.id
+                     WHERE a.workspace_id = $1
+                )
+                SELECT a.id AS account_id, a.code, a.name, a.type,
+                       g.id AS group_id, g.code AS group_code, g.name AS group_name,
+                       s.moved, s.previously_moved
+                  FROM (SELECT l.account_id,
+                               coalesce(sum({MOVED}) FILTER (WHERE l.entry_date >= $3), 0.00)
+                                   AS moved,
+                               coalesce(sum({MOVED}) FILTER (WHERE l.entry_date < $3), 0.00)
+                                   AS previously_moved
+                          FROM journal_lines l
+                         WHERE l.workspace_id = $1 AND l.currency = $2
+                           AND l.entry_date BETWEEN $5 AND $4
+                         GROUP BY l.account_id) s
+                  JOIN tree t ON t.id = s.account_id
+                  JOIN accounts a ON a.workspace_id = $1 AND a.id = s.account_id
+                  JOIN accounts g ON g.workspace_id = $1 AND g.id = t.top_id
+                 ORDER BY g.code, a.code""",
+            self.workspace_id,
+            currency,
+            start,
+            end,
+            previous_start,
+        )
+
+    async def balance_sheet(
+        self, currency: str, year_start: date, as_of: date, retained_earnings_role: str
+    ) -> Records:
+        """Per account with lines up to `as_of` (and the retained-earnings account, lines
+        or not): its balance before `year_start` and at `as_of`, with its parent group."""
+        return await self.db.fetch(
+            f"""SELECT a.id AS account_id, a.code, a.name, a.type, a.system_role,
+                       g.id AS group_id, g.code AS group_code, g.name AS group_name,
+                       coalesce(s.before_year, 0.00) AS before_year,
+                       coalesce(s.balance, 0.00) AS balance
+                  FROM accounts a
+                  LEFT JOIN (SELECT l.account_id,
+                                    sum({MOVED}) FILTER (WHERE l.entry_date < $3) AS before_year,
+                                    sum({MOVED}) AS balance
+                               FROM journal_lines l
+                              WHERE l.workspace_id = $1 AND l.currency = $2
+                                AND l.entry_date <= $4
+                              GROUP BY l.account_id) s ON s.account_id = a.id
+                  LEFT JOIN accounts g ON g.workspace_id = $1 AND g.id = a.parent_id
+                 WHERE a.workspace_id = $1
+                   AND (s.account_id IS NOT NULL OR a.system_role = $5)
+                 ORDER BY a.code""",
+            self.workspace_id,
+            currency,
+            year_start,
+            as_of,
+            retained_earnings_role,
+        )
+
+    async def general_ledger(
+        self,
+        account_id: uuid.UUID,
+        currency: str,
+        start: date,
+        end: date,
+        limit: int,
+        offset: int,
+    ) -> Records:
+        """The account's balance before `start`, the count and sums of its lines from
+        `start` to `end`, and one page of those lines in date and number order, each with
+        what moved up to it: the running sum is taken over the whole range, then paged.
+        At least one row: a page past the end has only the first columns."""
+        return await self.db.fetch(
+            f"""WITH lines AS (
+                    SELECT l.entry_id, e.number, l.entry_date, e.memo, l.description,
+                           l.debit, l.credit, e.source_type, e.source_id, l.customer_id,
+                           l.project_id, l.employee_id,
+                           row_number() OVER ordered AS n,
+                           sum({MOVED}) OVER ordered AS moved
+                      FROM journal_lines l
+                      JOIN journal_entries e ON e.workspace_id = $1 AND e.id = l.entry_id
+                     WHERE l.workspace_id = $1 AND l.account_id = $2 AND l.currency = $3
+                       AND l.entry_date BETWEEN $4 AND $5
+                    -- The numbers of a day's entries follow their posting order (chain_seq).
+                    WINDOW ordered AS (ORDER BY l.entry_date, e.chain_seq, l.position
+                                       ROWS UNBOUNDED PRECEDING)
+                )
+                SELECT o.opening, t.line_count, t.debit_total, t.credit_total, p.*
+                  FROM (SELECT coalesce(sum({MOVED}), 0.00) AS opening
+                          FROM journal_lines l
+                         WHERE l.workspace_id = $1 AND l.account_id = $2 AND l.currency = $3
+                           AND l.entry_date < $4) o
+                 CROSS JOIN (SELECT count(*) AS line_count,
+                                    coalesce(sum(debit), 0.00) AS debit_total,
+                                    coalesce(sum(credit), 0.00) AS credit_total
+                               FROM lines) t
+                  -- Not `fetch_page`: the running sum is a window over the whole range,
+                  -- so the page is picked after it, by the rows' numbers.
+                  LEFT JOIN LATERAL (SELECT * FROM lines WHERE n > $7 ORDER BY n LIMIT $6) p
+                    ON true
+                 ORDER BY p.n""",
+            self.workspace_id,
+            account_id,
+            currency,
+            start,
+            end,
+            limit,
+            offset,
+        )

@@ -1,0 +1,268 @@
+"""Request and response bodies of the books.
+
+Money is `Decimal` end to end: returned as JSON strings ("1234.50").
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from enum import StrEnum
+
+from pydantic import BaseModel, Field
+
+from atlas.pagination import Page
+from atlas.reporting import Cell, Table
+
+# Reports
+
+
+class Comparison(StrEnum):
+    PREVIOUS_PERIOD = "previous_period"
+    NONE = "none"
+
+
+class Period(BaseModel):
+    start: date
+    end: date
+
+
+class ReportAccount(BaseModel):
+    id: uuid.UUID
+    code: str
+    name: str
+    type: str
+
+
+class TrialBalanceAmounts(BaseModel):
+    """Opening: the balance before the fiscal year; movement: what was debited and
+    credited from the fiscal year's first day to as_of; closing: the balance at as_of."""
+
+    opening_debit: Decimal
+    opening_credit: Decimal
+    movement_debit: Decimal
+    movement_credit: Decimal
+    closing_debit: Decimal
+    closing_credit: Decimal
+
+    def cells(self) -> list[Cell]:
+        return [
+            self.opening_debit,
+            self.opening_credit,
+            self.movement_debit,
+            self.movement_credit,
+            self.closing_debit,
+            self.closing_credit,
+        ]
+
+
+class TrialBalanceRow(TrialBalanceAmounts):
+    account_id: uuid.UUID
+    code: str
+    name: str
+    type: str
+
+
+class TrialBalance(BaseModel):
+    currency: str
+    as_of: date
+    fiscal_year_start: date
+    rows: list[TrialBalanceRow]
+    totals: TrialBalanceAmounts = Field(description="Each debit column equals its credit column.")
+
+    def table(self) -> Table:
+        return Table(
+            "trial-balance",
+            self.as_of,
+            ["code", "name", "type", *TrialBalanceAmounts.model_fields],
+            [
+                *([r.code, r.name, r.type, *r.cells()] for r in self.rows),
+                ["", "Total", "", *self.totals.cells()],
+            ],
+        )
+
+
+class ProfitAndLossLine(BaseModel):
+    account_id: uuid.UUID
+    code: str
+    name: str
+    type: str
+    amount: Decimal = Field(description="Income credit-positive, expenses debit-positive.")
+    previous_amount: Decimal | None = Field(description="null without a comparison.")
+
+
+class ProfitAndLossGroup(BaseModel):
+    """A top-level group account of the chart and its accounts under it, at any depth."""
+
+    account_id: uuid.UUID
+    code: str
+    name: str
+    type: str
+    lines: list[ProfitAndLossLine]
+    total: Decimal
+    previous_total: Decimal | None
+
+
+class ProfitAndLoss(BaseModel):
+    currency: str
+    period: Period
+    previous_period: Period | None = Field(
+        description="Just before `period` and as long: as many whole months for a range of"
+        " whole months, else as many days; null with compare=none."
+    )
+    groups: list[ProfitAndLossGroup]
+    income: Decimal
+    expense: Decimal
+    net_profit: Decimal = Field(description="income - expense")
+    previous_income: Decimal | None
+    previous_expense: Decimal | None
+    previous_net_profit: Decimal | None
+
+    def table(self) -> Table:
+        rows: list[list[Cell]] = []
+        for group in self.groups:
+            rows.extend(
+                [group.name, line.code, line.name, line.amount, line.previous_amount]
+                for line in group.lines
+            )
+            rows.append([group.name, "", "Total", group.total, group.previous_total])
+        rows.append(["", "", "Income", self.income, self.previous_income])
+        rows.append(["", "", "Expense", self.expense, self.previous_expense])
+        rows.append(["", "", "Net profit", self.net_profit, self.previous_net_profit])
+        return Table(
+            "profit-and-loss",
+            self.period.end,
+            ["group", "code", "name", "amount", "previous_amount"],
+            rows,
+        )
+
+
+class BalanceSheetLine(BaseModel):
+    account_id: uuid.UUID | None = Field(
+        description="The account; for current-year earnings, which no account holds, null."
+    )
+    code: str | None
+    name: str
+    amount: Decimal = Field(description="Assets debit-positive, the rest credit-positive.")
+    computed: bool = Field(description="An earnings line the report computes.")
+
+
+class BalanceSheetGroup(BaseModel):
+    """The accounts under one parent group account (null for accounts without one)."""
+
+    account_id: uuid.UUID | None
+    code: str | None
+    name: str | None
+    lines: list[BalanceSheetLine]
+    total: Decimal
+
+
+class BalanceSheetSection(BaseModel):
+    type: str
+    groups: list[BalanceSheetGroup]
+    total: Decimal
+
+
+class BalanceSheet(BaseModel):
+    currency: str
+    as_of: date
+    fiscal_year_start: date
+    assets: BalanceSheetSection
+    liabilities: BalanceSheetSection
+    equity: BalanceSheetSection
+    liabilities_and_equity: Decimal = Field(description="Always equal to the assets' total.")
+
+    def table(self) -> Table:
+        rows: list[list[Cell]] = []
+        for label, section in (
+            ("Assets", self.assets),
+            ("Liabilities", self.liabilities),
+            ("Equity", self.equity),
+        ):
+            for group in section.groups:
+                rows.extend(
+                    [label, group.name, line.code, line.name, line.amount] for line in group.lines
+                )
+                rows.append([label, group.name, "", "Total", group.total])
+            rows.append([label, "", "", f"Total {label.lower()}", section.total])
+        rows.append(["", "", "", "Total liabilities and equity", self.liabilities_and_equity])
+        return Table(
+            "balance-sheet", self.as_of, ["section", "group", "code", "name", "amount"], rows
+        )
+
+
+class GeneralLedgerLine(BaseModel):
+    entry_id: uuid.UUID
+    number: str
+    entry_date: date
+    memo: str
+    description: str
+    debit: Decimal
+    credit: Decimal
+    balance: Decimal = Field(description="The account's balance after this line.")
+    source_type: str
+    source_id: uuid.UUID | None = Field(description="The document that posted the entry.")
+    customer_id: uuid.UUID | None
+    project_id: uuid.UUID | None
+    employee_id: uuid.UUID | None
+
+
+GL_COLUMNS = (
+    "entry_date",
+    "number",
+    "memo",
+    "description",
+    "debit",
+    "credit",
+    "balance",
+    "source_type",
+    "source_id",
+    "entry_id",
+    "customer_id",
+    "project_id",
+    "employee_id",
+)
+
+
+class GeneralLedger(Page[GeneralLedgerLine]):
+    """One page of the account's lines; balances on the account's natural side (debit-
+    positive for assets and expenses, credit-positive for the rest)."""
+
+    account: ReportAccount
+    currency: str
+    period: Period
+    opening_balance: Decimal = Field(description="The balance before the period's first day.")
+    debit_total: Decimal = Field(description="Of the whole period, not only this page.")
+    credit_total: Decimal
+    closing_balance: Decimal = Field(description="The balance at the period's last day.")
+
+    def table(self) -> Table:
+        """This page's lines, between a row of the opening and one of the closing balance."""
+        rows: list[list[Cell]] = [
+            [self.period.start, "", "Opening balance", *[""] * 3, self.opening_balance]
+        ]
+        for line in self.items:
+            values = line.model_dump()
+            rows.append([values[column] for column in GL_COLUMNS])
+        rows.append(
+            [
+                self.period.end,
+                "",
+                "Closing balance",
+                "",
+                self.debit_total,
+                self.credit_total,
+                self.closing_balance,
+            ]
+        )
+        return Table("general-ledger", self.period.end, GL_COLUMNS, rows)
+
+
+@dataclass(frozen=True)
+class GeneralLedgerFilters:
+    account_id: uuid.UUID
+    date_from: date | None = None
+    date_to: date | None = None
+    currency: str | None = None
