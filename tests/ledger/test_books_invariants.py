@@ -292,3 +292,28 @@ def test_a_line_cannot_name_another_workspaces_account(
                VALUES (%s, %s, %s, 1, '2026-03-01', 'EUR', %s, 10, 0)""",
             (ws["id"], uuid7(), entry_id, foreign),
         )
+
+
+def test_the_hash_recomputed_outside_the_database_is_the_sealed_one(
+    sql: Sql, ws: dict[str, Any]
+) -> None:
+    """`ledger.service.entry_digest` over the text the digest hashes (what `atlas-erp
+    ledger verify` recomputes) gives each entry's stored hash, chained."""
+    from atlas.ledger.service import entry_digest  # the one test that needs it
+
+    first = post(sql, ws, SALE)
+    second = post(sql, ws, (("1110", "50.00", "0"), ("1200", "0", "50.00")))
+    rows = sql.owner(
+        """SELECT e.hash, e.prev_hash, atlas_ledger_entry_fields(e)::text AS fields,
+                  (SELECT jsonb_agg(jsonb_build_array(l.position, l.account_id, l.debit,
+                          l.credit, l.description, l.customer_id, l.project_id, l.employee_id)
+                          ORDER BY l.position)::text
+                     FROM journal_lines l WHERE l.entry_id = e.id) AS lines
+             FROM journal_entries e WHERE e.workspace_id = %s ORDER BY e.chain_seq""",
+        ws["id"],
+        workspace=ws["id"],
+    )
+    assert [bytes(r["hash"]) for r in rows] == [bytes(first["hash"]), bytes(second["hash"])]
+    for row in rows:
+        prev = bytes(row["prev_hash"]) if row["prev_hash"] is not None else None
+        assert entry_digest(prev, row["fields"], row["lines"]) == bytes(row["hash"])
