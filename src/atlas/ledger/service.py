@@ -43,7 +43,7 @@ from atlas.ledger.repository import (
     act_as_operator,
     workspaces,
 )
-from atlas.ledger.tables import SourceType, SystemRole
+from atlas.ledger.tables import SOURCE_TYPES, SourceType, SystemRole
 from atlas.numbering.repository import NumberSequences
 from atlas.pagination import Page, PageRequest, page_of
 from atlas.tenancy.context import WorkspaceContext
@@ -188,7 +188,6 @@ REVERSAL_TAKEN: dict[str, Callable[[], AtlasError]] = {
     name: lambda: Conflict("The entry is reversed already.", code="entry_already_reversed")
     for name in ("uq_journal_entries_workspace_id_reverses_entry_id", "uq_journal_entries_source")
 }
-ENTRY_SOURCE_TYPES = tuple(s.value for s in SourceType)
 
 
 def today() -> date:
@@ -211,7 +210,7 @@ async def list_journal_entries(
     rows, total = await PostedEntriesRepository(db, ctx.workspace_id).list(
         date_from=filters.date_from,
         date_to=filters.date_to,
-        source_types=choices(filters.source_types, ENTRY_SOURCE_TYPES, "source_type"),
+        source_types=choices(filters.source_types, SOURCE_TYPES, "source_type"),
         account_id=filters.account_id,
         q=search_text(filters.q),
         sort=filters.sort,
