@@ -1,4 +1,5 @@
-"""The `atlas-erp` command: serve, database migrations and status, demo data, exports."""
+"""The `atlas-erp` command: serve, database migrations and status, demo data, exports, and
+the operator's tools of the books (verify the journal's chains, reopen a period)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import argparse
 import asyncio
 import sys
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 
 import uvicorn
@@ -14,7 +16,9 @@ from atlas.config import Settings, get_settings
 from atlas.db import migrate
 from atlas.db.embedded import EmbeddedPostgres, EmbeddedServerError
 from atlas.demo import load_demo_if_empty, sign_in_lines
+from atlas.errors import AtlasError
 from atlas.exports.service import UnknownWorkspace, export_to_path
+from atlas.ledger import service as ledger
 from atlas.observability import configure_logging
 from atlas.runtime import use_embedded_database
 
@@ -124,6 +128,46 @@ def _workspace_export(settings: Settings, args: argparse.Namespace) -> int:
     return _with_database(settings, run)
 
 
+def _ledger_verify(settings: Settings, args: argparse.Namespace) -> int:
+    """Operator tool: as the owner, every workspace's chain (or SLUG's), one line each."""
+
+    def run() -> int:
+        try:
+            reports = asyncio.run(ledger.verify_books(settings.owner_url(), args.slug))
+        except AtlasError as exc:
+            print(f"error: {exc.message}", file=sys.stderr)
+            return 2
+        for report in reports:
+            broken = report.first_break
+            if broken is None:
+                print(f"{report.slug}: {report.entries} entries, chain intact")
+            else:
+                print(
+                    f"{report.slug}: BROKEN at {broken.number} (chain_seq {broken.chain_seq}):"
+                    f" {broken.what}"
+                )
+        return 1 if any(report.first_break for report in reports) else 0
+
+    return _with_database(settings, run)
+
+
+def _ledger_reopen(settings: Settings, args: argparse.Namespace) -> int:
+    """Operator tool: as the owner, moves SLUG's lock date back; the audit trail names
+    the operator."""
+
+    def run() -> int:
+        lock_date = None if args.clear else args.to
+        try:
+            change = asyncio.run(ledger.reopen_books(settings.owner_url(), args.slug, lock_date))
+        except AtlasError as exc:
+            print(f"error: {exc.message}", file=sys.stderr)
+            return 2
+        print(f"{change.slug}: lock date {change.old} -> {change.new or 'none'}")
+        return 0
+
+    return _with_database(settings, run)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="atlas-erp", description="Atlas ERP service.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -162,6 +206,34 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("slug", metavar="SLUG", help="the workspace's slug")
     export.add_argument("file", metavar="FILE", help="the ZIP file to write")
     export.set_defaults(handler=_workspace_export)
+
+    books = sub.add_parser("ledger", help="operator tools of the books (as the owner role)")
+    books_sub = books.add_subparsers(dest="ledger_command", required=True)
+    verify = books_sub.add_parser(
+        "verify",
+        help="recompute every journal entry's hash and check the chains; exit 1 on a break",
+        description=(
+            "For every workspace (or the one named SLUG), walk the journal entries in chain"
+            " order, recompute each entry's SHA-256 and check the chain's links, its numbering"
+            " and the lines each entry sealed. Prints one line per workspace: a summary, or"
+            " the first break. Exit status 1 if any chain is broken."
+        ),
+    )
+    verify.add_argument("slug", metavar="SLUG", nargs="?", help="only this workspace")
+    verify.set_defaults(handler=_ledger_verify)
+    reopen = books_sub.add_parser(
+        "reopen",
+        help="move a workspace's lock date back (the audit trail names the operator)",
+        description=(
+            "Move the lock date of the workspace named SLUG back to DATE, or clear it. Only"
+            " the tables' owner may; the change is an audit event whose actor is 'operator'."
+        ),
+    )
+    reopen.add_argument("slug", metavar="SLUG", help="the workspace's slug")
+    target = reopen.add_mutually_exclusive_group(required=True)
+    target.add_argument("--to", type=date.fromisoformat, metavar="DATE", help="YYYY-MM-DD")
+    target.add_argument("--clear", action="store_true", help="no lock date at all")
+    reopen.set_defaults(handler=_ledger_reopen)
     return parser
 
 

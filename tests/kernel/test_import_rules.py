@@ -126,7 +126,11 @@ TOP: dict[str, dict[str, frozenset[str]]] = {
         "web": frozenset({"app"}),
         "workspaces": ENDPOINTS,
     },
-    "cli": {"demo": frozenset({""}), "exports": frozenset({"service"})},
+    "cli": {
+        "demo": frozenset({""}),
+        "exports": frozenset({"service"}),
+        "ledger": frozenset({"service"}),
+    },
     "demo": {
         "finance": frozenset({"service", "schemas"}),
         "hr": frozenset({"service", "schemas"}),

@@ -17,6 +17,8 @@ import psycopg
 import pytest
 
 from atlas.db.ids import uuid7
+from atlas.ledger.repository import CHAIN_ENTRY_FIELDS, CHAIN_LINES_TEXT
+from atlas.ledger.service import entry_digest
 from tests.citus import on_citus
 from tests.factories import Factory
 from tests.sql import Sql, set_context
@@ -295,3 +297,24 @@ def test_a_line_cannot_name_another_workspaces_account(
                VALUES (%s, %s, %s, 1, '2026-03-01', 'EUR', %s, 10, 0)""",
             (ws["id"], uuid7(), entry_id, foreign),
         )
+
+
+def test_the_hash_recomputed_outside_the_database_is_the_sealed_one(
+    sql: Sql, ws: dict[str, Any]
+) -> None:
+    """`ledger.service.entry_digest` over the text the digest hashes (what `atlas-erp
+    ledger verify` recomputes) gives each entry's stored hash, chained."""
+    first = post(sql, ws, SALE)
+    second = post(sql, ws, (("1110", "50.00", "0"), ("1200", "0", "50.00")))
+    rows = sql.owner(
+        f"""SELECT e.hash, e.prev_hash, {CHAIN_ENTRY_FIELDS}::text AS fields,
+                  {CHAIN_LINES_TEXT.replace("$1", "%s")} AS lines
+             FROM journal_entries e WHERE e.workspace_id = %s ORDER BY e.chain_seq""",
+        ws["id"],
+        ws["id"],
+        workspace=ws["id"],
+    )
+    assert [bytes(r["hash"]) for r in rows] == [bytes(first["hash"]), bytes(second["hash"])]
+    for row in rows:
+        prev = bytes(row["prev_hash"]) if row["prev_hash"] is not None else None
+        assert entry_digest(prev, row["fields"], row["lines"]) == bytes(row["hash"])

@@ -8,15 +8,17 @@ two statements: its lines, then its entry, whose insert the database checks and 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import AsyncGenerator, Mapping, Sequence
 from datetime import date
 from typing import Any
 
 import asyncpg
 
 from atlas.db.ids import uuid7
-from atlas.db.query import ScopedRepository, insert_rows
+from atlas.db.query import ScopedRepository, Where, fetch_page, insert_rows, set_list
+from atlas.db.sql import escape_like
 from atlas.ledger.chart import ChartAccount
+from atlas.pagination import PageRequest, order_by
 
 # A module-level name: repositories' `list` methods shadow the builtin in class bodies.
 Records = list[asyncpg.Record]
@@ -179,6 +181,258 @@ class JournalRepository(ScopedRepository):
             self.workspace_id,
             list(entry_ids),
         )
+
+
+# Journal
+
+# The entry reversing `e`, if any (the unique key on reverses_entry_id serves it).
+REVERSED_BY = """(SELECT r.id FROM journal_entries r
+    WHERE r.workspace_id = $1 AND r.reverses_entry_id = e.id) AS reversed_by_entry_id"""
+ENTRY_SORTS = {"entry_date": "entry_date", "number": "number", "created_at": "created_at"}
+DRAFT_COLUMNS = """d.id, d.entry_date, d.currency, d.memo, d.created_by_user_id, d.created_at,
+    d.updated_at"""
+DRAFT_LINE_COLUMNS = """l.id, l.position, l.account_id, l.debit, l.credit, l.description,
+    l.customer_id, l.project_id, l.employee_id"""
+DRAFT_SORTS = {"updated_at": "updated_at", "entry_date": "entry_date", "created_at": "created_at"}
+UPDATABLE_DRAFT_COLUMNS = frozenset({"entry_date", "currency", "memo"})
+
+
+class PostedEntriesRepository(ScopedRepository):
+    """The journal as it is read: entries with their reversal, lines with their account."""
+
+    async def list(
+        self,
+        *,
+        date_from: date | None,
+        date_to: date | None,
+        source_types: Sequence[str],
+        account_id: uuid.UUID | None,
+        q: str | None,
+        sort: str | None,
+        page: PageRequest,
+    ) -> tuple[Records, int]:
+        order = order_by(sort, ENTRY_SORTS, "-entry_date")
+        where = Where(self.workspace_id, "e")
+        if date_from is not None:
+            where.add(f"e.entry_date >= {where.param(date_from)}")
+        if date_to is not None:
+            where.add(f"e.entry_date <= {where.param(date_to)}")
+        if source_types:
+            where.add(f"e.source_type = ANY({where.param(list(source_types))}::text[])")
+        if account_id is not None:
+            where.add(
+                "EXISTS (SELECT 1 FROM journal_lines l WHERE l.workspace_id = $1"
+                f" AND l.entry_id = e.id AND l.account_id = {where.param(account_id)})"
+            )
+        if q:
+            pattern = where.param(f"%{escape_like(q)}%")
+            where.add(f"(e.number ILIKE {pattern} OR e.memo ILIKE {pattern})")
+        return await fetch_page(
+            self.db,
+            f"{ENTRY_COLUMNS}, {REVERSED_BY}",
+            "journal_entries e",
+            where,
+            order,
+            page.limit,
+            page.offset,
+        )
+
+    async def get(self, entry_id: uuid.UUID) -> asyncpg.Record | None:
+        return await self.db.fetchrow(
+            f"SELECT {ENTRY_COLUMNS}, {REVERSED_BY} FROM journal_entries e"
+            " WHERE e.workspace_id = $1 AND e.id = $2",
+            self.workspace_id,
+            entry_id,
+        )
+
+    async def lines(self, entry_id: uuid.UUID) -> Records:
+        """The entry's lines in order, each with its account's code and name."""
+        return await self.db.fetch(
+            f"""SELECT {LINE_COLUMNS}, a.code AS account_code, a.name AS account_name
+                  FROM journal_lines l
+                  JOIN accounts a ON a.workspace_id = l.workspace_id AND a.id = l.account_id
+                 WHERE l.workspace_id = $1 AND l.entry_id = $2
+                 ORDER BY l.position""",
+            self.workspace_id,
+            entry_id,
+        )
+
+
+class PostingChecksRepository(ScopedRepository):
+    """What a manual entry names, read to check it line by line before it posts."""
+
+    async def accounts(self, account_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, asyncpg.Record]:
+        rows = await self.db.fetch(
+            """SELECT a.id, a.code, a.is_group, a.is_active, a.currency FROM accounts a
+                WHERE a.workspace_id = $1 AND a.id = ANY($2::uuid[])""",
+            self.workspace_id,
+            list(account_ids),
+        )
+        return {r["id"]: r for r in rows}
+
+    async def dimensions(
+        self,
+        customer_ids: Sequence[uuid.UUID],
+        project_ids: Sequence[uuid.UUID],
+        employee_ids: Sequence[uuid.UUID],
+    ) -> set[tuple[str, uuid.UUID]]:
+        """(kind, id) of the named customers, projects and employees the workspace has:
+        the same rows the lines' foreign keys check."""
+        rows = await self.db.fetch(
+            """SELECT 'customer_id' AS kind, c.id FROM customers c
+                WHERE c.workspace_id = $1 AND c.id = ANY($2::uuid[])
+               UNION ALL
+               SELECT 'project_id', p.id FROM projects p
+                WHERE p.workspace_id = $1 AND p.id = ANY($3::uuid[])
+               UNION ALL
+               SELECT 'employee_id', m.id FROM employees m
+                WHERE m.workspace_id = $1 AND m.id = ANY($4::uuid[])""",
+            self.workspace_id,
+            list(customer_ids),
+            list(project_ids),
+            list(employee_ids),
+        )
+        return {(r["kind"], r["id"]) for r in rows}
+
+
+class JournalDraftsRepository(ScopedRepository):
+    async def create(
+        self, *, entry_date: date | None, currency: str | None, memo: str, user_id: uuid.UUID
+    ) -> uuid.UUID:
+        if currency is None:
+            currency = await self.base_currency()
+        draft_id = uuid7()
+        await self.db.execute(
+            """INSERT INTO journal_drafts (workspace_id, id, entry_date, currency, memo,
+                                           created_by_user_id)
+               VALUES ($1, $2, $3, $4, $5, $6)""",
+            self.workspace_id,
+            draft_id,
+            entry_date,
+            currency,
+            memo,
+            user_id,
+        )
+        return draft_id
+
+    async def get(self, draft_id: uuid.UUID, *, for_update: bool = False) -> asyncpg.Record | None:
+        lock = " FOR UPDATE" if for_update else ""
+        return await self.db.fetchrow(
+            f"SELECT {DRAFT_COLUMNS} FROM journal_drafts d"
+            f" WHERE d.workspace_id = $1 AND d.id = $2{lock}",
+            self.workspace_id,
+            draft_id,
+        )
+
+    async def list(
+        self, *, q: str | None, sort: str | None, page: PageRequest
+    ) -> tuple[Records, int]:
+        order = order_by(sort, DRAFT_SORTS, "-updated_at")
+        where = Where(self.workspace_id, "d")
+        if q:
+            where.add(f"d.memo ILIKE {where.param(f'%{escape_like(q)}%')}")
+        return await fetch_page(
+            self.db, DRAFT_COLUMNS, "journal_drafts d", where, order, page.limit, page.offset
+        )
+
+    async def update(self, draft_id: uuid.UUID, changes: Mapping[str, Any]) -> None:
+        """Sets `changes` and the time of the change (also for lines alone: `changes` {})."""
+        sets = set_list(changes, UPDATABLE_DRAFT_COLUMNS, first=3)
+        await self.db.execute(
+            f"""UPDATE journal_drafts SET {sets + ", " if sets else ""}updated_at = now()
+                WHERE workspace_id = $1 AND id = $2""",
+            self.workspace_id,
+            draft_id,
+            *changes.values(),
+        )
+
+    async def delete(self, draft_id: uuid.UUID) -> None:
+        """Deletes the draft and its lines (ON DELETE CASCADE)."""
+        await self.db.execute(
+            "DELETE FROM journal_drafts WHERE workspace_id = $1 AND id = $2",
+            self.workspace_id,
+            draft_id,
+        )
+
+    async def lines(self, draft_id: uuid.UUID) -> Records:
+        return await self.db.fetch(
+            f"""SELECT {DRAFT_LINE_COLUMNS} FROM journal_draft_lines l
+                 WHERE l.workspace_id = $1 AND l.draft_id = $2 ORDER BY l.position""",
+            self.workspace_id,
+            draft_id,
+        )
+
+    async def replace_lines(self, draft_id: uuid.UUID, lines: Sequence[Mapping[str, Any]]) -> None:
+        """Deletes the draft's lines and inserts `lines`, numbered from 1."""
+        await self.db.execute(
+            "DELETE FROM journal_draft_lines WHERE workspace_id = $1 AND draft_id = $2",
+            self.workspace_id,
+            draft_id,
+        )
+        await insert_rows(
+            self.db,
+            "journal_draft_lines (workspace_id, id, draft_id, " + ", ".join(LINE_FIELDS) + ")",
+            [
+                (
+                    self.workspace_id,
+                    uuid7(),
+                    draft_id,
+                    position,
+                    *(line[name] for name in LINE_FIELDS[1:]),
+                )
+                for position, line in enumerate(lines, start=1)
+            ],
+        )
+
+
+# The chain as the operator's `atlas-erp ledger verify` reads it, workspace by workspace.
+# The lines' text is the digest's own expression (migration 0011, atlas_ledger_digest).
+CHAIN_LINES_TEXT = """(SELECT jsonb_agg(jsonb_build_array(l.position, l.account_id, l.debit,
+        l.credit, l.description, l.customer_id, l.project_id, l.employee_id)
+        ORDER BY l.position)::text
+      FROM journal_lines l WHERE l.workspace_id = $1 AND l.entry_id = e.id)"""
+CHAIN_LINE_SUMS = """(SELECT count(*) FROM journal_lines l
+        WHERE l.workspace_id = $1 AND l.entry_id = e.id) AS lines_counted,
+    (SELECT coalesce(sum(l.debit), 0) FROM journal_lines l
+        WHERE l.workspace_id = $1 AND l.entry_id = e.id) AS lines_debit,
+    (SELECT coalesce(sum(l.credit), 0) FROM journal_lines l
+        WHERE l.workspace_id = $1 AND l.entry_id = e.id) AS lines_credit"""
+# The entry's own fields as the digest hashes them (migration 0011, atlas_ledger_entry_fields).
+CHAIN_ENTRY_FIELDS = """atlas_ledger_entry_fields(e.workspace_id, e.id, e.number, e.entry_date,
+    e.currency, e.memo, e.source_type, e.source_id, e.source_event, e.reverses_entry_id,
+    e.created_by_user_id, e.line_count, e.total, e.chain_seq)"""
+
+# Entries fetched per round trip of the chain's cursor.
+CHAIN_PREFETCH = 1000
+
+
+async def workspaces(db: asyncpg.Connection, slug: str | None) -> Records:
+    """Every workspace by slug, or the one named `slug` (the global table)."""
+    return await db.fetch(
+        "SELECT w.id, w.slug FROM workspaces w WHERE $1::text IS NULL OR w.slug = $1"
+        " ORDER BY w.slug",
+        slug,
+    )
+
+
+async def act_as_operator(db: asyncpg.Connection) -> None:
+    """Names the operator as the transaction's actor, as the guard names a user (SET
+    LOCAL, which Citus carries to the workers): audit events record it."""
+    await db.execute("SET LOCAL app.user_email = 'operator'")
+
+
+class ChainRepository(ScopedRepository):
+    async def entries(self) -> AsyncGenerator[asyncpg.Record, None]:
+        """The workspace's entries in chain order with what their hash covers, as text,
+        and their lines' count and sums, through a server-side cursor (needs a
+        transaction)."""
+        query = f"""SELECT e.id, e.number, e.chain_seq, e.line_count, e.total, e.prev_hash, e.hash,
+                       {CHAIN_ENTRY_FIELDS}::text AS fields_text,
+                       {CHAIN_LINES_TEXT} AS lines_text,
+                       {CHAIN_LINE_SUMS}
+                  FROM journal_entries e WHERE e.workspace_id = $1 ORDER BY e.chain_seq"""
+        async for record in self.db.cursor(query, self.workspace_id, prefetch=CHAIN_PREFETCH):
+            yield record
 
 
 # Reports

@@ -6,23 +6,48 @@ document takes its posting with it. Each posting takes the next number of the
 workspace's journal for its year (`JE-<year>-<n:04d>`), gapless like the invoices'.
 The database holds the rules (migration 0011); `atlas.ledger.errors` turns its refusals
 into API errors.
+
+Manual entries are posted at once or kept as drafts; they are checked here first, line by
+line with field paths, so a refusal names its line. A manual entry is corrected by its
+reversal, a document's entry by the document. The operator's `verify_books` and
+`reopen_books` (the `atlas-erp ledger` commands) are the only loops over workspaces.
 """
 
 from __future__ import annotations
 
+import hashlib
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from contextlib import aclosing
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
+from typing import Any
 
 import asyncpg
 
+from atlas.db.pool import connect
+from atlas.db.rls import enter_workspace
+from atlas.errors import AtlasError, Conflict, Invalid, NotFound
+from atlas.ledger import schemas
 from atlas.ledger.chart import DEFAULT_CHART
 from atlas.ledger.errors import books_errors
-from atlas.ledger.repository import BooksRepository, JournalRepository
-from atlas.ledger.tables import SourceType, SystemRole
+from atlas.ledger.repository import (
+    LINE_FIELDS,
+    BooksRepository,
+    ChainRepository,
+    JournalDraftsRepository,
+    JournalRepository,
+    PostedEntriesRepository,
+    PostingChecksRepository,
+    act_as_operator,
+    workspaces,
+)
+from atlas.ledger.tables import SOURCE_TYPES, SourceType, SystemRole
 from atlas.numbering.repository import NumberSequences
+from atlas.pagination import Page, PageRequest, page_of
+from atlas.tenancy.context import WorkspaceContext
+from atlas.validation import choices, constraint_errors, invalid, search_text
 
 ZERO = Decimal("0.00")
 
@@ -152,3 +177,450 @@ async def posted_entry(
     return await JournalRepository(db, workspace_id).by_source(
         source_type.value, source_id, source_event
     )
+
+
+# Journal and manual entries
+
+# Their documents correct these entries: a credit note, a payment's reversal.
+DOCUMENT_SOURCES = frozenset({SourceType.INVOICE, SourceType.CREDIT_NOTE, SourceType.PAYMENT})
+# A second reversal of an entry, posted concurrently, meets one of these keys.
+REVERSAL_TAKEN: dict[str, Callable[[], AtlasError]] = {
+    name: lambda: Conflict("The entry is reversed already.", code="entry_already_reversed")
+    for name in ("uq_journal_entries_workspace_id_reverses_entry_id", "uq_journal_entries_source")
+}
+
+
+def today() -> date:
+    """The business day, in UTC (a reversal's default date)."""
+    return datetime.now(UTC).date()
+
+
+def _entry_values(row: asyncpg.Record) -> dict[str, Any]:
+    """An entry's row as the API shows it: hashes as hex."""
+    prev: bytes | None = row["prev_hash"]
+    return {**dict(row), "prev_hash": prev.hex() if prev else None, "hash": row["hash"].hex()}
+
+
+async def list_journal_entries(
+    ctx: WorkspaceContext,
+    db: asyncpg.Connection,
+    filters: schemas.JournalEntryFilters,
+    page: PageRequest,
+) -> Page[schemas.JournalEntrySummary]:
+    rows, total = await PostedEntriesRepository(db, ctx.workspace_id).list(
+        date_from=filters.date_from,
+        date_to=filters.date_to,
+        source_types=choices(filters.source_types, SOURCE_TYPES, "source_type"),
+        account_id=filters.account_id,
+        q=search_text(filters.q),
+        sort=filters.sort,
+        page=page,
+    )
+    return page_of(schemas.JournalEntrySummary, [_entry_values(r) for r in rows], total, page)
+
+
+async def get_journal_entry(
+    ctx: WorkspaceContext, db: asyncpg.Connection, entry_id: uuid.UUID
+) -> schemas.JournalEntry:
+    repo = PostedEntriesRepository(db, ctx.workspace_id)
+    row = await repo.get(entry_id)
+    if row is None:
+        raise NotFound("Journal entry not found.")
+    lines = [dict(r) for r in await repo.lines(entry_id)]
+    return schemas.JournalEntry.model_validate({**_entry_values(row), "lines": lines})
+
+
+@dataclass(frozen=True, slots=True)
+class _Problem:
+    code: str
+    field: str
+    message: str
+
+
+def _refuse(problems: Sequence[_Problem]) -> None:
+    """Raises a 422 with the first problem's code and message and every problem's path."""
+    if problems:
+        first = problems[0]
+        raise Invalid(
+            f"{first.field}: {first.message}.",
+            code=first.code,
+            details=[{"field": p.field, "message": p.message, "code": p.code} for p in problems],
+        )
+
+
+def _one_sided_problems(lines: Sequence[PostingLine]) -> list[_Problem]:
+    """Each line a debit or a credit, above zero (the lines' `one_sided` CHECK)."""
+    problems = []
+    for n, line in enumerate(lines):
+        if line.debit < 0 or line.credit < 0:
+            side = "debit" if line.debit < 0 else "credit"
+            problems.append(_Problem("line_one_sided", f"lines.{n}.{side}", "must not be negative"))
+        elif (line.debit > 0) == (line.credit > 0):
+            side = "credit" if line.debit > 0 else "debit"
+            what = "a debit or a credit, not both" if line.debit > 0 else "a debit or a credit"
+            problems.append(_Problem("line_one_sided", f"lines.{n}.{side}", f"needs {what}"))
+    return problems
+
+
+DIMENSIONS = {"customer_id": "customer", "project_id": "project", "employee_id": "employee"}
+
+
+def _account_refusal(account: asyncpg.Record, currency: str) -> tuple[str, str] | None:
+    """Why the books' line trigger would refuse the account, asked first: (code, detail)."""
+    if account["is_group"]:
+        return "account_is_group", f"{account['code']} is a group account"
+    if not account["is_active"]:
+        return "account_inactive", f"{account['code']} is inactive"
+    if account["currency"] not in (None, currency):
+        return "account_currency", f"{account['code']} holds {account['currency']} only"
+    return None
+
+
+async def _reference_problems(
+    db: asyncpg.Connection,
+    workspace_id: uuid.UUID,
+    lines: Sequence[PostingLine],
+    *,
+    posting_in: str | None,
+) -> list[_Problem]:
+    """Accounts and dimensions of the workspace; with `posting_in` (the entry's currency),
+    also accounts that take postings in it."""
+    checks = PostingChecksRepository(db, workspace_id)
+    accounts = await checks.accounts(list({line.account_id for line in lines}))
+    named = {kind: list({getattr(line, kind) for line in lines} - {None}) for kind in DIMENSIONS}
+    found = await checks.dimensions(*named.values()) if any(named.values()) else set()
+    problems = []
+    for n, line in enumerate(lines):
+        account = accounts.get(line.account_id)
+        path = f"lines.{n}.account_id"
+        if account is None:
+            problems.append(_Problem("account_not_found", path, "not an account of this workspace"))
+        elif posting_in is not None and (refusal := _account_refusal(account, posting_in)):
+            problems.append(_Problem(refusal[0], path, refusal[1]))
+        for kind, noun in DIMENSIONS.items():
+            value = getattr(line, kind)
+            if value is not None and (kind, value) not in found:
+                detail = f"not a {noun} of this workspace"
+                problems.append(_Problem(f"{noun}_not_found", f"lines.{n}.{kind}", detail))
+    return problems
+
+
+async def _postable(
+    db: asyncpg.Connection,
+    workspace_id: uuid.UUID,
+    *,
+    entry_date: date | None,
+    currency: str,
+    memo: str,
+    lines: Sequence[PostingLine],
+    source_id: uuid.UUID | None,
+) -> Posting:
+    """The manual posting, once every rule the books hold is checked here with its path."""
+    if entry_date is None:
+        raise invalid("A manual entry needs its date to post.", "entry_date", "required to post")
+    if len(lines) < 2:
+        raise invalid(
+            f"An entry needs two lines or more; this one has {len(lines)}.",
+            "lines",
+            "at least two lines",
+            code="entry_too_short",
+        )
+    _refuse(_one_sided_problems(lines))
+    _refuse(await _reference_problems(db, workspace_id, lines, posting_in=currency))
+    debit = sum((line.debit for line in lines), ZERO)
+    credit = sum((line.credit for line in lines), ZERO)
+    if debit != credit:
+        raise invalid(
+            f"The entry does not balance: debit {debit}, credit {credit}.",
+            "lines",
+            f"debit {debit} <> credit {credit}",
+            code="entry_unbalanced",
+        )
+    return Posting(
+        entry_date=entry_date,
+        currency=currency,
+        memo=memo,
+        source_type=SourceType.MANUAL,
+        source_id=source_id,
+        source_event="posted",
+        lines=lines,
+    )
+
+
+def _posting_lines(lines: Iterable[Mapping[str, Any]]) -> list[PostingLine]:
+    """Lines as posted, from a request's lines (dumped) or a draft's rows."""
+    return [PostingLine(**{name: line[name] for name in LINE_FIELDS[1:]}) for line in lines]
+
+
+async def post_manual_entry(
+    ctx: WorkspaceContext, db: asyncpg.Connection, data: schemas.ManualEntryIn
+) -> schemas.JournalEntry:
+    """Posts a manual entry at once, without a draft."""
+    currency = data.currency or await PostingChecksRepository(db, ctx.workspace_id).base_currency()
+    posting = await _postable(
+        db,
+        ctx.workspace_id,
+        entry_date=data.entry_date,
+        currency=currency,
+        memo=data.memo,
+        lines=_posting_lines(line.model_dump() for line in data.lines),
+        source_id=None,
+    )
+    entry = await post(db, ctx.workspace_id, posting)
+    return await get_journal_entry(ctx, db, entry["id"])
+
+
+async def reverse_journal_entry(
+    ctx: WorkspaceContext, db: asyncpg.Connection, entry_id: uuid.UUID, data: schemas.ReversalIn
+) -> schemas.JournalEntry:
+    """Posts the mirror of a manual entry, once; a document's entries are corrected by the
+    document (a credit note, a payment's reversal)."""
+    journal = JournalRepository(db, ctx.workspace_id)
+    entry = await journal.get(entry_id)
+    if entry is None:
+        raise NotFound("Journal entry not found.")
+    if entry["reverses_entry_id"] is not None:
+        raise Conflict(
+            f"{entry['number']} is a reversal; post a new entry instead.",
+            code="entry_is_reversal",
+        )
+    if entry["source_type"] in DOCUMENT_SOURCES:
+        raise Conflict(
+            f"{entry['number']} was posted by a {entry['source_type'].replace('_', ' ')};"
+            " correct the document instead.",
+            code="entry_from_document",
+        )
+    if await journal.reversal_of(entry_id) is not None:
+        raise REVERSAL_TAKEN["uq_journal_entries_workspace_id_reverses_entry_id"]()
+    with constraint_errors(REVERSAL_TAKEN):
+        reversal = await reverse(db, ctx.workspace_id, entry, data.entry_date or today(), data.memo)
+    return await get_journal_entry(ctx, db, reversal["id"])
+
+
+# Drafts of manual entries
+
+
+async def _checked_draft_lines(
+    db: asyncpg.Connection, workspace_id: uuid.UUID, lines: Sequence[schemas.JournalLineIn]
+) -> list[dict[str, Any]]:
+    """A draft's lines are one-sided, on accounts and dimensions of the workspace; the
+    rest waits for the post."""
+    dumped = [line.model_dump() for line in lines]
+    posting_lines = _posting_lines(dumped)
+    _refuse(_one_sided_problems(posting_lines))
+    _refuse(await _reference_problems(db, workspace_id, posting_lines, posting_in=None))
+    return dumped
+
+
+async def _draft(repo: JournalDraftsRepository, draft_id: uuid.UUID) -> schemas.JournalDraft:
+    row = await repo.get(draft_id)
+    if row is None:
+        raise NotFound("Journal draft not found.")
+    lines = await repo.lines(draft_id)
+    return schemas.JournalDraft.model_validate(
+        {
+            **dict(row),
+            "lines": [dict(r) for r in lines],
+            "debit_total": sum((r["debit"] for r in lines), ZERO),
+            "credit_total": sum((r["credit"] for r in lines), ZERO),
+        }
+    )
+
+
+async def _locked_draft(repo: JournalDraftsRepository, draft_id: uuid.UUID) -> asyncpg.Record:
+    row = await repo.get(draft_id, for_update=True)
+    if row is None:
+        raise NotFound("Journal draft not found.")
+    return row
+
+
+async def create_journal_draft(
+    ctx: WorkspaceContext, db: asyncpg.Connection, data: schemas.ManualEntryIn
+) -> schemas.JournalDraft:
+    lines = await _checked_draft_lines(db, ctx.workspace_id, data.lines)
+    repo = JournalDraftsRepository(db, ctx.workspace_id)
+    draft_id = await repo.create(
+        entry_date=data.entry_date, currency=data.currency, memo=data.memo, user_id=ctx.user_id
+    )
+    await repo.replace_lines(draft_id, lines)
+    return await _draft(repo, draft_id)
+
+
+async def list_journal_drafts(
+    ctx: WorkspaceContext,
+    db: asyncpg.Connection,
+    filters: schemas.JournalDraftFilters,
+    page: PageRequest,
+) -> Page[schemas.JournalDraftSummary]:
+    rows, total = await JournalDraftsRepository(db, ctx.workspace_id).list(
+        q=search_text(filters.q), sort=filters.sort, page=page
+    )
+    return page_of(schemas.JournalDraftSummary, [dict(r) for r in rows], total, page)
+
+
+async def get_journal_draft(
+    ctx: WorkspaceContext, db: asyncpg.Connection, draft_id: uuid.UUID
+) -> schemas.JournalDraft:
+    return await _draft(JournalDraftsRepository(db, ctx.workspace_id), draft_id)
+
+
+async def update_journal_draft(
+    ctx: WorkspaceContext,
+    db: asyncpg.Connection,
+    draft_id: uuid.UUID,
+    data: schemas.JournalDraftUpdate,
+) -> schemas.JournalDraft:
+    """Changes the fields sent; sent `lines` replace all the draft's lines."""
+    repo = JournalDraftsRepository(db, ctx.workspace_id)
+    await _locked_draft(repo, draft_id)
+    changes: dict[str, Any] = data.model_dump(exclude_unset=True, exclude={"lines"})
+    if data.lines is not None:
+        lines = await _checked_draft_lines(db, ctx.workspace_id, data.lines)
+        await repo.replace_lines(draft_id, lines)
+    await repo.update(draft_id, changes)
+    return await _draft(repo, draft_id)
+
+
+async def delete_journal_draft(
+    ctx: WorkspaceContext, db: asyncpg.Connection, draft_id: uuid.UUID
+) -> None:
+    repo = JournalDraftsRepository(db, ctx.workspace_id)
+    await _locked_draft(repo, draft_id)
+    await repo.delete(draft_id)
+
+
+async def post_journal_draft(
+    ctx: WorkspaceContext, db: asyncpg.Connection, draft_id: uuid.UUID
+) -> schemas.JournalEntry:
+    """Posts the draft as a manual entry (its source: the draft) and deletes the draft, in
+    one transaction; the draft's row lock makes a second post of it find nothing."""
+    repo = JournalDraftsRepository(db, ctx.workspace_id)
+    draft = await _locked_draft(repo, draft_id)
+    posting = await _postable(
+        db,
+        ctx.workspace_id,
+        entry_date=draft["entry_date"],
+        currency=draft["currency"],
+        memo=draft["memo"],
+        lines=_posting_lines(dict(r) for r in await repo.lines(draft_id)),
+        source_id=draft_id,
+    )
+    entry = await post(db, ctx.workspace_id, posting)
+    await repo.delete(draft_id)
+    return await get_journal_entry(ctx, db, entry["id"])
+
+
+# The operator's tools: verify the chains, reopen a period. They walk every workspace (or
+# the one named), each in a transaction of its own under its tenant context: the only
+# loops over workspaces, run by `atlas-erp ledger` with the owner's URL.
+
+
+class UnknownWorkspace(NotFound):
+    """No workspace has the slug given to a `ledger` command."""
+
+
+@dataclass(frozen=True, slots=True)
+class ChainBreak:
+    number: str
+    chain_seq: int
+    what: str
+
+
+@dataclass(frozen=True, slots=True)
+class ChainReport:
+    slug: str
+    entries: int
+    first_break: ChainBreak | None
+
+
+@dataclass(frozen=True, slots=True)
+class LockDateChange:
+    slug: str
+    old: date | None
+    new: date | None
+
+
+def entry_digest(prev_hash: bytes | None, fields_text: str, lines_text: str | None) -> bytes:
+    """The entry's hash as `atlas_ledger_digest` computes it (migration 0011): SHA-256 of
+    the previous hash, then the entry's fields' and its lines' JSON text."""
+    content = (fields_text + (lines_text or "")).encode()
+    return hashlib.sha256((prev_hash or b"") + content).digest()
+
+
+def _chain_problem(row: asyncpg.Record, expected_seq: int, prev_hash: bytes | None) -> str | None:
+    """What is wrong with the entry `expected_seq` of the chain, if anything."""
+    if row["chain_seq"] != expected_seq:
+        return f"chain_seq is {row['chain_seq']}, {expected_seq} expected (an entry is missing)"
+    if row["prev_hash"] != prev_hash:
+        return "prev_hash is not the previous entry's hash"
+    counted = (row["lines_counted"], row["lines_debit"], row["lines_credit"])
+    if counted != (row["line_count"], row["total"], row["total"]):
+        n, debit, credit = counted
+        return (
+            f"its lines ({n}, debit {debit}, credit {credit}) are not those it sealed"
+            f" ({row['line_count']}, total {row['total']})"
+        )
+    if entry_digest(prev_hash, row["fields_text"], row["lines_text"]) != row["hash"]:
+        return "its hash does not match its content"
+    return None
+
+
+async def _walk_chain(db: asyncpg.Connection, workspace_id: uuid.UUID, slug: str) -> ChainReport:
+    prev_hash: bytes | None = None
+    seen = 0
+    async with aclosing(ChainRepository(db, workspace_id).entries()) as entries:
+        async for row in entries:
+            seen += 1
+            problem = _chain_problem(row, seen, prev_hash)
+            if problem is not None:
+                return ChainReport(slug, seen, ChainBreak(row["number"], row["chain_seq"], problem))
+            prev_hash = row["hash"]
+    return ChainReport(slug, seen, None)
+
+
+async def _named_workspaces(db: asyncpg.Connection, slug: str | None) -> list[asyncpg.Record]:
+    found = await workspaces(db, slug)
+    if slug is not None and not found:
+        raise UnknownWorkspace(f"No workspace has the slug '{slug}'.")
+    return found
+
+
+async def verify_books(url: str, slug: str | None) -> list[ChainReport]:
+    """Recomputes every entry's hash of each workspace (or the one named) in chain order,
+    and checks the chain's links, its numbering 1..n and the lines each entry sealed;
+    the first break of each workspace is reported. `url`: the owner's."""
+    db = await connect(url)
+    try:
+        reports = []
+        for workspace in await _named_workspaces(db, slug):
+            async with db.transaction(isolation="repeatable_read", readonly=True):
+                await enter_workspace(db, workspace["id"])
+                reports.append(await _walk_chain(db, workspace["id"], workspace["slug"]))
+        return reports
+    finally:
+        await db.close()
+
+
+async def reopen_books(url: str, slug: str, lock_date: date | None) -> LockDateChange:
+    """Moves the workspace's lock date back to `lock_date` (None: no lock date), as the
+    operator (the audit event names them); only the tables' owner may (`url`)."""
+    db = await connect(url)
+    try:
+        async with db.transaction():
+            (workspace,) = await _named_workspaces(db, slug)
+            await enter_workspace(db, workspace["id"])
+            await act_as_operator(db)
+            books = BooksRepository(db, workspace["id"])
+            row = await books.get(for_update=True)
+            if row is None:
+                raise Conflict("The workspace has no books.", code="no_books")
+            old: date | None = row["lock_date"]
+            if old is None or (lock_date is not None and lock_date >= old):
+                raise Conflict(
+                    f"Reopening moves the lock date back; it is {old or 'not set'}.",
+                    code="lock_date_not_earlier",
+                )
+            await books.set_lock_date(lock_date)
+            return LockDateChange(slug, old, lock_date)
+    finally:
+        await db.close()
