@@ -74,6 +74,7 @@ def test_operations_are_grouped_by_module_tags(client: httpx.Client) -> None:
         "timesheets",
         "hr",
         "finance",
+        "ledger",
         "audit",
         "health",
     }
