@@ -122,3 +122,10 @@ def test_nothing_posts_on_or_before_the_lock_date(
         workspace=ws["id"],
     )
     assert [row["entry_date"] for row in rows] == [date(2025, 7, 1)]
+
+
+def test_a_workspace_without_books_says_so(sql: Sql, owner: Actor, ws: dict[str, Any]) -> None:
+    """A workspace whose books were never opened (made before the books existed)."""
+    sql.owner("DELETE FROM ledgers WHERE workspace_id = %s", ws["id"], workspace=ws["id"])
+    for resp in (owner.get(BOOKS, ws=ws), lock(owner, ws, "2025-01-31")):
+        assert (resp.status_code, error_code(resp)) == (409, "no_books")
