@@ -23,6 +23,7 @@ from tests.hr.helpers import (
     new_leave_request,
     new_leave_type,
 )
+from tests.ledger.accounts_helpers import new_account
 from tests.projects.helpers import new_project, new_task
 from tests.roles.helpers import new_role
 from tests.sql import Sql
@@ -60,6 +61,8 @@ KINDS = {
     "entity_id": "project",
     "employee": "employee",
     "actor": "user",
+    "account_id": "account",
+    "parent_id": "account",
 }
 # Parameters that name an object without ending in `_id`.
 REF_NAMES = frozenset({"workspace", "role", "assignee", "key"})
@@ -137,6 +140,7 @@ def new_world(factory: Factory) -> World:
     invitation = invite(owner, ws, f"invitee-{secrets.token_hex(4)}@example.com")
     role = new_role(owner, ws, permissions=["customers:read"])
     audit = events(owner, ws, entity_id=project["id"])["items"][0]
+    account = new_account(owner, ws, name=f"Account {secrets.token_hex(4)}", is_group=True)
     ids = {
         "workspace": str(ws["id"]),
         "session": session_id(owner),
@@ -158,6 +162,7 @@ def new_world(factory: Factory) -> World:
         "owner_user": str(owner.id),
         "audit_event": audit["id"],
         "http_request": audit["request_id"],
+        "account": account["id"],
     }
     aliases = {"workspace": ws["slug"], "task": task["key"], "role": role["name"]}
     names = [
@@ -167,6 +172,7 @@ def new_world(factory: Factory) -> World:
         employee["last_name"],
         leave_type["name"],
         customer["name"],
+        account["name"],
         invitation["email"],
         member.email,
         owner.email,

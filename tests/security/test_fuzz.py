@@ -164,6 +164,9 @@ def _seed(target: Target) -> dict[str, str]:
         "entry_id": target.create(
             "/api/v1/time-entries", entry | {"hours": "2.5", "hourly_rate": "80.00"}
         )["id"],
+        "account_id": target.create(
+            "/api/v1/accounts", {"code": f"F{tag}", "name": "Fuzzed", "type": "expense"}
+        )["id"],
     }
 
 

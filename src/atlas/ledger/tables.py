@@ -68,6 +68,8 @@ ACCOUNT_TYPES = tuple(t.value for t in AccountType)
 SYSTEM_ROLES = tuple(r.value for r in SystemRole)
 SOURCE_TYPES = tuple(s.value for s in SourceType)
 ONE_SIDED = "debit >= 0 AND credit >= 0 AND (debit > 0) <> (credit > 0)"
+# An account's code: the column's CHECK and the API's validation (which adds the length).
+ACCOUNT_CODE_PATTERN = "^[A-Za-z0-9][A-Za-z0-9._-]*$"
 
 
 def _line_columns(table: str) -> list[object]:
@@ -115,7 +117,7 @@ accounts = tenant_table(
     CheckConstraint(f"type IN {ACCOUNT_TYPES!r}", name="type"),
     CheckConstraint(f"system_role IS NULL OR system_role IN {SYSTEM_ROLES!r}", name="system_role"),
     CheckConstraint("parent_id IS NULL OR parent_id <> id", name="parent"),
-    CheckConstraint("code ~ '^[A-Za-z0-9][A-Za-z0-9._-]*$'", name="code"),
+    CheckConstraint(f"code ~ '{ACCOUNT_CODE_PATTERN}'", name="code"),
     CheckConstraint(f"currency IS NULL OR currency ~ '{CURRENCY_CODE.pattern}'", name="currency"),
 )
 
