@@ -125,9 +125,20 @@ TOP: dict[str, dict[str, frozenset[str]]] = {
         "web": frozenset({"app"}),
         "workspaces": ENDPOINTS,
     },
-    "cli": {"demo": frozenset({""}), "exports": frozenset({"service"})},
+    # The books of documents from before them, workspace by workspace.
+    "books_upgrade": {
+        "finance": frozenset({"service"}),
+        "ledger": frozenset({"service"}),
+        "workspaces": frozenset({"service"}),
+    },
+    "cli": {
+        "books_upgrade": frozenset({""}),
+        "demo": frozenset({""}),
+        "exports": frozenset({"service"}),
+    },
     "demo": {
         "finance": frozenset({"service", "schemas"}),
+        "ledger": frozenset({"service"}),
         "hr": frozenset({"service", "schemas"}),
         "identity": frozenset({"repository"}),
         "projects": frozenset({"service", "schemas"}),

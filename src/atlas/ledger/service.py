@@ -21,7 +21,10 @@ import asyncpg
 from atlas.ledger.chart import DEFAULT_CHART
 from atlas.ledger.errors import books_errors
 from atlas.ledger.repository import BooksRepository, JournalRepository
-from atlas.ledger.tables import SourceType, SystemRole
+
+# Re-exported: the modules that post may import this service only.
+from atlas.ledger.tables import SourceType as SourceType
+from atlas.ledger.tables import SystemRole as SystemRole
 from atlas.numbering.repository import NumberSequences
 
 ZERO = Decimal("0.00")
@@ -64,6 +67,13 @@ async def system_accounts(
     """The accounts holding `roles`; a role no account holds is missing from the answer."""
     found = await BooksRepository(db, workspace_id).accounts_with_roles(roles)
     return {SystemRole(role): account for role, account in found.items()}
+
+
+async def accounts_by_code(
+    db: asyncpg.Connection, workspace_id: uuid.UUID, codes: Sequence[str]
+) -> dict[str, uuid.UUID]:
+    """The accounts of `codes` (a code no account has is missing from the answer)."""
+    return await BooksRepository(db, workspace_id).accounts_with_codes(codes)
 
 
 def _netted(lines: Sequence[PostingLine]) -> list[PostingLine]:
