@@ -353,21 +353,19 @@ class InvoicesRepository(ScopedRepository):
             due_date,
         )
 
-    async def add_credited(self, invoice_id: uuid.UUID, amount: Decimal) -> None:
-        """Adds a credit note to amount_credited; once nothing is left the invoice is paid
-        if anything was paid, else void."""
+    async def add_credited(self, invoice_id: uuid.UUID, amount: Decimal, status: str) -> None:
+        """Adds a credit note to amount_credited and sets the status it leaves (a void
+        invoice takes the time it was voided)."""
+        voided = ", voided_at = now()" if status == "void" else ""
         await self.db.execute(
-            """UPDATE invoices
-                  SET amount_credited = amount_credited + $3,
-                      status = CASE WHEN amount_paid + amount_credited + $3 < total THEN status
-                                    WHEN amount_paid > 0 THEN 'paid' ELSE 'void' END,
-                      voided_at = CASE WHEN amount_paid + amount_credited + $3 = total
-                                        AND amount_paid = 0 THEN now() ELSE voided_at END,
-                      updated_at = now()
-                WHERE workspace_id = $1 AND id = $2""",
+            f"""UPDATE invoices
+                   SET amount_credited = amount_credited + $3, status = $4{voided},
+                       updated_at = now()
+                 WHERE workspace_id = $1 AND id = $2""",
             self.workspace_id,
             invoice_id,
             amount,
+            status,
         )
 
     async def add_paid(self, invoice_id: uuid.UUID, amount: Decimal) -> None:

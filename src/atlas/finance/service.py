@@ -692,7 +692,7 @@ async def void_invoice(
     invoice = await _locked_invoice(repo, invoice_id)
     _require(invoice, InvoiceAction.VOID)
     if invoice["total"] == 0:
-        await repo.add_credited(invoice_id, ZERO)
+        await repo.add_credited(invoice_id, ZERO, "void")
     else:
         lines = [dict(line) for line in await repo.lines(invoice_id)]
         on = max(today(), invoice["issue_date"])
@@ -706,6 +706,15 @@ async def void_invoice(
 
 def _credit_note(row: asyncpg.Record, lines: Sequence[asyncpg.Record]) -> schemas.CreditNote:
     return schemas.CreditNote.model_validate({**dict(row), "lines": [dict(r) for r in lines]})
+
+
+def _status_once_credited(invoice: asyncpg.Record, amount: Decimal) -> str:
+    """A credit that leaves nothing to pay settles the invoice: paid if anything was paid
+    on it, else void; otherwise its status stays."""
+    if _balance(invoice) - amount > 0:
+        status: str = invoice["status"]
+        return status
+    return "paid" if invoice["amount_paid"] > 0 else "void"
 
 
 async def _credit(
@@ -752,7 +761,9 @@ async def _credit(
         lines=lines,
     )
     with constraint_errors(CONSTRAINT_ERRORS):
-        await InvoicesRepository(db, workspace_id).add_credited(invoice["id"], totals["total"])
+        await InvoicesRepository(db, workspace_id).add_credited(
+            invoice["id"], totals["total"], _status_once_credited(invoice, totals["total"])
+        )
     await _post_sale(
         db,
         workspace_id,

@@ -28,7 +28,7 @@ from sqlalchemy import (
 )
 
 from atlas.db.metadata import created_at, sort_index, tenant_table, updated_at
-from atlas.validation import business_date_range
+from atlas.validation import CURRENCY_CODE, business_date_range
 
 
 class AccountType(StrEnum):
@@ -116,7 +116,7 @@ accounts = tenant_table(
     CheckConstraint(f"system_role IS NULL OR system_role IN {SYSTEM_ROLES!r}", name="system_role"),
     CheckConstraint("parent_id IS NULL OR parent_id <> id", name="parent"),
     CheckConstraint("code ~ '^[A-Za-z0-9][A-Za-z0-9._-]*$'", name="code"),
-    CheckConstraint("currency IS NULL OR currency ~ '^[A-Z]{3}$'", name="currency"),
+    CheckConstraint(f"currency IS NULL OR currency ~ '{CURRENCY_CODE.pattern}'", name="currency"),
 )
 
 # One row per workspace: its lock date (the fiscal year is the workspace's own). Postings
