@@ -371,7 +371,7 @@ async def _books(
         )
 
 
-async def load_demo(db: asyncpg.Connection, settings: Settings) -> None:
+async def _demo_users(db: asyncpg.Connection) -> list[uuid.UUID]:
     identity = IdentityRepository(db)
     password_hash = await hash_password(DEMO_PASSWORD)
     people: list[uuid.UUID] = []
@@ -381,7 +381,11 @@ async def load_demo(db: asyncpg.Connection, settings: Settings) -> None:
         # Demo addresses are not real mailboxes: they start verified, as after the link.
         await identity.set_email_verified(row["id"], user.email)
         people.append(row["id"])
-    olivia, gordon, sam = people
+    return people
+
+
+async def _acme(db: asyncpg.Connection, settings: Settings, people: list[uuid.UUID]) -> None:
+    olivia, _, sam = people
     acme, acme_projects = await _workspace(
         db, _principal(olivia, DEMO_USERS[0]), "Acme Corp", [(sam, "member")], ACME, people
     )
@@ -394,6 +398,10 @@ async def load_demo(db: asyncpg.Connection, settings: Settings) -> None:
         settings,
         workspace_schemas.InvitationCreate(email="new.hire@acme.example", role="member"),
     )
+
+
+async def _globex(db: asyncpg.Connection, people: list[uuid.UUID]) -> None:
+    _, gordon, sam = people
     globex, globex_projects = await _workspace(
         db, _principal(gordon, DEMO_USERS[1]), "Globex", [(sam, "admin")], GLOBEX, people
     )
@@ -403,14 +411,21 @@ async def load_demo(db: asyncpg.Connection, settings: Settings) -> None:
 
 
 async def load_demo_if_empty(settings: Settings) -> bool:
-    """Loads the demo unless the database has users already; True if it did."""
+    """Loads the demo unless the database has users already; True if it did.
+
+    The users and Acme Corp commit together, Globex in a second transaction: the books
+    check a transaction's postings at its commit, under the tenant context it ends in, so
+    one transaction posts in one workspace only."""
     conn = await connect(settings.runtime_url())
     try:
         async with conn.transaction():
             if await IdentityRepository(conn).has_users():
                 return False
-            await load_demo(conn, settings)
-            return True
+            people = await _demo_users(conn)
+            await _acme(conn, settings, people)
+        async with conn.transaction():
+            await _globex(conn, people)
+        return True
     finally:
         await conn.close()
 
