@@ -1,5 +1,4 @@
-"""Every SQL statement on customers, invoices, invoice lines, credit notes and payments,
-and the one read of the books' chart that finance needs (which accounts take sales).
+"""Every SQL statement on customers, invoices, invoice lines, credit notes and payments.
 
 The repositories are built for one workspace and put `workspace_id = $1` into every
 statement and every insert (joined and sub-selected tables included); row-level security
@@ -137,21 +136,6 @@ class CustomersRepository(ScopedRepository):
             customer_id,
         )
         return bool(found)
-
-
-class IncomeAccounts(ScopedRepository):
-    """Which accounts of the chart (the books' table, read only) take a sale's postings."""
-
-    async def usable(self, account_ids: Sequence[uuid.UUID]) -> set[uuid.UUID]:
-        """Those of `account_ids` that are active, non-group income accounts."""
-        rows = await self.db.fetch(
-            """SELECT a.id FROM accounts a
-                WHERE a.workspace_id = $1 AND a.id = ANY($2::uuid[])
-                  AND a.type = 'income' AND NOT a.is_group AND a.is_active""",
-            self.workspace_id,
-            list(account_ids),
-        )
-        return {r["id"] for r in rows}
 
 
 # Invoices

@@ -39,12 +39,11 @@ from atlas.finance.repository import (
     OPEN_INVOICE_STATUS,
     CreditNotesRepository,
     CustomersRepository,
-    IncomeAccounts,
     InvoicesRepository,
 )
 from atlas.finance.tables import INVOICE_STATUSES
 from atlas.ledger import service as ledger
-from atlas.ledger.service import SourceType, SystemRole
+from atlas.ledger.service import AccountType, SourceType, SystemRole
 from atlas.numbering.repository import NumberSequences
 from atlas.pagination import Page, PageRequest, page_of
 from atlas.tenancy.context import WorkspaceContext
@@ -160,7 +159,9 @@ async def _check_income_accounts(
     chosen = {path: account for path, account in named.items() if account is not None}
     if not chosen:
         return
-    usable = await IncomeAccounts(db, workspace_id).usable(list(set(chosen.values())))
+    usable = await ledger.postable_accounts(
+        db, workspace_id, list(set(chosen.values())), AccountType.INCOME
+    )
     wrong = [path for path, account in chosen.items() if account not in usable]
     if wrong:
         raise Invalid(

@@ -23,6 +23,7 @@ from atlas.ledger.errors import books_errors
 from atlas.ledger.repository import BooksRepository, JournalRepository
 
 # Re-exported: the modules that post may import this service only.
+from atlas.ledger.tables import AccountType as AccountType
 from atlas.ledger.tables import SourceType as SourceType
 from atlas.ledger.tables import SystemRole as SystemRole
 from atlas.numbering.repository import NumberSequences
@@ -74,6 +75,17 @@ async def accounts_by_code(
 ) -> dict[str, uuid.UUID]:
     """The accounts of `codes` (a code no account has is missing from the answer)."""
     return await BooksRepository(db, workspace_id).accounts_with_codes(codes)
+
+
+async def postable_accounts(
+    db: asyncpg.Connection,
+    workspace_id: uuid.UUID,
+    account_ids: Sequence[uuid.UUID],
+    account_type: AccountType,
+) -> set[uuid.UUID]:
+    """Those of `account_ids` that take postings of `account_type`: active, non-group
+    accounts of that type in the workspace's chart (a document checks the account it names)."""
+    return await BooksRepository(db, workspace_id).postable(account_ids, account_type.value)
 
 
 def _netted(lines: Sequence[PostingLine]) -> list[PostingLine]:
