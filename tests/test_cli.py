@@ -158,6 +158,8 @@ def test_without_a_database_url_the_embedded_server_is_used(embedded_data_dir: P
         [*CLI, "db", "upgrade"], env=env, capture_output=True, text=True, timeout=120, check=False
     )
     assert done.returncode == 0, done.stderr
+    # After the migrations, the books of older data (atlas.books_upgrade), counted.
+    assert "books up to date: workspaces " in done.stdout
     status = subprocess.run(
         [*CLI, "db", "status"], env=env, capture_output=True, text=True, timeout=120, check=False
     )

@@ -90,6 +90,23 @@ def test_the_demo_prints_its_sign_ins_and_loads_both_workspaces(
     assert len(globex["time-entries"]) == 3
 
 
+def test_the_demo_books_span_months_and_the_accountant_keeps_them(
+    demo: tuple[str, subprocess.Popen[str]],
+) -> None:
+    base, _ = demo
+    olivia = Visitor(base, DEMO_USERS[0].email)
+    invoices = olivia.get("/api/v1/invoices?limit=200", "Acme Corp").json()["items"]
+    assert len({i["issue_date"][:7] for i in invoices if i["issue_date"]}) >= 3
+    notes = olivia.get("/api/v1/credit-notes", "Acme Corp").json()["items"]
+    assert [(n["reason"], n["invoice_id"]) for n in notes] == [
+        ("Void", next(i["id"] for i in invoices if i["status"] == "void"))
+    ]
+    accountant = olivia.get("/api/v1/roles/accountant", "Acme Corp").json()["permissions"]
+    books = {"accounts:manage", "ledger:read", "ledger:post", "reports:read"}
+    assert books <= set(accountant)
+    assert "books:lock" not in accountant
+
+
 def test_no_way_across_from_either_demo_workspace(
     demo: tuple[str, subprocess.Popen[str]], empty_database: Settings
 ) -> None:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import uvicorn
 
+from atlas.books_upgrade import bring_books_up_to_date
 from atlas.config import Settings, get_settings
 from atlas.db import migrate
 from atlas.db.embedded import EmbeddedPostgres, EmbeddedServerError
@@ -68,6 +69,8 @@ def _db_upgrade(settings: Settings, _: argparse.Namespace) -> int:
     def run() -> int:
         migrate.upgrade(settings.owner_url(), settings.app_role())
         print(f"database at {migrate.status(settings.owner_url()).current}")
+        counts = asyncio.run(bring_books_up_to_date(settings.owner_url()))
+        print("books up to date: " + ", ".join(f"{name} {n}" for name, n in counts.items()))
         return 0
 
     return _with_database(settings, run)
@@ -182,9 +185,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     db = sub.add_parser("db", help="database migrations")
     db_sub = db.add_subparsers(dest="db_command", required=True)
-    db_sub.add_parser("upgrade", help="apply migrations up to head").set_defaults(
-        handler=_db_upgrade
-    )
+    db_sub.add_parser(
+        "upgrade", help="apply migrations up to head, then bring the books up to date"
+    ).set_defaults(handler=_db_upgrade)
     db_sub.add_parser("status", help="show the current and head revisions").set_defaults(
         handler=_db_status
     )

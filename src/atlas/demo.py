@@ -21,6 +21,7 @@ from atlas.finance import service as finance
 from atlas.hr import schemas as hr_schemas
 from atlas.hr import service as hr
 from atlas.identity.repository import IdentityRepository
+from atlas.ledger import service as ledger
 from atlas.projects import schemas as project_schemas
 from atlas.projects import service as projects
 from atlas.roles import schemas as role_schemas
@@ -114,7 +115,7 @@ def _principal(user_id: uuid.UUID, user: DemoUser) -> Principal:
 # A custom role every demo workspace starts with: finance without HR or settings.
 ACCOUNTANT = role_schemas.RoleCreate(
     name="accountant",
-    description="Customers, invoices and payments; reads the rest.",
+    description="Customers, invoices, payments and the books; reads the rest.",
     permissions=[
         "workspace:read",
         "members:read",
@@ -128,6 +129,10 @@ ACCOUNTANT = role_schemas.RoleCreate(
         "invoices:issue",
         "invoices:void",
         "payments:record",
+        "accounts:manage",
+        "ledger:read",
+        "ledger:post",
+        "reports:read",
         "roles:read",
     ],
 )
@@ -273,24 +278,24 @@ async def _people_and_money(
                 hourly_rate=Decimal("120.00"),
             ),
         )
-    customer_ids = [
-        (
-            await finance.create_customer(
-                ctx, db, finance_schemas.CustomerCreate(name=name, email=None)
-            )
-        ).id
+    made = [
+        await finance.create_customer(
+            ctx, db, finance_schemas.CustomerCreate(name=name, email=None)
+        )
         for name in customers
     ]
+    customer_ids = [customer.id for customer in made]
     line = finance_schemas.InvoiceLineIn(
         description="Consulting",
         quantity=Decimal(10),
         unit_price=Decimal("150.00"),
         tax_rate=Decimal(20),
     )
-    # draft; issued and overdue; issued and paid; void
+    # draft; issued and overdue; issued and paid (two weeks later); void: over three months
     for issued_days_ago, pay, void in (
         (None, False, False),
-        (45, False, False),
+        (75, False, False),
+        (50, True, False),
         (20, True, False),
         (10, False, True),
     ):
@@ -308,13 +313,65 @@ async def _people_and_money(
         issued = await finance.issue_invoice(ctx, db, invoice.id)
         if pay:
             await finance.record_payment(
-                ctx, db, issued.id, finance_schemas.PaymentCreate(amount=issued.total)
+                ctx,
+                db,
+                issued.id,
+                finance_schemas.PaymentCreate(
+                    amount=issued.total, paid_on=today - timedelta(days=issued_days_ago - 14)
+                ),
             )
         if void:
             await finance.void_invoice(ctx, db, issued.id)
+    await _books(ctx, db, made[0].currency, (today - timedelta(days=75)).replace(day=1), today)
 
 
-async def load_demo(db: asyncpg.Connection, settings: Settings) -> None:
+# Monthly costs the demo's books pay from the bank: (expense account code, amount, memo).
+MONTHLY_COSTS = (
+    ("6200", Decimal("1800.00"), "Office rent"),
+    ("6400", Decimal("240.00"), "Software"),
+)
+OPENING_BANK = Decimal("20000.00")
+
+
+async def _books(
+    ctx: WorkspaceContext, db: asyncpg.Connection, currency: str, first: date, today: date
+) -> None:
+    """An opening bank balance on `first`, then rent and software on each first of the
+    month up to `today`, so the reports have figures beside the invoices'."""
+    roles = (ledger.SystemRole.BANK, ledger.SystemRole.OPENING_BALANCES)
+    system = await ledger.system_accounts(db, ctx.workspace_id, roles)
+    bank = system[ledger.SystemRole.BANK]
+    costs = await ledger.accounts_by_code(db, ctx.workspace_id, [c for c, _, _ in MONTHLY_COSTS])
+    # (date, memo, debited account, credited account, amount)
+    entries = [
+        (first, "Opening balance", bank, system[ledger.SystemRole.OPENING_BALANCES], OPENING_BANK)
+    ]
+    month = first
+    while month <= today:
+        entries += [
+            (month, memo, costs[code], bank, amount) for code, amount, memo in MONTHLY_COSTS
+        ]
+        month = (month + timedelta(days=32)).replace(day=1)
+    for on, memo, debited, credited, amount in entries:
+        await ledger.post(
+            db,
+            ctx.workspace_id,
+            ledger.Posting(
+                entry_date=on,
+                currency=currency,
+                memo=memo,
+                source_type=ledger.SourceType.MANUAL,
+                source_id=None,
+                source_event="posted",
+                lines=[
+                    ledger.PostingLine(account_id=debited, debit=amount),
+                    ledger.PostingLine(account_id=credited, credit=amount),
+                ],
+            ),
+        )
+
+
+async def _demo_users(db: asyncpg.Connection) -> list[uuid.UUID]:
     identity = IdentityRepository(db)
     password_hash = await hash_password(DEMO_PASSWORD)
     people: list[uuid.UUID] = []
@@ -324,7 +381,11 @@ async def load_demo(db: asyncpg.Connection, settings: Settings) -> None:
         # Demo addresses are not real mailboxes: they start verified, as after the link.
         await identity.set_email_verified(row["id"], user.email)
         people.append(row["id"])
-    olivia, gordon, sam = people
+    return people
+
+
+async def _acme(db: asyncpg.Connection, settings: Settings, people: list[uuid.UUID]) -> None:
+    olivia, _, sam = people
     acme, acme_projects = await _workspace(
         db, _principal(olivia, DEMO_USERS[0]), "Acme Corp", [(sam, "member")], ACME, people
     )
@@ -337,6 +398,10 @@ async def load_demo(db: asyncpg.Connection, settings: Settings) -> None:
         settings,
         workspace_schemas.InvitationCreate(email="new.hire@acme.example", role="member"),
     )
+
+
+async def _globex(db: asyncpg.Connection, people: list[uuid.UUID]) -> None:
+    _, gordon, sam = people
     globex, globex_projects = await _workspace(
         db, _principal(gordon, DEMO_USERS[1]), "Globex", [(sam, "admin")], GLOBEX, people
     )
@@ -346,14 +411,21 @@ async def load_demo(db: asyncpg.Connection, settings: Settings) -> None:
 
 
 async def load_demo_if_empty(settings: Settings) -> bool:
-    """Loads the demo unless the database has users already; True if it did."""
+    """Loads the demo unless the database has users already; True if it did.
+
+    The users and Acme Corp commit together, Globex in a second transaction: the books
+    check a transaction's postings at its commit, under the tenant context it ends in, so
+    one transaction posts in one workspace only."""
     conn = await connect(settings.runtime_url())
     try:
         async with conn.transaction():
             if await IdentityRepository(conn).has_users():
                 return False
-            await load_demo(conn, settings)
-            return True
+            people = await _demo_users(conn)
+            await _acme(conn, settings, people)
+        async with conn.transaction():
+            await _globex(conn, people)
+        return True
     finally:
         await conn.close()
 

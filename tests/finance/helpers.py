@@ -19,6 +19,10 @@ FINANCE_TABLES = (
     "invoices",
     "invoice_lines",
     "payments",
+    "credit_notes",
+    "credit_note_lines",
+    "journal_entries",
+    "journal_lines",
     "time_entries",
     "number_sequences",
 )

@@ -11,10 +11,44 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from tests import access
-from tests.finance.helpers import Tenant, line, snapshot
+import pytest
 
-Body = Callable[[Tenant], dict[str, Any]] | None
+from tests import access
+from tests.factories import Factory
+from tests.finance.helpers import Tenant, issue, line, new_invoice, new_tenant, snapshot
+
+
+@dataclass
+class PayingTenant(Tenant):
+    """A tenant whose third invoice has a payment and a credit note."""
+
+    paid: dict[str, Any]
+    payment: dict[str, Any]
+    credit_note: dict[str, Any]
+
+
+def _paying(tenant: Tenant) -> PayingTenant:
+    owner, ws = tenant.owner, tenant.ws
+    paid = issue(owner, ws, new_invoice(owner, ws, tenant.customer))
+    url = f"/api/v1/invoices/{paid['id']}"
+    payment = owner.post(f"{url}/payments", ws=ws, json={"amount": "10.00"}).json()
+    note = owner.post(
+        f"{url}/credit-notes", ws=ws, json={"reason": "Discount", "lines": [line("1", "5.00")]}
+    ).json()
+    return PayingTenant(**vars(tenant), paid=paid, payment=payment, credit_note=note)
+
+
+@pytest.fixture
+def tenant_a(factory: Factory) -> PayingTenant:
+    return _paying(new_tenant(factory))
+
+
+@pytest.fixture
+def tenant_b(factory: Factory) -> PayingTenant:
+    return _paying(new_tenant(factory))
+
+
+Body = Callable[[PayingTenant], dict[str, Any]] | None
 
 
 @dataclass(frozen=True)
@@ -25,15 +59,18 @@ class Endpoint(access.EndpointNames):
     denied: tuple[str, ...] = ()
     success: int = 200
 
-    def url(self, tenant: Tenant) -> str:
+    def url(self, tenant: PayingTenant) -> str:
         return self.path.format(
             customer=tenant.customer["id"],
             spare=tenant.spare_customer["id"],
             draft=tenant.draft["id"],
             issued=tenant.issued["id"],
+            paid=tenant.paid["id"],
+            payment=tenant.payment["id"],
+            credit_note=tenant.credit_note["id"],
         )
 
-    def json(self, tenant: Tenant) -> dict[str, Any] | None:
+    def json(self, tenant: PayingTenant) -> dict[str, Any] | None:
         return self.body(tenant) if self.body else None
 
 
@@ -73,6 +110,21 @@ ENDPOINTS = [
         "POST", "/api/v1/invoices/{issued}/payments", lambda t: {"amount": "10.00"}, MANAGERS, 201
     ),
     Endpoint("GET", "/api/v1/invoices/{issued}/payments"),
+    Endpoint(
+        "POST",
+        "/api/v1/invoices/{paid}/payments/{payment}/reverse",
+        lambda t: {"reversed_on": None},
+        MANAGERS,
+    ),
+    Endpoint(
+        "POST",
+        "/api/v1/invoices/{issued}/credit-notes",
+        lambda t: {"reason": "Discount", "lines": [line("1", "5.00")]},
+        MANAGERS,
+        201,
+    ),
+    Endpoint("GET", "/api/v1/credit-notes"),
+    Endpoint("GET", "/api/v1/credit-notes/{credit_note}"),
 ]
 (
     test_anonymous_gets_401,

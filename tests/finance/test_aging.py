@@ -3,28 +3,19 @@ customer; its grand total is the receivables account's balance in the trial bala
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
-from datetime import date
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-import asyncpg
 import pytest
 
 from atlas.config import Settings
-from atlas.db.ids import uuid7
-from atlas.ledger import service as ledger
-from atlas.ledger.tables import SourceType
 from tests.factories import Factory
 from tests.finance.helpers import issue, line, new_customer, new_invoice, today_utc
-from tests.ledger.helpers import Books, in_books, new_books
+from tests.ledger.helpers import Books, new_books
 
 BUCKETS = ("current", "days_1_30", "days_31_60", "days_61_90", "over_90", "total")
 AS_OF = "2026-06-30"
-
-Posting = Callable[[asyncpg.Connection, uuid.UUID], Awaitable[Any]]
 
 
 @pytest.fixture
@@ -34,55 +25,9 @@ def books(factory: Factory, database: Settings) -> Books:
 
 @dataclass
 class Receivables:
-    """Documents made through the finance API, and the entries they post.
-
-    This checkout's finance does not post to the books yet: `postings` are the entries
-    its issue, payment, credit note and void would post (receivables against sales and
-    the bank), written here with `ledger.service` and posted by `book`. Once finance
-    posts them itself, these go.
-    """
+    """Documents made through the finance API; each posts its own entry to the books."""
 
     books: Books
-    postings: list[Posting] = field(default_factory=list)
-    entries: dict[str, asyncpg.Record] = field(default_factory=dict)
-
-    def _entry(
-        self,
-        key: str,
-        on: date,
-        source: SourceType,
-        source_id: uuid.UUID,
-        debit: str,
-        credit: str,
-        amount: str,
-        customer_id: uuid.UUID,
-    ) -> None:
-        accounts = self.books.accounts
-        posting = ledger.Posting(
-            entry_date=on,
-            currency="USD",
-            memo=key,
-            source_type=source,
-            source_id=source_id,
-            source_event="posted",
-            lines=[
-                ledger.PostingLine(accounts[debit], debit=Decimal(amount), customer_id=customer_id),
-                ledger.PostingLine(
-                    accounts[credit], credit=Decimal(amount), customer_id=customer_id
-                ),
-            ],
-        )
-
-        async def post(db: asyncpg.Connection, ws_id: uuid.UUID) -> None:
-            self.entries[key] = await ledger.post(db, ws_id, posting)
-
-        self.postings.append(post)
-
-    def _reversal(self, key: str, of: str, on: date) -> None:
-        async def reverse(db: asyncpg.Connection, ws_id: uuid.UUID) -> None:
-            self.entries[key] = await ledger.reverse(db, ws_id, self.entries[of], on)
-
-        self.postings.append(reverse)
 
     def invoice(
         self, customer: dict[str, Any], key: str, issued: str, due: str, amount: str
@@ -91,19 +36,7 @@ class Receivables:
         draft = new_invoice(
             owner, ws, customer, issue_date=issued, due_date=due, lines=[line("1", amount)]
         )
-        invoice = issue(owner, ws, draft)
-        customer_id = uuid.UUID(customer["id"])
-        self._entry(
-            key,
-            date.fromisoformat(issued),
-            SourceType.INVOICE,
-            uuid.UUID(invoice["id"]),
-            "1200",
-            "4100",
-            amount,
-            customer_id,
-        )
-        return invoice
+        return issue(owner, ws, draft)
 
     def payment(self, invoice: dict[str, Any], key: str, paid_on: str, amount: str) -> str:
         resp = self.books.owner.post(
@@ -112,67 +45,28 @@ class Receivables:
             json={"amount": amount, "paid_on": paid_on},
         )
         assert resp.status_code == 201, resp.text
-        self._entry(
-            key,
-            date.fromisoformat(paid_on),
-            SourceType.PAYMENT,
-            uuid.UUID(resp.json()["id"]),
-            "1110",
-            "1200",
-            amount,
-            uuid.UUID(invoice["customer_id"]),
-        )
         payment_id: str = resp.json()["id"]
         return payment_id
 
-    def reverse_payment(self, payment_id: str, key: str, of: str, on: str) -> None:
-        """No route reverses a payment in this checkout: its mark, and its reversal."""
-        self.books.sql.owner(
-            "UPDATE payments SET reversed_at = %s WHERE id = %s",
-            f"{on} 12:00+00",
-            payment_id,
-            workspace=self.books.ws["id"],
+    def reverse_payment(self, invoice: dict[str, Any], payment_id: str, on: str) -> None:
+        resp = self.books.owner.post(
+            f"/api/v1/invoices/{invoice['id']}/payments/{payment_id}/reverse",
+            ws=self.books.ws,
+            json={"reversed_on": on},
         )
-        self._reversal(key, of, date.fromisoformat(on))
+        assert resp.status_code == 200, resp.text
 
-    def credit_note(self, invoice: dict[str, Any], key: str, issued: str, amount: str) -> None:
-        """No route issues credit notes in this checkout: the row, as one would write it."""
-        note_id = uuid7()
-        self.books.sql.owner(
-            """INSERT INTO credit_notes (workspace_id, id, invoice_id, number, issue_date,
-                   currency, subtotal, tax_total, total)
-               VALUES (%s, %s, %s, %s, %s, 'USD', %s, 0, %s)""",
-            self.books.ws["id"],
-            note_id,
-            invoice["id"],
-            f"CN-{key}",
-            issued,
-            amount,
-            amount,
-            workspace=self.books.ws["id"],
+    def credit_note(self, invoice: dict[str, Any], issued: str, amount: str) -> None:
+        resp = self.books.owner.post(
+            f"/api/v1/invoices/{invoice['id']}/credit-notes",
+            ws=self.books.ws,
+            json={"reason": "Credit", "issue_date": issued, "lines": [line("1", amount)]},
         )
-        self._entry(
-            key,
-            date.fromisoformat(issued),
-            SourceType.CREDIT_NOTE,
-            note_id,
-            "4100",
-            "1200",
-            amount,
-            uuid.UUID(invoice["customer_id"]),
-        )
+        assert resp.status_code == 201, resp.text
 
-    def void(self, invoice: dict[str, Any], key: str, of: str) -> None:
+    def void(self, invoice: dict[str, Any]) -> None:
         resp = self.books.owner.post(f"/api/v1/invoices/{invoice['id']}/void", ws=self.books.ws)
         assert resp.status_code == 200, resp.text
-        self._reversal(key, of, today_utc())
-
-    def book(self) -> None:
-        async def post_all(db: asyncpg.Connection, ws_id: uuid.UUID) -> None:
-            for posting in self.postings:
-                await posting(db, ws_id)
-
-        in_books(self.books.database, self.books.ws, post_all)
 
 
 def make_receivables(books: Books) -> Receivables:
@@ -197,16 +91,15 @@ def make_receivables(books: Books) -> Receivables:
     receivables.payment(a4, "A4-paid", "2026-07-05", "60.00")
     a5 = receivables.invoice(alpha, "A5", "2026-06-10", "2026-07-10", "70.00")
     a5_paid = receivables.payment(a5, "A5-paid", "2026-06-12", "70.00")
-    receivables.reverse_payment(a5_paid, "A5-reversed", "A5-paid", "2026-06-20")
+    receivables.reverse_payment(a5, a5_paid, "2026-06-20")
     b1 = receivables.invoice(beta, "B1", "2026-01-10", "2026-02-09", "400.00")
-    receivables.credit_note(b1, "B1-credit", "2026-06-01", "150.00")
+    receivables.credit_note(b1, "2026-06-01", "150.00")
     b2 = receivables.invoice(beta, "B2", "2026-05-20", "2026-06-10", "50.00")
-    receivables.credit_note(b2, "B2-credit", "2026-07-02", "50.00")
+    receivables.credit_note(b2, "2026-07-02", "50.00")
     receivables.invoice(beta, "B3", "2026-03-01", "2026-04-10", "80.00")
     b4 = receivables.invoice(beta, "B4", "2026-06-25", "2026-07-25", "90.00")
-    receivables.void(b4, "B4-void", "B4")
+    receivables.void(b4)
     new_invoice(owner, ws, alpha, lines=[line("1", "999.00")])
-    receivables.book()
     return receivables
 
 

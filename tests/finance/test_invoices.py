@@ -212,6 +212,8 @@ def test_void_keeps_the_number(tenant_a: Tenant) -> None:
     body = voided.json()
     assert (body["status"], body["number"]) == ("void", issued["number"])
     assert body["voided_at"] is not None
+    # Voiding credits the whole invoice (tests/finance/test_credit_notes.py).
+    assert (body["amount_credited"], body["balance"]) == (issued["total"], "0.00")
     twice = owner.post(f"/api/v1/invoices/{issued['id']}/void", ws=ws)
     assert (twice.status_code, twice.json()["error"]["code"]) == (409, "invoice_not_voidable")
     draft = owner.post(f"/api/v1/invoices/{tenant_a.draft['id']}/void", ws=ws)

@@ -9,40 +9,61 @@ from decimal import Decimal
 
 import pytest
 
-from atlas.finance.service import InvoiceAction, allowed_actions, is_overdue
+from atlas.finance.service import InvoiceAction, allowed_actions, balance, is_overdue
 
 DAY = date(2026, 3, 10)
 
 
 @pytest.mark.parametrize(
-    ("status", "due_date", "amount_paid", "overdue"),
+    ("status", "due_date", "amount_paid", "amount_credited", "overdue"),
     [
-        ("issued", DAY, Decimal("0"), False),  # due today: not yet
-        ("issued", DAY - timedelta(days=1), Decimal("0"), True),
-        ("issued", DAY - timedelta(days=1), Decimal("99.99"), True),  # partly paid
-        ("issued", None, Decimal("0"), False),
-        ("paid", DAY - timedelta(days=30), Decimal("100"), False),
-        ("void", DAY - timedelta(days=30), Decimal("0"), False),
-        ("draft", DAY - timedelta(days=30), Decimal("0"), False),
+        ("issued", DAY, Decimal("0"), Decimal("0"), False),  # due today: not yet
+        ("issued", DAY - timedelta(days=1), Decimal("0"), Decimal("0"), True),
+        ("issued", DAY - timedelta(days=1), Decimal("99.99"), Decimal("0"), True),  # partly paid
+        ("issued", DAY - timedelta(days=1), Decimal("60"), Decimal("39.99"), True),
+        ("issued", None, Decimal("0"), Decimal("0"), False),
+        ("paid", DAY - timedelta(days=30), Decimal("100"), Decimal("0"), False),
+        ("paid", DAY - timedelta(days=30), Decimal("40"), Decimal("60"), False),
+        ("void", DAY - timedelta(days=30), Decimal("0"), Decimal("100"), False),
+        ("draft", DAY - timedelta(days=30), Decimal("0"), Decimal("0"), False),
     ],
 )
-def test_overdue_is_issued_unpaid_and_past_its_due_date(
-    status: str, due_date: date | None, amount_paid: Decimal, overdue: bool
+def test_overdue_is_issued_unsettled_and_past_its_due_date(
+    status: str,
+    due_date: date | None,
+    amount_paid: Decimal,
+    amount_credited: Decimal,
+    overdue: bool,
 ) -> None:
-    total = Decimal("100")
     found = is_overdue(
-        status=status, due_date=due_date, total=total, amount_paid=amount_paid, today=DAY
+        status=status,
+        due_date=due_date,
+        total=Decimal("100"),
+        amount_paid=amount_paid,
+        amount_credited=amount_credited,
+        today=DAY,
     )
     assert found is overdue
+
+
+def test_the_balance_is_what_neither_payments_nor_credit_notes_covered() -> None:
+    left = balance(
+        total=Decimal("100.00"), amount_paid=Decimal("30.10"), amount_credited=Decimal("20.00")
+    )
+    assert left == Decimal("49.90")
 
 
 @pytest.mark.parametrize(
     ("status", "amount_paid", "actions"),
     [
         ("draft", "0", {InvoiceAction.EDIT, InvoiceAction.DELETE, InvoiceAction.ISSUE}),
-        ("issued", "0", {InvoiceAction.VOID, InvoiceAction.RECORD_PAYMENT}),
-        ("issued", "0.01", {InvoiceAction.RECORD_PAYMENT}),
-        ("paid", "100", set()),
+        (
+            "issued",
+            "0",
+            {InvoiceAction.VOID, InvoiceAction.RECORD_PAYMENT, InvoiceAction.CREDIT},
+        ),
+        ("issued", "0.01", {InvoiceAction.RECORD_PAYMENT, InvoiceAction.CREDIT}),
+        ("paid", "100", {InvoiceAction.CREDIT}),
         ("void", "0", set()),
     ],
 )

@@ -126,13 +126,21 @@ TOP: dict[str, dict[str, frozenset[str]]] = {
         "web": frozenset({"app"}),
         "workspaces": ENDPOINTS,
     },
+    # The books of documents from before them, workspace by workspace.
+    "books_upgrade": {
+        "finance": frozenset({"service"}),
+        "ledger": frozenset({"service"}),
+        "workspaces": frozenset({"service"}),
+    },
     "cli": {
+        "books_upgrade": frozenset({""}),
         "demo": frozenset({""}),
         "exports": frozenset({"service"}),
         "ledger": frozenset({"service"}),
     },
     "demo": {
         "finance": frozenset({"service", "schemas"}),
+        "ledger": frozenset({"service"}),
         "hr": frozenset({"service", "schemas"}),
         "identity": frozenset({"repository"}),
         "projects": frozenset({"service", "schemas"}),

@@ -318,3 +318,23 @@ def test_the_hash_recomputed_outside_the_database_is_the_sealed_one(
     for row in rows:
         prev = bytes(row["prev_hash"]) if row["prev_hash"] is not None else None
         assert entry_digest(prev, row["fields"], row["lines"]) == bytes(row["hash"])
+
+
+def test_one_transaction_may_post_in_two_workspaces(
+    sql: Sql, factory: Factory, ws: dict[str, Any]
+) -> None:
+    """The check at COMMIT reads each entry in its own workspace, whichever context the
+    transaction ended in (an operator's script, the demo loader)."""
+    other = factory.workspace(factory.user())
+    first, second = uuid7(), uuid7()
+    with app_transaction(sql, ws) as cur:
+        insert_lines(cur, sql, ws, first, SALE)
+        insert_entry(cur, ws, first)
+        set_context(cur, workspace_id=other["id"])
+        insert_lines(cur, sql, other, second, SALE)
+        insert_entry(cur, other, second)
+    counts = [
+        sql.app("SELECT count(*) AS n FROM journal_entries", workspace=w["id"])[0]["n"]
+        for w in (ws, other)
+    ]
+    assert counts == [1, 1]

@@ -24,6 +24,7 @@ from tests.hr.helpers import (
     new_leave_type,
 )
 from tests.ledger.accounts_helpers import new_account
+from tests.ledger.journal_helpers import accounts, new_draft, post_entry, rent
 from tests.projects.helpers import new_project, new_task
 from tests.roles.helpers import new_role
 from tests.sql import Sql
@@ -63,6 +64,11 @@ KINDS = {
     "actor": "user",
     "account_id": "account",
     "parent_id": "account",
+    "journal_entry_id": "journal_entry",
+    "draft_id": "journal_draft",
+    "payment_id": "payment",
+    "credit_note_id": "credit_note",
+    "income_account_id": "account",
 }
 # Parameters that name an object without ending in `_id`.
 REF_NAMES = frozenset({"workspace", "role", "assignee", "key"})
@@ -141,6 +147,19 @@ def new_world(factory: Factory) -> World:
     role = new_role(owner, ws, permissions=["customers:read"])
     audit = events(owner, ws, entity_id=project["id"])["items"][0]
     account = new_account(owner, ws, name=f"Account {secrets.token_hex(4)}", is_group=True)
+    credit_note = _created(
+        owner.post(
+            f"/api/v1/invoices/{issued['id']}/credit-notes",
+            ws=ws,
+            json={
+                "reason": "Goodwill",
+                "lines": [{"description": "Goodwill", "quantity": "1", "unit_price": "1.00"}],
+            },
+        )
+    )
+    codes = accounts(factory.sql, ws)
+    journal_entry = post_entry(owner, ws, rent(codes))
+    journal_draft = new_draft(owner, ws, rent(codes))
     ids = {
         "workspace": str(ws["id"]),
         "session": session_id(owner),
@@ -163,6 +182,9 @@ def new_world(factory: Factory) -> World:
         "audit_event": audit["id"],
         "http_request": audit["request_id"],
         "account": account["id"],
+        "credit_note": credit_note["id"],
+        "journal_entry": journal_entry["id"],
+        "journal_draft": journal_draft["id"],
     }
     aliases = {"workspace": ws["slug"], "task": task["key"], "role": role["name"]}
     names = [

@@ -135,6 +135,8 @@ class Requests:
         kind = schema.get("type")
         if kind == "object":
             return self.body(schema)
+        if kind == "array" and schema.get("minItems"):  # a credit note's lines, one at least
+            return [self.value(f"{name}[]", schema.get("items", {}))] * schema["minItems"]
         defaults = {"integer": 1, "number": "1", "boolean": False, "array": []}
         if kind in defaults:
             return defaults[kind]

@@ -1,4 +1,4 @@
-"""JSON routes of the finance module: customers, invoices and payments.
+"""JSON routes of the finance module: customers, invoices, credit notes and payments.
 
 The workspace comes from the auth context (workspace token, X-Workspace-Id, or the
 session's active workspace), never from the URL; an id of another workspace is not found.
@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, status
+from fastapi import APIRouter, Body, Depends, status
 from fastapi.responses import Response
 
 from atlas.db.pool import TransactionRoute
@@ -136,8 +136,47 @@ async def issue_invoice(invoice_id: uuid.UUID, ctx: InvoicesIssue, db: Db) -> sc
 
 @router.post("/invoices/{invoice_id}/void")
 async def void_invoice(invoice_id: uuid.UUID, ctx: InvoicesVoid, db: Db) -> schemas.Invoice:
-    """Void an issued invoice nothing was paid on; it keeps its number."""
+    """Void an issued invoice nothing was paid on with a credit note of all its lines; it
+    keeps its number."""
     return await service.void_invoice(ctx, db, invoice_id)
+
+
+# Credit notes
+
+
+@router.post("/invoices/{invoice_id}/credit-notes", status_code=status.HTTP_201_CREATED)
+async def create_credit_note(
+    invoice_id: uuid.UUID, data: schemas.CreditNoteCreate, ctx: InvoicesVoid, db: Db
+) -> schemas.CreditNote:
+    """Credit part or all of an issued invoice's balance (422 credit_exceeds_balance past
+    it); the next CN-<year>-<n> number; posted on its issue date."""
+    return await service.create_credit_note(ctx, db, invoice_id, data)
+
+
+@router.get("/credit-notes")
+async def list_credit_notes(
+    ctx: InvoicesRead,
+    db: Db,
+    page: PageParams,
+    invoice_id: uuid.UUID | None = None,
+    customer_id: uuid.UUID | None = None,
+    q: Search = None,
+    sort: Sort = None,
+) -> Page[schemas.CreditNoteSummary]:
+    """The workspace's credit notes; filter by invoice or customer; search the number; sort
+    by number, issue_date, total or created_at (default: newest first)."""
+    filters = schemas.CreditNoteFilters(
+        invoice_id=invoice_id, customer_id=customer_id, q=q, sort=sort
+    )
+    return await service.list_credit_notes(ctx, db, filters, page)
+
+
+@router.get("/credit-notes/{credit_note_id}")
+async def get_credit_note(
+    credit_note_id: uuid.UUID, ctx: InvoicesRead, db: Db
+) -> schemas.CreditNote:
+    """One credit note with its lines, each with the income account it was posted to."""
+    return await service.get_credit_note(ctx, db, credit_note_id)
 
 
 # Payments
@@ -147,14 +186,30 @@ async def void_invoice(invoice_id: uuid.UUID, ctx: InvoicesVoid, db: Db) -> sche
 async def record_payment(
     invoice_id: uuid.UUID, data: schemas.PaymentCreate, ctx: PaymentsRecord, db: Db
 ) -> schemas.Payment:
-    """Record a payment on an issued invoice, at most its balance (422 overpayment)."""
+    """Record a payment on an issued invoice, at most its balance (422 overpayment);
+    posted on `paid_on`."""
     return await service.record_payment(ctx, db, invoice_id, data)
 
 
 @router.get("/invoices/{invoice_id}/payments")
 async def list_payments(invoice_id: uuid.UUID, ctx: InvoicesRead, db: Db) -> list[schemas.Payment]:
-    """The invoice's payments, oldest first."""
+    """The invoice's payments, oldest first, reversed ones included."""
     return await service.list_payments(ctx, db, invoice_id)
+
+
+@router.post("/invoices/{invoice_id}/payments/{payment_id}/reverse")
+async def reverse_payment(
+    invoice_id: uuid.UUID,
+    payment_id: uuid.UUID,
+    ctx: PaymentsRecord,
+    db: Db,
+    data: Annotated[schemas.PaymentReversal | None, Body()] = None,
+) -> schemas.Payment:
+    """Reverse a payment (409 payment_already_reversed): the invoice awaits it again and
+    its entry is reversed on `reversed_on` (today if omitted)."""
+    return await service.reverse_payment(
+        ctx, db, invoice_id, payment_id, data or schemas.PaymentReversal()
+    )
 
 
 # Reports

@@ -1,4 +1,4 @@
-"""Every SQL statement on customers, invoices, invoice lines and payments.
+"""Every SQL statement on customers, invoices, invoice lines, credit notes and payments.
 
 The repositories are built for one workspace and put `workspace_id = $1` into every
 statement and every insert (joined and sub-selected tables included); row-level security
@@ -33,7 +33,7 @@ def overdue_sql(alias: str, today: str) -> str:
     """`service.is_overdue` as SQL over `invoices <alias>`, `today` being a parameter."""
     return (
         f"({alias}.status = '{OPEN_INVOICE_STATUS}' AND {alias}.due_date < {today}"
-        f" AND {alias}.amount_paid < {alias}.total)"
+        f" AND {alias}.amount_paid + {alias}.amount_credited < {alias}.total)"
     )
 
 
@@ -55,9 +55,17 @@ def utc_day(column: str) -> str:
 # Customers
 
 CUSTOMER_COLUMNS = """c.id, c.name, c.email, c.billing_address, c.tax_id, c.currency,
-    c.payment_terms_days, c.created_at, c.updated_at"""
+    c.payment_terms_days, c.income_account_id, c.created_at, c.updated_at"""
 UPDATABLE_CUSTOMER_COLUMNS = frozenset(
-    {"name", "email", "billing_address", "tax_id", "currency", "payment_terms_days"}
+    {
+        "name",
+        "email",
+        "billing_address",
+        "tax_id",
+        "currency",
+        "payment_terms_days",
+        "income_account_id",
+    }
 )
 CUSTOMER_SORTS = {"name": "lower(name)", "created_at": "created_at"}
 
@@ -72,14 +80,16 @@ class CustomersRepository(ScopedRepository):
         tax_id: str | None,
         currency: str | None,
         payment_terms_days: int,
+        income_account_id: uuid.UUID | None,
     ) -> asyncpg.Record:
         """A new customer; without a currency, the workspace's base currency (global table)."""
         if currency is None:
             currency = await self.base_currency()
         row = await self.db.fetchrow(
             f"""INSERT INTO customers AS c (workspace_id, id, name, email, billing_address,
-                                           tax_id, currency, payment_terms_days)
-                VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+                                           tax_id, currency, payment_terms_days,
+                                           income_account_id)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
                 RETURNING {CUSTOMER_COLUMNS}""",
             self.workspace_id,
             uuid7(),
@@ -89,6 +99,7 @@ class CustomersRepository(ScopedRepository):
             tax_id,
             currency,
             payment_terms_days,
+            income_account_id,
         )
         assert row is not None
         return row
@@ -144,11 +155,13 @@ class CustomersRepository(ScopedRepository):
 
 # Invoices
 
+# What an invoice still awaits (`service.balance` is the same rule in Python).
+BALANCE = "(i.total - i.amount_paid - i.amount_credited)"
 INVOICE_COLUMNS = """i.id, i.number, i.status, i.customer_id,
     (SELECT c.name FROM customers c WHERE c.workspace_id = $1 AND c.id = i.customer_id)
       AS customer_name,
     i.currency, i.issue_date, i.due_date, i.notes, i.subtotal, i.tax_total, i.total,
-    i.amount_paid, i.issued_at, i.voided_at, i.created_at, i.updated_at"""
+    i.amount_paid, i.amount_credited, i.issued_at, i.voided_at, i.created_at, i.updated_at"""
 UPDATABLE_INVOICE_COLUMNS = frozenset(
     {"customer_id", "currency", "issue_date", "due_date", "notes", "subtotal", "tax_total", "total"}
 )
@@ -167,10 +180,26 @@ INVOICE_SORTS = {
     "created_at": "created_at",
 }
 LINE_COLUMNS = """l.id, l.position, l.description, l.quantity, l.unit_price, l.tax_rate,
-    l.subtotal, l.tax, l.total"""
-PAYMENT_COLUMNS = (
-    "pm.id, pm.invoice_id, pm.amount, pm.paid_on, pm.method, pm.reference, pm.created_at"
-)
+    l.subtotal, l.tax, l.total, l.income_account_id"""
+PAYMENT_COLUMNS = """pm.id, pm.invoice_id, pm.amount, pm.paid_on, pm.method, pm.reference,
+    pm.reversed_on, pm.created_at"""
+
+
+def _line_values(line: Mapping[str, Any]) -> tuple[Any, ...]:
+    """An invoice's or a credit note's line as its columns from `description` on."""
+    return tuple(
+        line[name]
+        for name in (
+            "description",
+            "quantity",
+            "unit_price",
+            "tax_rate",
+            "subtotal",
+            "tax",
+            "total",
+            "income_account_id",
+        )
+    )
 
 
 class InvoicesRepository(ScopedRepository):
@@ -255,9 +284,8 @@ class InvoicesRepository(ScopedRepository):
             f"""SELECT i.currency,
                        count(*) AS open_count,
                        count(*) FILTER (WHERE {overdue}) AS overdue_count,
-                       sum(i.total - i.amount_paid) AS outstanding,
-                       coalesce(sum(i.total - i.amount_paid) FILTER (WHERE {overdue}), 0)
-                           AS overdue_amount
+                       sum({BALANCE}) AS outstanding,
+                       coalesce(sum({BALANCE}) FILTER (WHERE {overdue}), 0) AS overdue_amount
                   FROM invoices i
                  WHERE i.workspace_id = $1 AND i.status = '{OPEN_INVOICE_STATUS}'
                  GROUP BY i.currency ORDER BY i.currency""",
@@ -280,8 +308,8 @@ class InvoicesRepository(ScopedRepository):
                            - coalesce((SELECT sum(pm.amount) FROM payments pm
                                         WHERE pm.workspace_id = $1 AND pm.invoice_id = i.id
                                           AND pm.paid_on <= $3
-                                          AND (pm.reversed_at IS NULL
-                                               OR {utc_day("pm.reversed_at")} > $3)), 0.00)
+                                          AND (pm.reversed_on IS NULL
+                                               OR pm.reversed_on > $3)), 0.00)
                            - coalesce((SELECT sum(cn.total) FROM credit_notes cn
                                         WHERE cn.workspace_id = $1 AND cn.invoice_id = i.id
                                           AND cn.issue_date <= $3), 0.00) AS balance
@@ -305,7 +333,8 @@ class InvoicesRepository(ScopedRepository):
     async def latest(self, limit: int) -> Records:
         """The invoices changed last (drafts included), with their customer's name."""
         return await self.db.fetch(
-            """SELECT i.id, i.number, i.status, i.total, i.amount_paid, i.currency, i.due_date,
+            """SELECT i.id, i.number, i.status, i.total, i.amount_paid, i.amount_credited,
+                      i.currency, i.due_date,
                       c.name AS customer
                  FROM invoices i
                  JOIN customers c ON c.workspace_id = i.workspace_id AND c.id = i.customer_id
@@ -360,20 +389,29 @@ class InvoicesRepository(ScopedRepository):
             due_date,
         )
 
-    async def void(self, invoice_id: uuid.UUID) -> None:
+    async def add_credited(self, invoice_id: uuid.UUID, amount: Decimal, status: str) -> None:
+        """Adds a credit note to amount_credited and sets the status it leaves (a void
+        invoice takes the time it was voided)."""
+        voided = ", voided_at = now()" if status == "void" else ""
         await self.db.execute(
-            """UPDATE invoices SET status = 'void', voided_at = now(), updated_at = now()
-                WHERE workspace_id = $1 AND id = $2""",
+            f"""UPDATE invoices
+                   SET amount_credited = amount_credited + $3, status = $4{voided},
+                       updated_at = now()
+                 WHERE workspace_id = $1 AND id = $2""",
             self.workspace_id,
             invoice_id,
+            amount,
+            status,
         )
 
     async def add_paid(self, invoice_id: uuid.UUID, amount: Decimal) -> None:
-        """Adds a payment to amount_paid; the invoice becomes paid when nothing is left."""
+        """Adds a payment to amount_paid (a reversal adds a negative amount); the invoice is
+        paid while nothing is left, issued again once something is."""
         await self.db.execute(
             """UPDATE invoices
                   SET amount_paid = amount_paid + $3,
-                      status = CASE WHEN amount_paid + $3 = total THEN 'paid' ELSE status END,
+                      status = CASE WHEN amount_paid + $3 + amount_credited = total THEN 'paid'
+                                    ELSE 'issued' END,
                       updated_at = now()
                 WHERE workspace_id = $1 AND id = $2""",
             self.workspace_id,
@@ -410,21 +448,9 @@ class InvoicesRepository(ScopedRepository):
         await insert_rows(
             self.db,
             """invoice_lines (workspace_id, id, invoice_id, position, description, quantity,
-                              unit_price, tax_rate, subtotal, tax, total)""",
+                              unit_price, tax_rate, subtotal, tax, total, income_account_id)""",
             [
-                (
-                    self.workspace_id,
-                    uuid7(),
-                    invoice_id,
-                    position,
-                    line["description"],
-                    line["quantity"],
-                    line["unit_price"],
-                    line["tax_rate"],
-                    line["subtotal"],
-                    line["tax"],
-                    line["total"],
-                )
+                (self.workspace_id, uuid7(), invoice_id, position, *_line_values(line))
                 for position, line in enumerate(lines, start=1)
             ],
         )
@@ -461,3 +487,147 @@ class InvoicesRepository(ScopedRepository):
         )
         assert row is not None
         return row
+
+    async def payment(
+        self, invoice_id: uuid.UUID, payment_id: uuid.UUID, *, for_update: bool = False
+    ) -> asyncpg.Record | None:
+        lock = " FOR UPDATE" if for_update else ""
+        return await self.db.fetchrow(
+            f"""SELECT {PAYMENT_COLUMNS} FROM payments pm
+                WHERE pm.workspace_id = $1 AND pm.invoice_id = $2 AND pm.id = $3{lock}""",
+            self.workspace_id,
+            invoice_id,
+            payment_id,
+        )
+
+    async def mark_reversed(self, payment_id: uuid.UUID, on: date) -> asyncpg.Record:
+        row = await self.db.fetchrow(
+            f"""UPDATE payments AS pm SET reversed_on = $3
+                WHERE pm.workspace_id = $1 AND pm.id = $2 RETURNING {PAYMENT_COLUMNS}""",
+            self.workspace_id,
+            payment_id,
+            on,
+        )
+        assert row is not None
+        return row
+
+    async def issued(self) -> Records:
+        """Every invoice ever issued (void ones too), by issue date: what the books hold."""
+        return await self.db.fetch(
+            f"""SELECT {INVOICE_COLUMNS} FROM invoices i
+                WHERE i.workspace_id = $1 AND i.status <> 'draft'
+                ORDER BY i.issue_date, i.number""",
+            self.workspace_id,
+        )
+
+    async def all_payments(self) -> Records:
+        """Every payment of the workspace with its invoice's currency, customer and number."""
+        return await self.db.fetch(
+            f"""SELECT {PAYMENT_COLUMNS}, i.currency, i.customer_id, i.number AS invoice_number
+                  FROM payments pm
+                  JOIN invoices i ON i.workspace_id = pm.workspace_id AND i.id = pm.invoice_id
+                 WHERE pm.workspace_id = $1
+                 ORDER BY pm.paid_on, pm.id""",
+            self.workspace_id,
+        )
+
+
+# Credit notes
+
+CREDIT_NOTE_COLUMNS = """n.id, n.number, n.invoice_id,
+    (SELECT i.number FROM invoices i WHERE i.workspace_id = $1 AND i.id = n.invoice_id)
+      AS invoice_number,
+    (SELECT i.customer_id FROM invoices i WHERE i.workspace_id = $1 AND i.id = n.invoice_id)
+      AS customer_id,
+    (SELECT c.name FROM invoices i
+       JOIN customers c ON c.workspace_id = i.workspace_id AND c.id = i.customer_id
+      WHERE i.workspace_id = $1 AND i.id = n.invoice_id) AS customer_name,
+    n.issue_date, n.currency, n.reason, n.subtotal, n.tax_total, n.total, n.created_at"""
+CREDIT_NOTE_SORTS = {
+    "number": "number",
+    "issue_date": "issue_date",
+    "total": "total",
+    "created_at": "created_at",
+}
+
+
+class CreditNotesRepository(ScopedRepository):
+    async def create(
+        self,
+        *,
+        invoice_id: uuid.UUID,
+        number: str,
+        issue_date: date,
+        currency: str,
+        reason: str,
+        totals: Mapping[str, Decimal],
+        lines: Sequence[Mapping[str, Any]],
+    ) -> uuid.UUID:
+        """The credit note and its lines (numbered from 1), each line naming its account."""
+        note_id = uuid7()
+        await self.db.execute(
+            """INSERT INTO credit_notes (workspace_id, id, invoice_id, number, issue_date,
+                                         currency, reason, subtotal, tax_total, total)
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)""",
+            self.workspace_id,
+            note_id,
+            invoice_id,
+            number,
+            issue_date,
+            currency,
+            reason,
+            totals["subtotal"],
+            totals["tax_total"],
+            totals["total"],
+        )
+        await insert_rows(
+            self.db,
+            """credit_note_lines (workspace_id, id, credit_note_id, position, description,
+                                  quantity, unit_price, tax_rate, subtotal, tax, total,
+                                  income_account_id)""",
+            [
+                (self.workspace_id, uuid7(), note_id, position, *_line_values(line))
+                for position, line in enumerate(lines, start=1)
+            ],
+        )
+        return note_id
+
+    async def get(self, note_id: uuid.UUID) -> asyncpg.Record | None:
+        return await self.db.fetchrow(
+            f"SELECT {CREDIT_NOTE_COLUMNS} FROM credit_notes n"
+            " WHERE n.workspace_id = $1 AND n.id = $2",
+            self.workspace_id,
+            note_id,
+        )
+
+    async def lines(self, note_id: uuid.UUID) -> Records:
+        return await self.db.fetch(
+            f"""SELECT {LINE_COLUMNS} FROM credit_note_lines l
+                WHERE l.workspace_id = $1 AND l.credit_note_id = $2 ORDER BY l.position""",
+            self.workspace_id,
+            note_id,
+        )
+
+    async def list(
+        self,
+        *,
+        invoice_id: uuid.UUID | None,
+        customer_id: uuid.UUID | None,
+        q: str | None,
+        sort: str | None,
+        page: PageRequest,
+    ) -> tuple[Records, int]:
+        order = order_by(sort, CREDIT_NOTE_SORTS, "-created_at")
+        where = Where(self.workspace_id, "n")
+        if invoice_id is not None:
+            where.add(f"n.invoice_id = {where.param(invoice_id)}")
+        if customer_id is not None:
+            where.add(
+                "EXISTS (SELECT 1 FROM invoices i WHERE i.workspace_id = $1"
+                f" AND i.id = n.invoice_id AND i.customer_id = {where.param(customer_id)})"
+            )
+        if q:
+            where.add(f"n.number ILIKE {where.param(f'%{escape_like(q)}%')}")
+        return await fetch_page(
+            self.db, CREDIT_NOTE_COLUMNS, "credit_notes n", where, order, page.limit, page.offset
+        )

@@ -1,4 +1,4 @@
-"""Request and response bodies of customers, invoices and payments.
+"""Request and response bodies of customers, invoices, credit notes and payments.
 
 Money is `Decimal` end to end: sent and returned as JSON strings ("1234.50"); numbers are
 accepted on input.
@@ -56,6 +56,10 @@ class CustomerCreate(StrictModel):
         default=None, description="ISO 4217; the workspace's base currency if omitted."
     )
     payment_terms_days: TermsDays = 30
+    income_account_id: uuid.UUID | None = Field(
+        default=None,
+        description="An income account its invoices' lines post to; else the sales account.",
+    )
 
 
 class CustomerUpdate(StrictModel):
@@ -67,6 +71,7 @@ class CustomerUpdate(StrictModel):
     tax_id: TaxId | None = None
     currency: Annotated[Currency | None, AfterValidator(not_null)] = None
     payment_terms_days: Annotated[TermsDays | None, AfterValidator(not_null)] = None
+    income_account_id: uuid.UUID | None = None
 
 
 class Customer(BaseModel):
@@ -77,6 +82,7 @@ class Customer(BaseModel):
     tax_id: str | None
     currency: str
     payment_terms_days: int
+    income_account_id: uuid.UUID | None
     created_at: datetime
     updated_at: datetime
 
@@ -89,6 +95,9 @@ class InvoiceLineIn(StrictModel):
     quantity: Quantity
     unit_price: UnitPrice
     tax_rate: TaxRate = Decimal("0")
+    income_account_id: uuid.UUID | None = Field(
+        default=None, description="An income account; else the customer's, else sales."
+    )
 
 
 class InvoiceCreate(StrictModel):
@@ -127,6 +136,7 @@ class InvoiceLine(BaseModel):
     subtotal: Decimal
     tax: Decimal
     total: Decimal
+    income_account_id: uuid.UUID | None
 
 
 class PaymentCreate(StrictModel):
@@ -143,7 +153,14 @@ class Payment(BaseModel):
     paid_on: date
     method: PaymentMethod
     reference: str
+    reversed_on: date | None = Field(description="The day the payment was reversed, if it was.")
     created_at: datetime
+
+
+class PaymentReversal(StrictModel):
+    reversed_on: BusinessDate | None = Field(
+        default=None, description="The reversal's entry date; today if omitted."
+    )
 
 
 class InvoiceSummary(BaseModel):
@@ -159,8 +176,9 @@ class InvoiceSummary(BaseModel):
     subtotal: Decimal
     tax_total: Decimal
     total: Decimal
-    amount_paid: Decimal
-    balance: Decimal = Field(description="total - amount_paid")
+    amount_paid: Decimal = Field(description="What the payments not reversed add up to.")
+    amount_credited: Decimal = Field(description="What its credit notes add up to.")
+    balance: Decimal = Field(description="total - amount_paid - amount_credited")
     overdue: bool = Field(description="Issued, past its due date and not fully paid.")
     issued_at: datetime | None
     voided_at: datetime | None
@@ -171,6 +189,39 @@ class InvoiceSummary(BaseModel):
 class Invoice(InvoiceSummary):
     lines: list[InvoiceLine]
     payments: list[Payment]
+
+
+# Credit notes
+
+
+class CreditNoteCreate(StrictModel):
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2_000)]
+    issue_date: BusinessDate | None = Field(default=None, description="Today if omitted.")
+    lines: list[InvoiceLineIn] = Field(min_length=1, max_length=MAX_LINES)
+
+
+class CreditNoteLine(InvoiceLine):
+    income_account_id: uuid.UUID = Field(description="The income account it was posted to.")
+
+
+class CreditNoteSummary(BaseModel):
+    id: uuid.UUID
+    number: str = Field(description="CN-<year>-<n>.")
+    invoice_id: uuid.UUID
+    invoice_number: str
+    customer_id: uuid.UUID
+    customer_name: str
+    issue_date: date
+    currency: str
+    reason: str
+    subtotal: Decimal
+    tax_total: Decimal
+    total: Decimal
+    created_at: datetime
+
+
+class CreditNote(CreditNoteSummary):
+    lines: list[CreditNoteLine]
 
 
 class Receivable(BaseModel):
@@ -242,6 +293,14 @@ class InvoiceFromTime(StrictModel):
 
 @dataclass(frozen=True)
 class CustomerFilters:
+    q: str | None = None
+    sort: str | None = None
+
+
+@dataclass(frozen=True)
+class CreditNoteFilters:
+    invoice_id: uuid.UUID | None = None
+    customer_id: uuid.UUID | None = None
     q: str | None = None
     sort: str | None = None
 

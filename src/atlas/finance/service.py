@@ -1,5 +1,5 @@
-"""Customers, invoices and payments: the rules, over repositories built for the caller's
-workspace.
+"""Customers, invoices, credit notes and payments: the rules, over repositories built for
+the caller's workspace.
 
 Invoices: a draft is edited freely (its lines replaced as a whole) and its totals are
 computed here with `Decimal` (see `atlas.finance.money` for the rounding rule). Issuing
@@ -9,6 +9,13 @@ nor duplicates. Issued invoices are not edited; they are paid (payments never ex
 balance: the invoice row is locked while a payment is checked and written) or voided
 (only while nothing was paid; a void invoice keeps its number).
 
+Every money document posts its journal entry through `atlas.ledger.service.post` in the
+same transaction as the document's change, so a refusal of the books (a closed period:
+409 `period_locked`) rolls the document back: an issued invoice debits receivables and
+credits income per account and tax; a credit note posts the mirror of what it credits
+(voiding is a credit note of the whole invoice); a payment debits the bank and credits
+receivables, and its reversal posts the mirror of that entry.
+
 An invoice from time bills a project's uninvoiced hours, which the timesheets module
 takes, marks as invoiced and releases again when the invoice is deleted or voided.
 """
@@ -16,7 +23,8 @@ takes, marks as invoiced and releases again when the invoice is deleted or voide
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
@@ -24,15 +32,18 @@ from typing import Any
 
 import asyncpg
 
-from atlas.errors import AtlasError, Conflict, NotFound
+from atlas.errors import AtlasError, Conflict, Invalid, NotFound
 from atlas.finance import schemas
 from atlas.finance.money import AmountTooLarge, invoice_totals, line_amounts
 from atlas.finance.repository import (
     OPEN_INVOICE_STATUS,
+    CreditNotesRepository,
     CustomersRepository,
     InvoicesRepository,
 )
 from atlas.finance.tables import INVOICE_STATUSES
+from atlas.ledger import service as ledger
+from atlas.ledger.service import AccountType, SourceType, SystemRole
 from atlas.numbering.repository import NumberSequences
 from atlas.pagination import Page, PageRequest, page_of
 from atlas.tenancy.context import WorkspaceContext
@@ -47,6 +58,10 @@ from atlas.validation import (
 )
 
 INVOICE_STATUS_FILTERS = (*INVOICE_STATUSES, "overdue")
+ZERO = Decimal("0.00")
+# The events documents post (one entry per document and event, `ledger.posted_entry`).
+ISSUED = "issued"
+RECEIVED = "received"
 
 
 def today() -> date:
@@ -54,16 +69,27 @@ def today() -> date:
     return datetime.now(UTC).date()
 
 
+def balance(*, total: Decimal, amount_paid: Decimal, amount_credited: Decimal) -> Decimal:
+    """What an invoice still awaits; `repository.BALANCE` is the same rule in SQL."""
+    return total - amount_paid - amount_credited
+
+
 def is_overdue(
-    *, status: str, due_date: date | None, total: Decimal, amount_paid: Decimal, today: date
+    *,
+    status: str,
+    due_date: date | None,
+    total: Decimal,
+    amount_paid: Decimal,
+    amount_credited: Decimal,
+    today: date,
 ) -> bool:
-    """Issued, not fully paid, and due before `today` (due today is not overdue yet).
-    `repository.overdue_sql` is the same rule for queries."""
+    """Issued, not settled (paid or credited), and due before `today` (due today is not
+    overdue yet). `repository.overdue_sql` is the same rule for queries."""
     return (
         status == OPEN_INVOICE_STATUS
         and due_date is not None
         and due_date < today
-        and amount_paid < total
+        and balance(total=total, amount_paid=amount_paid, amount_credited=amount_credited) > 0
     )
 
 
@@ -73,13 +99,17 @@ class InvoiceAction(StrEnum):
     ISSUE = "issue"
     VOID = "void"
     RECORD_PAYMENT = "record_payment"
+    CREDIT = "credit"
 
 
-# What each status allows; voiding also needs nothing paid (see `allowed_actions`).
+# What each status allows; voiding also needs nothing paid (see `allowed_actions`), and a
+# credit note at most the balance (`create_credit_note`).
 STATUS_ACTIONS: dict[str, frozenset[InvoiceAction]] = {
     "draft": frozenset({InvoiceAction.EDIT, InvoiceAction.DELETE, InvoiceAction.ISSUE}),
-    OPEN_INVOICE_STATUS: frozenset({InvoiceAction.VOID, InvoiceAction.RECORD_PAYMENT}),
-    "paid": frozenset(),
+    OPEN_INVOICE_STATUS: frozenset(
+        {InvoiceAction.VOID, InvoiceAction.RECORD_PAYMENT, InvoiceAction.CREDIT}
+    ),
+    "paid": frozenset({InvoiceAction.CREDIT}),
     "void": frozenset(),
 }
 
@@ -121,12 +151,42 @@ CONSTRAINT_ERRORS: dict[str, Callable[[], AtlasError]] = {
 }
 
 
+async def _check_income_accounts(
+    db: asyncpg.Connection, workspace_id: uuid.UUID, named: dict[str, uuid.UUID | None]
+) -> None:
+    """Each account named (field path -> id) is an active, non-group income account of the
+    workspace (422 `invalid_income_account` with the field paths otherwise)."""
+    chosen = {path: account for path, account in named.items() if account is not None}
+    if not chosen:
+        return
+    usable = await ledger.postable_accounts(
+        db, workspace_id, list(set(chosen.values())), AccountType.INCOME
+    )
+    wrong = [path for path, account in chosen.items() if account not in usable]
+    if wrong:
+        raise Invalid(
+            "An income account must be an active income account (not a group) of this workspace.",
+            code="invalid_income_account",
+            details=[
+                {"field": path, "message": "not an active income account of this workspace"}
+                for path in wrong
+            ],
+        )
+
+
+def _line_accounts(lines: Sequence[schemas.InvoiceLineIn]) -> dict[str, uuid.UUID | None]:
+    return {f"lines.{i}.income_account_id": line.income_account_id for i, line in enumerate(lines)}
+
+
 # Customers
 
 
 async def create_customer(
     ctx: WorkspaceContext, db: asyncpg.Connection, data: schemas.CustomerCreate
 ) -> schemas.Customer:
+    await _check_income_accounts(
+        db, ctx.workspace_id, {"income_account_id": data.income_account_id}
+    )
     with constraint_errors(CONSTRAINT_ERRORS):
         row = await CustomersRepository(db, ctx.workspace_id).create(**data.model_dump())
     return schemas.Customer.model_validate(dict(row))
@@ -162,6 +222,10 @@ async def update_customer(
     changes = data.model_dump(exclude_unset=True)
     if not changes:
         return await get_customer(ctx, db, customer_id)
+    if "income_account_id" in changes:
+        await _check_income_accounts(
+            db, ctx.workspace_id, {"income_account_id": changes["income_account_id"]}
+        )
     with constraint_errors(CONSTRAINT_ERRORS):
         row = await CustomersRepository(db, ctx.workspace_id).update(customer_id, changes)
     if row is None:
@@ -213,7 +277,7 @@ def _priced_lines(lines: Sequence[schemas.InvoiceLineIn]) -> list[dict[str, Any]
     return priced
 
 
-def _totals(priced: Sequence[dict[str, Any]]) -> dict[str, Decimal]:
+def _totals(priced: Sequence[Mapping[str, Any]]) -> dict[str, Decimal]:
     try:
         totals = invoice_totals(
             line_amounts(line["quantity"], line["unit_price"], line["tax_rate"]) for line in priced
@@ -223,15 +287,22 @@ def _totals(priced: Sequence[dict[str, Any]]) -> dict[str, Decimal]:
     return {"subtotal": totals.subtotal, "tax_total": totals.tax_total, "total": totals.total}
 
 
+def _balance(row: asyncpg.Record) -> Decimal:
+    return balance(
+        total=row["total"], amount_paid=row["amount_paid"], amount_credited=row["amount_credited"]
+    )
+
+
 def _invoice_values(row: asyncpg.Record, on: date) -> dict[str, Any]:
     overdue = is_overdue(
         status=row["status"],
         due_date=row["due_date"],
         total=row["total"],
         amount_paid=row["amount_paid"],
+        amount_credited=row["amount_credited"],
         today=on,
     )
-    return {**dict(row), "balance": row["total"] - row["amount_paid"], "overdue": overdue}
+    return {**dict(row), "balance": _balance(row), "overdue": overdue}
 
 
 async def _invoice(repo: InvoicesRepository, row: asyncpg.Record) -> schemas.Invoice:
@@ -266,6 +337,7 @@ REFUSALS: dict[InvoiceAction, tuple[str, str]] = {
     InvoiceAction.ISSUE: ("only drafts can be issued.", "invoice_not_draft"),
     InvoiceAction.VOID: ("only issued, unpaid invoices can be voided.", "invoice_not_voidable"),
     InvoiceAction.RECORD_PAYMENT: ("payments go to issued invoices.", "invoice_not_payable"),
+    InvoiceAction.CREDIT: ("only issued or paid invoices are credited.", "invoice_not_creditable"),
 }
 
 
@@ -322,6 +394,7 @@ async def create_invoice(
     ctx: WorkspaceContext, db: asyncpg.Connection, data: schemas.InvoiceCreate
 ) -> schemas.Invoice:
     """A draft invoice; its currency is the customer's unless given."""
+    await _check_income_accounts(db, ctx.workspace_id, _line_accounts(data.lines))
     invoice_id = await _create_draft(
         ctx,
         db,
@@ -424,6 +497,7 @@ async def update_invoice(
     if "customer_id" in changes:
         await _customer_or_invalid(ctx, db, changes["customer_id"])
     if data.lines is not None:
+        await _check_income_accounts(db, ctx.workspace_id, _line_accounts(data.lines))
         priced = _priced_lines(data.lines)
         changes.update(_totals(priced))
         await repo.replace_lines(invoice_id, priced)
@@ -443,11 +517,164 @@ async def delete_invoice(
     await repo.delete(invoice_id)
 
 
+# Postings
+
+
+@dataclass(frozen=True, slots=True)
+class _Sale:
+    """An invoice (the customer owes) or a credit note (the customer owes less) as the
+    books see it; every line names its income account."""
+
+    source_type: SourceType
+    source_id: uuid.UUID
+    memo: str
+    on: date
+    currency: str
+    customer_id: uuid.UUID
+    lines: Sequence[Mapping[str, Any]]
+    tax_total: Decimal
+    total: Decimal
+    credits_customer: bool
+
+
+def _entry_line(
+    account_id: uuid.UUID, amount: Decimal, *, debit: bool, customer_id: uuid.UUID | None = None
+) -> ledger.PostingLine:
+    return ledger.PostingLine(
+        account_id=account_id,
+        debit=amount if debit else ZERO,
+        credit=ZERO if debit else amount,
+        customer_id=customer_id,
+    )
+
+
+async def _system_accounts(
+    db: asyncpg.Connection, workspace_id: uuid.UUID, roles: Sequence[SystemRole]
+) -> dict[SystemRole, uuid.UUID]:
+    found = await ledger.system_accounts(db, workspace_id, roles)
+    if len(found) < len(roles):
+        raise Conflict("The workspace has no books to post to.", code="no_books")
+    return found
+
+
+async def _default_income(
+    db: asyncpg.Connection, workspace_id: uuid.UUID, customer: asyncpg.Record
+) -> uuid.UUID:
+    """Where a line without an account posts: the customer's income account, else sales."""
+    if customer["income_account_id"] is not None:
+        account: uuid.UUID = customer["income_account_id"]
+        return account
+    accounts = await _system_accounts(db, workspace_id, (SystemRole.SALES_INCOME,))
+    return accounts[SystemRole.SALES_INCOME]
+
+
+def _with_accounts(lines: Sequence[Mapping[str, Any]], default: uuid.UUID) -> list[dict[str, Any]]:
+    return [{**line, "income_account_id": line["income_account_id"] or default} for line in lines]
+
+
+async def _post_sale(
+    db: asyncpg.Connection, workspace_id: uuid.UUID, sale: _Sale
+) -> asyncpg.Record | None:
+    """Receivables against income per account and tax; None for a sale of nothing (the
+    books take no entry of 0.00, and a tax of 0.00 takes no line)."""
+    if sale.total == 0:
+        return None
+    accounts = await _system_accounts(
+        db, workspace_id, (SystemRole.RECEIVABLES, SystemRole.TAX_PAYABLE)
+    )
+    income: dict[uuid.UUID, Decimal] = {}
+    for line in sale.lines:
+        account = line["income_account_id"]
+        income[account] = income.get(account, ZERO) + line["subtotal"]
+    owed = not sale.credits_customer
+    lines = [
+        _entry_line(
+            accounts[SystemRole.RECEIVABLES], sale.total, debit=owed, customer_id=sale.customer_id
+        ),
+        *(_entry_line(account, amount, debit=not owed) for account, amount in income.items()),
+        _entry_line(accounts[SystemRole.TAX_PAYABLE], sale.tax_total, debit=not owed),
+    ]
+    return await ledger.post(
+        db,
+        workspace_id,
+        ledger.Posting(
+            entry_date=sale.on,
+            currency=sale.currency,
+            memo=sale.memo,
+            source_type=sale.source_type,
+            source_id=sale.source_id,
+            source_event=ISSUED,
+            lines=lines,
+        ),
+    )
+
+
+async def _post_invoice(
+    db: asyncpg.Connection, workspace_id: uuid.UUID, invoice: asyncpg.Record
+) -> asyncpg.Record | None:
+    """The issue's entry, on the issue date; lines without an account post to the default."""
+    customer = await CustomersRepository(db, workspace_id).get(invoice["customer_id"])
+    assert customer is not None  # a foreign key holds the customer
+    lines = await InvoicesRepository(db, workspace_id).lines(invoice["id"])
+    default = await _default_income(db, workspace_id, customer)
+    return await _post_sale(
+        db,
+        workspace_id,
+        _Sale(
+            source_type=SourceType.INVOICE,
+            source_id=invoice["id"],
+            memo=f"Invoice {invoice['number']}",
+            on=invoice["issue_date"],
+            currency=invoice["currency"],
+            customer_id=invoice["customer_id"],
+            lines=_with_accounts([dict(r) for r in lines], default),
+            tax_total=invoice["tax_total"],
+            total=invoice["total"],
+            credits_customer=False,
+        ),
+    )
+
+
+async def _post_payment(
+    db: asyncpg.Connection,
+    workspace_id: uuid.UUID,
+    payment: asyncpg.Record,
+    *,
+    currency: str,
+    customer_id: uuid.UUID,
+    invoice_number: str,
+) -> asyncpg.Record:
+    """The bank against receivables (the invoice's customer), on the day it was paid."""
+    accounts = await _system_accounts(db, workspace_id, (SystemRole.BANK, SystemRole.RECEIVABLES))
+    amount: Decimal = payment["amount"]
+    return await ledger.post(
+        db,
+        workspace_id,
+        ledger.Posting(
+            entry_date=payment["paid_on"],
+            currency=currency,
+            memo=f"Payment on {invoice_number}",
+            source_type=SourceType.PAYMENT,
+            source_id=payment["id"],
+            source_event=RECEIVED,
+            lines=[
+                _entry_line(accounts[SystemRole.BANK], amount, debit=True),
+                _entry_line(
+                    accounts[SystemRole.RECEIVABLES],
+                    amount,
+                    debit=False,
+                    customer_id=customer_id,
+                ),
+            ],
+        ),
+    )
+
+
 async def issue_invoice(
     ctx: WorkspaceContext, db: asyncpg.Connection, invoice_id: uuid.UUID
 ) -> schemas.Invoice:
-    """Numbers a draft with at least one line and dates it (today, and the customer's
-    payment terms, unless set)."""
+    """Numbers a draft with at least one line, dates it (today, and the customer's payment
+    terms, unless set) and posts it on its issue date."""
     repo = InvoicesRepository(db, ctx.workspace_id)
     row = await _locked_invoice(repo, invoice_id)
     _require(row, InvoiceAction.ISSUE)
@@ -471,18 +698,160 @@ async def issue_invoice(
         await repo.issue(
             invoice_id, number=f"INV-{year}-{n:04d}", issue_date=issue_date, due_date=due_date
         )
-    return await _reload(repo, invoice_id)
+    issued = await repo.get(invoice_id)
+    assert issued is not None
+    await _post_invoice(db, ctx.workspace_id, issued)
+    return await _invoice(repo, issued)
 
 
 async def void_invoice(
     ctx: WorkspaceContext, db: asyncpg.Connection, invoice_id: uuid.UUID
 ) -> schemas.Invoice:
-    """Voids an issued invoice nothing was paid on; it keeps its number."""
+    """Voids an issued invoice nothing was paid on with a credit note of all its lines
+    (reason "Void", dated today or on the issue date if that is later); it keeps its
+    number. An invoice of nothing is voided without one (nothing was posted)."""
     repo = InvoicesRepository(db, ctx.workspace_id)
-    _require(await _locked_invoice(repo, invoice_id), InvoiceAction.VOID)
-    await repo.void(invoice_id)
+    invoice = await _locked_invoice(repo, invoice_id)
+    _require(invoice, InvoiceAction.VOID)
+    if invoice["total"] == 0:
+        await repo.add_credited(invoice_id, ZERO, "void")
+    else:
+        lines = [dict(line) for line in await repo.lines(invoice_id)]
+        on = max(today(), invoice["issue_date"])
+        await _credit(db, ctx.workspace_id, invoice, reason="Void", issue_date=on, priced=lines)
     await timesheets.release_invoice(ctx, db, invoice_id)
     return await _reload(repo, invoice_id)
+
+
+# Credit notes
+
+
+def _credit_note(row: asyncpg.Record, lines: Sequence[asyncpg.Record]) -> schemas.CreditNote:
+    return schemas.CreditNote.model_validate({**dict(row), "lines": [dict(r) for r in lines]})
+
+
+def _status_once_credited(invoice: asyncpg.Record, amount: Decimal) -> str:
+    """A credit that leaves nothing to pay settles the invoice: paid if anything was paid
+    on it, else void; otherwise its status stays."""
+    if _balance(invoice) - amount > 0:
+        status: str = invoice["status"]
+        return status
+    return "paid" if invoice["amount_paid"] > 0 else "void"
+
+
+async def _credit(
+    db: asyncpg.Connection,
+    workspace_id: uuid.UUID,
+    invoice: asyncpg.Record,
+    *,
+    reason: str,
+    issue_date: date,
+    priced: Sequence[Mapping[str, Any]],
+) -> uuid.UUID:
+    """Writes and posts a credit note of `priced` on the (locked) invoice, within its
+    balance, and lowers the balance; the next `CN-<year>-<n>` number is taken here."""
+    totals = _totals(priced)
+    left = _balance(invoice)
+    if totals["total"] <= 0:
+        raise invalid("A credit note credits an amount.", "lines", "the total must be above 0.00")
+    if totals["total"] > left:
+        raise invalid(
+            f"The credit note's total exceeds the invoice's balance of {left}.",
+            "lines",
+            f"the total may be at most {left}",
+            code="credit_exceeds_balance",
+        )
+    if issue_date < invoice["issue_date"]:
+        raise invalid(
+            "A credit note is dated on or after its invoice.",
+            "issue_date",
+            f"must be on or after {invoice['issue_date']}",
+        )
+    customer = await CustomersRepository(db, workspace_id).get(invoice["customer_id"])
+    assert customer is not None  # a foreign key holds the customer
+    lines = _with_accounts(priced, await _default_income(db, workspace_id, customer))
+    year = issue_date.year
+    n = await NumberSequences(db, workspace_id).next(f"credit-note-{year}")
+    number = f"CN-{year}-{n:04d}"
+    note_id = await CreditNotesRepository(db, workspace_id).create(
+        invoice_id=invoice["id"],
+        number=number,
+        issue_date=issue_date,
+        currency=invoice["currency"],
+        reason=reason,
+        totals=totals,
+        lines=lines,
+    )
+    with constraint_errors(CONSTRAINT_ERRORS):
+        await InvoicesRepository(db, workspace_id).add_credited(
+            invoice["id"], totals["total"], _status_once_credited(invoice, totals["total"])
+        )
+    await _post_sale(
+        db,
+        workspace_id,
+        _Sale(
+            source_type=SourceType.CREDIT_NOTE,
+            source_id=note_id,
+            memo=f"Credit note {number} on {invoice['number']}",
+            on=issue_date,
+            currency=invoice["currency"],
+            customer_id=invoice["customer_id"],
+            lines=lines,
+            tax_total=totals["tax_total"],
+            total=totals["total"],
+            credits_customer=True,
+        ),
+    )
+    return note_id
+
+
+async def create_credit_note(
+    ctx: WorkspaceContext,
+    db: asyncpg.Connection,
+    invoice_id: uuid.UUID,
+    data: schemas.CreditNoteCreate,
+) -> schemas.CreditNote:
+    """Credits part or all of an issued (or paid) invoice's balance; once the balance is
+    0.00 the invoice is paid if anything was paid on it, else void."""
+    repo = InvoicesRepository(db, ctx.workspace_id)
+    invoice = await _locked_invoice(repo, invoice_id)
+    _require(invoice, InvoiceAction.CREDIT)
+    await _check_income_accounts(db, ctx.workspace_id, _line_accounts(data.lines))
+    note_id = await _credit(
+        db,
+        ctx.workspace_id,
+        invoice,
+        reason=data.reason,
+        issue_date=data.issue_date or today(),
+        priced=_priced_lines(data.lines),
+    )
+    return await get_credit_note(ctx, db, note_id)
+
+
+async def list_credit_notes(
+    ctx: WorkspaceContext,
+    db: asyncpg.Connection,
+    filters: schemas.CreditNoteFilters,
+    page: PageRequest,
+) -> Page[schemas.CreditNoteSummary]:
+    rows, total = await CreditNotesRepository(db, ctx.workspace_id).list(
+        invoice_id=filters.invoice_id,
+        customer_id=filters.customer_id,
+        q=search_text(filters.q),
+        sort=filters.sort,
+        page=page,
+    )
+    return page_of(schemas.CreditNoteSummary, [dict(r) for r in rows], total, page)
+
+
+async def get_credit_note(
+    ctx: WorkspaceContext, db: asyncpg.Connection, note_id: uuid.UUID
+) -> schemas.CreditNote:
+    repo = CreditNotesRepository(db, ctx.workspace_id)
+    row = await repo.get(note_id)
+    if row is None:
+        raise NotFound("Credit note not found.")
+    return _credit_note(row, await repo.lines(note_id))
 
 
 # Payments
@@ -494,17 +863,18 @@ async def record_payment(
     invoice_id: uuid.UUID,
     data: schemas.PaymentCreate,
 ) -> schemas.Payment:
-    """Records a payment of at most the balance; a zero balance makes the invoice paid."""
+    """Records and posts a payment of at most the balance; a zero balance makes the
+    invoice paid."""
     repo = InvoicesRepository(db, ctx.workspace_id)
     # The row lock makes concurrent payments check the balance one after the other.
     row = await _locked_invoice(repo, invoice_id)
     _require(row, InvoiceAction.RECORD_PAYMENT)
-    balance: Decimal = row["total"] - row["amount_paid"]
-    if data.amount > balance:
+    left = _balance(row)
+    if data.amount > left:
         raise invalid(
-            f"The payment exceeds the balance of {balance}.",
+            f"The payment exceeds the balance of {left}.",
             "amount",
-            f"at most {balance}",
+            f"at most {left}",
             code="overpayment",
         )
     payment = await repo.add_payment(
@@ -516,16 +886,117 @@ async def record_payment(
     )
     with constraint_errors(CONSTRAINT_ERRORS):
         await repo.add_paid(invoice_id, data.amount)
+    await _post_payment(
+        db,
+        ctx.workspace_id,
+        payment,
+        currency=row["currency"],
+        customer_id=row["customer_id"],
+        invoice_number=row["number"],
+    )
     return schemas.Payment.model_validate(dict(payment))
+
+
+async def reverse_payment(
+    ctx: WorkspaceContext,
+    db: asyncpg.Connection,
+    invoice_id: uuid.UUID,
+    payment_id: uuid.UUID,
+    data: schemas.PaymentReversal,
+) -> schemas.Payment:
+    """Takes a payment back (a bounced transfer): the invoice awaits its amount again and
+    the payment's entry is reversed on `reversed_on`; the payment stays, marked."""
+    repo = InvoicesRepository(db, ctx.workspace_id)
+    invoice = await _locked_invoice(repo, invoice_id)
+    payment = await repo.payment(invoice_id, payment_id, for_update=True)
+    if payment is None:
+        raise NotFound("Payment not found.")
+    if payment["reversed_on"] is not None:
+        raise Conflict("The payment was reversed already.", code="payment_already_reversed")
+    on = data.reversed_on or today()
+    if on < payment["paid_on"]:
+        raise invalid(
+            "A payment is reversed on or after the day it was paid.",
+            "reversed_on",
+            f"must be on or after {payment['paid_on']}",
+        )
+    reversed_payment = await repo.mark_reversed(payment_id, on)
+    await repo.add_paid(invoice_id, -payment["amount"])
+    entry = await ledger.posted_entry(
+        db, ctx.workspace_id, SourceType.PAYMENT, payment_id, RECEIVED
+    )
+    assert entry is not None  # every payment posts (`post_missing_entries` the older ones)
+    await ledger.reverse(
+        db, ctx.workspace_id, entry, on, memo=f"Reversal of the payment on {invoice['number']}"
+    )
+    return schemas.Payment.model_validate(dict(reversed_payment))
 
 
 async def list_payments(
     ctx: WorkspaceContext, db: asyncpg.Connection, invoice_id: uuid.UUID
 ) -> list[schemas.Payment]:
+    """The invoice's payments, reversed ones included."""
     repo = InvoicesRepository(db, ctx.workspace_id)
     if await repo.get(invoice_id) is None:
         raise NotFound("Invoice not found.")
     return [schemas.Payment.model_validate(dict(r)) for r in await repo.payments(invoice_id)]
+
+
+# The books of documents from before them
+
+
+async def _reverse_once(
+    db: asyncpg.Connection, workspace_id: uuid.UUID, entry: asyncpg.Record, on: date
+) -> int:
+    """Reverses `entry` on `on` unless it was reversed already; 1 if it posted."""
+    found = await ledger.posted_entry(
+        db, workspace_id, SourceType.REVERSAL, entry["id"], "reversed"
+    )
+    if found is not None:
+        return 0
+    await ledger.reverse(db, workspace_id, entry, on)
+    return 1
+
+
+async def post_missing_entries(db: asyncpg.Connection, workspace_id: uuid.UUID) -> dict[str, int]:
+    """Posts what the workspace's books lack of its documents from before the books: each
+    issued invoice's entry (a void one's reversed on the day it was voided, as no credit
+    note holds it) and each payment's (a reversed one's reversed too). What is posted
+    already is left alone, so a second run posts nothing. Runs in the workspace's tenant
+    context, inside the caller's transaction."""
+    repo = InvoicesRepository(db, workspace_id)
+    counts = {"invoices": 0, "payments": 0, "reversals": 0}
+    for invoice in await repo.issued():
+        entry = await ledger.posted_entry(
+            db, workspace_id, SourceType.INVOICE, invoice["id"], ISSUED
+        )
+        if entry is None:
+            entry = await _post_invoice(db, workspace_id, invoice)
+            counts["invoices"] += entry is not None
+        voided_without_note = invoice["status"] == "void" and invoice["amount_credited"] == 0
+        if voided_without_note and entry is not None:
+            counts["reversals"] += await _reverse_once(
+                db, workspace_id, entry, invoice["voided_at"].date()
+            )
+    for payment in await repo.all_payments():
+        entry = await ledger.posted_entry(
+            db, workspace_id, SourceType.PAYMENT, payment["id"], RECEIVED
+        )
+        if entry is None:
+            entry = await _post_payment(
+                db,
+                workspace_id,
+                payment,
+                currency=payment["currency"],
+                customer_id=payment["customer_id"],
+                invoice_number=payment["invoice_number"],
+            )
+            counts["payments"] += 1
+        if payment["reversed_on"] is not None:
+            counts["reversals"] += await _reverse_once(
+                db, workspace_id, entry, payment["reversed_on"]
+            )
+    return counts
 
 
 # Invoices from time

@@ -118,14 +118,16 @@ payments = tenant_table(
     Column("paid_on", Date, nullable=False),
     Column("method", Text, nullable=False),
     Column("reference", Text, nullable=False, server_default=""),
-    # A reversed payment stays, with the entry that reversed its posting.
-    Column("reversed_at", DateTime(timezone=True), nullable=True),
+    # A reversed payment stays, with the day its posting was reversed.
+    Column("reversed_on", Date, nullable=True),
     created_at(),
     Index("ix_payments_workspace_id_invoice_id", "workspace_id", "invoice_id"),
     ForeignKeyConstraint(["workspace_id", "invoice_id"], ["invoices.workspace_id", "invoices.id"]),
     CheckConstraint("amount > 0", name="amount"),
     CheckConstraint(f"method IN {PAYMENT_METHODS!r}", name="method"),
     CheckConstraint(business_date_range("paid_on"), name="paid_on_range"),
+    CheckConstraint(business_date_range("reversed_on"), name="reversed_on_range"),
+    CheckConstraint("reversed_on >= paid_on", name="reversed_after_paid"),
 )
 
 # Credit notes: issued at once, never edited (the app role may only SELECT and INSERT them);

@@ -162,19 +162,22 @@ async def post_manual_entry(
     return await service.post_manual_entry(ctx, db, data)
 
 
-@router.get("/journal-entries/{entry_id}")
-async def get_journal_entry(entry_id: uuid.UUID, ctx: LedgerRead, db: Db) -> schemas.JournalEntry:
+# `journal_entry_id`, not `entry_id`: the time entries' routes name theirs so.
+@router.get("/journal-entries/{journal_entry_id}")
+async def get_journal_entry(
+    journal_entry_id: uuid.UUID, ctx: LedgerRead, db: Db
+) -> schemas.JournalEntry:
     """One entry with its lines (and their accounts), its source and its reversal."""
-    return await service.get_journal_entry(ctx, db, entry_id)
+    return await service.get_journal_entry(ctx, db, journal_entry_id)
 
 
-@router.post("/journal-entries/{entry_id}/reverse", status_code=status.HTTP_201_CREATED)
+@router.post("/journal-entries/{journal_entry_id}/reverse", status_code=status.HTTP_201_CREATED)
 async def reverse_journal_entry(
-    entry_id: uuid.UUID, data: schemas.ReversalIn, ctx: LedgerPost, db: Db
+    journal_entry_id: uuid.UUID, data: schemas.ReversalIn, ctx: LedgerPost, db: Db
 ) -> schemas.JournalEntry:
     """Post the mirror of a manual entry (409 for a reversal, an entry reversed already,
     a document's entry, or a date in the locked period)."""
-    return await service.reverse_journal_entry(ctx, db, entry_id, data)
+    return await service.reverse_journal_entry(ctx, db, journal_entry_id, data)
 
 
 @router.post("/journal-drafts", status_code=status.HTTP_201_CREATED)

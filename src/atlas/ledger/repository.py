@@ -110,6 +110,26 @@ class BooksRepository(ScopedRepository):
         )
         return {r["system_role"]: r["id"] for r in rows}
 
+    async def postable(self, account_ids: Sequence[uuid.UUID], account_type: str) -> set[uuid.UUID]:
+        rows = await self.db.fetch(
+            """SELECT a.id FROM accounts a
+                WHERE a.workspace_id = $1 AND a.id = ANY($2::uuid[]) AND a.type = $3
+                  AND NOT a.is_group AND a.is_active""",
+            self.workspace_id,
+            list(account_ids),
+            account_type,
+        )
+        return {r["id"] for r in rows}
+
+    async def accounts_with_codes(self, codes: Sequence[str]) -> dict[str, uuid.UUID]:
+        rows = await self.db.fetch(
+            """SELECT a.code, a.id FROM accounts a
+                WHERE a.workspace_id = $1 AND a.code = ANY($2::text[])""",
+            self.workspace_id,
+            list(codes),
+        )
+        return {r["code"]: r["id"] for r in rows}
+
 
 class JournalRepository(ScopedRepository):
     async def post(self, entry: dict[str, Any], lines: Sequence[dict[str, Any]]) -> asyncpg.Record:

@@ -45,7 +45,12 @@ from atlas.ledger.repository import (
     act_as_operator,
     workspaces,
 )
-from atlas.ledger.tables import ACCOUNT_TYPES, SOURCE_TYPES, SourceType, SystemRole
+from atlas.ledger.tables import ACCOUNT_TYPES, SOURCE_TYPES
+
+# Re-exported: the modules that post may import this service only.
+from atlas.ledger.tables import AccountType as AccountType
+from atlas.ledger.tables import SourceType as SourceType
+from atlas.ledger.tables import SystemRole as SystemRole
 from atlas.numbering.repository import NumberSequences
 from atlas.pagination import Page, PageRequest, page_of
 from atlas.tenancy.context import WorkspaceContext
@@ -91,6 +96,24 @@ async def system_accounts(
     """The accounts holding `roles`; a role no account holds is missing from the answer."""
     found = await BooksRepository(db, workspace_id).accounts_with_roles(roles)
     return {SystemRole(role): account for role, account in found.items()}
+
+
+async def accounts_by_code(
+    db: asyncpg.Connection, workspace_id: uuid.UUID, codes: Sequence[str]
+) -> dict[str, uuid.UUID]:
+    """The accounts of `codes` (a code no account has is missing from the answer)."""
+    return await BooksRepository(db, workspace_id).accounts_with_codes(codes)
+
+
+async def postable_accounts(
+    db: asyncpg.Connection,
+    workspace_id: uuid.UUID,
+    account_ids: Sequence[uuid.UUID],
+    account_type: AccountType,
+) -> set[uuid.UUID]:
+    """Those of `account_ids` that take postings of `account_type`: active, non-group
+    accounts of that type in the workspace's chart (a document checks the account it names)."""
+    return await BooksRepository(db, workspace_id).postable(account_ids, account_type.value)
 
 
 def _netted(lines: Sequence[PostingLine]) -> list[PostingLine]:

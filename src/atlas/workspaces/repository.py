@@ -166,6 +166,11 @@ class WorkspacesRepository:
         result = await self.db.execute("DELETE FROM workspaces WHERE id = $1", workspace_id)
         return result != "DELETE 0"
 
+    async def all_ids(self) -> list[uuid.UUID]:
+        """Every workspace, oldest first: for operator steps that visit each in turn."""
+        rows = await self.db.fetch("SELECT id FROM workspaces ORDER BY created_at, id")
+        return [r["id"] for r in rows]
+
 
 class UserWorkspacesRepository:
     """The workspaces one user belongs to, read through their own membership rows."""

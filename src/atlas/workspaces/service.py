@@ -135,6 +135,12 @@ async def create_workspace(
     return _workspace(row, "owner")
 
 
+async def all_workspace_ids(db: asyncpg.Connection) -> list[uuid.UUID]:
+    """Every workspace's id, across tenants: only for operator steps (`atlas.books_upgrade`)
+    that then enter each workspace in a transaction of its own."""
+    return await WorkspacesRepository(db).all_ids()
+
+
 async def list_my_workspaces(
     principal: Principal,
     db: asyncpg.Connection,

@@ -4,7 +4,7 @@
   `journal_entries` and `journal_lines` (posted, append-only), `journal_drafts`
   and `journal_draft_lines` (manual entries being written).
 - Finance: `credit_notes` and their lines (append-only), `invoices.amount_credited`,
-  `payments.reversed_at`, and the income account a customer or an invoice line may name.
+  `payments.reversed_on`, and the income account a customer or an invoice line may name.
 - The rules of the books, in triggers (SQLSTATEs of class `AL`, see `atlas.ledger.errors`):
   a line goes in before its entry, on an active, non-group account of the entry's
   currency; the entry's insert takes the books' row lock, refuses a date on or before the
@@ -239,7 +239,9 @@ FINANCE_COLUMNS = [
     " DROP CONSTRAINT ck_invoices_paid_within_total,"
     " ADD CONSTRAINT ck_invoices_settled_within_total CHECK (amount_paid >= 0"
     " AND amount_credited >= 0 AND amount_paid + amount_credited <= total)",
-    "ALTER TABLE payments ADD COLUMN reversed_at timestamptz",
+    "ALTER TABLE payments ADD COLUMN reversed_on date,"
+    f" ADD {_dates('payments', 'reversed_on')},"
+    " ADD CONSTRAINT ck_payments_reversed_after_paid CHECK (reversed_on >= paid_on)",
 ]
 
 # The entry's content as the chain hashes it: the entry's fields, then its lines in order,
@@ -374,6 +376,9 @@ BEGIN
     ELSE
         v_entry := NEW.id;
     END IF;
+    -- At COMMIT the tenant context is the one the transaction ended in; the row was
+    -- written in its own workspace's (the policy checked it), which the check reads in.
+    PERFORM set_config('app.workspace_id', NEW.workspace_id::text, true);
     IF TG_TABLE_NAME NOT IN ('journal_entries', 'journal_lines') THEN
         v_entries := 'journal_entries_'
             || get_shard_id_for_distribution_column('journal_entries', NEW.workspace_id);
@@ -591,7 +596,7 @@ def upgrade(app_role: str) -> None:
 def downgrade(app_role: str) -> None:
     for table in reversed(NEW_TABLES):
         op.execute(f'REVOKE ALL ON {table} FROM "{app_role}"')
-    op.execute("ALTER TABLE payments DROP COLUMN reversed_at")
+    op.execute("ALTER TABLE payments DROP COLUMN reversed_on")
     op.execute(
         "ALTER TABLE invoices DROP CONSTRAINT ck_invoices_settled_within_total,"
         " DROP COLUMN amount_credited,"
