@@ -33,6 +33,8 @@ def test_bench_quick_mode_writes_a_full_report(tmp_path: Path) -> None:
         "## 4. Write path",
         "## 5. Footprint",
         "## 6. One large workspace",
+        "## 7. The books",
+        "### Reports over many journal lines",
     ):
         assert heading in text
     large_rows = [line for line in text.splitlines() if line.startswith(("| API |", "| page |"))]
@@ -46,6 +48,10 @@ def test_bench_quick_mode_writes_a_full_report(tmp_path: Path) -> None:
     assert "| API efficiency on two workers: shipped ÷ raw, requests/s |" in text
     assert "| database CPU per request: shipped (guard + query) ÷ baseline (bare query) |" in text
     assert "### Where the time goes" in text
+    assert "| a round trip (`SELECT 1`) |" in text  # the statement-by-statement split
+    assert "Invoice numbers gapless: yes; their entries' numbers gapless: yes." in text
+    report_rows = [line for line in text.splitlines() if line.startswith("| trial balance |")]
+    assert len(report_rows) == 3, report_rows
     write_rows = [line for line in text.splitlines() if line.startswith("| one project")]
     assert write_rows
     assert write_rows[0].endswith("| 0 | yes |"), write_rows

@@ -16,7 +16,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 import asyncpg
@@ -24,7 +24,7 @@ import asyncpg
 from atlas.errors import NotFound
 from atlas.ledger import schemas
 from atlas.ledger.repository import ReportsRepository
-from atlas.ledger.service import ZERO
+from atlas.ledger.service import ZERO, today
 from atlas.ledger.tables import AccountType, SystemRole
 from atlas.pagination import PageRequest
 from atlas.tenancy.context import WorkspaceContext
@@ -35,11 +35,6 @@ EARNINGS = frozenset({AccountType.INCOME, AccountType.EXPENSE})
 BALANCE_SHEET_TYPES = (AccountType.ASSET, AccountType.LIABILITY, AccountType.EQUITY)
 RETAINED_EARNINGS = "Retained earnings"
 CURRENT_YEAR_EARNINGS = "Current-year earnings"
-
-
-def today() -> date:
-    """The business day, in UTC, as finance dates its documents."""
-    return datetime.now(UTC).date()
 
 
 def natural(account_type: str, moved: Decimal) -> Decimal:

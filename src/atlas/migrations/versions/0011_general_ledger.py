@@ -361,6 +361,8 @@ $fn$
 
 # At COMMIT, for every entry inserted and every line inserted: the entry's lines are the
 # ones it sealed (a line added later, from any transaction, changes their count or total).
+# A line whose entry this same transaction inserted (outside a savepoint) is left to the
+# entry's own check, which counts every line of the transaction.
 # On Citus the trigger runs on a shard at the worker's commit, where a statement naming the
 # distributed table would run apart from the transaction: it reads the co-located shards
 # by name instead (TG_TABLE_NAME is then the shard's, e.g. journal_lines_102040).
@@ -368,8 +370,9 @@ CHECK_AT_COMMIT = r"""
 CREATE FUNCTION atlas_ledger_check() RETURNS trigger
 LANGUAGE plpgsql SECURITY INVOKER AS $fn$
 DECLARE
-    v_entry uuid; v_entries text := 'journal_entries'; v_lines text := 'journal_lines';
+    v_entry uuid; v_entries text; v_lines text;
     v_count integer; v_total numeric; v_found integer; v_debit numeric; v_credit numeric;
+    v_own boolean;
 BEGIN
     IF TG_ARGV[0] = 'lines' THEN
         v_entry := NEW.entry_id;
@@ -379,18 +382,33 @@ BEGIN
     -- At COMMIT the tenant context is the one the transaction ended in; the row was
     -- written in its own workspace's (the policy checked it), which the check reads in.
     PERFORM set_config('app.workspace_id', NEW.workspace_id::text, true);
-    IF TG_TABLE_NAME NOT IN ('journal_entries', 'journal_lines') THEN
+    IF TG_TABLE_NAME IN ('journal_entries', 'journal_lines') THEN
+        -- Static statements: planned once per connection (this runs for every row).
+        SELECT e.line_count, e.total, e.xmin = pg_current_xact_id()::xid
+          INTO v_count, v_total, v_own FROM journal_entries e
+         WHERE e.workspace_id = NEW.workspace_id AND e.id = v_entry;
+        IF TG_ARGV[0] = 'lines' AND v_own THEN
+            RETURN NULL;  -- the entry's own check, at the same COMMIT, counts them
+        END IF;
+        SELECT count(*), coalesce(sum(l.debit), 0), coalesce(sum(l.credit), 0)
+          INTO v_found, v_debit, v_credit
+          FROM journal_lines l WHERE l.workspace_id = NEW.workspace_id AND l.entry_id = v_entry;
+    ELSE
+        -- The same two statements on the co-located shards of a Citus worker.
         v_entries := 'journal_entries_'
             || get_shard_id_for_distribution_column('journal_entries', NEW.workspace_id);
         v_lines := 'journal_lines_'
             || get_shard_id_for_distribution_column('journal_lines', NEW.workspace_id);
+        EXECUTE format('SELECT e.line_count, e.total, e.xmin = pg_current_xact_id()::xid'
+                       ' FROM %I e WHERE e.workspace_id = $1 AND e.id = $2', v_entries)
+           INTO v_count, v_total, v_own USING NEW.workspace_id, v_entry;
+        IF TG_ARGV[0] = 'lines' AND v_own THEN
+            RETURN NULL;
+        END IF;
+        EXECUTE format('SELECT count(*), coalesce(sum(l.debit), 0), coalesce(sum(l.credit), 0)'
+                       ' FROM %I l WHERE l.workspace_id = $1 AND l.entry_id = $2', v_lines)
+           INTO v_found, v_debit, v_credit USING NEW.workspace_id, v_entry;
     END IF;
-    EXECUTE format('SELECT e.line_count, e.total FROM %I e'
-                   ' WHERE e.workspace_id = $1 AND e.id = $2', v_entries)
-       INTO v_count, v_total USING NEW.workspace_id, v_entry;
-    EXECUTE format('SELECT count(*), coalesce(sum(l.debit), 0), coalesce(sum(l.credit), 0)'
-                   ' FROM %I l WHERE l.workspace_id = $1 AND l.entry_id = $2', v_lines)
-       INTO v_found, v_debit, v_credit USING NEW.workspace_id, v_entry;
     IF v_count IS NULL THEN
         RAISE EXCEPTION 'lines without their entry %', v_entry USING ERRCODE = 'AL002';
     ELSIF v_found <> v_count OR v_debit <> v_total OR v_credit <> v_total THEN
