@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 from tests.access import error_code
+from tests.citus import plain_postgresql_only
 from tests.concurrency import send_concurrently
 from tests.factories import Actor, Factory
 from tests.finance.helpers import new_customer
@@ -361,6 +362,9 @@ def _waiting_requests(sql: Sql) -> int:
     return int(rows[0]["n"])
 
 
+@plain_postgresql_only(
+    "it sees the postings wait in the coordinator's pg_locks; on Citus they wait on a worker"
+)
 def test_a_lock_date_move_racing_postings_lets_none_in_on_or_before_it(
     factory: Factory, sql: Sql, owner: Actor, ws: dict[str, Any], codes: dict[str, str]
 ) -> None:

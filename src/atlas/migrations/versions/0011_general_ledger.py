@@ -12,7 +12,7 @@
   count and total, and a SHA-256 chained over the workspace's previous entry. At COMMIT a
   deferred check compares every entry with its lines again. Posted rows are never updated;
   they are deleted only with their workspace. The lock date moves back only for the owner.
-- Existing workspaces get their books (`atlas.ledger.books`, run by `atlas-erp db
+- Existing workspaces get their books (`atlas.books_upgrade`, run by `atlas-erp db
   upgrade` after the migrations): this migration only makes the tables.
 
 Revision ID: 0011
