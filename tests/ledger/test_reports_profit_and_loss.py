@@ -85,8 +85,8 @@ def test_accounts_group_under_their_top_level_group_at_any_depth(books: Books) -
         workspace=books.ws["id"],
     )
     books.sql.owner(
-        """UPDATE accounts SET parent_id = (SELECT id FROM accounts WHERE code = '6000')
-            WHERE workspace_id = %s AND code = '6450'""",
+        """UPDATE accounts SET parent_id = %s WHERE workspace_id = %s AND code = '6450'""",
+        books.accounts["6000"],
         books.ws["id"],
         workspace=books.ws["id"],
     )

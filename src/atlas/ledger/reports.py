@@ -14,10 +14,11 @@ before the fiscal year go to retained earnings, those since to current-year earn
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any
 
 import asyncpg
 
@@ -236,6 +237,27 @@ def _earnings(sums: Iterable[PeriodSums], kind: AccountType, previous: bool) -> 
     )
 
 
+def _period_sums(row: asyncpg.Record, groups: dict[uuid.UUID, asyncpg.Record]) -> PeriodSums:
+    """The account's sums under its top-level group: the last group up its parents (the
+    account itself when it has none)."""
+    top: Mapping[str, Any] = {"id": row["account_id"], "code": row["code"], "name": row["name"]}
+    parent = row["parent_id"]
+    while parent is not None:  # the chart has no cycles (its trigger refuses them)
+        top = dict(groups[parent])
+        parent = top["parent_id"]
+    return PeriodSums(
+        account_id=row["account_id"],
+        code=row["code"],
+        name=row["name"],
+        type=row["type"],
+        group_id=top["id"],
+        group_code=top["code"],
+        group_name=top["name"],
+        moved=row["moved"],
+        previously_moved=row["previously_moved"],
+    )
+
+
 async def profit_and_loss(
     ctx: WorkspaceContext,
     db: asyncpg.Connection,
@@ -256,7 +278,8 @@ async def profit_and_loss(
     comparing = compare is schemas.Comparison.PREVIOUS_PERIOD
     before = previous_period(start, end) if comparing else None
     rows = await repo.profit_and_loss(code, start, end, before[0] if before else start)
-    sums = [PeriodSums(**dict(r)) for r in rows]
+    groups = {g["id"]: g for g in await repo.group_accounts()}
+    sums = [_period_sums(r, groups) for r in rows]
     income = _earnings(sums, AccountType.INCOME, previous=False)
     expense = _earnings(sums, AccountType.EXPENSE, previous=False)
     previous_income = _earnings(sums, AccountType.INCOME, previous=True)
