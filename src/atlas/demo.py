@@ -12,6 +12,7 @@ from decimal import Decimal
 
 import asyncpg
 
+from atlas.clock import business_day
 from atlas.config import Settings
 from atlas.credentials import hash_password
 from atlas.db.ids import uuid7
@@ -159,7 +160,7 @@ async def _workspace(
     for user_id, role in members:
         await MembersRepository(db, ws.id).insert(uuid7(), user_id, role, None)
     await roles.create_role(ctx, db, ACCOUNTANT)
-    today = date.today()
+    today = business_day()
     project_ids = []
     for code, title, status, budget, tasks in plan:
         project = await projects.create_project(
@@ -214,7 +215,7 @@ async def _people_and_money(
     project_id: uuid.UUID,
 ) -> None:
     """Departments, employees, leave, time, customers and invoices in every status."""
-    today = date.today()
+    today = business_day()
     next_monday = today + timedelta(days=7 - today.weekday())
     departments = {}
     for code, name in (("ENG", "Engineering"), ("OPS", "Operations")):

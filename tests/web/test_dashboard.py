@@ -116,6 +116,30 @@ def test_revenue_by_month_in_the_base_currency(factory: Factory, browser_for: Br
     assert page.text.count('class="bar"') == 12
 
 
+def test_revenue_is_net_of_credit_notes_and_keeps_voided_months(
+    factory: Factory, browser_for: BrowserFor
+) -> None:
+    """Revenue is what the books' income accounts show: a credit note lowers its own
+    month, and a voided invoice still counts in the month it was issued."""
+    owner = factory.user()
+    ws = factory.workspace(owner)
+    customer = new_customer(owner, ws, currency="USD")
+    today = datetime.now(UTC).date()
+    kept = issue(owner, ws, new_invoice(owner, ws, customer, lines=[line("4", "100.00", "20")]))
+    credited = owner.post(
+        f"/api/v1/invoices/{kept['id']}/credit-notes",
+        ws=ws,
+        json={"reason": "Returned", "lines": [line("1", "100.00", "20")]},
+    )
+    assert credited.status_code == 201, credited.text
+    voided = issue(owner, ws, new_invoice(owner, ws, customer, lines=[line("1", "70.00")]))
+    assert owner.post(f"/api/v1/invoices/{voided['id']}/void", ws=ws).status_code == 200
+    revenue = section(dashboard(browser_for, owner, ws), "revenue")
+    assert revenue is not None
+    # 400.00 issued − 100.00 credited; the void's 70.00 and its credit note cancel out.
+    assert revenue.split(f"{today:%b}")[-1].strip().endswith("300.00")
+
+
 def test_leave_waiting_for_the_viewer(factory: Factory, browser_for: BrowserFor) -> None:
     owner = factory.user()
     ws = factory.workspace(owner)

@@ -345,12 +345,19 @@ class InvoicesRepository(ScopedRepository):
         )
 
     async def revenue_by_month(self, since: date, currency: str) -> Records:
-        """Invoiced revenue (issued and paid invoices, by issue month) in one currency."""
+        """Revenue in one currency by month, net of tax: every invoice ever issued (a
+        voided one too) in its issue month, less each credit note in its own month, as
+        the income accounts have them."""
         return await self.db.fetch(
-            """SELECT date_trunc('month', issue_date)::date AS month, sum(subtotal) AS amount
-                 FROM invoices
-                WHERE workspace_id = $1 AND status IN ('issued', 'paid')
-                  AND issue_date >= $2 AND currency = $3
+            """SELECT date_trunc('month', issue_date)::date AS month, sum(amount) AS amount
+                 FROM (SELECT issue_date, subtotal AS amount
+                         FROM invoices
+                        WHERE workspace_id = $1 AND number IS NOT NULL
+                          AND issue_date >= $2 AND currency = $3
+                       UNION ALL
+                       SELECT issue_date, -subtotal
+                         FROM credit_notes
+                        WHERE workspace_id = $1 AND issue_date >= $2 AND currency = $3) AS documents
                 GROUP BY 1""",
             self.workspace_id,
             since,

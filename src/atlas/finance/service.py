@@ -25,13 +25,14 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
 import asyncpg
 
+from atlas.clock import business_day
 from atlas.errors import AtlasError, Conflict, Invalid, NotFound
 from atlas.finance import schemas
 from atlas.finance.money import AmountTooLarge, invoice_totals, line_amounts
@@ -62,11 +63,6 @@ ZERO = Decimal("0.00")
 # The events documents post (one entry per document and event, `ledger.posted_entry`).
 ISSUED = "issued"
 RECEIVED = "received"
-
-
-def today() -> date:
-    """The business day, in UTC (issue dates, due dates, overdue)."""
-    return datetime.now(UTC).date()
 
 
 def balance(*, total: Decimal, amount_paid: Decimal, amount_credited: Decimal) -> Decimal:
@@ -310,7 +306,7 @@ async def _invoice(repo: InvoicesRepository, row: asyncpg.Record) -> schemas.Inv
     payments = await repo.payments(row["id"])
     return schemas.Invoice.model_validate(
         {
-            **_invoice_values(row, today()),
+            **_invoice_values(row, business_day()),
             "lines": [dict(r) for r in lines],
             "payments": [dict(r) for r in payments],
         }
@@ -415,7 +411,7 @@ async def list_invoices(
     page: PageRequest,
 ) -> Page[schemas.InvoiceSummary]:
     chosen = choices(filters.statuses, INVOICE_STATUS_FILTERS, "status")
-    on = today()
+    on = business_day()
     rows, total = await InvoicesRepository(db, ctx.workspace_id).list(
         statuses=[s for s in chosen if s != "overdue"],
         overdue="overdue" in chosen,
@@ -442,7 +438,7 @@ async def receivables_aging(
     """Per customer, what issued invoices were owed on `as_of` (today by default), by
     days past due; in one currency, the workspace's base currency unless named."""
     repo = InvoicesRepository(db, ctx.workspace_id)
-    on = as_of or today()
+    on = as_of or business_day()
     code = currency or await repo.base_currency()
     customers = [
         schemas.CustomerAging.model_validate(dict(r))
@@ -468,8 +464,8 @@ async def latest_invoices(
 async def revenue_by_month(
     ctx: WorkspaceContext, db: asyncpg.Connection, since: date, currency: str
 ) -> dict[date, Decimal]:
-    """Invoiced revenue in `currency` per first day of month, from `since` (months with
-    none are absent)."""
+    """Revenue net of credit notes in `currency` per first day of month, from `since`
+    (months with none are absent)."""
     rows = await InvoicesRepository(db, ctx.workspace_id).revenue_by_month(since, currency)
     return {r["month"]: r["amount"] for r in rows}
 
@@ -685,7 +681,7 @@ async def issue_invoice(
             "at least one line is required",
             code="invoice_empty",
         )
-    issue_date: date = row["issue_date"] or today()
+    issue_date: date = row["issue_date"] or business_day()
     due_date: date | None = row["due_date"]
     if due_date is None:
         customer = await CustomersRepository(db, ctx.workspace_id).get(row["customer_id"])
@@ -717,7 +713,7 @@ async def void_invoice(
         await repo.add_credited(invoice_id, ZERO, "void")
     else:
         lines = [dict(line) for line in await repo.lines(invoice_id)]
-        on = max(today(), invoice["issue_date"])
+        on = max(business_day(), invoice["issue_date"])
         await _credit(db, ctx.workspace_id, invoice, reason="Void", issue_date=on, priced=lines)
     await timesheets.release_invoice(ctx, db, invoice_id)
     return await _reload(repo, invoice_id)
@@ -822,7 +818,7 @@ async def create_credit_note(
         ctx.workspace_id,
         invoice,
         reason=data.reason,
-        issue_date=data.issue_date or today(),
+        issue_date=data.issue_date or business_day(),
         priced=_priced_lines(data.lines),
     )
     return await get_credit_note(ctx, db, note_id)
@@ -880,7 +876,7 @@ async def record_payment(
     payment = await repo.add_payment(
         invoice_id,
         amount=data.amount,
-        paid_on=data.paid_on or today(),
+        paid_on=data.paid_on or business_day(),
         method=data.method,
         reference=data.reference,
     )
@@ -913,7 +909,7 @@ async def reverse_payment(
         raise NotFound("Payment not found.")
     if payment["reversed_on"] is not None:
         raise Conflict("The payment was reversed already.", code="payment_already_reversed")
-    on = data.reversed_on or today()
+    on = data.reversed_on or business_day()
     if on < payment["paid_on"]:
         raise invalid(
             "A payment is reversed on or after the day it was paid.",

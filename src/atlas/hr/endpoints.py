@@ -8,11 +8,11 @@ Employees carry `salary` and `salary_currency` only for callers with `hr:salary`
 from __future__ import annotations
 
 import uuid
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, status
 
+from atlas.clock import business_day
 from atlas.db.pool import TransactionRoute
 from atlas.hr import schemas, service
 from atlas.pagination import Page, PageParams, Search, Sort, Statuses
@@ -148,7 +148,7 @@ async def get_leave_balance(
     ] = None,
 ) -> schemas.LeaveBalance:
     """Per leave type: allowance, approved and pending days, and what remains."""
-    return await service.leave_balance(ctx, db, employee_id, year or date.today().year)
+    return await service.leave_balance(ctx, db, employee_id, year or business_day().year)
 
 
 # Leave types

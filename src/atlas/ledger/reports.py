@@ -22,10 +22,11 @@ from typing import Any
 
 import asyncpg
 
+from atlas.clock import business_day
 from atlas.errors import NotFound
 from atlas.ledger import schemas
 from atlas.ledger.repository import ReportsRepository
-from atlas.ledger.service import ZERO, today
+from atlas.ledger.service import ZERO
 from atlas.ledger.tables import AccountType, SystemRole
 from atlas.pagination import PageRequest
 from atlas.tenancy.context import WorkspaceContext
@@ -177,7 +178,7 @@ async def trial_balance(
     `as_of`, and closing, each as debit and credit; the totals balance."""
     repo = ReportsRepository(db, ctx.workspace_id)
     books = await _books(repo)
-    on = as_of or today()
+    on = as_of or business_day()
     start = fiscal_year_start(on, books.fiscal_year_start_month)
     code = currency or books.base_currency
     sums = [TrialBalanceSums(**dict(r)) for r in await repo.trial_balance(code, start, on)]
@@ -271,7 +272,7 @@ async def profit_and_loss(
     group, beside the previous period of the same length unless compare=none."""
     repo = ReportsRepository(db, ctx.workspace_id)
     books = await _books(repo)
-    end = date_to or today()
+    end = date_to or business_day()
     start = date_from or fiscal_year_start(end, books.fiscal_year_start_month)
     _checked_range(start, end)
     code = currency or books.base_currency
@@ -366,7 +367,7 @@ async def balance_sheet(
     with the two earnings lines in the retained earnings account's group."""
     repo = ReportsRepository(db, ctx.workspace_id)
     books = await _books(repo)
-    on = as_of or today()
+    on = as_of or business_day()
     start = fiscal_year_start(on, books.fiscal_year_start_month)
     code = currency or books.base_currency
     records = await repo.balance_sheet(code, start, on, SystemRole.RETAINED_EARNINGS.value)
@@ -426,7 +427,7 @@ async def general_ledger(
     between the opening and the closing balance of the whole range."""
     repo = ReportsRepository(db, ctx.workspace_id)
     books = await _books(repo)
-    end = filters.date_to or today()
+    end = filters.date_to or business_day()
     start = filters.date_from or fiscal_year_start(end, books.fiscal_year_start_month)
     _checked_range(start, end)
     account = await repo.account(filters.account_id)

@@ -21,12 +21,13 @@ import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import aclosing
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
 import asyncpg
 
+from atlas.clock import business_day
 from atlas.db.pool import connect
 from atlas.db.rls import enter_workspace
 from atlas.errors import AtlasError, Conflict, Invalid, NotFound
@@ -401,7 +402,7 @@ async def set_lock_date(
     books' row lock until its commit), so none lands on a day this move locks; a move
     committed meanwhile is seen by the database's trigger, which refuses a step back
     (AL010)."""
-    on = today()
+    on = business_day()
     if data.lock_date >= on:
         raise invalid(
             "The lock date must be in the past.",
@@ -434,11 +435,6 @@ REVERSAL_TAKEN: dict[str, Callable[[], AtlasError]] = {
     name: lambda: Conflict("The entry is reversed already.", code="entry_already_reversed")
     for name in ("uq_journal_entries_workspace_id_reverses_entry_id", "uq_journal_entries_source")
 }
-
-
-def today() -> date:
-    """The business day, in UTC (a reversal's default date)."""
-    return datetime.now(UTC).date()
 
 
 def _entry_values(row: asyncpg.Record) -> dict[str, Any]:
@@ -639,7 +635,9 @@ async def reverse_journal_entry(
     if await journal.reversal_of(entry_id) is not None:
         raise REVERSAL_TAKEN["uq_journal_entries_workspace_id_reverses_entry_id"]()
     with constraint_errors(REVERSAL_TAKEN):
-        reversal = await reverse(db, ctx.workspace_id, entry, data.entry_date or today(), data.memo)
+        reversal = await reverse(
+            db, ctx.workspace_id, entry, data.entry_date or business_day(), data.memo
+        )
     return await get_journal_entry(ctx, db, reversal["id"])
 
 

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable, Iterable, Mapping
-from datetime import date
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends
 from fastapi.responses import Response
 from pydantic import BaseModel
 
+from atlas.clock import business_day
 from atlas.errors import NotFound
 from atlas.hr import schemas, service
 from atlas.pagination import PageParams
@@ -357,7 +357,7 @@ async def employee_detail(employee_id: uuid.UUID, page: EmployeesRead) -> Respon
         else None
     )
     balance = (
-        await service.leave_balance(page.ws, page.db, employee_id, date.today().year)
+        await service.leave_balance(page.ws, page.db, employee_id, business_day().year)
         if page.ws.can("leave:read")
         else None
     )

@@ -5,13 +5,14 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Annotated
 
 from fastapi import Depends
 from fastapi.responses import Response
 
+from atlas.clock import business_day
 from atlas.hr import schemas as hr_schemas
 from atlas.hr import service as hr
 from atlas.pagination import Page, PageRequest
@@ -69,10 +70,6 @@ class Week:
     @property
     def total(self) -> Decimal:
         return sum(self.totals, Decimal(0))
-
-
-def _today() -> date:
-    return datetime.now(UTC).date()
 
 
 def _monday(day: date) -> date:
@@ -157,9 +154,9 @@ async def _timesheet(
 ) -> Response:
     employees = await _employees(page)
     employee = await _chosen_employee(page, employees, employee_id)
-    monday = _monday(week or _today())
+    monday = _monday(week or business_day())
     sheet = await _week(page, employee.id, monday) if employee else Week(monday, [], [])
-    today = _today()
+    today = business_day()
     initial = {
         "employee_id": str(employee.id) if employee else "",
         "entry_date": (today if _monday(today) == monday else monday).isoformat(),
