@@ -384,17 +384,21 @@ class InvoicesRepository(ScopedRepository):
 
     async def issue(
         self, invoice_id: uuid.UUID, *, number: str, issue_date: date, due_date: date
-    ) -> None:
-        await self.db.execute(
-            """UPDATE invoices SET status = 'issued', number = $3, issue_date = $4,
+    ) -> asyncpg.Record:
+        """Numbers and dates the draft; the issued invoice."""
+        row = await self.db.fetchrow(
+            f"""UPDATE invoices AS i SET status = 'issued', number = $3, issue_date = $4,
                       due_date = $5, issued_at = now(), updated_at = now()
-                WHERE workspace_id = $1 AND id = $2""",
+                WHERE i.workspace_id = $1 AND i.id = $2
+                RETURNING {INVOICE_COLUMNS}""",
             self.workspace_id,
             invoice_id,
             number,
             issue_date,
             due_date,
         )
+        assert row is not None
+        return row
 
     async def add_credited(self, invoice_id: uuid.UUID, amount: Decimal, status: str) -> None:
         """Adds a credit note to amount_credited and sets the status it leaves (a void
@@ -425,14 +429,6 @@ class InvoicesRepository(ScopedRepository):
             invoice_id,
             amount,
         )
-
-    async def count_lines(self, invoice_id: uuid.UUID) -> int:
-        count = await self.db.fetchval(
-            "SELECT count(*) FROM invoice_lines WHERE workspace_id = $1 AND invoice_id = $2",
-            self.workspace_id,
-            invoice_id,
-        )
-        return int(count)
 
     async def lines(self, invoice_id: uuid.UUID) -> Records:
         return await self.db.fetch(

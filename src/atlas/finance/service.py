@@ -301,9 +301,9 @@ def _invoice_values(row: asyncpg.Record, on: date) -> dict[str, Any]:
     return {**dict(row), "balance": _balance(row), "overdue": overdue}
 
 
-async def _invoice(repo: InvoicesRepository, row: asyncpg.Record) -> schemas.Invoice:
-    lines = await repo.lines(row["id"])
-    payments = await repo.payments(row["id"])
+def _invoice_of(
+    row: asyncpg.Record, lines: Sequence[asyncpg.Record], payments: Sequence[asyncpg.Record]
+) -> schemas.Invoice:
     return schemas.Invoice.model_validate(
         {
             **_invoice_values(row, business_day()),
@@ -311,6 +311,10 @@ async def _invoice(repo: InvoicesRepository, row: asyncpg.Record) -> schemas.Inv
             "payments": [dict(r) for r in payments],
         }
     )
+
+
+async def _invoice(repo: InvoicesRepository, row: asyncpg.Record) -> schemas.Invoice:
+    return _invoice_of(row, await repo.lines(row["id"]), await repo.payments(row["id"]))
 
 
 async def _reload(repo: InvoicesRepository, invoice_id: uuid.UUID) -> schemas.Invoice:
@@ -517,6 +521,16 @@ async def delete_invoice(
 
 
 @dataclass(frozen=True, slots=True)
+class _SaleAccounts:
+    """Where a sale posts: the customer owes receivables, the tax is payable, and a line
+    without an account of its own goes to the default income account."""
+
+    receivables: uuid.UUID
+    tax_payable: uuid.UUID
+    default_income: uuid.UUID
+
+
+@dataclass(frozen=True, slots=True)
 class _Sale:
     """An invoice (the customer owes) or a credit note (the customer owes less) as the
     books see it; every line names its income account."""
@@ -531,6 +545,7 @@ class _Sale:
     tax_total: Decimal
     total: Decimal
     credits_customer: bool
+    accounts: _SaleAccounts
 
 
 def _entry_line(
@@ -553,31 +568,32 @@ async def _system_accounts(
     return found
 
 
-async def _default_income(
+async def _sale_accounts(
     db: asyncpg.Connection, workspace_id: uuid.UUID, customer: asyncpg.Record
-) -> uuid.UUID:
-    """Where a line without an account posts: the customer's income account, else sales."""
-    if customer["income_account_id"] is not None:
-        account: uuid.UUID = customer["income_account_id"]
-        return account
-    accounts = await _system_accounts(db, workspace_id, (SystemRole.SALES_INCOME,))
-    return accounts[SystemRole.SALES_INCOME]
+) -> _SaleAccounts:
+    """The accounts of a sale to `customer`, in one query: its default income account is
+    the customer's, else the system sales account."""
+    found = await _system_accounts(
+        db,
+        workspace_id,
+        (SystemRole.RECEIVABLES, SystemRole.TAX_PAYABLE, SystemRole.SALES_INCOME),
+    )
+    return _SaleAccounts(
+        receivables=found[SystemRole.RECEIVABLES],
+        tax_payable=found[SystemRole.TAX_PAYABLE],
+        default_income=customer["income_account_id"] or found[SystemRole.SALES_INCOME],
+    )
 
 
 def _with_accounts(lines: Sequence[Mapping[str, Any]], default: uuid.UUID) -> list[dict[str, Any]]:
     return [{**line, "income_account_id": line["income_account_id"] or default} for line in lines]
 
 
-async def _post_sale(
-    db: asyncpg.Connection, workspace_id: uuid.UUID, sale: _Sale
-) -> asyncpg.Record | None:
+def _sale_posting(sale: _Sale) -> ledger.Posting | None:
     """Receivables against income per account and tax; None for a sale of nothing (the
     books take no entry of 0.00, and a tax of 0.00 takes no line)."""
     if sale.total == 0:
         return None
-    accounts = await _system_accounts(
-        db, workspace_id, (SystemRole.RECEIVABLES, SystemRole.TAX_PAYABLE)
-    )
     income: dict[uuid.UUID, Decimal] = {}
     for line in sale.lines:
         account = line["income_account_id"]
@@ -585,23 +601,47 @@ async def _post_sale(
     owed = not sale.credits_customer
     lines = [
         _entry_line(
-            accounts[SystemRole.RECEIVABLES], sale.total, debit=owed, customer_id=sale.customer_id
+            sale.accounts.receivables, sale.total, debit=owed, customer_id=sale.customer_id
         ),
         *(_entry_line(account, amount, debit=not owed) for account, amount in income.items()),
-        _entry_line(accounts[SystemRole.TAX_PAYABLE], sale.tax_total, debit=not owed),
+        _entry_line(sale.accounts.tax_payable, sale.tax_total, debit=not owed),
     ]
-    return await ledger.post(
-        db,
-        workspace_id,
-        ledger.Posting(
-            entry_date=sale.on,
-            currency=sale.currency,
-            memo=sale.memo,
-            source_type=sale.source_type,
-            source_id=sale.source_id,
-            source_event=ISSUED,
-            lines=lines,
-        ),
+    return ledger.Posting(
+        entry_date=sale.on,
+        currency=sale.currency,
+        memo=sale.memo,
+        source_type=sale.source_type,
+        source_id=sale.source_id,
+        source_event=ISSUED,
+        lines=lines,
+    )
+
+
+async def _post_sale(
+    db: asyncpg.Connection, workspace_id: uuid.UUID, sale: _Sale
+) -> asyncpg.Record | None:
+    posting = _sale_posting(sale)
+    return None if posting is None else await ledger.post(db, workspace_id, posting)
+
+
+def _invoice_sale(
+    invoice: asyncpg.Record,
+    lines: Sequence[asyncpg.Record],
+    accounts: _SaleAccounts,
+) -> _Sale:
+    """The issue of `invoice` with its lines, on its issue date, as the books see it."""
+    return _Sale(
+        source_type=SourceType.INVOICE,
+        source_id=invoice["id"],
+        memo=f"Invoice {invoice['number']}",
+        on=invoice["issue_date"],
+        currency=invoice["currency"],
+        customer_id=invoice["customer_id"],
+        lines=_with_accounts([dict(r) for r in lines], accounts.default_income),
+        tax_total=invoice["tax_total"],
+        total=invoice["total"],
+        credits_customer=False,
+        accounts=accounts,
     )
 
 
@@ -612,23 +652,8 @@ async def _post_invoice(
     customer = await CustomersRepository(db, workspace_id).get(invoice["customer_id"])
     assert customer is not None  # a foreign key holds the customer
     lines = await InvoicesRepository(db, workspace_id).lines(invoice["id"])
-    default = await _default_income(db, workspace_id, customer)
-    return await _post_sale(
-        db,
-        workspace_id,
-        _Sale(
-            source_type=SourceType.INVOICE,
-            source_id=invoice["id"],
-            memo=f"Invoice {invoice['number']}",
-            on=invoice["issue_date"],
-            currency=invoice["currency"],
-            customer_id=invoice["customer_id"],
-            lines=_with_accounts([dict(r) for r in lines], default),
-            tax_total=invoice["tax_total"],
-            total=invoice["total"],
-            credits_customer=False,
-        ),
-    )
+    accounts = await _sale_accounts(db, workspace_id, customer)
+    return await _post_sale(db, workspace_id, _invoice_sale(invoice, lines, accounts))
 
 
 async def _post_payment(
@@ -674,30 +699,29 @@ async def issue_invoice(
     repo = InvoicesRepository(db, ctx.workspace_id)
     row = await _locked_invoice(repo, invoice_id)
     _require(row, InvoiceAction.ISSUE)
-    if await repo.count_lines(invoice_id) == 0:
+    lines = await repo.lines(invoice_id)
+    if not lines:
         raise invalid(
             "An invoice needs at least one line to be issued.",
             "lines",
             "at least one line is required",
             code="invoice_empty",
         )
+    customer = await CustomersRepository(db, ctx.workspace_id).get(row["customer_id"])
+    assert customer is not None  # a foreign key holds the customer
     issue_date: date = row["issue_date"] or business_day()
-    due_date: date | None = row["due_date"]
-    if due_date is None:
-        customer = await CustomersRepository(db, ctx.workspace_id).get(row["customer_id"])
-        assert customer is not None  # a foreign key holds the customer
-        due_date = issue_date + timedelta(days=customer["payment_terms_days"])
+    due_date: date = row["due_date"] or issue_date + timedelta(days=customer["payment_terms_days"])
+    accounts = await _sale_accounts(db, ctx.workspace_id, customer)
     year = issue_date.year
     # Taken in this transaction, under the counter row's lock: a rollback gives it back.
     n = await NumberSequences(db, ctx.workspace_id).next(f"invoice-{year}")
     with constraint_errors(CONSTRAINT_ERRORS):
-        await repo.issue(
+        issued = await repo.issue(
             invoice_id, number=f"INV-{year}-{n:04d}", issue_date=issue_date, due_date=due_date
         )
-    issued = await repo.get(invoice_id)
-    assert issued is not None
-    await _post_invoice(db, ctx.workspace_id, issued)
-    return await _invoice(repo, issued)
+    await _post_sale(db, ctx.workspace_id, _invoice_sale(issued, lines, accounts))
+    # A draft has no payments.
+    return _invoice_of(issued, lines, payments=())
 
 
 async def void_invoice(
@@ -765,7 +789,8 @@ async def _credit(
         )
     customer = await CustomersRepository(db, workspace_id).get(invoice["customer_id"])
     assert customer is not None  # a foreign key holds the customer
-    lines = _with_accounts(priced, await _default_income(db, workspace_id, customer))
+    accounts = await _sale_accounts(db, workspace_id, customer)
+    lines = _with_accounts(priced, accounts.default_income)
     year = issue_date.year
     n = await NumberSequences(db, workspace_id).next(f"credit-note-{year}")
     number = f"CN-{year}-{n:04d}"
@@ -796,6 +821,7 @@ async def _credit(
             tax_total=totals["tax_total"],
             total=totals["total"],
             credits_customer=True,
+            accounts=accounts,
         ),
     )
     return note_id
