@@ -11,9 +11,9 @@ from urllib.parse import quote
 
 from atlas.web.render import money
 from tests.factories import Factory
-from tests.finance.helpers import issue, line, new_invoice, new_tenant, snapshot, today_utc
+from tests.finance.helpers import Tenant, issue, line, new_invoice, new_tenant, snapshot, today_utc
 from tests.web.conftest import BrowserFor
-from tests.web.helpers import redirected_to, text
+from tests.web.helpers import Browser, redirected_to, text
 
 YEAR = datetime.now(UTC).year
 
@@ -27,6 +27,12 @@ def credited(factory: Factory, ws: dict[str, str], invoice_id: str) -> tuple[Dec
         "SELECT amount_credited, status FROM invoices WHERE id = %s", invoice_id, workspace=ws["id"]
     )
     return row["amount_credited"], row["status"]
+
+
+def opened(factory: Factory, browser_for: BrowserFor) -> tuple[Tenant, Browser, str]:
+    """A tenant, its owner's browser and the address of its issued invoice (100.00)."""
+    t = new_tenant(factory)
+    return t, browser_for(t.owner), invoice_url(t.ws, t.issued["id"])
 
 
 def field_error(html: str, name: str) -> str:
@@ -66,9 +72,7 @@ def test_access(factory: Factory, browser_for: BrowserFor) -> None:
 def test_a_partial_credit_note_lowers_the_balance_and_is_listed(
     factory: Factory, browser_for: BrowserFor
 ) -> None:
-    t = new_tenant(factory)
-    browser = browser_for(t.owner)
-    url = invoice_url(t.ws, t.issued["id"])
+    t, browser, url = opened(factory, browser_for)
     page = browser.get(url)
     assert "No credit notes." in text(page)
     assert 'name="credit-0-quantity"' in page.text
@@ -100,9 +104,7 @@ def test_a_partial_credit_note_lowers_the_balance_and_is_listed(
 def test_over_crediting_and_a_missing_quantity_show_on_the_page(
     factory: Factory, browser_for: BrowserFor
 ) -> None:
-    t = new_tenant(factory)
-    browser = browser_for(t.owner)
-    url = invoice_url(t.ws, t.issued["id"])
+    t, browser, url = opened(factory, browser_for)
     paid = t.owner.post(
         f"/api/v1/invoices/{t.issued['id']}/payments", ws=t.ws, json={"amount": "60.00"}
     )
@@ -163,9 +165,7 @@ def test_a_credit_note_in_the_locked_period_is_refused_on_the_page(
 def test_void_is_the_full_credit_note_listed_on_the_invoice(
     factory: Factory, browser_for: BrowserFor
 ) -> None:
-    t = new_tenant(factory)
-    browser = browser_for(t.owner)
-    url = invoice_url(t.ws, t.issued["id"])
+    t, browser, url = opened(factory, browser_for)
     assert redirected_to(browser.post(f"{url}/void")) == url
     shown = browser.get(url)
     assert f"CN-{YEAR}-0001" in text(shown)

@@ -89,6 +89,7 @@ async def _report_page(
     """The report of the address's query on its page, or its CSV; refused dates on the
     form. `make` runs the report function the API runs."""
     form = _address(page) if form is None else form
+    values["ledger_url"] = ledger_url
     try:
         query = forms.parse(model, form)
         report = await forms.run(page.db, lambda: make(query))
@@ -120,7 +121,6 @@ async def trial_balance(page: ReportsRead) -> Response:
         "reports/trial_balance.html",
         AsOfQuery,
         lambda q: reports.trial_balance(page.ws, page.db, as_of=q.as_of, currency=None),
-        ledger_url=ledger_url,
     )
 
 
@@ -139,7 +139,6 @@ async def profit_and_loss(page: ReportsRead) -> Response:
             currency=None,
         ),
         comparisons=COMPARISONS,
-        ledger_url=ledger_url,
     )
 
 
@@ -150,7 +149,6 @@ async def balance_sheet(page: ReportsRead) -> Response:
         "reports/balance_sheet.html",
         AsOfQuery,
         lambda q: reports.balance_sheet(page.ws, page.db, as_of=q.as_of, currency=None),
-        ledger_url=ledger_url,
     )
 
 
@@ -174,33 +172,31 @@ async def _documents(
     return {**found, **invoices}
 
 
+async def _ledger_form(
+    page: PageContext, form: dict[str, Any], errors: forms.FormErrors | None = None
+) -> Response:
+    """The general ledger's form without a report: as first opened, or refused."""
+    return await page.render(
+        "reports/general_ledger.html",
+        status_code=errors.status if errors else 200,
+        form=form,
+        errors=errors,
+        report=None,
+        account=await choices.field(page, choices.ACCOUNTS, "account_id", form),
+        documents={},
+    )
+
+
 @router.get("/w/{workspace_ref}/reports/general-ledger")
 async def general_ledger(page: ReportsRead, paging: PageParams) -> Response:
     address = _address(page)
     try:
         form = await choices.resolve(page, choices.ACCOUNTS, address, "account_id")
     except forms.FormErrors as errors:
-        return await page.render(
-            "reports/general_ledger.html",
-            status_code=errors.status,
-            form=address,
-            errors=errors,
-            report=None,
-            account=await choices.field(page, choices.ACCOUNTS, "account_id", address),
-            documents={},
-        )
-    account = await choices.field(page, choices.ACCOUNTS, "account_id", form)
+        return await _ledger_form(page, address, errors)
+    if not page.request.query_params.keys() & {"account_id", "account_id-search"}:
+        return await _ledger_form(page, form)
     documents: dict[uuid.UUID, uuid.UUID] = {}
-    asked = page.request.query_params.keys() & {"account_id", "account_id-search"}
-    if not asked:  # the page as first opened: the form alone
-        return await page.render(
-            "reports/general_ledger.html",
-            form=form,
-            errors=None,
-            report=None,
-            account=account,
-            documents=documents,
-        )
 
     async def make(q: LedgerQuery) -> schemas.GeneralLedger:
         if q.account_id is None:
@@ -218,7 +214,7 @@ async def general_ledger(page: ReportsRead, paging: PageParams) -> Response:
         LedgerQuery,
         make,
         form,
-        account=account,
+        account=await choices.field(page, choices.ACCOUNTS, "account_id", form),
         documents=documents,
     )
 
