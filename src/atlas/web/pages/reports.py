@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from atlas.finance import service as finance
 from atlas.ledger import reports, schemas
-from atlas.ledger.tables import SourceType
+from atlas.ledger.service import SourceType
 from atlas.pagination import PageParams
 from atlas.reporting import ReportFormat, Tabular, answer
 from atlas.validation import BusinessDate
