@@ -97,6 +97,8 @@ ALLOWED: dict[str, dict[str, frozenset[str]]] = {
         "finance": frozenset({"service", "schemas", "money"}),
         "hr": frozenset({"service", "schemas"}),
         "identity": frozenset({"service", "schemas", "csrf", "http"}),
+        # reports: the financial reports' functions (the ledger's service of its reports).
+        "ledger": frozenset({"service", "schemas", "reports"}),
         "limits": frozenset({"dependencies"}),
         "mail": frozenset({"sender"}),
         "projects": frozenset({"service", "schemas", "tables"}),

@@ -514,6 +514,19 @@ class InvoicesRepository(ScopedRepository):
         assert row is not None
         return row
 
+    async def invoices_of_documents(self, document_ids: Sequence[uuid.UUID]) -> Records:
+        """(document id, invoice id) of each of `document_ids` that is a payment or a credit
+        note of the workspace."""
+        return await self.db.fetch(
+            """SELECT pm.id AS document_id, pm.invoice_id FROM payments pm
+                WHERE pm.workspace_id = $1 AND pm.id = ANY($2::uuid[])
+               UNION ALL
+               SELECT n.id, n.invoice_id FROM credit_notes n
+                WHERE n.workspace_id = $1 AND n.id = ANY($2::uuid[])""",
+            self.workspace_id,
+            list(document_ids),
+        )
+
     async def issued(self) -> Records:
         """Every invoice ever issued (void ones too), by issue date: what the books hold."""
         return await self.db.fetch(

@@ -964,6 +964,14 @@ async def list_payments(
     return [schemas.Payment.model_validate(dict(r)) for r in await repo.payments(invoice_id)]
 
 
+async def invoices_of_documents(
+    ctx: WorkspaceContext, db: asyncpg.Connection, document_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, uuid.UUID]:
+    """The invoice each payment or credit note of `document_ids` is on (others left out)."""
+    rows = await InvoicesRepository(db, ctx.workspace_id).invoices_of_documents(document_ids)
+    return {row["document_id"]: row["invoice_id"] for row in rows}
+
+
 # The books of documents from before them
 
 

@@ -1,4 +1,5 @@
-"""Choices that can grow: customers, employees, departments, members and projects.
+"""Choices that can grow: customers, employees, departments, members, projects and the
+ledger accounts.
 
 Up to SELECT_LIMIT rows, a form shows them all in a plain select. Past it, the field is a
 type-ahead (`ui.choice` in _macros.html, static/choices.js): its text input `NAME-search`
@@ -26,6 +27,8 @@ from atlas.finance import schemas as finance_schemas
 from atlas.finance import service as finance
 from atlas.hr import schemas as hr_schemas
 from atlas.hr import service as hr
+from atlas.ledger import schemas as ledger_schemas
+from atlas.ledger import service as ledger
 from atlas.pagination import MAX_LIMIT, Page, PageRequest
 from atlas.projects import schemas as project_schemas
 from atlas.projects import service as projects
@@ -171,6 +174,21 @@ async def _task_label(page: PageContext, task_id: uuid.UUID) -> str:
     return f"{task.key} {task.title}"
 
 
+def account_label(a: ledger_schemas.Account) -> str:
+    return f"{a.code} · {a.name}"
+
+
+async def _search_accounts(page: PageContext, q: str | None, paging: PageRequest) -> Found:
+    """The accounts postings go to (not the groups)."""
+    filters = ledger_schemas.AccountFilters(is_group=False, q=q)
+    result = await ledger.list_accounts(page.ws, page.db, filters, paging)
+    return [_option(a.id, account_label(a), [a.code, a.name]) for a in result.items], _count(result)
+
+
+async def _account_label(page: PageContext, account_id: uuid.UUID) -> str:
+    return account_label(await ledger.get_account(page.ws, page.db, account_id))
+
+
 CUSTOMERS = Source("customers", "customer", "customers:read", _search_customers, _customer_label)
 EMPLOYEES = Source("employees", "employee", "employees:read", _search_employees, _employee_label)
 DEPARTMENTS = Source(
@@ -179,7 +197,11 @@ DEPARTMENTS = Source(
 MEMBERS = Source("members", "member", "members:read", _search_members, _member_label)
 PROJECTS = Source("projects", "project", "projects:read", _search_projects, _project_label)
 OPEN_TASKS = Source("tasks", "open task", "tasks:read", _search_open_tasks, _task_label)
-SOURCES = {s.kind: s for s in (CUSTOMERS, EMPLOYEES, DEPARTMENTS, MEMBERS, PROJECTS, OPEN_TASKS)}
+# For the general ledger's account: whoever reads the reports may choose one.
+ACCOUNTS = Source("accounts", "account", "reports:read", _search_accounts, _account_label)
+SOURCES = {
+    s.kind: s for s in (CUSTOMERS, EMPLOYEES, DEPARTMENTS, MEMBERS, PROJECTS, OPEN_TASKS, ACCOUNTS)
+}
 
 
 @dataclass(frozen=True)

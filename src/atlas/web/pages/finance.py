@@ -368,10 +368,12 @@ async def _invoice_page(
     invoice_id: uuid.UUID,
     pay_form: forms.FormData | None = None,
     errors: forms.FormErrors | None = None,
+    credit_form: forms.FormData | None = None,
 ) -> Response:
     invoice = await service.get_invoice(page.ws, page.db, invoice_id)
     if pay_form is None:
         pay_form = {"amount": str(invoice.balance), "method": "bank_transfer"}
+    notes = schemas.CreditNoteFilters(invoice_id=invoice_id, sort="issue_date")
     return await page.render(
         "finance/invoice.html",
         status_code=errors.status if errors else 200,
@@ -380,6 +382,8 @@ async def _invoice_page(
         pay_form=pay_form,
         errors=errors,
         methods=METHODS,
+        credit_notes=await service.list_credit_notes(page.ws, page.db, notes, LATEST),
+        credit_form=credit_form or {},
     )
 
 
