@@ -22,6 +22,7 @@ SRC = Path(atlas.__file__).parent
 KERNEL = frozenset(
     {
         "atlas",
+        "clock",
         "config",
         "credentials",
         "db",

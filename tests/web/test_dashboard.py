@@ -136,7 +136,7 @@ def test_revenue_is_net_of_credit_notes_and_keeps_voided_months(
     assert owner.post(f"/api/v1/invoices/{voided['id']}/void", ws=ws).status_code == 200
     revenue = section(dashboard(browser_for, owner, ws), "revenue")
     assert revenue is not None
-    # 400.00 issued − 100.00 credited; the void's 70.00 and its credit note cancel out.
+    # 400.00 issued less 100.00 credited; the void's 70.00 and its credit note cancel out.
     assert revenue.split(f"{today:%b}")[-1].strip().endswith("300.00")
 
 

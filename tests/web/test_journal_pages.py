@@ -1,0 +1,79 @@
+"""The journal entry page: an entry's lines and totals, its document, its reversal."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+from tests.factories import Factory
+from tests.finance.helpers import Tenant, new_tenant, snapshot
+from tests.web.conftest import BrowserFor
+from tests.web.helpers import redirected_to, text
+
+
+def _entry_of(t: Tenant, source_type: str) -> dict[str, Any]:
+    found = t.owner.get("/api/v1/journal-entries", ws=t.ws, params={"limit": 100}).json()
+    entry: dict[str, Any] = next(e for e in found["items"] if e["source_type"] == source_type)
+    return entry
+
+
+def _url(t: Tenant, entry_id: str) -> str:
+    return f"/w/{t.ws['slug']}/journal/{entry_id}"
+
+
+def test_access(factory: Factory, browser_for: BrowserFor) -> None:
+    a, b = new_tenant(factory), new_tenant(factory)
+    before = snapshot(factory.sql, a.ws), snapshot(factory.sql, b.ws)
+    url = _url(a, _entry_of(a, "invoice")["id"])
+
+    anonymous = browser_for(None).get(url)
+    assert redirected_to(anonymous) == f"/sign-in?next={quote(url, safe='/')}"
+
+    stranger = browser_for(b.owner).get(url)
+    assert stranger.status_code == 404
+    assert "Page not found" in text(stranger)
+
+    cross = browser_for(a.owner).get(_url(a, _entry_of(b, "invoice")["id"]))
+    assert cross.status_code == 404
+    assert "Journal entry not found." in text(cross)
+
+    denied = browser_for(factory.member(a.ws, "member")).get(url)
+    assert denied.status_code == 403
+    assert "ledger:read" in text(denied)
+
+    allowed = browser_for(factory.member(a.ws, "admin")).get(url)
+    assert allowed.status_code == 200, allowed.text[:500]
+    assert (snapshot(factory.sql, a.ws), snapshot(factory.sql, b.ws)) == before
+
+
+def test_an_invoices_entry_shows_its_lines_totals_and_invoice(
+    factory: Factory, browser_for: BrowserFor
+) -> None:
+    t = new_tenant(factory)
+    entry = _entry_of(t, "invoice")
+    full = t.owner.get(f"/api/v1/journal-entries/{entry['id']}", ws=t.ws).json()
+    page = browser_for(t.owner).get(_url(t, entry["id"]))
+    assert page.status_code == 200, page.text[:300]
+    shown = text(page)
+    assert f"Journal entry {entry['number']}" in shown
+    for line in full["lines"]:
+        assert f"{line['account_code']} · {line['account_name']}" in shown
+    assert f'href="/w/{t.ws["slug"]}/invoices/{t.issued["id"]}"' in page.text
+    total = f"{full['total']} {full['currency']}"
+    assert f"Totals {total} {total}" in shown.replace(",", "")
+
+
+def test_a_reversed_payment_links_both_ways(factory: Factory, browser_for: BrowserFor) -> None:
+    t = new_tenant(factory)
+    invoice = t.issued["id"]
+    paid = t.owner.post(f"/api/v1/invoices/{invoice}/payments", ws=t.ws, json={"amount": "40.00"})
+    assert paid.status_code == 201, paid.text
+    payment = paid.json()["id"]
+    reversed_ = t.owner.post(f"/api/v1/invoices/{invoice}/payments/{payment}/reverse", ws=t.ws)
+    assert reversed_.status_code == 200, reversed_.text
+    original, mirror = _entry_of(t, "payment"), _entry_of(t, "reversal")
+    page = browser_for(t.owner).get(_url(t, original["id"]))
+    assert f'href="{_url(t, mirror["id"])}"' in page.text
+    assert f'href="/w/{t.ws["slug"]}/invoices/{invoice}"' in page.text
+    back = browser_for(t.owner).get(_url(t, mirror["id"]))
+    assert f'href="{_url(t, original["id"])}"' in back.text
