@@ -9,8 +9,10 @@ see them.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from html import unescape
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 
@@ -69,3 +71,26 @@ def text(resp: httpx.Response) -> str:
 def redirected_to(resp: httpx.Response) -> str:
     assert resp.status_code == 303, f"{resp.status_code}: {resp.text[:300]}"
     return resp.headers["location"]
+
+
+def assert_page_access(
+    browser_for: Callable[[Actor | None], Browser],
+    url: str,
+    *,
+    stranger: Actor,
+    denied: Actor,
+    allowed: Actor,
+    permission: str,
+) -> None:
+    """Anonymous: to the sign-in page; a non-member: 404; a member without `permission`:
+    403 naming it; `allowed`: the page."""
+    anonymous = browser_for(None).get(url)
+    assert redirected_to(anonymous) == f"/sign-in?next={quote(url, safe='/')}"
+    outside = browser_for(stranger).get(url)
+    assert outside.status_code == 404
+    assert "Page not found" in text(outside)
+    refused = browser_for(denied).get(url)
+    assert refused.status_code == 403
+    assert permission in text(refused)
+    shown = browser_for(allowed).get(url)
+    assert shown.status_code == 200, shown.text[:500]

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote
 
 from tests.factories import Factory
 from tests.finance.helpers import Tenant, new_tenant, snapshot
 from tests.web.conftest import BrowserFor
-from tests.web.helpers import redirected_to, text
+from tests.web.helpers import assert_page_access, text
 
 
 def _entry_of(t: Tenant, source_type: str) -> dict[str, Any]:
@@ -26,23 +25,18 @@ def test_access(factory: Factory, browser_for: BrowserFor) -> None:
     before = snapshot(factory.sql, a.ws), snapshot(factory.sql, b.ws)
     url = _url(a, _entry_of(a, "invoice")["id"])
 
-    anonymous = browser_for(None).get(url)
-    assert redirected_to(anonymous) == f"/sign-in?next={quote(url, safe='/')}"
-
-    stranger = browser_for(b.owner).get(url)
-    assert stranger.status_code == 404
-    assert "Page not found" in text(stranger)
-
     cross = browser_for(a.owner).get(_url(a, _entry_of(b, "invoice")["id"]))
     assert cross.status_code == 404
     assert "Journal entry not found." in text(cross)
 
-    denied = browser_for(factory.member(a.ws, "member")).get(url)
-    assert denied.status_code == 403
-    assert "ledger:read" in text(denied)
-
-    allowed = browser_for(factory.member(a.ws, "admin")).get(url)
-    assert allowed.status_code == 200, allowed.text[:500]
+    assert_page_access(
+        browser_for,
+        url,
+        stranger=b.owner,
+        denied=factory.member(a.ws, "member"),
+        allowed=factory.member(a.ws, "admin"),
+        permission="ledger:read",
+    )
     assert (snapshot(factory.sql, a.ws), snapshot(factory.sql, b.ws)) == before
 
 
@@ -77,3 +71,32 @@ def test_a_reversed_payment_links_both_ways(factory: Factory, browser_for: Brows
     assert f'href="/w/{t.ws["slug"]}/invoices/{invoice}"' in page.text
     back = browser_for(t.owner).get(_url(t, mirror["id"]))
     assert f'href="{_url(t, original["id"])}"' in back.text
+
+
+def test_the_journal_lists_filters_and_searches_the_entries(
+    factory: Factory, browser_for: BrowserFor
+) -> None:
+    t = new_tenant(factory)
+    paid = t.owner.post(
+        f"/api/v1/invoices/{t.issued['id']}/payments", ws=t.ws, json={"amount": "40.00"}
+    )
+    assert paid.status_code == 201, paid.text
+    browser = browser_for(t.owner)
+    home = browser.get(f"/w/{t.ws['slug']}/")
+    assert f'href="/w/{t.ws["slug"]}/journal"' in home.text
+    invoice, payment = _entry_of(t, "invoice"), _entry_of(t, "payment")
+    everything = browser.get(f"/w/{t.ws['slug']}/journal")
+    assert everything.status_code == 200
+    for entry in (invoice, payment):
+        assert f'href="{_url(t, entry["id"])}"' in everything.text
+    payments = browser.get(f"/w/{t.ws['slug']}/journal", params={"source_type": "payment"})
+    assert f'href="{_url(t, payment["id"])}"' in payments.text
+    assert f'href="{_url(t, invoice["id"])}"' not in payments.text
+    found = browser.get(f"/w/{t.ws['slug']}/journal", params={"q": invoice["number"]})
+    assert f'href="{_url(t, invoice["id"])}"' in found.text
+    assert f'href="{_url(t, payment["id"])}"' not in found.text
+    nothing = browser.get(f"/w/{t.ws['slug']}/journal", params={"q": "no such entry"})
+    assert "No entry matches these filters." in text(nothing)
+    member = factory.member(t.ws, "member")
+    assert browser_for(member).get(f"/w/{t.ws['slug']}/journal").status_code == 403
+    assert f'/w/{t.ws["slug"]}/journal"' not in browser_for(member).get(f"/w/{t.ws['slug']}/").text

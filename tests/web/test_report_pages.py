@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 from html import unescape
 from typing import Any
-from urllib.parse import quote
 
 import httpx
 import pytest
@@ -18,7 +17,7 @@ from atlas.web.render import money
 from tests.factories import Factory
 from tests.finance.helpers import Tenant, new_tenant, snapshot, today_utc
 from tests.web.conftest import BrowserFor
-from tests.web.helpers import redirected_to, text
+from tests.web.helpers import assert_page_access, text
 
 ROW = re.compile(r"<tr\b[^>]*>(.*?)</tr>", re.S)
 CELL = re.compile(r"<t[hd]\b[^>]*>(.*?)</t[hd]>", re.S)
@@ -107,24 +106,19 @@ def test_access(route: Route, factory: Factory, browser_for: BrowserFor) -> None
     before = snapshot(factory.sql, a.ws), snapshot(factory.sql, b.ws)
     url = route.url(a)
 
-    anonymous = browser_for(None).get(url)
-    assert redirected_to(anonymous) == f"/sign-in?next={quote(url, safe='/')}"
-
-    stranger = browser_for(b.owner).get(url)
-    assert stranger.status_code == 404
-    assert "Page not found" in text(stranger)
-
     if "{account}" in route.path:
         cross = browser_for(a.owner).get(route.url(a, b))
         assert cross.status_code == 404
         assert "Account not found." in text(cross)
 
-    denied = browser_for(factory.member(a.ws, "member")).get(url)
-    assert denied.status_code == 403
-    assert "reports:read" in text(denied)
-
-    allowed = browser_for(factory.member(a.ws, "admin")).get(url)
-    assert allowed.status_code == 200, allowed.text[:500]
+    assert_page_access(
+        browser_for,
+        url,
+        stranger=b.owner,
+        denied=factory.member(a.ws, "member"),
+        allowed=factory.member(a.ws, "admin"),
+        permission="reports:read",
+    )
     assert (snapshot(factory.sql, a.ws), snapshot(factory.sql, b.ws)) == before
 
 

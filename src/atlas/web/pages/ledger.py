@@ -1,5 +1,6 @@
-"""Pages of the books' journal: a posted entry with its lines, its document and the
-entries it reverses or is reversed by."""
+"""Pages of the books' journal: the posted entries, filtered and paged like the API's
+list, and an entry with its lines, its document and the entries it reverses or is
+reversed by."""
 
 from __future__ import annotations
 
@@ -10,8 +11,10 @@ from fastapi import Depends
 from fastapi.responses import Response
 
 from atlas.finance import service as finance
-from atlas.ledger import service
+from atlas.ledger import schemas, service
 from atlas.ledger.service import SourceType
+from atlas.pagination import PageParams
+from atlas.web import forms
 from atlas.web.access import workspace_page
 from atlas.web.render import PageContext
 from atlas.web.routing import page_router
@@ -19,6 +22,22 @@ from atlas.web.routing import page_router
 router = page_router()
 
 LedgerRead = Annotated[PageContext, Depends(workspace_page("ledger:read"))]
+SOURCES = [(s.value, s.value.replace("_", " ").capitalize()) for s in SourceType]
+
+
+@router.get("/w/{workspace_ref}/journal")
+async def journal(
+    page: LedgerRead,
+    paging: PageParams,
+    q: forms.QueryText = None,
+    source_type: forms.QueryText = None,
+    sort: forms.QueryText = None,
+) -> Response:
+    filters = schemas.JournalEntryFilters(
+        source_types=[source_type] if source_type else [], q=q, sort=sort
+    )
+    result = await service.list_journal_entries(page.ws, page.db, filters, paging)
+    return await page.render("ledger/journal.html", result=result, sources=SOURCES)
 
 
 @router.get("/w/{workspace_ref}/journal/{journal_entry_id}")
