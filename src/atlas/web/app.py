@@ -11,6 +11,7 @@ from atlas.web import api_docs
 from atlas.web.errors import install_page_errors
 from atlas.web.pages import (
     account,
+    accounts,
     auth,
     choices,
     credit_notes,
@@ -34,6 +35,7 @@ PAGE_ROUTERS = (
     hr.router,
     finance.router,
     ledger.router,
+    accounts.router,
     reports.router,
     credit_notes.router,
     settings.router,
