@@ -1,6 +1,6 @@
 """Pages of the books' journal: the posted entries, filtered and paged like the API's
 list, and an entry with its lines, its document and the entries it reverses or is
-reversed by."""
+reversed by; and the books' settings with the lock date, under the workspace's settings."""
 
 from __future__ import annotations
 
@@ -16,12 +16,14 @@ from atlas.ledger.service import SourceType
 from atlas.pagination import PageParams
 from atlas.web import forms
 from atlas.web.access import workspace_page
+from atlas.web.pages.settings import MONTHS
 from atlas.web.render import PageContext
 from atlas.web.routing import page_router
 
 router = page_router()
 
 LedgerRead = Annotated[PageContext, Depends(workspace_page("ledger:read"))]
+BooksLock = Annotated[PageContext, Depends(workspace_page("books:lock"))]
 SOURCES = [(s.value, s.value.replace("_", " ").capitalize()) for s in SourceType]
 
 
@@ -54,4 +56,36 @@ async def journal_entry(page: LedgerRead, journal_entry_id: uuid.UUID) -> Respon
     credit = sum((line.credit for line in entry.lines), start=service.ZERO)
     return await page.render(
         "ledger/entry.html", entry=entry, invoice_id=invoice_id, debit=debit, credit=credit
+    )
+
+
+async def _books_page(
+    page: PageContext, form: forms.FormData | None = None, errors: forms.FormErrors | None = None
+) -> Response:
+    books = await service.get_books(page.ws, page.db)
+    return await page.render(
+        "settings/books.html",
+        status_code=errors.status if errors else 200,
+        books=books,
+        fiscal_year_start=MONTHS[books.fiscal_year_start_month - 1][1],
+        form=form or {},
+        errors=errors,
+    )
+
+
+@router.get("/w/{workspace_ref}/settings/books")
+async def books_settings(page: LedgerRead) -> Response:
+    return await _books_page(page)
+
+
+@router.post("/w/{workspace_ref}/settings/books")
+async def lock_books(page: BooksLock) -> Response:
+    form = await forms.read_form(page.request)
+    try:
+        data = forms.parse(schemas.LockDateUpdate, form)
+        books = await forms.run(page.db, lambda: service.set_lock_date(page.ws, page.db, data))
+    except forms.FormErrors as errors:
+        return await _books_page(page, form, errors)
+    return page.redirect(
+        page.url("/settings/books"), f"The books are locked up to {books.lock_date}."
     )
