@@ -16,7 +16,7 @@ from urllib.parse import quote
 
 import httpx
 
-from tests.factories import Actor
+from tests.factories import Actor, Factory
 
 CSRF = "csrf_token"
 TOKEN_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -68,6 +68,13 @@ def text(resp: httpx.Response) -> str:
     return re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", body))).strip()
 
 
+def field_error(html: str, name: str) -> str:
+    """The error message shown under form field `name`."""
+    match = re.search(rf'<small id="{name}-error" class="field-error">([^<]*)</small>', html)
+    assert match, html[:3000]
+    return unescape(match.group(1))
+
+
 def redirected_to(resp: httpx.Response) -> str:
     assert resp.status_code == 303, f"{resp.status_code}: {resp.text[:300]}"
     return resp.headers["location"]
@@ -94,3 +101,23 @@ def assert_page_access(
     assert permission in text(refused)
     shown = browser_for(allowed).get(url)
     assert shown.status_code == 200, shown.text[:500]
+
+
+def assert_ledger_page_access(
+    factory: Factory,
+    browser_for: Callable[[Actor | None], Browser],
+    url: str,
+    ws: Any,
+    stranger: Actor,
+    reader: Actor,
+) -> None:
+    """The access cases of a page of the books that `ledger:read` opens: a member
+    (who lacks it) is refused, `reader` (who holds it alone) sees it."""
+    assert_page_access(
+        browser_for,
+        url,
+        stranger=stranger,
+        denied=factory.member(ws, "member"),
+        allowed=reader,
+        permission="ledger:read",
+    )

@@ -11,8 +11,12 @@ from tests.exports.helpers import member_with_permissions
 from tests.factories import Factory
 from tests.finance.helpers import Tenant, new_tenant, snapshot, today_utc
 from tests.web.conftest import BrowserFor
-from tests.web.helpers import assert_page_access, redirected_to, text
-from tests.web.test_credit_note_pages import field_error
+from tests.web.helpers import (
+    assert_ledger_page_access,
+    field_error,
+    redirected_to,
+    text,
+)
 
 
 def _url(t: Tenant) -> str:
@@ -29,14 +33,7 @@ def test_access(factory: Factory, browser_for: BrowserFor) -> None:
     a, b = new_tenant(factory), new_tenant(factory)
     before = snapshot(factory.sql, a.ws), snapshot(factory.sql, b.ws)
     reader = member_with_permissions(factory, a, ["ledger:read"])
-    assert_page_access(
-        browser_for,
-        _url(a),
-        stranger=b.owner,
-        denied=factory.member(a.ws, "member"),
-        allowed=reader,
-        permission="ledger:read",
-    )
+    assert_ledger_page_access(factory, browser_for, _url(a), a.ws, b.owner, reader)
     form = {"lock_date": str(today_utc() - timedelta(days=30))}
     assert redirected_to(browser_for(None).post(_url(a), form)) == f"/sign-in?next={quote('/')}"
     assert browser_for(b.owner).post(_url(a), form).status_code == 404

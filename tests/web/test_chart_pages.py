@@ -10,8 +10,14 @@ from tests.exports.helpers import member_with_permissions
 from tests.factories import Factory
 from tests.finance.helpers import Tenant, new_tenant, snapshot
 from tests.web.conftest import BrowserFor
-from tests.web.helpers import Browser, assert_page_access, redirected_to, text
-from tests.web.test_credit_note_pages import field_error
+from tests.web.helpers import (
+    Browser,
+    assert_ledger_page_access,
+    assert_page_access,
+    field_error,
+    redirected_to,
+    text,
+)
 
 
 def _accounts(t: Tenant) -> dict[str, dict[str, Any]]:
@@ -46,14 +52,7 @@ def test_access(factory: Factory, browser_for: BrowserFor) -> None:
     a, b = new_tenant(factory), new_tenant(factory)
     before = snapshot(factory.sql, a.ws), snapshot(factory.sql, b.ws)
     reader = member_with_permissions(factory, a, ["ledger:read"])
-    assert_page_access(
-        browser_for,
-        _url(a),
-        stranger=b.owner,
-        denied=factory.member(a.ws, "member"),
-        allowed=reader,
-        permission="ledger:read",
-    )
+    assert_ledger_page_access(factory, browser_for, _url(a), a.ws, b.owner, reader)
     sales = _accounts(a)["4100"]
     for url in (_url(a, "/new"), _edit(a, sales)):
         assert_page_access(

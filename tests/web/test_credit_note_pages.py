@@ -6,14 +6,13 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 from decimal import Decimal
-from html import unescape
 from urllib.parse import quote
 
 from atlas.web.render import money
 from tests.factories import Factory
 from tests.finance.helpers import Tenant, issue, line, new_invoice, new_tenant, snapshot, today_utc
 from tests.web.conftest import BrowserFor
-from tests.web.helpers import Browser, redirected_to, text
+from tests.web.helpers import Browser, field_error, redirected_to, text
 
 YEAR = datetime.now(UTC).year
 
@@ -33,12 +32,6 @@ def opened(factory: Factory, browser_for: BrowserFor) -> tuple[Tenant, Browser, 
     """A tenant, its owner's browser and the address of its issued invoice (100.00)."""
     t = new_tenant(factory)
     return t, browser_for(t.owner), invoice_url(t.ws, t.issued["id"])
-
-
-def field_error(html: str, name: str) -> str:
-    match = re.search(rf'<small id="{name}-error" class="field-error">([^<]*)</small>', html)
-    assert match, html[:3000]
-    return unescape(match.group(1))
 
 
 def test_access(factory: Factory, browser_for: BrowserFor) -> None:

@@ -1,5 +1,5 @@
 """Choices that can grow: customers, employees, departments, members, projects and the
-ledger accounts.
+ledger accounts (all of them for the reports, the active ones for a new posting).
 
 Up to SELECT_LIMIT rows, a form shows them all in a plain select. Past it, the field is a
 type-ahead (`ui.choice` in _macros.html, static/choices.js): its text input `NAME-search`
@@ -178,11 +178,22 @@ def account_label(a: ledger_schemas.Account) -> str:
     return f"{a.code} · {a.name}"
 
 
-async def _search_accounts(page: PageContext, q: str | None, paging: PageRequest) -> Found:
-    """The accounts postings go to (not the groups)."""
-    filters = ledger_schemas.AccountFilters(is_group=False, q=q)
+async def _accounts(
+    page: PageContext, filters: ledger_schemas.AccountFilters, paging: PageRequest
+) -> Found:
     result = await ledger.list_accounts(page.ws, page.db, filters, paging)
     return [_option(a.id, account_label(a), [a.code, a.name]) for a in result.items], _count(result)
+
+
+async def _search_accounts(page: PageContext, q: str | None, paging: PageRequest) -> Found:
+    """The accounts postings go to (not the groups), inactive ones too."""
+    return await _accounts(page, ledger_schemas.AccountFilters(is_group=False, q=q), paging)
+
+
+async def _search_posting_accounts(page: PageContext, q: str | None, paging: PageRequest) -> Found:
+    """The accounts a new posting may go to: active, not the groups."""
+    filters = ledger_schemas.AccountFilters(is_group=False, active=True, q=q)
+    return await _accounts(page, filters, paging)
 
 
 async def _account_label(page: PageContext, account_id: uuid.UUID) -> str:
@@ -199,8 +210,22 @@ PROJECTS = Source("projects", "project", "projects:read", _search_projects, _pro
 OPEN_TASKS = Source("tasks", "open task", "tasks:read", _search_open_tasks, _task_label)
 # For the general ledger's account: whoever reads the reports may choose one.
 ACCOUNTS = Source("accounts", "account", "reports:read", _search_accounts, _account_label)
+# For a manual entry's lines: whoever posts one may choose them.
+POSTING_ACCOUNTS = Source(
+    "posting-accounts", "active account", "ledger:post", _search_posting_accounts, _account_label
+)
 SOURCES = {
-    s.kind: s for s in (CUSTOMERS, EMPLOYEES, DEPARTMENTS, MEMBERS, PROJECTS, OPEN_TASKS, ACCOUNTS)
+    s.kind: s
+    for s in (
+        CUSTOMERS,
+        EMPLOYEES,
+        DEPARTMENTS,
+        MEMBERS,
+        PROJECTS,
+        OPEN_TASKS,
+        ACCOUNTS,
+        POSTING_ACCOUNTS,
+    )
 }
 
 

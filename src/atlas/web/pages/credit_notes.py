@@ -8,7 +8,6 @@ not in the locked period) and its refusals show on the invoice's page.
 
 from __future__ import annotations
 
-import re
 import uuid
 from typing import Any
 
@@ -16,13 +15,13 @@ from fastapi.responses import Response
 
 from atlas.finance import schemas, service
 from atlas.web import forms
+from atlas.web.lines import ERROR_LINE
 from atlas.web.pages.finance import InvoicesVoid, _invoice_page
 from atlas.web.render import PageContext, money
 from atlas.web.routing import page_router
 
 router = page_router()
 
-ERROR_LINE = re.compile(r"^lines\.(\d+)(?:\.(\w+))?$")
 NO_LINES = "Enter a quantity to credit on one line at least."
 
 

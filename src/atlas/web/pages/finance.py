@@ -1,14 +1,14 @@
 """Pages of the finance area: customers, invoices, payments, the printable invoice and
 invoices from time.
 
-Invoice lines are posted as repeated fields (`lines-0-description`, `lines-0-quantity`,
-…); blank lines are ignored. The live totals use the API's line schema and the money
-rule of `atlas.finance.money`, the functions the service prices invoices with.
+Invoice lines are posted as repeated fields (`atlas.web.lines`: `lines-0-description`,
+`lines-0-quantity`, …); blank lines are ignored. The live totals use the API's line
+schema and the money rule of `atlas.finance.money`, the functions the service prices
+invoices with.
 """
 
 from __future__ import annotations
 
-import re
 import uuid
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, get_args
@@ -22,6 +22,7 @@ from atlas.finance import money, schemas, service
 from atlas.pagination import PageParams, PageRequest
 from atlas.web import forms
 from atlas.web.access import workspace_page
+from atlas.web.lines import Line, RepeatedLines
 from atlas.web.pages import choices
 from atlas.web.render import PageContext
 from atlas.web.routing import page_router
@@ -39,9 +40,7 @@ PaymentsRecord = Annotated[PageContext, Depends(workspace_page("payments:record"
 Search = forms.QueryText
 Sort = forms.QueryText
 
-LINE_FIELDS = ("description", "quantity", "unit_price", "tax_rate")
-LINE_FIELD = re.compile(r"^lines-(\d+)-(description|quantity|unit_price|tax_rate)$")
-ERROR_LINE = re.compile(r"^lines\.(\d+)(?:\.(\w+))?$")
+LINES = RepeatedLines(("description", "quantity", "unit_price", "tax_rate"))
 INVOICE_FIELDS = ("customer_id", "currency", "issue_date", "due_date", "notes")
 CUSTOMER_FIELDS = ("name", "email", "billing_address", "tax_id", "currency", "payment_terms_days")
 STATUS_CHOICES = [(s, s.capitalize()) for s in (*get_args(schemas.InvoiceStatus), "overdue")]
@@ -49,8 +48,6 @@ METHODS = [(m, m.replace("_", " ").capitalize()) for m in get_args(schemas.Payme
 GROUPS = [("task", "By task"), ("employee", "By employee")]
 # A customer's page shows its latest invoices and links to all of them.
 LATEST = PageRequest(limit=20, offset=0)
-
-Line = dict[str, str]
 
 
 # Customers
@@ -156,36 +153,6 @@ async def delete_customer(page: CustomersManage, customer_id: uuid.UUID) -> Resp
     return page.redirect(page.url("/customers"), f"Customer {customer.name} deleted.")
 
 
-# Invoice lines: the repeated form fields
-
-
-def _posted_lines(form: forms.FormData) -> list[Line]:
-    """The posted lines in their order, blank ones left out."""
-    rows: dict[int, Line] = {}
-    for key, value in form.items():
-        match = LINE_FIELD.match(key)
-        if match:
-            rows.setdefault(int(match[1]), {})[match[2]] = value
-    return [rows[i] for i in sorted(rows) if any(rows[i].values())]
-
-
-def _with_lines(form: forms.FormData, lines: list[Line]) -> forms.FormData:
-    """The header fields of `form` and `lines` as numbered fields."""
-    fields = {k: v for k, v in form.items() if not k.startswith("lines-") and k != "action"}
-    for i, line in enumerate(lines):
-        fields.update({f"lines-{i}-{name}": line.get(name, "") for name in LINE_FIELDS})
-    return fields
-
-
-def _line_errors(errors: forms.FormErrors) -> forms.FormErrors:
-    """`lines.0.quantity` (the API's location) as the field's name, `lines-0-quantity`."""
-    fields = {}
-    for key, message in errors.fields.items():
-        match = ERROR_LINE.match(key)
-        fields[f"lines-{match[1]}-{match[2] or 'description'}" if match else key] = message
-    return forms.FormErrors(errors.message, fields)
-
-
 def _invoice_body(form: forms.FormData, lines: list[Line]) -> dict[str, Any]:
     body: dict[str, Any] = {k: form[k] for k in INVOICE_FIELDS if k in form}
     body["lines"] = lines
@@ -202,30 +169,18 @@ async def _invoice_form(
     return await page.render(
         "finance/invoice_form.html",
         status_code=errors.status if errors else 200,
-        form=_with_lines(form, lines),
+        form=LINES.with_lines(form, lines),
         line_count=len(lines),
-        errors=_line_errors(errors) if errors else None,
+        errors=LINES.errors(errors) if errors else None,
         invoice=invoice,
         customer=await choices.field(page, choices.CUSTOMERS, "customer_id", form),
         totals=_preview(lines),
     )
 
 
-def _edited_lines(form: forms.FormData) -> tuple[list[Line], str | None]:
-    """The posted lines after the form's own action ("add-line", "remove-<n>")."""
-    lines = _posted_lines(form)
-    action = form.get("action", "")
-    if action == "add-line":
-        return [*lines, {}], action
-    if action.startswith("remove-") and action[7:].isdigit():
-        index = int(action[7:])
-        return [line for i, line in enumerate(lines) if i != index], action
-    return lines, None
-
-
 def _lines_of(invoice: schemas.Invoice) -> list[Line]:
     return [
-        {name: str(value) for name, value in line.model_dump(include=set(LINE_FIELDS)).items()}
+        {name: str(value) for name, value in line.model_dump(include=set(LINES.fields)).items()}
         for line in invoice.lines
     ]
 
@@ -258,7 +213,7 @@ def _preview(lines: list[Line]) -> dict[str, Any]:
 async def invoice_totals(page: InvoicesWrite) -> Response:
     form = await forms.read_form(page.request)
     return await page.render(
-        "finance/_totals.html", totals=_preview(_posted_lines(form)), currency=form.get("currency")
+        "finance/_totals.html", totals=_preview(LINES.posted(form)), currency=form.get("currency")
     )
 
 
@@ -313,7 +268,7 @@ async def new_invoice_form(page: InvoicesWrite, customer_id: uuid.UUID | None = 
 @router.post("/w/{workspace_ref}/invoices/new")
 async def create_invoice(page: InvoicesWrite) -> Response:
     form = await forms.read_form(page.request)
-    lines, action = _edited_lines(form)
+    lines, action = LINES.edited(form)
     if action:
         return await _invoice_form(page, form, lines)
     try:
@@ -409,7 +364,7 @@ async def edit_invoice_form(page: InvoicesWrite, invoice_id: uuid.UUID) -> Respo
 async def update_invoice(page: InvoicesWrite, invoice_id: uuid.UUID) -> Response:
     invoice = await service.get_invoice(page.ws, page.db, invoice_id)
     form = await forms.read_form(page.request)
-    lines, action = _edited_lines(form)
+    lines, action = LINES.edited(form)
     if action:
         return await _invoice_form(page, form, lines, invoice=invoice)
     try:

@@ -10,6 +10,7 @@ from typing import Annotated
 from fastapi import Depends
 from fastapi.responses import Response
 
+from atlas.clock import business_day
 from atlas.finance import service as finance
 from atlas.ledger import schemas, service
 from atlas.ledger.service import SourceType
@@ -44,6 +45,16 @@ async def journal(
 
 @router.get("/w/{workspace_ref}/journal/{journal_entry_id}")
 async def journal_entry(page: LedgerRead, journal_entry_id: uuid.UUID) -> Response:
+    return await entry_page(page, journal_entry_id)
+
+
+async def entry_page(
+    page: PageContext,
+    journal_entry_id: uuid.UUID,
+    reversal: forms.FormData | None = None,
+    errors: forms.FormErrors | None = None,
+) -> Response:
+    """The entry's page; a manual entry not yet reversed offers its reversal's form."""
     entry = await service.get_journal_entry(page.ws, page.db, journal_entry_id)
     invoice_id = entry.source_id if entry.source_type == SourceType.INVOICE else None
     if entry.source_id is not None and entry.source_type in (
@@ -55,7 +66,15 @@ async def journal_entry(page: LedgerRead, journal_entry_id: uuid.UUID) -> Respon
     debit = sum((line.debit for line in entry.lines), start=service.ZERO)
     credit = sum((line.credit for line in entry.lines), start=service.ZERO)
     return await page.render(
-        "ledger/entry.html", entry=entry, invoice_id=invoice_id, debit=debit, credit=credit
+        "ledger/entry.html",
+        status_code=errors.status if errors else 200,
+        entry=entry,
+        invoice_id=invoice_id,
+        debit=debit,
+        credit=credit,
+        reversible=entry.source_type == SourceType.MANUAL and entry.reversed_by_entry_id is None,
+        reversal=reversal or {"entry_date": str(business_day())},
+        errors=errors,
     )
 
 
