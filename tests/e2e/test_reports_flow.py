@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from playwright.sync_api import BrowserContext, expect
 
@@ -57,3 +57,48 @@ def test_drill_down_from_the_trial_balance_and_a_partial_credit_note(
     expect(page.locator("#credit-notes")).to_contain_text(number)
     expect(page.locator(".details")).to_contain_text("875.00 USD")
     shot(page, "22-credit-note")
+
+
+def test_a_manual_entry_balanced_live_posted_and_reversed_then_the_books_locked(
+    factory: Factory, new_context: NewContext
+) -> None:
+    owner = factory.user()
+    ws = factory.workspace(owner, name="Ledger Co")
+    today = datetime.now(UTC).date()
+    page = new_context().new_page()
+    sign_in(page, owner.email)
+    page.goto(f"/w/{ws['slug']}/")
+    page.get_by_role("link", name="Accounts").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Chart of accounts")
+    expect(page.locator("#chart")).to_contain_text("6200 Rent")
+    shot(page, "23-chart-of-accounts")
+
+    page.get_by_role("link", name="Journal").click()
+    page.get_by_role("button", name="New entry").click()
+    page.get_by_label("Memo").fill("March rent")
+    page.get_by_label("Account (line 1)").select_option(label="6200 · Rent")
+    page.get_by_label("Debit (line 1)").fill("300")
+    page.get_by_label("Account (line 2)").select_option(label="1110 · Bank")
+    page.get_by_label("Credit (line 2)").fill("250")
+    balance = page.locator("#entry-balance")
+    expect(balance).to_contain_text(re.compile(r"Off by\s*50\.00 more debit"))  # live, before posting
+    page.get_by_label("Credit (line 2)").fill("300")
+    expect(balance).to_contain_text("Balanced")
+    shot(page, "24-manual-entry-balanced")
+    page.get_by_role("button", name="Post entry", exact=True).last.click()
+    number = f"JE-{today.year}-0001"
+    expect(page.locator("#alerts")).to_contain_text(f"Entry {number} of 300.00 USD posted.")
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Journal entry {number}")
+
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Post the reversal").click()
+    expect(page.locator("#alerts")).to_contain_text(f"Reversal JE-{today.year}-0002 posted.")
+    expect(page.locator("#entry-facts")).to_contain_text("Reverses")
+
+    page.get_by_role("link", name="Settings").click()
+    page.get_by_role("link", name="Books").click()
+    page.get_by_label("Lock up to and including").fill(str(today - timedelta(days=1)))
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Lock the books").click()
+    expect(page.locator("#alerts")).to_contain_text("The books are locked up to")
+    shot(page, "25-books-locked")
