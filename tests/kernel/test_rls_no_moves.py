@@ -133,13 +133,15 @@ def test_invitations_are_visible_only_to_the_verified_email_setting(
     assert len(sql.app("SELECT id FROM invitations", email=invitee.email)) == 1
 
 
-# Append-only: the app role may not update these at all (the trail, the links' history,
-# posted journal entries and their lines, credit notes and theirs).
+# Append-only or kept by the database: the app role may not update these at all (the
+# trail, the links' history, posted journal entries and their lines and day totals,
+# credit notes and theirs).
 APPEND_ONLY = {
     "audit_events",
     "credit_note_lines",
     "credit_notes",
     "employee_user_links",
+    "journal_day_totals",
     "journal_entries",
     "journal_lines",
 }

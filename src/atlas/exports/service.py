@@ -69,6 +69,7 @@ TABLE_READ_PERMISSIONS: dict[str, tuple[str, ...]] = {
     "journal_draft_lines": ("ledger:read",),
     "journal_drafts": ("ledger:read",),
     "journal_entries": ("ledger:read",),
+    "journal_day_totals": ("ledger:read",),
     "journal_lines": ("ledger:read",),
     "leave_requests": ("leave:read",),
     "leave_types": ("leave:read",),

@@ -606,14 +606,16 @@ class ChainRepository(ScopedRepository):
 
 # Reports
 
-# A line's amount as every report's statement sums it: debit-positive (the reports turn
-# it to each account's natural side, `ledger.reports.natural`).
+# A line's (or a day total's) amount as every report's statement sums it: debit-positive
+# (the reports turn it to each account's natural side, `ledger.reports.natural`).
 MOVED = "l.debit - l.credit"
 
 
 class ReportsRepository(ScopedRepository):
-    """The reports' statements: each reads the posted lines of one currency, in one
-    statement, over the lines' indexes that lead with the workspace and the date."""
+    """The reports' statements, each one statement over the posted lines of one
+    currency. The balances read the day totals the database keeps of those lines
+    (`journal_day_totals`, migration 0012: one row per account and day, not one per
+    line); the general ledger lists the lines themselves."""
 
     async def settings(self) -> asyncpg.Record:
         """The workspace's base currency and the month its fiscal year starts in."""
@@ -645,7 +647,7 @@ class ReportsRepository(ScopedRepository):
                                    AS debit,
                                coalesce(sum(l.credit) FILTER (WHERE l.entry_date >= $3), 0.00)
                                    AS credit
-                          FROM journal_lines l
+                          FROM journal_day_totals l
                          WHERE l.workspace_id = $1 AND l.currency = $2 AND l.entry_date <= $4
                          GROUP BY l.account_id) s
                   JOIN accounts a ON a.workspace_id = $1 AND a.id = s.account_id
@@ -669,7 +671,7 @@ class ReportsRepository(ScopedRepository):
                                    AS moved,
                                coalesce(sum({MOVED}) FILTER (WHERE l.entry_date < $3), 0.00)
                                    AS previously_moved
-                          FROM journal_lines l
+                          FROM journal_day_totals l
                          WHERE l.workspace_id = $1 AND l.currency = $2
                            AND l.entry_date BETWEEN $5 AND $4
                          GROUP BY l.account_id) s
@@ -707,7 +709,7 @@ class ReportsRepository(ScopedRepository):
                   LEFT JOIN (SELECT l.account_id,
                                     sum({MOVED}) FILTER (WHERE l.entry_date < $3) AS before_year,
                                     sum({MOVED}) AS balance
-                               FROM journal_lines l
+                               FROM journal_day_totals l
                               WHERE l.workspace_id = $1 AND l.currency = $2
                                 AND l.entry_date <= $4
                               GROUP BY l.account_id) s ON s.account_id = a.id
@@ -752,7 +754,7 @@ class ReportsRepository(ScopedRepository):
                 )
                 SELECT o.opening, t.line_count, t.debit_total, t.credit_total, p.*
                   FROM (SELECT coalesce(sum({MOVED}), 0.00) AS opening
-                          FROM journal_lines l
+                          FROM journal_day_totals l
                          WHERE l.workspace_id = $1 AND l.account_id = $2 AND l.currency = $3
                            AND l.entry_date < $4) o
                  CROSS JOIN (SELECT count(*) AS line_count,

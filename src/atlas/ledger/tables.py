@@ -199,6 +199,25 @@ journal_lines = tenant_table(
     CheckConstraint(business_date_range("entry_date"), name="entry_date_range"),
 )
 
+# What the posted lines of each account, currency and day add up to: kept by the database
+# as each entry posts (migration 0012), read by the reports instead of every line. The
+# app role may only read it.
+journal_day_totals = tenant_table(
+    "journal_day_totals",
+    Column("account_id", Uuid, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("entry_date", Date, nullable=False),
+    Column("debit", Numeric(18, 2), nullable=False),
+    Column("credit", Numeric(18, 2), nullable=False),
+    Column("line_count", Integer, nullable=False),
+    UniqueConstraint(
+        "workspace_id", "account_id", "currency", "entry_date", name="uq_journal_day_totals_day"
+    ),
+    ForeignKeyConstraint(["workspace_id", "account_id"], ["accounts.workspace_id", "accounts.id"]),
+    CheckConstraint(business_date_range("entry_date"), name="entry_date_range"),
+    CheckConstraint("debit >= 0 AND credit >= 0 AND line_count > 0", name="sums"),
+)
+
 # Manual entries being written: edited freely, posted as a journal entry (and removed).
 journal_drafts = tenant_table(
     "journal_drafts",

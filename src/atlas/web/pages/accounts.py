@@ -15,7 +15,6 @@ from fastapi import Depends
 from fastapi.responses import Response
 
 from atlas.ledger import schemas, service
-from atlas.ledger.tables import AccountType
 from atlas.web import forms
 from atlas.web.access import workspace_page
 from atlas.web.render import PageContext
@@ -26,7 +25,7 @@ router = page_router()
 LedgerRead = Annotated[PageContext, Depends(workspace_page("ledger:read"))]
 AccountsManage = Annotated[PageContext, Depends(workspace_page("accounts:manage"))]
 
-TYPES = [(t.value, t.value.capitalize()) for t in AccountType]
+TYPES = [(t.value, t.value.capitalize()) for t in service.AccountType]
 TEXT_FIELDS = ("code", "name", "type", "description")
 FLAGS = ("is_group", "is_active")
 
@@ -91,7 +90,7 @@ def _fields(form: forms.FormData) -> dict[str, Any]:
 
 @router.get("/w/{workspace_ref}/accounts/new")
 async def new_account_form(page: AccountsManage, parent_id: uuid.UUID | None = None) -> Response:
-    form: forms.FormData = {"type": AccountType.EXPENSE.value}
+    form: forms.FormData = {"type": service.AccountType.EXPENSE.value}
     if parent_id is not None:
         parent = await service.get_account(page.ws, page.db, parent_id)
         form = {"type": parent.type.value, "parent_id": str(parent.id)}
