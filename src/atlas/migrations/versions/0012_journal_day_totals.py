@@ -20,6 +20,7 @@ Create Date: 2026-12-02
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from alembic import op
 
 from atlas.db.rls import tenant_policy_sql
@@ -28,27 +29,6 @@ revision = "0012"
 down_revision = "0011"
 branch_labels = None
 depends_on = None
-
-TABLE = """CREATE TABLE journal_day_totals (
-    workspace_id uuid NOT NULL CONSTRAINT fk_journal_day_totals_workspace_id_workspaces
-        REFERENCES workspaces (id) ON DELETE CASCADE,
-    id uuid NOT NULL,
-    account_id uuid NOT NULL,
-    currency varchar(3) NOT NULL,
-    entry_date date NOT NULL,
-    debit numeric(18, 2) NOT NULL,
-    credit numeric(18, 2) NOT NULL,
-    line_count integer NOT NULL,
-    CONSTRAINT pk_journal_day_totals PRIMARY KEY (workspace_id, id),
-    CONSTRAINT uq_journal_day_totals_day
-        UNIQUE (workspace_id, account_id, currency, entry_date),
-    CONSTRAINT fk_journal_day_totals_workspace_id_account_id_accounts
-        FOREIGN KEY (workspace_id, account_id) REFERENCES accounts (workspace_id, id),
-    CONSTRAINT ck_journal_day_totals_entry_date_range
-        CHECK (entry_date >= '1900-01-01' AND entry_date <= '2200-12-31'),
-    CONSTRAINT ck_journal_day_totals_sums
-        CHECK (debit >= 0 AND credit >= 0 AND line_count > 0)
-)"""
 
 # The row's id follows from its key (an immutable function: Citus evaluates it on the
 # shard), so the same day's row is found again by the key and never made twice.
@@ -85,7 +65,44 @@ TRIGGER = (
 
 
 def upgrade(app_role: str) -> None:
-    op.execute(TABLE)
+    # `op.create_table`: on a distributed schema it is distributed with its keys.
+    op.create_table(
+        "journal_day_totals",
+        sa.Column("workspace_id", sa.Uuid(), nullable=False),
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("account_id", sa.Uuid(), nullable=False),
+        sa.Column("currency", sa.String(3), nullable=False),
+        sa.Column("entry_date", sa.Date(), nullable=False),
+        sa.Column("debit", sa.Numeric(18, 2), nullable=False),
+        sa.Column("credit", sa.Numeric(18, 2), nullable=False),
+        sa.Column("line_count", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("workspace_id", "id", name=op.f("pk_journal_day_totals")),
+        sa.UniqueConstraint(
+            "workspace_id",
+            "account_id",
+            "currency",
+            "entry_date",
+            name=op.f("uq_journal_day_totals_day"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["workspace_id"],
+            ["workspaces.id"],
+            name=op.f("fk_journal_day_totals_workspace_id_workspaces"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["workspace_id", "account_id"],
+            ["accounts.workspace_id", "accounts.id"],
+            name=op.f("fk_journal_day_totals_workspace_id_account_id_accounts"),
+        ),
+        sa.CheckConstraint(
+            "entry_date >= '1900-01-01' AND entry_date <= '2200-12-31'",
+            name=op.f("ck_journal_day_totals_entry_date_range"),
+        ),
+        sa.CheckConstraint(
+            "debit >= 0 AND credit >= 0 AND line_count > 0", name=op.f("ck_journal_day_totals_sums")
+        ),
+    )
     for statement in tenant_policy_sql("journal_day_totals"):
         op.execute(statement)
     op.execute(f'GRANT SELECT ON journal_day_totals TO "{app_role}"')
