@@ -142,14 +142,16 @@ def _ledger_verify(settings: Settings, args: argparse.Namespace) -> int:
             return 2
         for report in reports:
             broken = report.first_break
-            if broken is None:
-                print(f"{report.slug}: {report.entries} entries, chain intact")
-            else:
+            if broken is not None:
                 print(
                     f"{report.slug}: BROKEN at {broken.number} (chain_seq {broken.chain_seq}):"
                     f" {broken.what}"
                 )
-        return 1 if any(report.first_break for report in reports) else 0
+            elif report.totals_break is not None:
+                print(f"{report.slug}: BROKEN: {report.totals_break}")
+            else:
+                print(f"{report.slug}: {report.entries} entries, chain intact")
+        return 1 if any(report.broken for report in reports) else 0
 
     return _with_database(settings, run)
 

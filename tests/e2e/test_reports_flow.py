@@ -81,7 +81,9 @@ def test_a_manual_entry_balanced_live_posted_and_reversed_then_the_books_locked(
     page.get_by_label("Account (line 2)").select_option(label="1110 · Bank")
     page.get_by_label("Credit (line 2)").fill("250")
     balance = page.locator("#entry-balance")
-    expect(balance).to_contain_text(re.compile(r"Off by\s*50\.00 more debit"))  # live, before posting
+    expect(balance).to_contain_text(
+        re.compile(r"Off by\s*50\.00 more debit")
+    )  # live, before posting
     page.get_by_label("Credit (line 2)").fill("300")
     expect(balance).to_contain_text("Balanced")
     shot(page, "24-manual-entry-balanced")

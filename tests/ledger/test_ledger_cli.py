@@ -143,6 +143,43 @@ def test_verify_reports_the_first_break_and_exits_1(
     assert done.stdout == f"{ws['slug']}: BROKEN at {reported}\n"
 
 
+TOTAL_BREAKS = [
+    pytest.param(
+        "UPDATE journal_day_totals t SET debit = debit + 1 FROM accounts a"
+        " WHERE a.workspace_id = t.workspace_id AND a.id = t.account_id AND a.code = '6200'",
+        "(debit 61.00, credit 0.00, 3 lines) is not the sum of its lines"
+        " (debit 60.00, credit 0.00, 3 lines)",
+        id="a total changed",
+    ),
+    pytest.param(
+        "DELETE FROM journal_day_totals t USING accounts a"
+        " WHERE a.workspace_id = t.workspace_id AND a.id = t.account_id AND a.code = '6200'",
+        "(none kept) is not the sum of its lines (debit 60.00, credit 0.00, 3 lines)",
+        id="a total deleted",
+    ),
+]
+
+
+# The day totals have no immutability trigger to disable: their owner may change them,
+# which `verify` then reports, on a cluster too.
+@pytest.mark.parametrize(("tamper", "reported"), TOTAL_BREAKS)
+def test_verify_reports_day_totals_that_are_not_their_lines(
+    database: Settings,
+    sql: Sql,
+    ws: dict[str, Any],
+    entries: list[dict[str, Any]],
+    tamper: str,
+    reported: str,
+) -> None:
+    as_owner(sql, ws, tamper)
+    done = ledger_cli(database, "verify", ws["slug"])
+    assert done.returncode == 1, done.stdout + done.stderr
+    currency = entries[0]["currency"]
+    assert done.stdout == (
+        f"{ws['slug']}: BROKEN: the day total of 6200 on 2026-03-01 in {currency} {reported}\n"
+    )
+
+
 def test_verify_of_an_unknown_slug_exits_2(database: Settings) -> None:
     done = ledger_cli(database, "verify", "no-such-workspace")
     assert done.returncode == 2

@@ -603,6 +603,30 @@ class ChainRepository(ScopedRepository):
         async for record in self.db.cursor(query, self.workspace_id, prefetch=CHAIN_PREFETCH):
             yield record
 
+    async def first_wrong_day_total(self) -> asyncpg.Record | None:
+        """The first account day (by date and code) whose kept total is not the sum of its
+        posted lines, or that has lines and no total, or a total and no lines."""
+        return await self.db.fetchrow(
+            """SELECT a.code, coalesce(t.entry_date, l.entry_date) AS entry_date,
+                      coalesce(t.currency, l.currency) AS currency,
+                      t.debit AS kept_debit, t.credit AS kept_credit, t.line_count AS kept_lines,
+                      coalesce(l.debit, 0.00) AS debit, coalesce(l.credit, 0.00) AS credit,
+                      coalesce(l.lines, 0) AS lines
+                 FROM (SELECT * FROM journal_day_totals WHERE workspace_id = $1) t
+                 FULL JOIN (SELECT account_id, currency, entry_date, sum(debit) AS debit,
+                                   sum(credit) AS credit, count(*) AS lines
+                              FROM journal_lines WHERE workspace_id = $1
+                             GROUP BY account_id, currency, entry_date) l
+                   ON l.account_id = t.account_id AND l.currency = t.currency
+                  AND l.entry_date = t.entry_date
+                 JOIN accounts a ON a.workspace_id = $1
+                  AND a.id = coalesce(t.account_id, l.account_id)
+                WHERE t.id IS NULL OR l.account_id IS NULL OR t.debit <> l.debit
+                   OR t.credit <> l.credit OR t.line_count <> l.lines
+                ORDER BY 2, 1 LIMIT 1""",
+            self.workspace_id,
+        )
+
 
 # Reports
 

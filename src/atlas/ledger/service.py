@@ -775,6 +775,12 @@ class ChainReport:
     slug: str
     entries: int
     first_break: ChainBreak | None
+    # The first day total that is not the sum of its lines (migration 0012), if any.
+    totals_break: str | None = None
+
+    @property
+    def broken(self) -> bool:
+        return self.first_break is not None or self.totals_break is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -819,7 +825,22 @@ async def _walk_chain(db: asyncpg.Connection, workspace_id: uuid.UUID, slug: str
             if problem is not None:
                 return ChainReport(slug, seen, ChainBreak(row["number"], row["chain_seq"], problem))
             prev_hash = row["hash"]
-    return ChainReport(slug, seen, None)
+    wrong = await ChainRepository(db, workspace_id).first_wrong_day_total()
+    if wrong is None:
+        return ChainReport(slug, seen, None)
+    found = f"debit {wrong['debit']}, credit {wrong['credit']}, {wrong['lines']} lines"
+    kept = (
+        f"debit {wrong['kept_debit']}, credit {wrong['kept_credit']}, {wrong['kept_lines']} lines"
+        if wrong["kept_lines"] is not None
+        else "none kept"
+    )
+    return ChainReport(
+        slug,
+        seen,
+        None,
+        f"the day total of {wrong['code']} on {wrong['entry_date']} in {wrong['currency']}"
+        f" ({kept}) is not the sum of its lines ({found})",
+    )
 
 
 async def _named_workspaces(db: asyncpg.Connection, slug: str | None) -> list[asyncpg.Record]:
@@ -831,8 +852,9 @@ async def _named_workspaces(db: asyncpg.Connection, slug: str | None) -> list[as
 
 async def verify_books(url: str, slug: str | None) -> list[ChainReport]:
     """Recomputes every entry's hash of each workspace (or the one named) in chain order,
-    and checks the chain's links, its numbering 1..n and the lines each entry sealed;
-    the first break of each workspace is reported. `url`: the owner's."""
+    and checks the chain's links, its numbering 1..n and the lines each entry sealed,
+    then that the day totals are the sums of the lines; the first break of each
+    workspace is reported. `url`: the owner's."""
     db = await connect(url)
     try:
         reports = []
