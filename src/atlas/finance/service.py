@@ -889,7 +889,7 @@ async def record_payment(
     """Records and posts a payment of at most the balance, dated on or after the invoice's
     issue date (nothing is owed before it); a zero balance makes the invoice paid. Without
     `paid_on` it is dated today, and refused like any early date while the invoice's issue
-    date is still to come: the day money came in is the user's to state, not ours to move."""
+    date is still to come: the day the money came in is stated, never moved."""
     repo = InvoicesRepository(db, ctx.workspace_id)
     # The row lock makes concurrent payments check the balance one after the other.
     row = await _locked_invoice(repo, invoice_id)
