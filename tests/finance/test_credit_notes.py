@@ -4,14 +4,15 @@ of the whole invoice; the list and the detail."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import httpx
 
+from tests.access import error_code
 from tests.factories import Actor, Factory
 from tests.finance.books import account_id, entry_of, lines_of, lock_books
-from tests.finance.helpers import issue, line, new_customer, new_invoice, snapshot
+from tests.finance.helpers import issue, line, new_customer, new_invoice, snapshot, today_utc
 from tests.sql import Sql
 
 
@@ -153,6 +154,25 @@ def test_drafts_take_no_credit_notes_and_the_body_is_checked(factory: Factory, s
     nothing = _credit(owner, ws, invoice, line("1", "0.00"))
     assert (nothing.status_code, nothing.json()["error"]["details"][0]["field"]) == (422, "lines")
     assert _invoice(owner, ws, invoice)["amount_credited"] == "0.00"
+
+
+def test_a_credit_note_is_dated_on_or_after_its_invoice(factory: Factory) -> None:
+    owner, ws, invoice = _issued(factory)
+    early = _credit(owner, ws, invoice, line("1", "1.00"), issue_date="2026-03-01")
+    assert (early.status_code, error_code(early)) == (422, "validation_error")
+    assert early.json()["error"]["details"] == [
+        {"field": "issue_date", "message": "must be on or after 2026-03-02"}
+    ]
+    same_day = _credit(owner, ws, invoice, line("1", "1.00"), issue_date="2026-03-02")
+    assert (same_day.status_code, same_day.json()["issue_date"]) == (201, "2026-03-02")
+    later = (today_utc() + timedelta(days=10)).isoformat()
+    customer = {"id": invoice["customer_id"]}
+    future = issue(owner, ws, new_invoice(owner, ws, customer, issue_date=later))
+    by_default = _credit(owner, ws, future, line("1", "1.00"), issue_date=None)
+    assert (by_default.status_code, by_default.json()["error"]["details"][0]) == (
+        422,
+        {"field": "issue_date", "message": f"must be on or after {later}"},
+    )
 
 
 def test_a_line_may_name_its_income_account(factory: Factory, sql: Sql) -> None:

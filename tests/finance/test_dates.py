@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+import httpx
 import psycopg
 import pytest
 
-from tests.dates import DateField, range_cases
-from tests.finance.helpers import Tenant, line, new_invoice, snapshot
+from tests.dates import ACCEPTED, DateField, range_cases
+from tests.finance.helpers import Tenant, issue, line, new_invoice, snapshot
 from tests.sql import Sql
 
 API = "/api/v1"
@@ -45,13 +48,21 @@ ROWS = [
         "body.due_date",
         "due_date",
     ),
+]
+
+
+def _pay(t: Tenant, invoice: dict[str, Any], day: str) -> httpx.Response:
+    return t.owner.post(
+        f"{API}/invoices/{invoice['id']}/payments", ws=t.ws, json={"amount": "1.00", "paid_on": day}
+    )
+
+
+# A payment is dated on or after its invoice's issue date, so the accepted edges need an
+# invoice issued on the first business day: `test_a_payment_takes_the_edges_of_the_range`.
+PAYMENT = [
     DateField(
         "POST /invoices/{id}/payments paid_on",
-        lambda t, d: t.owner.post(
-            f"{API}/invoices/{t.issued['id']}/payments",
-            ws=t.ws,
-            json={"amount": "1.00", "paid_on": d},
-        ),
+        lambda t, d: _pay(t, t.issued, d),
         "body.paid_on",
         "paid_on",
     ),
@@ -82,7 +93,19 @@ FROM_TIME = [
 (
     test_the_edges_of_the_business_range_are_accepted,
     test_dates_outside_the_business_range_are_refused,
-) = range_cases(ROWS, snapshot, FROM_TIME)
+) = range_cases(ROWS, snapshot, PAYMENT + FROM_TIME)
+
+
+def test_a_payment_takes_the_edges_of_the_range(tenant_a: Tenant) -> None:
+    first_day = ACCEPTED[0]
+    invoice = issue(
+        tenant_a.owner,
+        tenant_a.ws,
+        new_invoice(tenant_a.owner, tenant_a.ws, tenant_a.customer, issue_date=first_day),
+    )
+    for day in ACCEPTED:
+        resp = _pay(tenant_a, invoice, day)
+        assert (resp.status_code, resp.json().get("paid_on")) == (201, day), resp.text
 
 
 @pytest.mark.parametrize("field", ["issue_date", "due_date"])

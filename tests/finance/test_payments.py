@@ -1,13 +1,16 @@
-"""Payments: partial, exact, overpayment refused, paid status, concurrent payers."""
+"""Payments: partial, exact, overpayment refused, not before the issue date, paid status,
+concurrent payers."""
 
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 from typing import Any
 
 import httpx
 
-from tests.finance.helpers import Tenant, issue, line, new_invoice
+from tests.access import error_code
+from tests.finance.helpers import Tenant, issue, line, new_invoice, today_utc
 
 
 def _pay(tenant: Tenant, invoice: dict[str, Any], amount: str, **fields: Any) -> httpx.Response:
@@ -26,7 +29,11 @@ def _get(tenant: Tenant, invoice: dict[str, Any]) -> dict[str, Any]:
 
 
 def test_partial_then_exact_payment_makes_it_paid(tenant_a: Tenant) -> None:
-    invoice = tenant_a.issued  # total 100.00
+    invoice = issue(  # total 100.00
+        tenant_a.owner,
+        tenant_a.ws,
+        new_invoice(tenant_a.owner, tenant_a.ws, tenant_a.customer, issue_date="2026-03-02"),
+    )
     first = _pay(tenant_a, invoice, "30.10", paid_on="2026-04-01", method="card", reference="R1")
     assert first.status_code == 201, first.text
     assert first.json()["amount"] == "30.10"
@@ -75,6 +82,42 @@ def test_paid_on_defaults_to_today(tenant_a: Tenant) -> None:
     resp = _pay(tenant_a, tenant_a.issued, "1")
     assert resp.json()["paid_on"] == _get(tenant_a, tenant_a.issued)["issue_date"]
     assert resp.json()["method"] == "bank_transfer"
+
+
+def test_a_payment_is_not_dated_before_the_issue_date(tenant_a: Tenant) -> None:
+    invoice = issue(
+        tenant_a.owner,
+        tenant_a.ws,
+        new_invoice(tenant_a.owner, tenant_a.ws, tenant_a.customer, issue_date="2026-03-02"),
+    )
+    early = _pay(tenant_a, invoice, "10.00", paid_on="2026-03-01")
+    assert (early.status_code, error_code(early)) == (422, "validation_error")
+    assert early.json()["error"]["details"] == [
+        {"field": "paid_on", "message": "must be on or after 2026-03-02"}
+    ]
+    assert (_get(tenant_a, invoice)["amount_paid"], _get(tenant_a, invoice)["payments"]) == (
+        "0.00",
+        [],
+    )
+    same_day = _pay(tenant_a, invoice, "10.00", paid_on="2026-03-02")
+    assert (same_day.status_code, same_day.json()["paid_on"]) == (201, "2026-03-02")
+    assert _get(tenant_a, invoice)["amount_paid"] == "10.00"
+
+
+def test_an_invoice_dated_after_today_takes_no_payment_dated_today(tenant_a: Tenant) -> None:
+    later = (today_utc() + timedelta(days=10)).isoformat()
+    invoice = issue(
+        tenant_a.owner,
+        tenant_a.ws,
+        new_invoice(tenant_a.owner, tenant_a.ws, tenant_a.customer, issue_date=later),
+    )
+    by_default = _pay(tenant_a, invoice, "10.00")
+    assert (by_default.status_code, by_default.json()["error"]["details"][0]) == (
+        422,
+        {"field": "paid_on", "message": f"must be on or after {later}"},
+    )
+    on_issue = _pay(tenant_a, invoice, "10.00", paid_on=later)
+    assert (on_issue.status_code, on_issue.json()["paid_on"]) == (201, later)
 
 
 async def _pay_concurrently(

@@ -3,9 +3,10 @@ time; the five access cases of every route, and what each page does."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
@@ -358,6 +359,11 @@ def test_payments_up_to_the_balance(factory: Factory, browser_for: BrowserFor) -
     assert "The payment exceeds the balance of 100.00." in text(over)
     assert 'aria-invalid="true"' in over.text
     assert 'value="R-1"' in over.text
+    day_before = (date.fromisoformat(t.issued["issue_date"]) - timedelta(days=1)).isoformat()
+    early = browser.post(f"{url}/payments", {"amount": "10.00", "paid_on": day_before})
+    assert early.status_code == 422
+    assert "A payment is dated on or after the invoice's issue date." in text(early)
+    assert re.search(r'name="paid_on"[^>]*aria-invalid="true"', early.text)
     assert snapshot(factory.sql, t.ws) == before
     paid = browser.post(f"{url}/payments", {"amount": "100.00", "method": "card"})
     assert redirected_to(paid) == url

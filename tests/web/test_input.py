@@ -26,7 +26,8 @@ STORED_NOWHERE = "must not contain the NUL character"
 @dataclass(frozen=True)
 class Tenant:
     """A workspace whose owner is an employee (made through the API, so that the employee
-    numbers stay gapless), with a project, a customer and an issued invoice."""
+    numbers stay gapless), with a project, a customer and an invoice issued on the first
+    business day (so that a payment may be dated on either edge of the range)."""
 
     ws: dict[str, Any]
     owner: Actor
@@ -41,7 +42,7 @@ def tenant(factory: Factory) -> Tenant:
     ws = factory.workspace(owner)
     new_employee(owner, ws, user_id=str(owner.id))
     customer = new_customer(owner, ws)
-    issued = issue(owner, ws, new_invoice(owner, ws, customer))
+    issued = issue(owner, ws, new_invoice(owner, ws, customer, issue_date=ACCEPTED[0]))
     return Tenant(ws, owner, new_project(owner, ws), customer, issued)
 
 

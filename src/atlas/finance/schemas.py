@@ -141,7 +141,9 @@ class InvoiceLine(BaseModel):
 
 class PaymentCreate(StrictModel):
     amount: PaymentAmount
-    paid_on: BusinessDate | None = Field(default=None, description="Today if omitted.")
+    paid_on: BusinessDate | None = Field(
+        default=None, description="Today if omitted; on or after the invoice's issue date."
+    )
     method: PaymentMethod = "bank_transfer"
     reference: ShortText = ""
 
@@ -196,7 +198,9 @@ class Invoice(InvoiceSummary):
 
 class CreditNoteCreate(StrictModel):
     reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2_000)]
-    issue_date: BusinessDate | None = Field(default=None, description="Today if omitted.")
+    issue_date: BusinessDate | None = Field(
+        default=None, description="Today if omitted; on or after the invoice's issue date."
+    )
     lines: list[InvoiceLineIn] = Field(min_length=1, max_length=MAX_LINES)
 
 

@@ -833,8 +833,9 @@ async def create_credit_note(
     invoice_id: uuid.UUID,
     data: schemas.CreditNoteCreate,
 ) -> schemas.CreditNote:
-    """Credits part or all of an issued (or paid) invoice's balance; once the balance is
-    0.00 the invoice is paid if anything was paid on it, else void."""
+    """Credits part or all of an issued (or paid) invoice's balance, dated on or after the
+    invoice's issue date (today if unset, so refused while that date is still to come);
+    once the balance is 0.00 the invoice is paid if anything was paid on it, else void."""
     repo = InvoicesRepository(db, ctx.workspace_id)
     invoice = await _locked_invoice(repo, invoice_id)
     _require(invoice, InvoiceAction.CREDIT)
@@ -885,8 +886,10 @@ async def record_payment(
     invoice_id: uuid.UUID,
     data: schemas.PaymentCreate,
 ) -> schemas.Payment:
-    """Records and posts a payment of at most the balance; a zero balance makes the
-    invoice paid."""
+    """Records and posts a payment of at most the balance, dated on or after the invoice's
+    issue date (nothing is owed before it); a zero balance makes the invoice paid. Without
+    `paid_on` it is dated today, and refused like any early date while the invoice's issue
+    date is still to come: the day the money came in is stated, never moved."""
     repo = InvoicesRepository(db, ctx.workspace_id)
     # The row lock makes concurrent payments check the balance one after the other.
     row = await _locked_invoice(repo, invoice_id)
@@ -899,10 +902,17 @@ async def record_payment(
             f"at most {left}",
             code="overpayment",
         )
+    paid_on = data.paid_on or business_day()
+    if paid_on < row["issue_date"]:
+        raise invalid(
+            "A payment is dated on or after the invoice's issue date.",
+            "paid_on",
+            f"must be on or after {row['issue_date']}",
+        )
     payment = await repo.add_payment(
         invoice_id,
         amount=data.amount,
-        paid_on=data.paid_on or business_day(),
+        paid_on=paid_on,
         method=data.method,
         reference=data.reference,
     )
