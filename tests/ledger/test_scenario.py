@@ -604,9 +604,9 @@ class Scenario:
                     ("period_locked", lambda: finance.record_payment(ctx, db, invoice.id, late))
                 )
         if with_payments := [i for i in books.open_invoices() if i.paid]:
-            paid_on = self.rng.choice(with_payments)
+            part_paid = self.rng.choice(with_payments)
             found.append(
-                ("invoice_has_payments", lambda: finance.void_invoice(ctx, db, paid_on.id))
+                ("invoice_has_payments", lambda: finance.void_invoice(ctx, db, part_paid.id))
             )
         if settled := [i for i in books.invoices if i.status in ("paid", "void")]:
             closed = self.rng.choice(settled)
@@ -837,12 +837,11 @@ async def test_six_months_of_two_workspaces_books(
     today = [FIRST_DAY]
     monkeypatch.setattr(finance, "business_day", lambda: today[0])
     owner = factory.user()
-    both = [
-        await open_books(database, factory.workspace(owner), owner.id, name)
-        for name in ("North", "South")
-    ]
     scenario = Scenario(rng, today)
+    both: list[Books] = []
     try:
+        for name in ("North", "South"):
+            both.append(await open_books(database, factory.workspace(owner), owner.id, name))
         month = FIRST_DAY
         for day in scenario_days(rng):
             while month_end(month) < day:  # the walk crosses into a new month
