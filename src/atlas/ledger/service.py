@@ -234,14 +234,18 @@ def _account_in_use() -> Conflict:
 
 
 # What refuses an account's deletion: the foreign keys that name it.
+def _account_has_postings() -> Conflict:
+    return Conflict("The account has postings; deactivate it instead.", code="account_has_postings")
+
+
 DELETE_ERRORS: ConstraintErrors = {
     "fk_accounts_workspace_id_parent_id_accounts": lambda: Conflict(
         "The account has accounts under it; move or delete them first.",
         code="account_has_children",
     ),
-    "fk_journal_lines_workspace_id_account_id_accounts": lambda: Conflict(
-        "The account has postings; deactivate it instead.", code="account_has_postings"
-    ),
+    "fk_journal_lines_workspace_id_account_id_accounts": _account_has_postings,
+    # Whichever of the two keys is checked first (on Citus, the day totals' may be).
+    "fk_journal_day_totals_workspace_id_account_id_accounts": _account_has_postings,
     "fk_customers_workspace_id_income_account_id_accounts": _account_in_use,
     "fk_invoice_lines_workspace_id_income_account_id_accounts": _account_in_use,
     "fk_credit_note_lines_workspace_id_income_account_id_accounts": _account_in_use,

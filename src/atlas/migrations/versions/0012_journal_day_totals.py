@@ -58,6 +58,9 @@ END
 $fn$
 """
 
+# Every workspace's totals from its lines at once (the bench's generated books use it too).
+ADD_ALL = f"INSERT INTO journal_day_totals ({COLUMNS}) {TOTALS_OF} {GROUPED}"
+
 TRIGGER = (
     "CREATE TRIGGER ledger_day_totals AFTER INSERT ON journal_entries"
     " FOR EACH ROW EXECUTE FUNCTION atlas_ledger_day_totals()"
@@ -113,7 +116,7 @@ def upgrade(app_role: str) -> None:
     op.execute("LOCK TABLE journal_entries, journal_lines IN SHARE MODE")
     for table in ("journal_lines", "journal_day_totals"):
         op.execute(f"ALTER TABLE {table} NO FORCE ROW LEVEL SECURITY")
-    op.execute(f"INSERT INTO journal_day_totals ({COLUMNS}) {TOTALS_OF} {GROUPED}")
+    op.execute(ADD_ALL)
     for table in ("journal_lines", "journal_day_totals"):
         op.execute(f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY")
 
