@@ -216,6 +216,27 @@ def test_void_is_a_credit_note_of_the_whole_invoice(factory: Factory, sql: Sql) 
     assert void_entry == [(code, credit, debit, c) for code, debit, credit, c in issued_entry]
 
 
+def test_an_invoice_credited_in_part_is_not_voided(factory: Factory, sql: Sql) -> None:
+    owner, ws, invoice = _issued(factory)
+    assert _credit(owner, ws, invoice, line("1", "10.00")).status_code == 201
+    before = _invoice(owner, ws, invoice)
+    refused = owner.post(f"/api/v1/invoices/{invoice['id']}/void", ws=ws)
+    assert refused.status_code == 409
+    assert refused.json()["error"] == {
+        "code": "invoice_partly_credited",
+        "message": "Credit notes were issued on this invoice; credit the rest with a credit note.",
+        "details": [],
+    }
+    assert _invoice(owner, ws, invoice) == before
+    # The rest is credited by a credit note, which closes it.
+    rest = _credit(owner, ws, invoice, line("1", before["balance"]))
+    assert rest.status_code == 201, rest.text
+    assert (_invoice(owner, ws, invoice)["status"], _invoice(owner, ws, invoice)["balance"]) == (
+        "void",
+        "0.00",
+    )
+
+
 def test_the_list_filters_searches_and_sorts(factory: Factory) -> None:
     owner, ws, invoice = _issued(factory)
     other_customer = new_customer(owner, ws)

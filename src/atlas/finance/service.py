@@ -110,10 +110,13 @@ STATUS_ACTIONS: dict[str, frozenset[InvoiceAction]] = {
 }
 
 
-def allowed_actions(*, status: str, amount_paid: Decimal) -> frozenset[InvoiceAction]:
-    """What may be done to an invoice now; the service's checks and the pages both ask."""
+def allowed_actions(
+    *, status: str, amount_paid: Decimal, amount_credited: Decimal = Decimal(0)
+) -> frozenset[InvoiceAction]:
+    """What may be done to an invoice now; the service's checks and the pages both ask.
+    Voiding credits every line in full, so nothing may be paid or credited yet."""
     actions = STATUS_ACTIONS[status]
-    if amount_paid > 0:
+    if amount_paid > 0 or amount_credited > 0:
         return actions - {InvoiceAction.VOID}
     return actions
 
@@ -343,13 +346,22 @@ REFUSALS: dict[InvoiceAction, tuple[str, str]] = {
 
 def _require(row: asyncpg.Record, action: InvoiceAction) -> None:
     """Refuses `action` unless the invoice's state allows it (`allowed_actions`)."""
-    if action in allowed_actions(status=row["status"], amount_paid=row["amount_paid"]):
+    if action in allowed_actions(
+        status=row["status"],
+        amount_paid=row["amount_paid"],
+        amount_credited=row["amount_credited"],
+    ):
         return
     if action in allowed_actions(status=row["status"], amount_paid=Decimal(0)):
-        # The status allows it; only the payments stand in the way.
+        # The status allows it; only the payments or credit notes stand in the way.
+        if row["amount_paid"] > 0:
+            raise Conflict(
+                "Payments were recorded on this invoice; it cannot be voided.",
+                code="invoice_has_payments",
+            )
         raise Conflict(
-            "Payments were recorded on this invoice; it cannot be voided.",
-            code="invoice_has_payments",
+            "Credit notes were issued on this invoice; credit the rest with a credit note.",
+            code="invoice_partly_credited",
         )
     reason, code = REFUSALS[action]
     raise Conflict(f"The invoice is {row['status']}; {reason}", code=code)
@@ -645,12 +657,19 @@ def _invoice_sale(
     )
 
 
+async def _customer_of(
+    db: asyncpg.Connection, workspace_id: uuid.UUID, invoice: asyncpg.Record
+) -> asyncpg.Record:
+    customer = await CustomersRepository(db, workspace_id).get(invoice["customer_id"])
+    assert customer is not None  # a foreign key holds the customer
+    return customer
+
+
 async def _post_invoice(
     db: asyncpg.Connection, workspace_id: uuid.UUID, invoice: asyncpg.Record
 ) -> asyncpg.Record | None:
     """The issue's entry, on the issue date; lines without an account post to the default."""
-    customer = await CustomersRepository(db, workspace_id).get(invoice["customer_id"])
-    assert customer is not None  # a foreign key holds the customer
+    customer = await _customer_of(db, workspace_id, invoice)
     lines = await InvoicesRepository(db, workspace_id).lines(invoice["id"])
     accounts = await _sale_accounts(db, workspace_id, customer)
     return await _post_sale(db, workspace_id, _invoice_sale(invoice, lines, accounts))
@@ -707,8 +726,7 @@ async def issue_invoice(
             "at least one line is required",
             code="invoice_empty",
         )
-    customer = await CustomersRepository(db, ctx.workspace_id).get(row["customer_id"])
-    assert customer is not None  # a foreign key holds the customer
+    customer = await _customer_of(db, ctx.workspace_id, row)
     issue_date: date = row["issue_date"] or business_day()
     due_date: date = row["due_date"] or issue_date + timedelta(days=customer["payment_terms_days"])
     accounts = await _sale_accounts(db, ctx.workspace_id, customer)
@@ -787,8 +805,7 @@ async def _credit(
             "issue_date",
             f"must be on or after {invoice['issue_date']}",
         )
-    customer = await CustomersRepository(db, workspace_id).get(invoice["customer_id"])
-    assert customer is not None  # a foreign key holds the customer
+    customer = await _customer_of(db, workspace_id, invoice)
     accounts = await _sale_accounts(db, workspace_id, customer)
     lines = _with_accounts(priced, accounts.default_income)
     year = issue_date.year

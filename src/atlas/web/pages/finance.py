@@ -333,7 +333,11 @@ async def _invoice_page(
         "finance/invoice.html",
         status_code=errors.status if errors else 200,
         invoice=invoice,
-        actions=service.allowed_actions(status=invoice.status, amount_paid=invoice.amount_paid),
+        actions=service.allowed_actions(
+            status=invoice.status,
+            amount_paid=invoice.amount_paid,
+            amount_credited=invoice.amount_credited,
+        ),
         pay_form=pay_form,
         errors=errors,
         methods=METHODS,

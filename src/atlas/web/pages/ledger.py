@@ -5,6 +5,7 @@ reversed by; and the books' settings with the lock date, under the workspace's s
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from typing import Annotated
 
 from fastapi import Depends
@@ -26,6 +27,19 @@ router = page_router()
 LedgerRead = Annotated[PageContext, Depends(workspace_page("ledger:read"))]
 BooksLock = Annotated[PageContext, Depends(workspace_page("books:lock"))]
 SOURCES = [(s.value, s.value.replace("_", " ").capitalize()) for s in SourceType]
+
+
+async def invoices_behind(
+    page: PageContext, sources: Iterable[tuple[str, uuid.UUID | None]]
+) -> dict[uuid.UUID, uuid.UUID]:
+    """The invoice behind each posting document of `sources` (source type, id): an
+    invoice itself, a payment's or a credit note's invoice; others left out."""
+    pairs = [(kind, found) for kind, found in sources if found is not None]
+    on_invoices = [i for kind, i in pairs if kind in (SourceType.PAYMENT, SourceType.CREDIT_NOTE)]
+    behind: dict[uuid.UUID, uuid.UUID] = {i: i for kind, i in pairs if kind == SourceType.INVOICE}
+    if on_invoices:
+        behind.update(await finance.invoices_of_documents(page.ws, page.db, on_invoices))
+    return behind
 
 
 @router.get("/w/{workspace_ref}/journal")
@@ -56,13 +70,8 @@ async def entry_page(
 ) -> Response:
     """The entry's page; a manual entry not yet reversed offers its reversal's form."""
     entry = await service.get_journal_entry(page.ws, page.db, journal_entry_id)
-    invoice_id = entry.source_id if entry.source_type == SourceType.INVOICE else None
-    if entry.source_id is not None and entry.source_type in (
-        SourceType.PAYMENT,
-        SourceType.CREDIT_NOTE,
-    ):
-        found = await finance.invoices_of_documents(page.ws, page.db, [entry.source_id])
-        invoice_id = found.get(entry.source_id)
+    behind = await invoices_behind(page, [(entry.source_type, entry.source_id)])
+    invoice_id = behind.get(entry.source_id) if entry.source_id is not None else None
     debit = sum((line.debit for line in entry.lines), start=service.ZERO)
     credit = sum((line.credit for line in entry.lines), start=service.ZERO)
     return await page.render(

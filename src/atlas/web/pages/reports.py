@@ -21,13 +21,12 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from atlas.finance import service as finance
 from atlas.ledger import reports, schemas
-from atlas.ledger.service import SourceType
 from atlas.pagination import PageParams
 from atlas.reporting import ReportFormat, Tabular, answer
 from atlas.validation import BusinessDate
 from atlas.web import forms
 from atlas.web.access import workspace_page
-from atlas.web.pages import choices
+from atlas.web.pages import choices, ledger
 from atlas.web.render import PageContext
 from atlas.web.routing import page_router
 
@@ -155,21 +154,10 @@ async def balance_sheet(page: ReportsRead) -> Response:
 async def _documents(
     page: PageContext, report: schemas.GeneralLedger
 ) -> dict[uuid.UUID, uuid.UUID]:
-    """The invoice of each line's document: an invoice itself, a payment's or a credit
-    note's invoice."""
-    on_invoices = [
-        line.source_id
-        for line in report.items
-        if line.source_id is not None
-        and line.source_type in (SourceType.PAYMENT, SourceType.CREDIT_NOTE)
-    ]
-    found = await finance.invoices_of_documents(page.ws, page.db, on_invoices)
-    invoices = {
-        line.source_id: line.source_id
-        for line in report.items
-        if line.source_id is not None and line.source_type == SourceType.INVOICE
-    }
-    return {**found, **invoices}
+    """The invoice of each line's document."""
+    return await ledger.invoices_behind(
+        page, [(line.source_type, line.source_id) for line in report.items]
+    )
 
 
 async def _ledger_form(
