@@ -657,6 +657,12 @@ def _invoice_sale(
     )
 
 
+def _dated_from(on: date, earliest: date, field: str, message: str) -> None:
+    """Refuses a document's date `on` before the `earliest` its document allows (422)."""
+    if on < earliest:
+        raise invalid(message, field, f"must be on or after {earliest}")
+
+
 async def _customer_of(
     db: asyncpg.Connection, workspace_id: uuid.UUID, invoice: asyncpg.Record
 ) -> asyncpg.Record:
@@ -799,12 +805,12 @@ async def _credit(
             f"the total may be at most {left}",
             code="credit_exceeds_balance",
         )
-    if issue_date < invoice["issue_date"]:
-        raise invalid(
-            "A credit note is dated on or after its invoice.",
-            "issue_date",
-            f"must be on or after {invoice['issue_date']}",
-        )
+    _dated_from(
+        issue_date,
+        invoice["issue_date"],
+        "issue_date",
+        "A credit note is dated on or after its invoice.",
+    )
     customer = await _customer_of(db, workspace_id, invoice)
     accounts = await _sale_accounts(db, workspace_id, customer)
     lines = _with_accounts(priced, accounts.default_income)
@@ -920,12 +926,12 @@ async def record_payment(
             code="overpayment",
         )
     paid_on = data.paid_on or business_day()
-    if paid_on < row["issue_date"]:
-        raise invalid(
-            "A payment is dated on or after the invoice's issue date.",
-            "paid_on",
-            f"must be on or after {row['issue_date']}",
-        )
+    _dated_from(
+        paid_on,
+        row["issue_date"],
+        "paid_on",
+        "A payment is dated on or after the invoice's issue date.",
+    )
     payment = await repo.add_payment(
         invoice_id,
         amount=data.amount,
@@ -963,12 +969,12 @@ async def reverse_payment(
     if payment["reversed_on"] is not None:
         raise Conflict("The payment was reversed already.", code="payment_already_reversed")
     on = data.reversed_on or business_day()
-    if on < payment["paid_on"]:
-        raise invalid(
-            "A payment is reversed on or after the day it was paid.",
-            "reversed_on",
-            f"must be on or after {payment['paid_on']}",
-        )
+    _dated_from(
+        on,
+        payment["paid_on"],
+        "reversed_on",
+        "A payment is reversed on or after the day it was paid.",
+    )
     reversed_payment = await repo.mark_reversed(payment_id, on)
     await repo.add_paid(invoice_id, -payment["amount"])
     entry = await ledger.posted_entry(
