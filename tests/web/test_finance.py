@@ -14,6 +14,7 @@ import httpx
 import pytest
 
 from atlas.db.ids import uuid7
+from tests.exports.helpers import member_with_permissions
 from tests.factories import Actor, Factory
 from tests.finance.helpers import Tenant, issue, new_customer, new_invoice, new_tenant, snapshot
 from tests.roles.helpers import new_role
@@ -239,6 +240,49 @@ def test_customer_edit_and_delete(factory: Factory, browser_for: BrowserFor) -> 
         )
         == []
     )
+
+
+def test_a_customers_income_account_is_chosen_shown_and_cleared(
+    factory: Factory, browser_for: BrowserFor
+) -> None:
+    t = new_tenant(factory)
+    browser = browser_for(t.owner)
+    base = f"/w/{t.ws['slug']}/customers"
+    accounts = {
+        a["code"]: a["id"]
+        for a in t.owner.get("/api/v1/accounts", ws=t.ws, params={"limit": 200}).json()["items"]
+    }
+    form = browser.get(f"{base}/new")
+    assert f'<option value="{accounts["4200"]}">4200 · Services</option>' in form.text
+    assert accounts["6200"] not in form.text  # income accounts only
+    made = browser.post(
+        f"{base}/new", {"name": "Consulting Co", "income_account_id": accounts["4200"]}
+    )
+    customer = redirected_to(made)
+    found = t.owner.get(f"/api/v1/customers/{customer.rsplit('/', 1)[1]}", ws=t.ws).json()
+    assert found["income_account_id"] == accounts["4200"]
+    assert "Income account 4200 · Services" in text(browser.get(customer))
+
+    wrong = browser.post(
+        f"{customer}/edit", {"name": "Consulting Co", "income_account_id": accounts["6200"]}
+    )
+    assert wrong.status_code == 422
+    assert "not an active income account of this workspace" in wrong.text
+
+    # One who manages customers without reading the books keeps the account as it is.
+    manager = member_with_permissions(factory, t, ["customers:read", "customers:manage"])
+    theirs = browser_for(manager)
+    assert 'name="income_account_id"' not in theirs.get(f"{customer}/edit").text
+    assert "Income account" not in text(theirs.get(customer))
+    kept = theirs.post(f"{customer}/edit", {"name": "Consulting Co", "payment_terms_days": "14"})
+    assert redirected_to(kept) == customer
+    found_url = f"/api/v1/customers/{found['id']}"
+    assert t.owner.get(found_url, ws=t.ws).json()["income_account_id"] == accounts["4200"]
+
+    cleared = browser.post(f"{customer}/edit", {"name": "Consulting Co"})
+    assert redirected_to(cleared) == customer
+    assert t.owner.get(found_url, ws=t.ws).json()["income_account_id"] is None
+    assert "Income account Sales, the default" in text(browser.get(customer))
 
 
 # Invoices: the form

@@ -19,10 +19,13 @@ from pydantic import ValidationError
 
 from atlas.errors import NotFound
 from atlas.finance import money, schemas, service
+from atlas.ledger import schemas as ledger_schemas
+from atlas.ledger import service as ledger
 from atlas.pagination import PageParams, PageRequest
 from atlas.web import forms
 from atlas.web.access import workspace_page
 from atlas.web.lines import Line, RepeatedLines
+from atlas.web.lists import every
 from atlas.web.pages import choices
 from atlas.web.render import PageContext
 from atlas.web.routing import page_router
@@ -53,6 +56,16 @@ LATEST = PageRequest(limit=20, offset=0)
 # Customers
 
 
+async def _income_accounts(page: PageContext) -> list[tuple[str, str]] | None:
+    """The accounts a customer's invoices may post to, for those who read the books (the
+    field is left out for the others, and the customer's account kept as it is)."""
+    if not page.ws.can("ledger:read"):
+        return None
+    filters = ledger_schemas.AccountFilters(types=["income"], is_group=False, active=True)
+    found = await every(lambda p: ledger.list_accounts(page.ws, page.db, filters, p))
+    return [(str(a.id), choices.account_label(a)) for a in found]
+
+
 async def _customer_form(
     page: PageContext,
     form: forms.FormData,
@@ -65,15 +78,20 @@ async def _customer_form(
         form=form,
         errors=errors,
         customer=customer,
+        income_accounts=await _income_accounts(page),
     )
 
 
-def _customer_changes(form: forms.FormData) -> dict[str, Any]:
-    """Every field of the edit form: a blank email or tax id clears it."""
+def _customer_changes(page: PageContext, form: forms.FormData) -> dict[str, Any]:
+    """Every field of the edit form: a blank email, tax id or income account clears it."""
     changes: dict[str, Any] = {k: form.get(k) for k in CUSTOMER_FIELDS}
     changes["name"] = changes["name"] or ""
     changes["billing_address"] = changes["billing_address"] or ""
-    return {k: v for k, v in changes.items() if v is not None or k in ("email", "tax_id")}
+    clearable = {"email", "tax_id"}
+    if page.ws.can("ledger:read"):  # the form showed the income account
+        changes["income_account_id"] = form.get("income_account_id")
+        clearable.add("income_account_id")
+    return {k: v for k, v in changes.items() if v is not None or k in clearable}
 
 
 @router.get("/w/{workspace_ref}/customers")
@@ -109,12 +127,17 @@ async def _customer_page(
     if page.ws.can("invoices:read"):
         filters = schemas.InvoiceFilters(customer_id=customer_id)
         invoices = await service.list_invoices(page.ws, page.db, filters, LATEST)
+    income_account = None
+    if customer.income_account_id is not None and page.ws.can("ledger:read"):
+        account = await ledger.get_account(page.ws, page.db, customer.income_account_id)
+        income_account = choices.account_label(account)
     return await page.render(
         "finance/customer.html",
         status_code=errors.status if errors else 200,
         customer=customer,
         invoices=invoices,
         errors=errors,
+        income_account=income_account,
     )
 
 
@@ -134,7 +157,7 @@ async def update_customer(page: CustomersManage, customer_id: uuid.UUID) -> Resp
     customer = await service.get_customer(page.ws, page.db, customer_id)
     form = await forms.read_form(page.request)
     try:
-        data = forms.parse(schemas.CustomerUpdate, _customer_changes(form))
+        data = forms.parse(schemas.CustomerUpdate, _customer_changes(page, form))
         updated = await forms.run(
             page.db, lambda: service.update_customer(page.ws, page.db, customer_id, data)
         )
