@@ -10,12 +10,14 @@ from typing import Annotated
 
 from fastapi import Depends
 from fastapi.responses import Response
+from pydantic import BaseModel, ConfigDict, Field
 
 from atlas.clock import business_day
 from atlas.finance import service as finance
 from atlas.ledger import schemas, service
 from atlas.ledger.service import SourceType
 from atlas.pagination import PageParams
+from atlas.validation import BusinessDate
 from atlas.web import forms
 from atlas.web.access import workspace_page
 from atlas.web.pages.settings import MONTHS
@@ -42,6 +44,15 @@ async def invoices_behind(
     return behind
 
 
+class JournalPeriod(BaseModel):
+    """The journal page's dates, read as the API reads them."""
+
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+
+    date_from: BusinessDate | None = Field(default=None, alias="from")
+    date_to: BusinessDate | None = Field(default=None, alias="to")
+
+
 @router.get("/w/{workspace_ref}/journal")
 async def journal(
     page: LedgerRead,
@@ -50,11 +61,27 @@ async def journal(
     source_type: forms.QueryText = None,
     sort: forms.QueryText = None,
 ) -> Response:
+    typed = {k: v.strip() for k, v in page.request.query_params.items() if v.strip()}
+    errors = None
+    try:
+        period = forms.parse(JournalPeriod, typed)
+    except forms.FormErrors as refused:  # the page shows the refusal and every entry
+        period, errors = JournalPeriod(), refused
     filters = schemas.JournalEntryFilters(
-        source_types=[source_type] if source_type else [], q=q, sort=sort
+        date_from=period.date_from,
+        date_to=period.date_to,
+        source_types=[source_type] if source_type else [],
+        q=q,
+        sort=sort,
     )
     result = await service.list_journal_entries(page.ws, page.db, filters, paging)
-    return await page.render("ledger/journal.html", result=result, sources=SOURCES)
+    return await page.render(
+        "ledger/journal.html",
+        status_code=errors.status if errors else 200,
+        result=result,
+        sources=SOURCES,
+        errors=errors,
+    )
 
 
 @router.get("/w/{workspace_ref}/journal/{journal_entry_id}")
