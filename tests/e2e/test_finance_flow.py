@@ -10,6 +10,7 @@ from playwright.sync_api import BrowserContext, expect
 
 from tests.e2e.conftest import shot, sign_in
 from tests.factories import Factory
+from tests.finance.helpers import new_customer
 
 NewContext = Callable[[], BrowserContext]
 
@@ -72,3 +73,28 @@ def test_invoice_issued_paid_and_seen_on_the_dashboard(
         pdf = page.pdf(format=paper, prefer_css_page_size=False)
         assert pdf.startswith(b"%PDF")
         assert len(re.findall(rb"/Type\s*/Page[^s]", pdf)) == 1, paper
+
+
+def test_enter_in_the_invoice_editor_saves_and_a_new_line_takes_the_focus(
+    factory: Factory, new_context: NewContext
+) -> None:
+    owner = factory.user()
+    ws = factory.workspace(owner, name="Keys Co")
+    customer = new_customer(owner, ws, name="Hooli")
+    page = new_context().new_page()
+    sign_in(page, owner.email)
+    page.goto(f"/w/{ws['slug']}/invoices/new?customer_id={customer['id']}")
+    page.get_by_label("Description (line 1)").fill("Design")
+    page.get_by_label("Quantity (line 1)").fill("2")
+    page.get_by_label("Unit price (line 1)").fill("50")
+    page.get_by_role("button", name="+ Add line").click()
+    expect(page.get_by_label("Description (line 2)")).to_be_focused()
+    page.keyboard.type("Build")
+    page.get_by_label("Quantity (line 2)").fill("1")
+    page.get_by_label("Unit price (line 2)").fill("30")
+    page.get_by_label("Quantity (line 2)").press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Draft")
+    expect(page.locator("#alerts")).to_contain_text("Draft invoice saved.")
+    lines = page.locator(".invoice-lines-table tbody tr")
+    expect(lines).to_have_count(2)
+    expect(lines.first).to_contain_text("Design")

@@ -35,7 +35,16 @@ class WorkspaceContext:
 
     def require(self, permission: str) -> None:
         if permission not in self.permissions:
-            raise Forbidden(
-                f"Your role '{self.role}' does not allow '{permission}' in this workspace.",
-                code="permission_denied",
-            )
+            raise PermissionDenied(self, permission)
+
+
+class PermissionDenied(Forbidden):
+    """A member's role lacks `permission` in the workspace."""
+
+    def __init__(self, ctx: WorkspaceContext, permission: str) -> None:
+        super().__init__(
+            f"Your role '{ctx.role}' does not allow '{permission}' in this workspace.",
+            code="permission_denied",
+        )
+        self.role = ctx.role
+        self.permission = permission

@@ -37,11 +37,13 @@ def workspace_page(permission: str) -> Callable[..., Awaitable[PageContext]]:
 
     async def dependency(request: Request, db: Db) -> PageContext:
         caller = await resolve_caller(request)
+        # Made before any refusal, so that the error page knows who is asking.
+        page = PageContext(request, db, caller.principal, caller.workspace)
         if caller.workspace is None:
             assert caller.workspace_error is not None
             raise caller.workspace_error
         caller.workspace.require(permission)
-        return PageContext(request, db, caller.principal, caller.workspace)
+        return page
 
     return dependency
 

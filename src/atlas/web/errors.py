@@ -17,7 +17,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from atlas.errors import AtlasError
-from atlas.web.render import finish, templates
+from atlas.tenancy.context import PermissionDenied
+from atlas.web.render import PageContext, finish, templates
+from atlas.web.security import csrf_token
 
 NOT_PAGES = ("/api/", "/static/", "/healthz", "/readyz", "/livez")
 TITLES = {
@@ -49,6 +51,46 @@ def _sign_in_redirect(request: Request) -> Response:
     return RedirectResponse(url, status_code=303)
 
 
+# How a refused permission reads on the 403 page: "<verb> <what>" (the name follows it).
+VERBS = {
+    "read": "see",
+    "write": "change",
+    "update": "change",
+    "manage": "manage",
+    "void": "void or credit",
+    "record": "record",
+    "post": "post to",
+    "grant-owner": "make owners among",
+    "salary": "see the salaries of",
+}
+RESOURCES = {
+    "workspace": "the workspace",
+    "ledger": "the journal",
+    "books": "the books",
+    "accounts": "the chart of accounts",
+    "reports": "the financial reports",
+    "audit": "the audit trail",
+    "time": "time entries",
+    "hr": "employees",
+    "leave": "leave",
+}
+
+
+def permission_in_words(permission: str) -> str:
+    """`invoices:write` -> "change invoices"; `ledger:read` -> "see the journal"."""
+    resource, _, action = permission.partition(":")
+    return f"{VERBS.get(action, action)} {RESOURCES.get(resource, resource)}"
+
+
+def _denied(exc: PermissionDenied, page: PageContext | None) -> str:
+    where = page.workspace.workspace_name if page and page.workspace else "this workspace"
+    return (
+        f"Your role in {where}, {exc.role}, does not let you"
+        f" {permission_in_words(exc.permission)} ({exc.permission}). An owner or an admin"
+        " of the workspace can give you a role that does."
+    )
+
+
 def error_page(request: Request, status: int, message: str, code: str) -> Response:
     if request.headers.get("hx-request"):
         # Shown in the page's alert area, whatever the request's own target was.
@@ -60,6 +102,10 @@ def error_page(request: Request, status: int, message: str, code: str) -> Respon
             headers={"HX-Retarget": "#alerts", "HX-Reswap": "innerHTML"},
         )
         return response
+    # The caller's header when the page knew them (`PageContext` records itself).
+    page: PageContext | None = getattr(request.state, "page", None)
+    principal = page.principal if page else None
+    ws = page.workspace if page else None
     response = templates.TemplateResponse(
         request,
         "errors/error.html",
@@ -68,12 +114,12 @@ def error_page(request: Request, status: int, message: str, code: str) -> Respon
             "title": TITLES.get(status, "Something went wrong"),
             "message": message,
             "code": code,
-            "principal": None,
-            "ws": None,
+            "principal": principal,
+            "ws": ws,
             "my_workspaces": [],
             "flash": [],
-            "csrf_token": "",
-            "can": lambda _: False,
+            "csrf_token": csrf_token(request) if principal else "",
+            "can": ws.can if ws else (lambda _: False),
         },
         status_code=status,
     )
@@ -93,6 +139,9 @@ def _page_response(request: Request, exc: Exception) -> Response:
     if isinstance(exc, AtlasError):
         if exc.status == 401:
             return _sign_in_redirect(request)
+        if isinstance(exc, PermissionDenied):
+            denied = _denied(exc, getattr(request.state, "page", None))
+            return error_page(request, exc.status, denied, exc.code)
         return error_page(request, exc.status, exc.message, exc.code)
     if isinstance(exc, RequestValidationError):
         # A malformed id in a page URL names nothing that exists.

@@ -17,7 +17,7 @@ from atlas.web import forms
 Line = dict[str, str]
 
 ERROR_LINE = re.compile(r"^lines\.(\d+)(?:\.(\w+))?$")
-ADD = "add-line"
+ADD_LINE = "add-line"
 REMOVE = "remove-"
 
 
@@ -44,7 +44,7 @@ class RepeatedLines:
         """The posted lines after the form's own action, and that action (None: none)."""
         lines = self.posted(form)
         action = form.get("action", "")
-        if action == ADD:
+        if action == ADD_LINE:
             return [*lines, {}], action
         index = action.removeprefix(REMOVE)
         if action.startswith(REMOVE) and index.isdigit():

@@ -105,6 +105,10 @@ class PageContext:
     principal: Principal | None = None
     workspace: WorkspaceContext | None = None
 
+    def __post_init__(self) -> None:
+        # The error page of this request shows the caller's header (`atlas.web.errors`).
+        self.request.state.page = self
+
     @property
     def ws(self) -> WorkspaceContext:
         assert self.workspace is not None, "a workspace page's dependency sets it"

@@ -24,7 +24,7 @@ from atlas.ledger import service as ledger
 from atlas.pagination import PageParams, PageRequest
 from atlas.web import forms
 from atlas.web.access import workspace_page
-from atlas.web.lines import Line, RepeatedLines
+from atlas.web.lines import ADD_LINE, Line, RepeatedLines
 from atlas.web.lists import every
 from atlas.web.pages import choices
 from atlas.web.render import PageContext
@@ -188,9 +188,11 @@ async def _invoice_form(
     lines: list[Line],
     errors: forms.FormErrors | None = None,
     invoice: schemas.Invoice | None = None,
+    action: str | None = None,
 ) -> Response:
     return await page.render(
         "finance/invoice_form.html",
+        focus_line=len(lines) - 1 if action == ADD_LINE else None,
         status_code=errors.status if errors else 200,
         form=LINES.with_lines(form, lines),
         line_count=len(lines),
@@ -293,7 +295,7 @@ async def create_invoice(page: InvoicesWrite) -> Response:
     form = await forms.read_form(page.request)
     lines, action = LINES.edited(form)
     if action:
-        return await _invoice_form(page, form, lines)
+        return await _invoice_form(page, form, lines, action=action)
     try:
         chosen = await choices.resolve(page, choices.CUSTOMERS, form, "customer_id")
         data = forms.parse(schemas.InvoiceCreate, _invoice_body(chosen, lines))
@@ -393,7 +395,7 @@ async def update_invoice(page: InvoicesWrite, invoice_id: uuid.UUID) -> Response
     form = await forms.read_form(page.request)
     lines, action = LINES.edited(form)
     if action:
-        return await _invoice_form(page, form, lines, invoice=invoice)
+        return await _invoice_form(page, form, lines, invoice=invoice, action=action)
     try:
         chosen = await choices.resolve(page, choices.CUSTOMERS, form, "customer_id")
         blank = {"issue_date": None, "due_date": None, "notes": ""}

@@ -24,7 +24,7 @@ from atlas.ledger import schemas, service
 from atlas.pagination import PageParams
 from atlas.web import forms
 from atlas.web.access import workspace_page
-from atlas.web.lines import Line, RepeatedLines
+from atlas.web.lines import ADD_LINE, Line, RepeatedLines
 from atlas.web.pages import choices, ledger
 from atlas.web.render import PageContext, money
 from atlas.web.routing import page_router
@@ -93,10 +93,12 @@ async def _entry_form(
     lines: list[Line],
     errors: forms.FormErrors | None = None,
     draft: schemas.JournalDraft | None = None,
+    action: str | None = None,
 ) -> Response:
     shown = LINES.with_lines(form, lines)
     return await page.render(
         "ledger/entry_form.html",
+        focus_line=len(lines) - 1 if action == ADD_LINE else None,
         status_code=errors.status if errors else 200,
         form=shown,
         accounts=await _account_fields(page, shown, len(lines)),
@@ -131,7 +133,7 @@ async def create_entry(page: LedgerPost) -> Response:
     form = await forms.read_form(page.request)
     lines, action = LINES.edited(form)
     if action:
-        return await _entry_form(page, form, lines)
+        return await _entry_form(page, form, lines, action=action)
     try:
         body = _body(form, await _resolved(page, form))
         data = forms.parse(schemas.ManualEntryIn, body)
@@ -196,7 +198,7 @@ async def update_draft(page: LedgerPost, draft_id: uuid.UUID) -> Response:
     form = await forms.read_form(page.request)
     lines, action = LINES.edited(form)
     if action:
-        return await _entry_form(page, form, lines, draft=draft)
+        return await _entry_form(page, form, lines, draft=draft, action=action)
     try:
         body = {"memo": "", "entry_date": None, **_body(form, await _resolved(page, form))}
         data = forms.parse(schemas.JournalDraftUpdate, body)
