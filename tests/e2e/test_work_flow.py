@@ -9,6 +9,8 @@ from playwright.sync_api import BrowserContext, expect
 
 from tests.e2e.conftest import shot, sign_in
 from tests.factories import Factory
+from tests.finance.helpers import new_employee
+from tests.projects.helpers import new_project, new_task
 
 NewContext = Callable[[], BrowserContext]
 
@@ -105,3 +107,26 @@ def test_project_board_time_and_leave(factory: Factory, new_context: NewContext)
     shot(page, "07-leave-approved")
     decided = owner.get(f"/api/v1/leave-requests/{leave.json()['id']}", ws=ws).json()
     assert decided["status"] == "approved"
+
+
+def test_the_timesheets_task_list_follows_the_chosen_project(
+    factory: Factory, new_context: NewContext
+) -> None:
+    owner = factory.user()
+    ws = factory.workspace(owner, name="Hours Co")
+    web = new_project(owner, ws, code="WEB", name="Website")
+    app = new_project(owner, ws, code="APP", name="App")
+    new_employee(factory.sql, ws, owner)
+    new_task(owner, ws, web, title="Wireframes")
+    new_task(owner, ws, app, title="Login screen")
+    page = new_context().new_page()
+    sign_in(page, owner.email)
+    page.goto(f"/w/{ws['slug']}/timesheet")
+    tasks = page.get_by_label("Task")
+    expect(tasks.locator("option")).to_have_count(1)  # "None yet"
+    page.get_by_label("Project").select_option(label="APP · App")
+    expect(tasks.locator("option", has_text="Login screen")).to_have_count(1)
+    expect(tasks.locator("option", has_text="Wireframes")).to_have_count(0)
+    page.get_by_label("Project").select_option(label="WEB · Website")
+    expect(tasks.locator("option", has_text="Wireframes")).to_have_count(1)
+    expect(tasks.locator("option", has_text="Login screen")).to_have_count(0)

@@ -11,7 +11,7 @@ import pytest
 
 from tests.factories import Factory
 from tests.finance.helpers import new_customer
-from tests.projects.helpers import new_project
+from tests.projects.helpers import new_project, new_task
 from tests.sql import Sql
 from tests.timesheets.helpers import Tenant, new_employee, new_tenant, new_time_entry
 from tests.web.conftest import BrowserFor
@@ -133,3 +133,41 @@ def test_invoiced_entries_are_locked_and_others_deleted(
         workspace=ws["id"],
     )
     assert [str(r["id"]) for r in left] == [billed["id"]]
+
+
+def test_the_task_choice_holds_the_chosen_projects_open_tasks(
+    tenant: Tenant, browser_for: BrowserFor
+) -> None:
+    other = new_project(tenant.owner, tenant.ws, name="Other")
+    theirs = new_task(tenant.owner, tenant.ws, other, title="Elsewhere")
+    mine = new_task(tenant.owner, tenant.ws, tenant.project, title="Here")
+    browser = browser_for(tenant.owner)
+    before = browser.get(page_url(tenant, "/timesheet"))
+    task_field = re.search(r'<div id="task-field".*?</div>\s*</div>', before.text, re.S)
+    assert task_field
+    assert "once it is chosen" in task_field.group(0)
+    assert theirs["id"] not in task_field.group(0)
+    # As the project changes, the page asks for its tasks.
+    assert 'hx-trigger="change from:#f-project_id"' in task_field.group(0)
+    fragment = browser.get(
+        page_url(tenant, "/timesheet/task-field"), params={"project_id": tenant.project["id"]}
+    )
+    assert fragment.status_code == 200
+    assert f'value="{mine["id"]}"' in fragment.text
+    assert f'value="{theirs["id"]}"' not in fragment.text
+    mixed = browser.post(
+        page_url(tenant, "/timesheet/entries?week=2026-03-02"),
+        {
+            "project_id": tenant.project["id"],
+            "task_id": theirs["id"],
+            "entry_date": "2026-03-02",
+            "hours": "1",
+        },
+    )
+    assert mixed.status_code == 422
+    assert "not a task of this project" in text(mixed)
+    # Refused, the form shows the tasks of the project it holds.
+    shown = re.search(r'<div id="task-field".*?</div>\s*</div>', mixed.text, re.S)
+    assert shown
+    assert f'value="{mine["id"]}"' in shown.group(0)
+    assert f'value="{theirs["id"]}"' not in shown.group(0)

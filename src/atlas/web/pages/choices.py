@@ -86,6 +86,21 @@ class Source:
     permission: str
     search: Callable[[PageContext, str | None, PageRequest], Awaitable[Found]]
     label: Callable[[PageContext, uuid.UUID], Awaitable[str]]
+    # The same search within one parent row (a project's tasks), for `within=`.
+    search_within: (
+        Callable[[PageContext, str | None, PageRequest, uuid.UUID], Awaitable[Found]] | None
+    ) = None
+
+
+Search = Callable[[PageContext, str | None, PageRequest], Awaitable[Found]]
+
+
+def _search(source: Source, within: uuid.UUID | None) -> Search:
+    """The source's search, within the parent row `within` where the source has one."""
+    scoped = source.search_within
+    if within is None or scoped is None:
+        return source.search
+    return lambda page, q, paging: scoped(page, q, paging, within)
 
 
 async def _search_customers(page: PageContext, q: str | None, paging: PageRequest) -> Found:
@@ -161,12 +176,20 @@ async def _project_label(page: PageContext, project_id: uuid.UUID) -> str:
 OPEN_TASK_STATUSES = ["todo", "in_progress", "blocked"]
 
 
-async def _search_open_tasks(page: PageContext, q: str | None, paging: PageRequest) -> Found:
-    filters = project_schemas.TaskFilters(q=q, statuses=OPEN_TASK_STATUSES, sort="number")
+async def _search_open_tasks_of(
+    page: PageContext, q: str | None, paging: PageRequest, project_id: uuid.UUID | None
+) -> Found:
+    filters = project_schemas.TaskFilters(
+        project_id=project_id, q=q, statuses=OPEN_TASK_STATUSES, sort="number"
+    )
     result = await projects.list_tasks(page.ws, page.db, filters, paging)
     return [_option(t.id, f"{t.key} {t.title}", [t.key, t.title]) for t in result.items], _count(
         result
     )
+
+
+async def _search_open_tasks(page: PageContext, q: str | None, paging: PageRequest) -> Found:
+    return await _search_open_tasks_of(page, q, paging, None)
 
 
 async def _task_label(page: PageContext, task_id: uuid.UUID) -> str:
@@ -207,7 +230,9 @@ DEPARTMENTS = Source(
 )
 MEMBERS = Source("members", "member", "members:read", _search_members, _member_label)
 PROJECTS = Source("projects", "project", "projects:read", _search_projects, _project_label)
-OPEN_TASKS = Source("tasks", "open task", "tasks:read", _search_open_tasks, _task_label)
+OPEN_TASKS = Source(
+    "tasks", "open task", "tasks:read", _search_open_tasks, _task_label, _search_open_tasks_of
+)
 # For the general ledger's account: whoever reads the reports may choose one.
 ACCOUNTS = Source("accounts", "account", "reports:read", _search_accounts, _account_label)
 # For a manual entry's lines: whoever posts one may choose them.
@@ -252,12 +277,17 @@ async def field(
     name: str,
     form: Mapping[str, Any],
     exclude: uuid.UUID | None = None,
+    within: uuid.UUID | None = None,
 ) -> Field:
-    """The choice for form field `name`, without `exclude` (a row cannot be its own parent)."""
+    """The choice for form field `name`, without `exclude` (a row cannot be its own parent),
+    of the rows `within` one parent where the source has them (a project's tasks)."""
     url = page.url(f"/choices/{source.kind}?field={name}")
     if exclude is not None:
         url += f"&exclude={exclude}"
-    found, count = await source.search(page, None, PageRequest(limit=SELECT_LIMIT + 1, offset=0))
+    if within is not None:
+        url += f"&within={within}"
+    search = _search(source, within)
+    found, count = await search(page, None, PageRequest(limit=SELECT_LIMIT + 1, offset=0))
     kept = [o for o in found if o.value != str(exclude)]
     if len(found) == count.total and not count.capped and len(kept) <= SELECT_LIMIT:
         return Field(url, [(o.value, o.label) for o in kept], "")
@@ -272,7 +302,11 @@ async def field(
 
 
 async def resolve(
-    page: PageContext, source: Source, values: Mapping[str, Any], name: str
+    page: PageContext,
+    source: Source,
+    values: Mapping[str, Any],
+    name: str,
+    within: uuid.UUID | None = None,
 ) -> dict[str, Any]:
     """`values` with field `name` read from its type-ahead, the type-ahead's own fields
     left out; a typed text that names no row or several is refused on the field."""
@@ -283,7 +317,7 @@ async def resolve(
         return resolved
     if not text:  # cleared: none chosen
         return {**resolved, name: None}
-    found, _ = await source.search(page, text, PageRequest(limit=MAX_LIMIT, offset=0))
+    found, _ = await _search(source, within)(page, text, PageRequest(limit=MAX_LIMIT, offset=0))
     named = [o for o in found if text.casefold() in o.names]
     if len(named) == 1:
         return {**resolved, name: named[0].value}
@@ -310,7 +344,11 @@ ChoicesRead = Annotated[PageContext, Depends(workspace_page("workspace:read"))]
 
 @router.get("/w/{workspace_ref}/choices/{kind}")
 async def options(
-    page: ChoicesRead, kind: str, field: forms.QueryText = None, exclude: forms.QueryText = None
+    page: ChoicesRead,
+    kind: str,
+    field: forms.QueryText = None,
+    exclude: forms.QueryText = None,
+    within: forms.QueryText = None,
 ) -> Response:
     """The options matching what is typed in the type-ahead `field` (a fragment)."""
     source = SOURCES.get(kind)
@@ -318,9 +356,8 @@ async def options(
         raise NotFound("There is no such page.")
     page.ws.require(source.permission)
     typed = (page.request.query_params.get(f"{field}-search") or "").strip()
-    found, count = await source.search(
-        page, typed or None, PageRequest(limit=OPTION_LIMIT + 1, offset=0)
-    )
+    search = _search(source, _id(within))
+    found, count = await search(page, typed or None, PageRequest(limit=OPTION_LIMIT + 1, offset=0))
     kept = [o for o in found if o.value != exclude]
     return await page.render(
         "_choice_options.html",

@@ -163,13 +163,10 @@ async def _timesheet(
         "billable": "true",
     }
     shown = form if form is not None else initial
-    task = None
-    if page.ws.can("tasks:read"):
-        task = await choices.field(page, choices.OPEN_TASKS, "task_id", shown)
     return await page.render(
         "timesheets/timesheet.html",
         project=await choices.field(page, choices.PROJECTS, "project_id", shown),
-        task=task,
+        task=await _task_field(page, shown),
         status_code=422 if errors else 200,
         employee=employee,
         employees=[(e.id, f"{_employee_name(e)} ({e.number})") for e in employees],
@@ -180,6 +177,33 @@ async def _timesheet(
         next_week=(monday + timedelta(days=7)).isoformat(),
         form=shown,
         errors=errors,
+    )
+
+
+def _project_of(form: forms.FormData) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(form["project_id"]) if form.get("project_id") else None
+    except ValueError:
+        return None
+
+
+async def _task_field(page: PageContext, form: forms.FormData) -> choices.Field | None:
+    """The open tasks of the project chosen on the form (none until one is), for those who
+    read tasks."""
+    if not page.ws.can("tasks:read"):
+        return None
+    project_id = _project_of(form)
+    if project_id is None:
+        return choices.Field("", [], "")
+    return await choices.field(page, choices.OPEN_TASKS, "task_id", form, within=project_id)
+
+
+@router.get("/w/{workspace_ref}/timesheet/task-field")
+async def task_field(page: TimeRead) -> Response:
+    """The form's task choice for the project chosen (a fragment, as the project changes)."""
+    typed = {k: v for k, v in page.request.query_params.items() if v}
+    return await page.render(
+        "timesheets/_task_field.html", task=await _task_field(page, typed), form={}, errors=None
     )
 
 
@@ -199,7 +223,9 @@ async def log_time(
     try:
         chosen = await choices.resolve(page, choices.PROJECTS, form, "project_id")
         if page.ws.can("tasks:read"):
-            chosen = await choices.resolve(page, choices.OPEN_TASKS, chosen, "task_id")
+            chosen = await choices.resolve(
+                page, choices.OPEN_TASKS, chosen, "task_id", within=_project_of(chosen)
+            )
         sent = {**chosen, "billable": form.get("billable") == "true"}
         data = forms.parse(timesheets_schemas.TimeEntryCreate, sent)
         entry = await forms.run(
