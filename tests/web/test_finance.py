@@ -477,3 +477,20 @@ def test_invoice_list_filters(factory: Factory, browser_for: BrowserFor) -> None
     assert t.issued["number"] not in drafts
     by_customer = text(browser.get(f"{base}?customer_id={t.spare_customer['id']}&sort=-total"))
     assert t.issued["number"] not in by_customer
+
+
+def test_a_void_invoice_owes_nothing_on_its_page_and_in_the_list(
+    factory: Factory, browser_for: BrowserFor
+) -> None:
+    t = new_tenant(factory)
+    voided = t.owner.post(f"/api/v1/invoices/{t.issued['id']}/void", ws=t.ws)
+    assert voided.status_code == 200, voided.text
+    browser = browser_for(t.owner)
+    page = browser.get(f"/w/{t.ws['slug']}/invoices/{t.issued['id']}")
+    total = voided.json()["total"]
+    assert f"Balance {total} " not in text(page)
+    assert "Balance 0.00" in text(page)
+    listed = browser.get(f"/w/{t.ws['slug']}/invoices", params={"status": "void"})
+    row = re.search(rf"{t.issued['number']}</a>.*?</tr>", listed.text, re.S)
+    assert row
+    assert re.findall(r'<td class="num">([^<]*)</td>', row.group(0))[1] == "0.00"
