@@ -247,3 +247,16 @@ def test_the_api_reference_is_served_from_our_origin_under_the_csp(client: httpx
     license_text = client.get(f"/static/vendor/swagger-ui-{SWAGGER_UI}/LICENSE")
     assert license_text.status_code == 200
     assert "Apache License" in license_text.text
+
+
+def test_one_workspace_is_where_its_member_lands_two_are_chosen_from_the_list(
+    factory: Factory, browser_for: BrowserFor
+) -> None:
+    user = factory.user()
+    browser = browser_for(user)
+    assert redirected_to(browser.get("/")) == "/workspaces"  # none yet
+    first = factory.workspace(user)
+    assert redirected_to(browser.get("/")) == f"/w/{first['slug']}/"
+    assert redirected_to(browser.get("/sign-in")) == f"/w/{first['slug']}/"
+    factory.workspace(user)
+    assert redirected_to(browser.get("/")) == "/workspaces"

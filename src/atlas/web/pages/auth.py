@@ -14,10 +14,13 @@ from atlas.identity import schemas, service
 from atlas.identity.http import clear_session_cookie, client_of, set_session_cookie
 from atlas.limits.dependencies import AuthAction, check_auth_limit
 from atlas.mail.sender import emails_go_to_the_log
+from atlas.pagination import PageRequest
 from atlas.web import forms
 from atlas.web.access import PublicPage, SignedInPage
 from atlas.web.render import PageContext
 from atlas.web.routing import page_router, safe_next
+from atlas.workspaces import schemas as workspace_schemas
+from atlas.workspaces import service as workspaces
 
 router = page_router()
 
@@ -45,10 +48,16 @@ def _settings(request: Request) -> Settings:
 
 
 async def _landing(page: PageContext) -> str:
-    """Where a signed-in user starts: the active workspace, else the workspace list."""
+    """Where a signed-in user starts: the active workspace, else their only one, else the
+    workspace list."""
     principal = page.user
     if principal.active_workspace_id is not None and page.workspace is not None:
         return f"/w/{page.workspace.workspace_slug}/"
+    mine = await workspaces.list_my_workspaces(
+        principal, page.db, workspace_schemas.WorkspaceFilters(), PageRequest(limit=2, offset=0)
+    )
+    if len(mine.items) == 1:
+        return f"/w/{mine.items[0].slug}/"
     return "/workspaces"
 
 
