@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from html import unescape
 from html.parser import HTMLParser
 
 import httpx
@@ -260,3 +262,21 @@ def test_one_workspace_is_where_its_member_lands_two_are_chosen_from_the_list(
     assert redirected_to(browser.get("/sign-in")) == f"/w/{first['slug']}/"
     factory.workspace(user)
     assert redirected_to(browser.get("/")) == "/workspaces"
+
+
+def test_form_defaults_are_values_and_no_placeholder_looks_like_one(
+    factory: Factory, browser_for: BrowserFor
+) -> None:
+    browser = browser_for(factory.user())
+    new = browser.get("/workspaces/new")
+    assert 'name="base_currency" type="text" value="USD"' in new.text
+    assert 'name="timezone" type="text" value="UTC"' in new.text
+    owner = factory.user()
+    ws = factory.workspace(owner)
+    owners = browser_for(owner)
+    for path in ("/customers/new", "/projects/new"):
+        form = owners.get(f"/w/{ws['slug']}{path}")
+        assert form.status_code == 200, path
+        placeholders = re.findall(r'placeholder="([^"]*)"', form.text)
+        assert not [p for p in placeholders if re.fullmatch(r"[A-Z]{3}", p)], (path, placeholders)
+        assert "The workspace's" in unescape(" ".join(placeholders)), path

@@ -38,7 +38,10 @@ async def picker(page: SignedInPage, paging: PageParams) -> Response:
 
 @router.get("/workspaces/new")
 async def new_workspace_form(page: SignedInPage) -> Response:
-    return await page.render("workspaces/new.html", form={}, errors=None)
+    # The API's defaults as values to keep or change, never as placeholders.
+    fields = schemas.WorkspaceCreate.model_fields
+    defaults = {name: str(fields[name].default) for name in ("base_currency", "timezone")}
+    return await page.render("workspaces/new.html", form=defaults, errors=None)
 
 
 @router.post("/workspaces/new")
