@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -461,3 +463,22 @@ def test_audit_filters_are_checked(factory: Factory, browser_for: BrowserFor) ->
     none = text(browser.get(f"/w/{ws['slug']}/settings/audit?action=invoice.created"))
     assert "role.created" not in none
     assert "No event matches these filters." in none
+
+
+def test_times_show_in_the_workspaces_time_zone(factory: Factory, browser_for: BrowserFor) -> None:
+    owner = factory.user()
+    ws = factory.workspace(owner)
+    factory.sql.owner("UPDATE workspaces SET timezone = 'Asia/Tokyo' WHERE id = %s", ws["id"])
+    made = owner.post("/api/v1/projects", ws=ws, json={"code": "TZ", "name": "Zoned"})
+    assert made.status_code == 201, made.text
+    (event,) = factory.sql.owner(
+        "SELECT occurred_at FROM audit_events WHERE workspace_id = %s AND entity_type = 'project'",
+        ws["id"],
+        workspace=ws["id"],
+    )
+    tokyo = event["occurred_at"].astimezone(ZoneInfo("Asia/Tokyo"))
+    page = browser_for(owner).get(f"/w/{ws['slug']}/settings/audit?entity_type=project")
+    assert page.status_code == 200
+    assert f"{tokyo:%Y-%m-%d %H:%M} JST" in text(page)
+    utc = event["occurred_at"].astimezone(UTC)
+    assert f"{utc:%Y-%m-%d %H:%M}" not in text(page)

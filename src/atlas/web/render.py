@@ -11,11 +11,13 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 import asyncpg
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context, select_autoescape
+from jinja2.runtime import Context
 from starlette.templating import Jinja2Templates
 
 from atlas.config import Settings
@@ -43,8 +45,14 @@ def day(value: date | datetime | None) -> str:
     return "" if value is None else f"{value:%Y-%m-%d}"
 
 
-def moment(value: datetime | None) -> str:
-    return "" if value is None else f"{value:%Y-%m-%d %H:%M}"
+@pass_context
+def moment(context: Context, value: datetime | None) -> str:
+    """A moment in the page's time zone (the workspace's; UTC outside one), named after it:
+    '2026-12-02 17:05 CET'."""
+    if value is None:
+        return ""
+    local = value.astimezone(ZoneInfo(context.get("time_zone") or "UTC"))
+    return f"{local:%Y-%m-%d %H:%M} {local:%Z}"
 
 
 def labelled(value: str | None) -> str:
@@ -134,6 +142,12 @@ class PageContext:
         )
         return page.items
 
+    async def _time_zone(self) -> str:
+        """The zone times show in: the workspace's, UTC outside a workspace."""
+        if self.workspace is None:
+            return "UTC"
+        return (await workspaces.get_workspace(self.workspace, self.db)).timezone
+
     async def render(self, template: str, status_code: int = 200, **values: Any) -> Response:
         request = self.request
         flash = _pop_flash(request)
@@ -144,6 +158,7 @@ class PageContext:
             "ws": self.workspace,
             "can": self.workspace.can if self.workspace else (lambda _: False),
             "my_workspaces": await self._switcher(),
+            "time_zone": await self._time_zone(),
             "csrf_token": csrf_token(request),
             "flash": flash,
             "query": dict(request.query_params),
