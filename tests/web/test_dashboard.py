@@ -23,11 +23,12 @@ from tests.web.helpers import text
 
 
 def section(resp: httpx.Response, name: str) -> str | None:
-    """The visible text of the dashboard card `<article id=name>`, or None if absent."""
-    found = re.search(rf'<article id="{name}">(.*?)</article>', resp.text, flags=re.S)
+    """The visible text of the dashboard's card `<article id=name>` (or figure), or None
+    if absent."""
+    found = re.search(rf'<(article|figure) id="{name}">(.*?)</\1>', resp.text, flags=re.S)
     if found is None:
         return None
-    return text(httpx.Response(200, text=found.group(1)))
+    return text(httpx.Response(200, text=found.group(2)))
 
 
 def dashboard(browser_for: BrowserFor, actor: Actor, ws: dict[str, Any]) -> httpx.Response:
@@ -97,7 +98,7 @@ def test_headcount_by_department(factory: Factory, browser_for: BrowserFor) -> N
     assert headcount == "Headcount Sales 2 No department 1"
 
 
-def test_revenue_by_month_in_the_base_currency(factory: Factory, browser_for: BrowserFor) -> None:
+def test_revenue_by_month_one_chart_a_currency(factory: Factory, browser_for: BrowserFor) -> None:
     owner = factory.user()
     ws = factory.workspace(owner)
     usd = new_customer(owner, ws, currency="USD")
@@ -106,14 +107,16 @@ def test_revenue_by_month_in_the_base_currency(factory: Factory, browser_for: Br
     issue(owner, ws, new_invoice(owner, ws, eur, lines=[line("1", "999.00")]))
     new_invoice(owner, ws, usd, lines=[line("1", "5000.00")])  # a draft is no revenue
     page = dashboard(browser_for, owner, ws)
-    revenue = section(page, "revenue")
-    assert revenue is not None
     this_month = f"{datetime.now(UTC).date():%b}"
-    amounts = revenue.split(this_month)[-1]
-    assert amounts.strip().endswith("300.00")
-    assert "999.00" not in revenue
-    assert "5,000.00" not in revenue
-    assert page.text.count('class="bar"') == 12
+    # The base currency first, then the others; never added together.
+    assert page.text.index('id="revenue-USD"') < page.text.index('id="revenue-EUR"')
+    for currency, amount in (("USD", "300.00"), ("EUR", "999.00")):
+        chart = section(page, f"revenue-{currency}")
+        assert chart is not None
+        assert chart.split(this_month)[-1].strip().endswith(amount)
+        assert "1,299.00" not in chart
+    assert "5,000.00" not in (section(page, "revenue") or "")
+    assert page.text.count('class="bar"') == 24
 
 
 def test_revenue_is_net_of_credit_notes_and_keeps_voided_months(

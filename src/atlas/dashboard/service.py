@@ -37,8 +37,8 @@ class Dashboard:
     receivables: list[finance_schemas.Receivable] | None = None
     latest_invoices: list[finance_schemas.RecentInvoice] = field(default_factory=list)
     headcount: list[tuple[str, int]] | None = None
-    revenue: list[tuple[date, Decimal]] | None = None
-    revenue_currency: str = ""
+    # One series a currency, the base currency's first (shown even when empty).
+    revenue: dict[str, list[tuple[date, Decimal]]] | None = None
     leave_waiting: list[LeaveWaiting] = field(default_factory=list)
 
 
@@ -55,15 +55,19 @@ def _month_starts(today: date) -> list[date]:
 async def dashboard(
     ctx: WorkspaceContext, db: asyncpg.Connection, base_currency: str, today: date
 ) -> Dashboard:
-    board = Dashboard(revenue_currency=base_currency)
+    board = Dashboard()
     if ctx.can("tasks:read"):
         board.open_tasks = await projects.count_tasks_by_status(ctx, db, TASK_STATUSES)
     if ctx.can("invoices:read"):
         board.receivables = await finance.receivables(ctx, db, today)
         board.latest_invoices = await finance.latest_invoices(ctx, db, INVOICES_SHOWN, today)
         months = _month_starts(today)
-        amounts = await finance.revenue_by_month(ctx, db, months[0], base_currency)
-        board.revenue = [(m, amounts.get(m, Decimal(0))) for m in months]
+        by_currency = await finance.revenue_by_month(ctx, db, months[0])
+        currencies = [base_currency, *sorted(set(by_currency) - {base_currency})]
+        board.revenue = {
+            code: [(m, by_currency.get(code, {}).get(m, Decimal(0))) for m in months]
+            for code in currencies
+        }
     if ctx.can("employees:read"):
         board.headcount = [
             (department or "No department", n)

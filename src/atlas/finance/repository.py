@@ -344,24 +344,23 @@ class InvoicesRepository(ScopedRepository):
             limit,
         )
 
-    async def revenue_by_month(self, since: date, currency: str) -> Records:
-        """Revenue in one currency by month, net of tax: every invoice ever issued (a
-        voided one too) in its issue month, less each credit note in its own month, as
-        the income accounts have them."""
+    async def revenue_by_month(self, since: date) -> Records:
+        """Revenue by currency and month, net of tax: every invoice ever issued (a voided
+        one too) in its issue month, less each credit note in its own month, as the
+        income accounts have them."""
         return await self.db.fetch(
-            """SELECT date_trunc('month', issue_date)::date AS month, sum(amount) AS amount
-                 FROM (SELECT issue_date, subtotal AS amount
+            """SELECT currency, date_trunc('month', issue_date)::date AS month,
+                      sum(amount) AS amount
+                 FROM (SELECT currency, issue_date, subtotal AS amount
                          FROM invoices
-                        WHERE workspace_id = $1 AND number IS NOT NULL
-                          AND issue_date >= $2 AND currency = $3
+                        WHERE workspace_id = $1 AND number IS NOT NULL AND issue_date >= $2
                        UNION ALL
-                       SELECT issue_date, -subtotal
+                       SELECT currency, issue_date, -subtotal
                          FROM credit_notes
-                        WHERE workspace_id = $1 AND issue_date >= $2 AND currency = $3) AS documents
-                GROUP BY 1""",
+                        WHERE workspace_id = $1 AND issue_date >= $2) AS documents
+                GROUP BY 1, 2""",
             self.workspace_id,
             since,
-            currency,
         )
 
     async def update(self, invoice_id: uuid.UUID, changes: Mapping[str, Any]) -> None:

@@ -478,12 +478,14 @@ async def latest_invoices(
 
 
 async def revenue_by_month(
-    ctx: WorkspaceContext, db: asyncpg.Connection, since: date, currency: str
-) -> dict[date, Decimal]:
-    """Revenue net of credit notes in `currency` per first day of month, from `since`
-    (months with none are absent)."""
-    rows = await InvoicesRepository(db, ctx.workspace_id).revenue_by_month(since, currency)
-    return {r["month"]: r["amount"] for r in rows}
+    ctx: WorkspaceContext, db: asyncpg.Connection, since: date
+) -> dict[str, dict[date, Decimal]]:
+    """Revenue net of credit notes per currency and first day of month, from `since`
+    (currencies and months with none are absent). Currencies are never added together."""
+    by_currency: dict[str, dict[date, Decimal]] = {}
+    for r in await InvoicesRepository(db, ctx.workspace_id).revenue_by_month(since):
+        by_currency.setdefault(r["currency"], {})[r["month"]] = r["amount"]
+    return by_currency
 
 
 async def get_invoice(

@@ -63,5 +63,5 @@ async def home(page: WorkspaceHome) -> Response:
     board = await dashboard.dashboard(
         page.ws, page.db, workspace.base_currency, datetime.now(UTC).date()
     )
-    bars = dashboard.chart_bars(board.revenue) if board.revenue is not None else []
-    return await page.render("workspaces/dashboard.html", board=board, bars=bars)
+    charts = {code: dashboard.chart_bars(series) for code, series in (board.revenue or {}).items()}
+    return await page.render("workspaces/dashboard.html", board=board, charts=charts)
