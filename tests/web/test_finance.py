@@ -411,6 +411,8 @@ def test_payments_up_to_the_balance(factory: Factory, browser_for: BrowserFor) -
     assert snapshot(factory.sql, t.ws) == before
     paid = browser.post(f"{url}/payments", {"amount": "100.00", "method": "card"})
     assert redirected_to(paid) == url
+    currency = t.issued["currency"]
+    assert f"Payment of 100.00 {currency} recorded." in text(browser.get(url))
     row = factory.sql.owner(
         "SELECT status, amount_paid FROM invoices WHERE id = %s",
         t.issued["id"],

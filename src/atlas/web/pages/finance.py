@@ -28,6 +28,7 @@ from atlas.web.lines import ADD_LINE, Line, RepeatedLines
 from atlas.web.lists import every
 from atlas.web.pages import choices
 from atlas.web.render import PageContext
+from atlas.web.render import money as amount_in
 from atlas.web.routing import page_router
 
 router = page_router()
@@ -463,8 +464,10 @@ async def record_payment(page: PaymentsRecord, invoice_id: uuid.UUID) -> Respons
         )
     except forms.FormErrors as errors:
         return await _invoice_page(page, invoice_id, form, errors)
+    invoice = await service.get_invoice(page.ws, page.db, invoice_id)
     return page.redirect(
-        page.url(f"/invoices/{invoice_id}"), f"Payment of {payment.amount} recorded."
+        page.url(f"/invoices/{invoice_id}"),
+        f"Payment of {amount_in(payment.amount, invoice.currency)} recorded.",
     )
 
 
