@@ -11,6 +11,7 @@ from datetime import date, datetime
 from typing import Annotated, Any, TypeVar
 
 import asyncpg
+from babel.numbers import list_currencies
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, field_validator
 from pydantic_core import PydanticCustomError
 
@@ -72,9 +73,15 @@ def stripped_upper(value: object) -> object:
     return value.strip().upper() if isinstance(value, str) else value
 
 
+# The ISO 4217 codes (CLDR's, through Babel): current ones and those of the past.
+ISO_CURRENCIES = frozenset(list_currencies())
+
+
 def _currency_code(value: str) -> str:
     if not CURRENCY_CODE.match(value):
         raise ValueError("use a three-letter ISO 4217 code (e.g. EUR)")
+    if value not in ISO_CURRENCIES:
+        raise ValueError(f"{value} is not an ISO 4217 currency (e.g. EUR, USD, JPY)")
     return value
 
 

@@ -12,6 +12,7 @@ from tests.hr.helpers import new_department, new_employee
 from tests.projects.helpers import new_project, new_task
 from tests.roles.helpers import new_role
 from tests.timesheets.helpers import new_time_entry
+from tests.web.helpers import Browser
 from tests.workspaces.helpers import (
     bearer,
     error_code,
@@ -165,6 +166,35 @@ def test_the_base_currency_is_read_as_every_currency_code_is(factory: Factory) -
     assert refused.json()["error"]["details"][0]["message"].endswith(
         "use a three-letter ISO 4217 code (e.g. EUR)"
     )
+    # Three letters are not enough: the code must be one of ISO 4217's.
+    unknown = user.post("/api/v1/workspaces", json={"name": "X", "base_currency": "xyz"})
+    assert unknown.status_code == 422
+    assert unknown.json()["error"]["details"] == [
+        {
+            "field": "body.base_currency",
+            "message": "Value error, XYZ is not an ISO 4217 currency (e.g. EUR, USD, JPY)",
+            "type": "value_error",
+        }
+    ]
+    for code in ("JPY", "CHF", "BHD"):
+        made = user.post("/api/v1/workspaces", json={"name": f"In {code}", "base_currency": code})
+        assert made.status_code == 201, made.text
+
+
+def test_currency_and_time_zone_fields_offer_the_iso_and_iana_lists(
+    factory: Factory, server: str
+) -> None:
+    user = factory.user()
+    browser = Browser(server, user)
+    try:
+        form = browser.get("/workspaces/new")
+    finally:
+        browser.close()
+    assert 'list="f-base_currency-options"' in form.text
+    assert '<option value="JPY">Japanese Yen</option>' in form.text
+    assert '<option value="XYZ">' not in form.text
+    assert 'list="f-timezone-options"' in form.text
+    assert '<option value="Europe/Paris">Europe/Paris</option>' in form.text
 
 
 # --- list mine ----------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import zoneinfo
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -14,6 +15,7 @@ from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 import asyncpg
+from babel.numbers import get_currency_name
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context, select_autoescape
@@ -24,11 +26,18 @@ from atlas.config import Settings
 from atlas.identity.csrf import CSRF_COOKIE
 from atlas.pagination import PageRequest
 from atlas.tenancy.context import Principal, WorkspaceContext
+from atlas.validation import ISO_CURRENCIES
 from atlas.web.security import csrf_token
 from atlas.workspaces import schemas as workspace_schemas
 from atlas.workspaces import service as workspaces
 
 TEMPLATES = Path(__file__).parent / "templates"
+# What a currency or a time zone field offers as it is typed: ISO 4217 codes with their
+# names, IANA zone names (the API checks against the same lists).
+CHOICE_LISTS = {
+    "currencies": [(code, get_currency_name(code, locale="en")) for code in sorted(ISO_CURRENCIES)],
+    "time_zones": [(zone, zone) for zone in sorted(zoneinfo.available_timezones())],
+}
 FLASH_COOKIE = "atlas_flash"
 SWITCHER_SIZE = 50
 
@@ -69,6 +78,7 @@ def _environment() -> Environment:
         lstrip_blocks=True,
     )
     env.filters.update(money=money, day=day, moment=moment, labelled=labelled)
+    env.globals["choice_lists"] = CHOICE_LISTS
     return env
 
 
