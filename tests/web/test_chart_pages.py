@@ -9,6 +9,7 @@ from typing import Any
 from tests.exports.helpers import member_with_permissions
 from tests.factories import Factory
 from tests.finance.helpers import Tenant, new_tenant, snapshot
+from tests.ledger.journal_helpers import accounts, line, post_entry, rent
 from tests.web.conftest import BrowserFor
 from tests.web.helpers import (
     Browser,
@@ -162,19 +163,9 @@ def test_an_account_with_postings_is_renamed_and_deactivated_not_regrouped_or_de
 ) -> None:
     t, browser = opened(factory, browser_for)
     services = _accounts(t)["4200"]
-    entry = t.owner.post(
-        "/api/v1/journal-entries",
-        ws=t.ws,
-        json={
-            "entry_date": "2026-03-02",
-            "memo": "Consulting",
-            "lines": [
-                {"account_id": _accounts(t)["1110"]["id"], "debit": "50.00"},
-                {"account_id": services["id"], "credit": "50.00"},
-            ],
-        },
-    )
-    assert entry.status_code == 201, entry.text
+    codes = accounts(factory.sql, t.ws)
+    consulting = [line(codes["1110"], debit="50.00"), line(codes["4200"], credit="50.00")]
+    post_entry(t.owner, t.ws, rent(codes, lines=consulting))
     renamed = browser.post(_edit(t, services), _form_of(services, name="Consulting"))
     assert redirected_to(renamed) == _url(t)
     assert _accounts(t)["4200"]["name"] == "Consulting"

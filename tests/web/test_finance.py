@@ -17,6 +17,7 @@ from atlas.db.ids import uuid7
 from tests.exports.helpers import member_with_permissions
 from tests.factories import Actor, Factory
 from tests.finance.helpers import Tenant, issue, new_customer, new_invoice, new_tenant, snapshot
+from tests.ledger.journal_helpers import accounts
 from tests.roles.helpers import new_role
 from tests.web.conftest import BrowserFor
 from tests.web.helpers import Browser, redirected_to, text
@@ -248,23 +249,20 @@ def test_a_customers_income_account_is_chosen_shown_and_cleared(
     t = new_tenant(factory)
     browser = browser_for(t.owner)
     base = f"/w/{t.ws['slug']}/customers"
-    accounts = {
-        a["code"]: a["id"]
-        for a in t.owner.get("/api/v1/accounts", ws=t.ws, params={"limit": 200}).json()["items"]
-    }
+    codes = accounts(factory.sql, t.ws)
     form = browser.get(f"{base}/new")
-    assert f'<option value="{accounts["4200"]}">4200 · Services</option>' in form.text
-    assert accounts["6200"] not in form.text  # income accounts only
+    assert f'<option value="{codes["4200"]}">4200 · Services</option>' in form.text
+    assert codes["6200"] not in form.text  # income accounts only
     made = browser.post(
-        f"{base}/new", {"name": "Consulting Co", "income_account_id": accounts["4200"]}
+        f"{base}/new", {"name": "Consulting Co", "income_account_id": codes["4200"]}
     )
     customer = redirected_to(made)
     found = t.owner.get(f"/api/v1/customers/{customer.rsplit('/', 1)[1]}", ws=t.ws).json()
-    assert found["income_account_id"] == accounts["4200"]
+    assert found["income_account_id"] == codes["4200"]
     assert "Income account 4200 · Services" in text(browser.get(customer))
 
     wrong = browser.post(
-        f"{customer}/edit", {"name": "Consulting Co", "income_account_id": accounts["6200"]}
+        f"{customer}/edit", {"name": "Consulting Co", "income_account_id": codes["6200"]}
     )
     assert wrong.status_code == 422
     assert "not an active income account of this workspace" in wrong.text
@@ -277,7 +275,7 @@ def test_a_customers_income_account_is_chosen_shown_and_cleared(
     kept = theirs.post(f"{customer}/edit", {"name": "Consulting Co", "payment_terms_days": "14"})
     assert redirected_to(kept) == customer
     found_url = f"/api/v1/customers/{found['id']}"
-    assert t.owner.get(found_url, ws=t.ws).json()["income_account_id"] == accounts["4200"]
+    assert t.owner.get(found_url, ws=t.ws).json()["income_account_id"] == codes["4200"]
 
     cleared = browser.post(f"{customer}/edit", {"name": "Consulting Co"})
     assert redirected_to(cleared) == customer

@@ -6,6 +6,7 @@ from typing import Any
 
 from tests.factories import Factory
 from tests.finance.helpers import Tenant, new_tenant, snapshot
+from tests.ledger.journal_helpers import accounts, post_entry, rent
 from tests.web.conftest import BrowserFor
 from tests.web.helpers import assert_page_access, field_error, text
 
@@ -106,33 +107,19 @@ def test_the_journal_is_filtered_by_dates_and_refuses_a_bad_one(
     factory: Factory, browser_for: BrowserFor
 ) -> None:
     t = new_tenant(factory)
-    accounts = {
-        a["code"]: a["id"]
-        for a in t.owner.get("/api/v1/accounts", ws=t.ws, params={"limit": 200}).json()["items"]
-    }
-    march = t.owner.post(
-        "/api/v1/journal-entries",
-        ws=t.ws,
-        json={
-            "entry_date": "2026-03-02",
-            "memo": "March rent",
-            "lines": [
-                {"account_id": accounts["6200"], "debit": "30.00"},
-                {"account_id": accounts["1110"], "credit": "30.00"},
-            ],
-        },
+    march = post_entry(
+        t.owner, t.ws, rent(accounts(factory.sql, t.ws), "30.00", "2026-03-02", memo="March")
     )
-    assert march.status_code == 201, march.text
     invoice = _entry_of(t, "invoice")
     browser = browser_for(t.owner)
     url = f"/w/{t.ws['slug']}/journal"
     found = browser.get(url, params={"from": "2026-03-01", "to": "2026-03-31"})
     assert found.status_code == 200
-    assert f'href="{_url(t, march.json()["id"])}"' in found.text
+    assert f'href="{_url(t, march["id"])}"' in found.text
     assert f'href="{_url(t, invoice["id"])}"' not in found.text
     assert 'value="2026-03-31"' in found.text
     after = browser.get(url, params={"from": "2026-03-03"})
-    assert f'href="{_url(t, march.json()["id"])}"' not in after.text
+    assert f'href="{_url(t, march["id"])}"' not in after.text
     assert f'href="{_url(t, invoice["id"])}"' in after.text
     bad = browser.get(url, params={"from": "2026-02-30"})
     assert bad.status_code == 422
