@@ -429,7 +429,7 @@ def test_the_audit_page_lists_a_change_with_salaries_redacted_for_some(
     assert page.status_code == 200
     shown = text(page)
     assert "employee.created" in shown
-    assert employee["id"] in shown
+    assert f'href="/w/{ws["slug"]}/employees/{employee["id"]}"' in page.text  # the record
     assert "Grace" in shown
     assert "5123" in shown
     assert owner.email in shown
@@ -482,3 +482,24 @@ def test_times_show_in_the_workspaces_time_zone(factory: Factory, browser_for: B
     assert f"{tokyo:%Y-%m-%d %H:%M} JST" in text(page)
     utc = event["occurred_at"].astimezone(UTC)
     assert f"{utc:%Y-%m-%d %H:%M}" not in text(page)
+
+
+def test_the_audit_trail_names_its_records_and_links_to_them(
+    factory: Factory, browser_for: BrowserFor
+) -> None:
+    owner = factory.user()
+    ws = factory.workspace(owner)
+    made = owner.post("/api/v1/projects", ws=ws, json={"code": "AUD", "name": "Audited"})
+    assert made.status_code == 201, made.text
+    project = made.json()
+    gone = owner.post("/api/v1/projects", ws=ws, json={"code": "GONE", "name": "Gone"}).json()
+    assert owner.delete(f"/api/v1/projects/{gone['id']}", ws=ws).status_code == 204
+    page = browser_for(owner).get(f"/w/{ws['slug']}/settings/audit?entity_type=project")
+    assert page.status_code == 200
+    shown = text(page)
+    assert "Project AUD open the project" in shown
+    assert f'href="/w/{ws["slug"]}/projects/{project["id"]}"' in page.text
+    # A deleted record has no page to open; its name stays.
+    assert f'href="/w/{ws["slug"]}/projects/{gone["id"]}"' not in page.text
+    assert "Project GONE" in shown
+    assert "Name : ∅ → Audited" in shown  # field labels, not column names

@@ -152,7 +152,7 @@ class PageContext:
         )
         return page.items
 
-    async def _time_zone(self) -> str:
+    async def time_zone(self) -> str:
         """The zone times show in: the workspace's, UTC outside a workspace."""
         if self.workspace is None:
             return "UTC"
@@ -168,7 +168,7 @@ class PageContext:
             "ws": self.workspace,
             "can": self.workspace.can if self.workspace else (lambda _: False),
             "my_workspaces": await self._switcher(),
-            "time_zone": await self._time_zone(),
+            "time_zone": await self.time_zone(),
             "csrf_token": csrf_token(request),
             "flash": flash,
             "query": dict(request.query_params),

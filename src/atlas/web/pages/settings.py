@@ -5,9 +5,10 @@ from __future__ import annotations
 import calendar
 import uuid
 from collections.abc import Awaitable, Callable
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from itertools import groupby
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo
 
 from fastapi import Depends, Request
 from fastapi.responses import Response
@@ -330,7 +331,8 @@ async def delete_role(page: RolesManage, role_id: uuid.UUID) -> Response:
 
 
 class AuditQuery(BaseModel):
-    """The audit page's filters, as typed in its GET form (dates are whole UTC days)."""
+    """The audit page's filters, as typed in its GET form (dates are whole days in the
+    workspace's time zone)."""
 
     model_config = ConfigDict(extra="ignore")
 
@@ -340,9 +342,9 @@ class AuditQuery(BaseModel):
     since: BusinessDate | None = None
     until: BusinessDate | None = None
 
-    def filters(self) -> audit_schemas.AuditFilters:
+    def filters(self, zone: str) -> audit_schemas.AuditFilters:
         def start(day: date | None) -> datetime | None:
-            return None if day is None else datetime.combine(day, time.min, tzinfo=UTC)
+            return None if day is None else datetime.combine(day, time.min, ZoneInfo(zone))
 
         return audit_schemas.AuditFilters(
             entity_type=self.entity_type,
@@ -353,6 +355,30 @@ class AuditQuery(BaseModel):
         )
 
 
+# The pages of the records an event names (its id appended), and the fields that name one.
+RECORD_PATHS = {
+    "project": "/projects/",
+    "task": "/tasks/",
+    "customer": "/customers/",
+    "invoice": "/invoices/",
+    "employee": "/employees/",
+    "leave_request": "/leave/",
+    "journal_entry": "/journal/",
+}
+NAMING_FIELDS = ("number", "key", "code", "name", "title", "email", "last_name")
+
+
+def event_name(changes: dict[str, Any]) -> str | None:
+    """What the event's record is called, from the fields it changed or held."""
+    for field in NAMING_FIELDS:
+        change = changes.get(field)
+        if isinstance(change, dict):
+            value = change.get("new") if change.get("new") is not None else change.get("old")
+            if value is not None:
+                return str(value)
+    return None
+
+
 @router.get("/w/{workspace_ref}/settings/audit")
 async def audit_trail(page: AuditRead, paging: PageParams) -> Response:
     typed = {k: v.strip() for k, v in page.request.query_params.items() if v.strip()}
@@ -361,7 +387,7 @@ async def audit_trail(page: AuditRead, paging: PageParams) -> Response:
     members = page.ws.can("members:read")
     try:
         query = await choices.resolve(page, choices.MEMBERS, typed, "actor") if members else typed
-        filters = forms.parse(AuditQuery, query).filters()
+        filters = forms.parse(AuditQuery, query).filters(await page.time_zone())
         result = await forms.run(
             page.db, lambda: audit.list_events(page.ws, page.db, filters, paging)
         )
@@ -372,6 +398,12 @@ async def audit_trail(page: AuditRead, paging: PageParams) -> Response:
         status_code=422 if errors else 200,
         result=result,
         entity_types=[(t, t.replace("_", " ")) for t in audit.ENTITY_TYPES],
+        record_paths=RECORD_PATHS,
+        namer=event_name,
+        # Records this page shows deleted have no page to open, in any of their events.
+        deleted={e.entity_id for e in result.items if e.action.endswith(".deleted")}
+        if result
+        else set(),
         actor=await choices.field(page, choices.MEMBERS, "actor", typed) if members else None,
         form=typed,
         errors=errors,
