@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 from urllib.parse import quote
 
@@ -419,3 +420,31 @@ def test_names_are_escaped(browser_for: BrowserFor, tenant_a: Tenant) -> None:
         assert resp.status_code == 200
         assert XSS not in resp.text
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in resp.text
+
+
+def test_the_approver_sees_what_the_employee_has_left(
+    factory: Factory, browser_for: BrowserFor, tenant_a: Tenant
+) -> None:
+    request = tenant_a.leave_request
+    url = f"/w/{tenant_a.ws['slug']}/leave/{request['id']}"
+    balance = tenant_a.owner.get(
+        f"/api/v1/employees/{request['employee_id']}/leave-balance",
+        ws=tenant_a.ws,
+        params={"year": request["start_date"][:4]},
+    )
+    assert balance.status_code == 200, balance.text
+    line = next(
+        b for b in balance.json()["leave_types"] if b["leave_type_id"] == request["leave_type_id"]
+    )
+    page = browser_for(tenant_a.owner).get(url)
+    assert page.status_code == 200
+    left = Decimal(line["remaining_days"])
+    shown = text(page)
+    assert (
+        f"{line['remaining_days']} of {line['allowance_days']} days left"
+        f" ({line['taken_days']} taken, {line['pending_days']} pending with this one);"
+        f" {left - Decimal(request['days'])} after it"
+    ) in shown
+    # Who may not decide it does not see the balance.
+    viewer = factory.member(tenant_a.ws, "viewer")
+    assert 'id="leave-balance"' not in browser_for(viewer).get(url).text

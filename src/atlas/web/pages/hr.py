@@ -490,13 +490,23 @@ async def leave_request_detail(request_id: uuid.UUID, page: LeaveRead) -> Respon
     employee = await service.get_employee(page.ws, page.db, request.employee_id)
     leave_type = await service.get_leave_type(page.ws, page.db, request.leave_type_id)
     actions = (await service.allowed_leave_actions(page.ws, page.db, [request_id]))[request_id]
+    may_decide = service.LeaveAction.DECIDE in actions
+    balance = None
+    if may_decide:  # the approver sees what the employee has left of this leave type
+        year = await service.leave_balance(
+            page.ws, page.db, request.employee_id, request.start_date.year
+        )
+        balance = next(
+            (b for b in year.leave_types if b.leave_type_id == request.leave_type_id), None
+        )
     return await page.render(
         "hr/leave_request.html",
         leave=request,
         employee=employee,
         leave_type=leave_type,
-        may_decide=service.LeaveAction.DECIDE in actions,
+        may_decide=may_decide,
         may_cancel=service.LeaveAction.CANCEL in actions,
+        balance=balance,
     )
 
 
