@@ -448,3 +448,36 @@ def test_the_approver_sees_what_the_employee_has_left(
     # Who may not decide it does not see the balance.
     viewer = factory.member(tenant_a.ws, "viewer")
     assert 'id="leave-balance"' not in browser_for(viewer).get(url).text
+
+
+def test_a_rejection_says_why_to_the_requester(
+    factory: Factory, browser_for: BrowserFor, tenant_a: Tenant
+) -> None:
+    request = tenant_a.leave_request
+    url = f"/w/{tenant_a.ws['slug']}/leave/{request['id']}"
+    owner = browser_for(tenant_a.owner)
+    assert 'name="note"' in owner.get(url).text
+    too_long = owner.post(f"{url}/reject", {"note": "x" * 2001})
+    assert redirected_to(too_long) == url
+    assert "The note holds at most 2,000 characters." in text(owner.get(url))
+    pending = tenant_a.owner.get(f"/api/v1/leave-requests/{request['id']}", ws=tenant_a.ws)
+    assert pending.json()["status"] == "pending"
+    rejected = owner.post(f"{url}/reject", {"note": "The team is short that week."})
+    assert redirected_to(rejected) == url
+    stored = tenant_a.owner.get(f"/api/v1/leave-requests/{request['id']}", ws=tenant_a.ws).json()
+    assert (stored["status"], stored["decision_note"]) == (
+        "rejected",
+        "The team is short that week.",
+    )
+    assert "Why it was rejected The team is short that week." in text(owner.get(url))
+
+
+def test_the_api_takes_a_decision_note_or_none(factory: Factory, tenant_a: Tenant) -> None:
+    request = tenant_a.leave_request
+    path = f"/api/v1/leave-requests/{request['id']}"
+    too_long = tenant_a.owner.post(f"{path}/approve", ws=tenant_a.ws, json={"note": "x" * 2001})
+    assert too_long.status_code == 422
+    assert too_long.json()["error"]["details"][0]["field"] == "body.note"
+    approved = tenant_a.owner.post(f"{path}/approve", ws=tenant_a.ws)  # no body
+    assert approved.status_code == 200, approved.text
+    assert approved.json()["decision_note"] == ""

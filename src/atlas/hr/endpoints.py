@@ -242,18 +242,22 @@ async def get_leave_request(request_id: uuid.UUID, ctx: LeaveRead, db: Db) -> sc
 
 @router.post("/leave-requests/{request_id}/approve")
 async def approve_leave_request(
-    request_id: uuid.UUID, ctx: LeaveRead, db: Db
+    request_id: uuid.UUID, ctx: LeaveRead, db: Db, data: schemas.LeaveDecision | None = None
 ) -> schemas.LeaveRequest:
-    """Approve a pending request: `leave:approve` or the employee's manager; not one's own."""
-    return await service.decide_leave_request(ctx, db, request_id, approve=True)
+    """Approve a pending request: `leave:approve` or the employee's manager; not one's own.
+    An optional note goes to the requester."""
+    note = data.note if data else ""
+    return await service.decide_leave_request(ctx, db, request_id, approve=True, note=note)
 
 
 @router.post("/leave-requests/{request_id}/reject")
 async def reject_leave_request(
-    request_id: uuid.UUID, ctx: LeaveRead, db: Db
+    request_id: uuid.UUID, ctx: LeaveRead, db: Db, data: schemas.LeaveDecision | None = None
 ) -> schemas.LeaveRequest:
-    """Reject a pending request: `leave:approve` or the employee's manager; not one's own."""
-    return await service.decide_leave_request(ctx, db, request_id, approve=False)
+    """Reject a pending request: `leave:approve` or the employee's manager; not one's own.
+    An optional note (why) goes to the requester."""
+    note = data.note if data else ""
+    return await service.decide_leave_request(ctx, db, request_id, approve=False, note=note)
 
 
 @router.post("/leave-requests/{request_id}/cancel")

@@ -63,8 +63,8 @@ UPDATABLE_LEAVE_TYPE_COLUMNS = frozenset({"name", "yearly_allowance_days"})
 LEAVE_TYPE_SORTS = {"name": "lower(name)", "created_at": "created_at"}
 
 LEAVE_REQUEST_COLUMNS = """r.id, r.employee_id, r.leave_type_id, r.start_date, r.end_date,
-    r.start_half_day, r.end_half_day, r.days, r.status, r.reason, r.requested_by_user_id,
-    r.decided_by_user_id, r.decided_at, r.created_at, r.updated_at"""
+    r.start_half_day, r.end_half_day, r.days, r.status, r.reason, r.decision_note,
+    r.requested_by_user_id, r.decided_by_user_id, r.decided_at, r.created_at, r.updated_at"""
 LEAVE_REQUEST_SORTS = {
     "start_date": "start_date",
     "end_date": "end_date",
@@ -496,13 +496,19 @@ class LeaveRequestsRepository(ScopedRepository):
         )
 
     async def set_status(
-        self, request_id: uuid.UUID, status: str, decided_by_user_id: uuid.UUID | None
+        self,
+        request_id: uuid.UUID,
+        status: str,
+        decided_by_user_id: uuid.UUID | None,
+        note: str = "",
     ) -> asyncpg.Record:
-        """Moves the request to `status`; a decider (approve, reject) is recorded with the time.
-        The decision columns are set or left out, not chosen in SQL: Citus refuses now() inside
-        a CASE."""
-        decision = [] if decided_by_user_id is None else [decided_by_user_id]
-        decided = ", decided_by_user_id = $4, decided_at = now()" if decision else ""
+        """Moves the request to `status`; a decider (approve, reject) is recorded with the time
+        and their note. The decision columns are set or left out, not chosen in SQL: Citus
+        refuses now() inside a CASE."""
+        decision = [] if decided_by_user_id is None else [decided_by_user_id, note]
+        decided = (
+            ", decided_by_user_id = $4, decision_note = $5, decided_at = now()" if decision else ""
+        )
         row = await self.db.fetchrow(
             f"""UPDATE leave_requests AS r SET status = $3, updated_at = now(){decided}
                  WHERE r.workspace_id = $1 AND r.id = $2 RETURNING {LEAVE_REQUEST_COLUMNS}""",

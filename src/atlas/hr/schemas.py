@@ -184,6 +184,10 @@ class LeaveRequestCreate(StrictModel):
     reason: Reason = ""
 
 
+class LeaveDecision(StrictModel):
+    note: Reason = Field(default="", description="Why (shown to the requester); optional.")
+
+
 class LeaveRequest(BaseModel):
     id: uuid.UUID
     employee_id: uuid.UUID
@@ -195,6 +199,7 @@ class LeaveRequest(BaseModel):
     days: Decimal = Field(description="Weekdays in the range, less half days.")
     status: LeaveStatus
     reason: str
+    decision_note: str = Field(description="What the decider told the requester, if anything.")
     requested_by_user_id: uuid.UUID | None = Field(
         description="Who filed it; null for requests filed before this was recorded."
     )

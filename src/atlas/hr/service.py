@@ -668,13 +668,18 @@ async def _locked_request(
 
 
 async def decide_leave_request(
-    ctx: WorkspaceContext, db: asyncpg.Connection, request_id: uuid.UUID, approve: bool
+    ctx: WorkspaceContext,
+    db: asyncpg.Connection,
+    request_id: uuid.UUID,
+    approve: bool,
+    note: str = "",
 ) -> schemas.LeaveRequest:
-    """Approves or rejects a pending request (see `_leave_refusal` for who may)."""
+    """Approves or rejects a pending request (see `_leave_refusal` for who may), with the
+    decider's note to the requester."""
     status = "approved" if approve else "rejected"
     await _locked_request(ctx, db, request_id, LeaveAction.DECIDE, status)
     updated = await LeaveRequestsRepository(db, ctx.workspace_id).set_status(
-        request_id, status, ctx.user_id
+        request_id, status, ctx.user_id, note.strip()
     )
     return _leave_request(updated)
 

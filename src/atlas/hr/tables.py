@@ -131,6 +131,8 @@ leave_requests = tenant_table(
     Column("days", Numeric(5, 1), nullable=False),
     Column("status", Text, nullable=False, server_default="pending"),
     Column("reason", Text, nullable=False, server_default=""),
+    # What the decider tells the requester (why it was rejected); migration 0013.
+    Column("decision_note", Text, nullable=False, server_default=""),
     Column("decided_by_user_id", Uuid, ForeignKey("users.id", ondelete="SET NULL"), nullable=True),
     Column("decided_at", DateTime(timezone=True), nullable=True),
     # Who filed it; like the decider, a user rather than a membership, so that leaving and
@@ -159,6 +161,7 @@ leave_requests = tenant_table(
     CheckConstraint(f"status IN {LEAVE_STATUSES!r}", name="status"),
     CheckConstraint("end_date >= start_date", name="dates"),
     CheckConstraint("days > 0", name="days"),
+    CheckConstraint("char_length(decision_note) <= 2000", name="decision_note_length"),
     CheckConstraint(business_date_range("start_date"), name="start_date_range"),
     CheckConstraint(business_date_range("end_date"), name="end_date_range"),
 )

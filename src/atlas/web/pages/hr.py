@@ -524,22 +524,31 @@ async def _leave_action(
     return page.redirect(back, f"Leave request {done.status}.")
 
 
-@router.post("/w/{workspace_ref}/leave/{request_id}/approve")
-async def approve_leave_request(request_id: uuid.UUID, page: LeaveRead) -> Response:
+async def _decide(page: PageContext, request_id: uuid.UUID, *, approve: bool) -> Response:
+    """A decision with the note the form may carry (`note`, for the requester)."""
+    form = await forms.read_form(page.request)
+    try:
+        data = forms.parse(schemas.LeaveDecision, {"note": form.get("note", "")})
+    except forms.FormErrors:
+        back = page.url(f"/leave/{request_id}")
+        return page.redirect(back, "The note holds at most 2,000 characters.", kind="error")
     return await _leave_action(
         page,
         request_id,
-        lambda: service.decide_leave_request(page.ws, page.db, request_id, approve=True),
+        lambda: service.decide_leave_request(
+            page.ws, page.db, request_id, approve=approve, note=data.note
+        ),
     )
+
+
+@router.post("/w/{workspace_ref}/leave/{request_id}/approve")
+async def approve_leave_request(request_id: uuid.UUID, page: LeaveRead) -> Response:
+    return await _decide(page, request_id, approve=True)
 
 
 @router.post("/w/{workspace_ref}/leave/{request_id}/reject")
 async def reject_leave_request(request_id: uuid.UUID, page: LeaveRead) -> Response:
-    return await _leave_action(
-        page,
-        request_id,
-        lambda: service.decide_leave_request(page.ws, page.db, request_id, approve=False),
-    )
+    return await _decide(page, request_id, approve=False)
 
 
 @router.post("/w/{workspace_ref}/leave/{request_id}/cancel")
