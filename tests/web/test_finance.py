@@ -16,7 +16,15 @@ import pytest
 from atlas.db.ids import uuid7
 from tests.exports.helpers import member_with_permissions
 from tests.factories import Actor, Factory
-from tests.finance.helpers import Tenant, issue, new_customer, new_invoice, new_tenant, snapshot
+from tests.finance.helpers import (
+    Tenant,
+    issue,
+    line,
+    new_customer,
+    new_invoice,
+    new_tenant,
+    snapshot,
+)
 from tests.ledger.journal_helpers import accounts
 from tests.roles.helpers import new_role
 from tests.web.conftest import BrowserFor
@@ -494,3 +502,26 @@ def test_a_void_invoice_owes_nothing_on_its_page_and_in_the_list(
     row = re.search(rf"{t.issued['number']}</a>.*?</tr>", listed.text, re.S)
     assert row
     assert re.findall(r'<td class="num">([^<]*)</td>', row.group(0))[1] == "0.00"
+
+
+def test_the_invoice_list_adds_up_its_filtered_rows_per_currency(
+    factory: Factory, browser_for: BrowserFor
+) -> None:
+    t = new_tenant(factory)  # an issued invoice of 100.00 and a draft
+    eur = new_customer(t.owner, t.ws, currency="EUR")
+    issue(t.owner, t.ws, new_invoice(t.owner, t.ws, eur, lines=[line("2", "30.00")]))
+    paid = t.owner.post(
+        f"/api/v1/invoices/{t.issued['id']}/payments", ws=t.ws, json={"amount": "40.00"}
+    )
+    assert paid.status_code == 201, paid.text
+    browser = browser_for(t.owner)
+    url = f"/w/{t.ws['slug']}/invoices"
+    usd = t.issued["currency"]
+    shown = text(browser.get(url, params={"status": "issued"}))
+    assert "1 invoice in EUR 60.00 EUR · balance 60.00 EUR" in shown
+    assert f"1 invoice in {usd} 100.00 {usd} · balance 60.00 {usd}" in shown
+    # The totals follow the filters, not the page.
+    only_eur = text(browser.get(url, params={"status": "issued", "q": "EUR-customer-none"}))
+    assert "invoice in" not in only_eur
+    every = text(browser.get(url, params={"limit": 1}))
+    assert f"2 invoices in {usd}" in every  # the draft too, on every page

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -155,6 +156,18 @@ class CustomersRepository(ScopedRepository):
 
 # Invoices
 
+
+@dataclass(frozen=True)
+class InvoiceListFilters:
+    """What an invoice list matches: statuses (or overdue ones), a customer, a search."""
+
+    statuses: Sequence[str]
+    overdue: bool
+    today: date
+    customer_id: uuid.UUID | None
+    q: str | None
+
+
 # What an invoice still awaits (`service.balance` is the same rule in Python).
 BALANCE = "(i.total - i.amount_paid - i.amount_credited)"
 INVOICE_COLUMNS = """i.id, i.number, i.status, i.customer_id,
@@ -246,17 +259,27 @@ class InvoicesRepository(ScopedRepository):
         )
 
     async def list(
-        self,
-        *,
-        statuses: Sequence[str],
-        overdue: bool,
-        today: date,
-        customer_id: uuid.UUID | None,
-        q: str | None,
-        sort: str | None,
-        page: PageRequest,
+        self, filters: InvoiceListFilters, *, sort: str | None, page: PageRequest
     ) -> tuple[Records, int]:
         order = order_by(sort, INVOICE_SORTS, "-created_at")
+        where = self._matching(filters)
+        return await fetch_page(
+            self.db, INVOICE_COLUMNS, "invoices i", where, order, page.limit, page.offset
+        )
+
+    async def totals(self, filters: InvoiceListFilters) -> Records:
+        """Per currency, the count, total and balance of the invoices `filters` match."""
+        where = self._matching(filters)
+        return await self.db.fetch(
+            f"""SELECT i.currency, count(*) AS count, sum(i.total) AS total,
+                       sum({BALANCE}) AS balance
+                  FROM invoices i WHERE {where.sql()} GROUP BY i.currency ORDER BY i.currency""",
+            *where.args,
+        )
+
+    def _matching(self, filters: InvoiceListFilters) -> Where:
+        statuses, overdue, today = filters.statuses, filters.overdue, filters.today
+        customer_id, q = filters.customer_id, filters.q
         where = Where(self.workspace_id, "i")
         matches = []
         if statuses:
@@ -273,9 +296,7 @@ class InvoicesRepository(ScopedRepository):
                 f"(i.number ILIKE {pattern} OR EXISTS (SELECT 1 FROM customers c"
                 f" WHERE c.workspace_id = $1 AND c.id = i.customer_id AND c.name ILIKE {pattern}))"
             )
-        return await fetch_page(
-            self.db, INVOICE_COLUMNS, "invoices i", where, order, page.limit, page.offset
-        )
+        return where
 
     async def receivables(self, today: date) -> Records:
         """Per currency: open invoices, overdue ones, and what is outstanding."""

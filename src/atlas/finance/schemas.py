@@ -196,6 +196,15 @@ class Invoice(InvoiceSummary):
 # Credit notes
 
 
+class CurrencyTotals(BaseModel):
+    """What a list's matching invoices add up to in one currency."""
+
+    currency: str
+    count: int
+    total: Decimal
+    balance: Decimal
+
+
 class CreditNoteCreate(StrictModel):
     reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2_000)]
     issue_date: BusinessDate | None = Field(

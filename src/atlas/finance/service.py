@@ -40,6 +40,7 @@ from atlas.finance.repository import (
     OPEN_INVOICE_STATUS,
     CreditNotesRepository,
     CustomersRepository,
+    InvoiceListFilters,
     InvoicesRepository,
 )
 from atlas.finance.tables import INVOICE_STATUSES
@@ -426,18 +427,32 @@ async def list_invoices(
     filters: schemas.InvoiceFilters,
     page: PageRequest,
 ) -> Page[schemas.InvoiceSummary]:
-    chosen = choices(filters.statuses, INVOICE_STATUS_FILTERS, "status")
-    on = business_day()
+    matching = _invoice_list_filters(filters)
     rows, total = await InvoicesRepository(db, ctx.workspace_id).list(
+        matching, sort=filters.sort, page=page
+    )
+    on = matching.today
+    return page_of(schemas.InvoiceSummary, [_invoice_values(r, on) for r in rows], total, page)
+
+
+def _invoice_list_filters(filters: schemas.InvoiceFilters) -> InvoiceListFilters:
+    chosen = choices(filters.statuses, INVOICE_STATUS_FILTERS, "status")
+    return InvoiceListFilters(
         statuses=[s for s in chosen if s != "overdue"],
         overdue="overdue" in chosen,
-        today=on,
+        today=business_day(),
         customer_id=filters.customer_id,
         q=search_text(filters.q),
-        sort=filters.sort,
-        page=page,
     )
-    return page_of(schemas.InvoiceSummary, [_invoice_values(r, on) for r in rows], total, page)
+
+
+async def list_totals(
+    ctx: WorkspaceContext, db: asyncpg.Connection, filters: schemas.InvoiceFilters
+) -> list[schemas.CurrencyTotals]:
+    """Per currency, the count, total and balance of the invoices the list's filters match
+    (every page of them); currencies are never added together."""
+    rows = await InvoicesRepository(db, ctx.workspace_id).totals(_invoice_list_filters(filters))
+    return [schemas.CurrencyTotals.model_validate(dict(r)) for r in rows]
 
 
 async def receivables(

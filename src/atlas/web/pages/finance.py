@@ -279,6 +279,7 @@ async def invoices(
         "finance/invoices.html",
         status_code=errors.status if errors else 200,
         result=result,
+        totals=await service.list_totals(page.ws, page.db, filters),
         statuses=STATUS_CHOICES,
         customer=await choices.field(page, choices.CUSTOMERS, "customer_id", typed),
         errors=errors,
