@@ -7,8 +7,12 @@ cached. One representative route of each kind is checked here.
 
 from __future__ import annotations
 
+import hashlib
+import re
+
 import httpx
 
+from atlas.web.assets import STATIC
 from tests.factories import PASSWORD, Factory
 from tests.hr.helpers import new_employee
 from tests.web.conftest import BrowserFor
@@ -87,3 +91,28 @@ def test_pages_are_not_stored_and_static_assets_may_be(
     assert asset.status_code == 200
     assert "cache-control" not in asset.headers
     assert asset.headers["etag"]
+
+
+def test_pages_load_assets_by_content_address_kept_a_year_and_compressed(
+    browser_for: BrowserFor,
+) -> None:
+    anonymous = browser_for(None)
+    page = anonymous.get("/sign-in")
+    found = re.search(r'href="(/static/app\.css\?v=([0-9a-f]{12}))"', page.text)
+    assert found, page.text[:1000]
+    url, digest = found.groups()
+    assert digest == hashlib.sha256((STATIC / "app.css").read_bytes()).hexdigest()[:12]
+    kept = anonymous.get(url, headers={"accept-encoding": "gzip"})
+    assert kept.status_code == 200
+    assert kept.headers["cache-control"] == "public, max-age=31536000, immutable"
+    assert kept.headers["content-encoding"] == "gzip"
+    assert kept.text == (STATIC / "app.css").read_text()  # httpx decodes it
+    # Another digest (an old page's) is not promised to last; nor is the plain address.
+    stale = anonymous.get("/static/app.css?v=000000000000")
+    assert stale.status_code == 200
+    assert "cache-control" not in stale.headers
+    # A page is never compressed: it carries the CSRF token.
+    assert (
+        "content-encoding"
+        not in anonymous.get("/sign-in", headers={"accept-encoding": "gzip"}).headers
+    )

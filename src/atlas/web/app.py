@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from fastapi import FastAPI
-from fastapi.staticfiles import StaticFiles
 
-from atlas.web import api_docs
+from atlas.web import api_docs, assets
 from atlas.web.errors import install_page_errors
 from atlas.web.pages import (
     account,
@@ -27,7 +24,6 @@ from atlas.web.pages import (
 )
 from atlas.web.security import SecurityHeadersMiddleware
 
-STATIC = Path(__file__).parent / "static"
 PAGE_ROUTERS = (
     auth.router,
     workspaces.router,
@@ -49,7 +45,7 @@ PAGE_ROUTERS = (
 def install_web(app: FastAPI) -> None:
     """After the API's routers and error handlers: pages wrap those handlers."""
     app.add_middleware(SecurityHeadersMiddleware)
-    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.mount("/static", assets.static_files(), name="static")
     app.include_router(api_docs.router)
     for router in PAGE_ROUTERS:
         app.include_router(router)

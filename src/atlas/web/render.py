@@ -27,6 +27,7 @@ from atlas.identity.csrf import CSRF_COOKIE
 from atlas.pagination import PageRequest
 from atlas.tenancy.context import Principal, WorkspaceContext
 from atlas.validation import ISO_CURRENCIES
+from atlas.web.assets import asset
 from atlas.web.security import csrf_token
 from atlas.workspaces import schemas as workspace_schemas
 from atlas.workspaces import service as workspaces
@@ -79,6 +80,7 @@ def _environment() -> Environment:
     )
     env.filters.update(money=money, day=day, moment=moment, labelled=labelled)
     env.globals["choice_lists"] = CHOICE_LISTS
+    env.globals["asset"] = asset
     return env
 
 
