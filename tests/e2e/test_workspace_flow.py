@@ -62,3 +62,16 @@ def test_sign_up_invite_accept_and_switch_workspaces(
     expect(guest.get_by_role("heading", level=1)).to_have_text(home["name"])
     assert guest.url.endswith(f"/w/{home['slug']}/")
     shot(guest, "04-switched-workspace")
+
+
+def test_the_keyboard_focus_is_always_visible(factory: Factory, new_context: NewContext) -> None:
+    page = new_context().new_page()
+    page.goto("/sign-in")
+    for _ in range(4):  # the skip link, the brand, the header's links, the first field
+        page.keyboard.press("Tab")
+        outline = page.evaluate(
+            "() => { const s = getComputedStyle(document.activeElement);"
+            " return [s.outlineStyle, parseFloat(s.outlineWidth)]; }"
+        )
+        assert outline[0] == "solid"
+        assert outline[1] >= 2
