@@ -55,8 +55,18 @@
     }
   });
 
+  // The workspace's navigation folds into its "Menu" button on a phone-sized screen.
+  var phone = window.matchMedia("(max-width: 768px)");
+  function fold(root) {
+    if (!phone.matches) return;
+    root.querySelectorAll("details[data-fold-on-phone]").forEach(function (menu) {
+      menu.open = false;
+    });
+  }
+
   function init(root) {
     root.querySelectorAll("[data-board]").forEach(setUpBoard);
+    fold(root);
   }
   document.addEventListener("DOMContentLoaded", function () { init(document); });
 })();
