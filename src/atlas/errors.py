@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import asyncpg
@@ -130,12 +130,61 @@ API_ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
+# Pydantic's error types in plain words; the context's values fill the braces.
+PLAIN_MESSAGES = {
+    "missing": "is required",
+    "greater_than": "must be more than {gt}",
+    "greater_than_equal": "must be {ge} or more",
+    "less_than": "must be less than {lt}",
+    "less_than_equal": "must be {le} or less",
+    "string_too_long": "must be at most {max_length} characters",
+    "too_long": "must hold at most {max_length} items",
+    "too_short": "must hold at least {min_length} items",
+    "decimal_max_places": "must have at most {decimal_places} decimal places",
+    "decimal_max_digits": "must have at most {max_digits} digits",
+    "decimal_whole_digits": "must have at most {whole_digits} digits before the point",
+    "decimal_parsing": "must be a number",
+    "decimal_type": "must be a number",
+    "float_parsing": "must be a number",
+    "int_parsing": "must be a whole number",
+    "int_from_float": "must be a whole number",
+    "bool_parsing": "must be true or false",
+    "date_from_datetime_parsing": "must be a date (YYYY-MM-DD)",
+    "date_parsing": "must be a date (YYYY-MM-DD)",
+    "datetime_from_date_parsing": "must be a date and time",
+    "uuid_parsing": "must be an id (a UUID)",
+    "enum": "must be one of {expected}",
+    "literal_error": "must be one of {expected}",
+    "extra_forbidden": "is not a field this accepts",
+    "string_type": "must be text",
+}
+
+
+def plain_message(err: Mapping[str, Any]) -> str:
+    """A validation error's message as a person would say it: "must be 24 or less",
+    "is required"; a check's own message without Pydantic's "Value error, " prefix."""
+    kind = str(err.get("type", ""))
+    message = str(err.get("msg", "invalid"))
+    if kind == "value_error":
+        return message.removeprefix("Value error, ")
+    if kind == "string_too_short":
+        short = err.get("ctx", {}).get("min_length") == 1
+        return "must not be empty" if short else message
+    template = PLAIN_MESSAGES.get(kind)
+    if template is None:
+        return message
+    try:
+        return template.format(**err.get("ctx", {}))
+    except (KeyError, IndexError):
+        return message
+
+
 def _validation_details(exc: RequestValidationError) -> list[dict[str, Any]]:
     details = []
     for err in exc.errors():
         loc = [str(part) for part in err.get("loc", ())]
         details.append(
-            {"field": ".".join(loc), "message": err.get("msg", "invalid"), "type": err.get("type")}
+            {"field": ".".join(loc), "message": plain_message(err), "type": err.get("type")}
         )
     return details
 

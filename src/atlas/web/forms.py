@@ -15,7 +15,7 @@ from pydantic import AfterValidator, BaseModel, ValidationError
 from pydantic_core import PydanticCustomError
 
 from atlas.db.pool import savepoint
-from atlas.errors import AtlasError
+from atlas.errors import AtlasError, plain_message
 from atlas.web.security import CSRF_FIELD
 
 M = TypeVar("M", bound=BaseModel)
@@ -103,7 +103,7 @@ def parse(model: type[M], data: Mapping[str, Any]) -> M:
     except ValidationError as exc:
         for err in exc.errors():
             name = ".".join(str(part) for part in err.get("loc", ())) or "form"
-            fields.setdefault(name, err.get("msg", "invalid"))
+            fields.setdefault(name, plain_message(err))
         raise FormErrors(CORRECT_THE_FIELDS, fields) from exc
     if fields:
         raise FormErrors(CORRECT_THE_FIELDS, fields)
