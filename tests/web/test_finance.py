@@ -525,3 +525,37 @@ def test_the_invoice_list_adds_up_its_filtered_rows_per_currency(
     assert "invoice in" not in only_eur
     every = text(browser.get(url, params={"limit": 1}))
     assert f"2 invoices in {usd}" in every  # the draft too, on every page
+
+
+def test_the_printed_invoice_names_the_seller_from_the_settings(
+    factory: Factory, browser_for: BrowserFor
+) -> None:
+    t = new_tenant(factory)
+    browser = browser_for(t.owner)
+    settings = f"/w/{t.ws['slug']}/settings"
+    form = {
+        "name": t.ws["name"],
+        "slug": t.ws["slug"],
+        "base_currency": "USD",
+        "timezone": "UTC",
+        "fiscal_year_start_month": "1",
+        "legal_name": "Initrode Consulting GmbH",
+        "address": "Hauptstrasse 1\n10115 Berlin",
+        "tax_id": "DE123456789",
+        "bank_details": "IBAN DE89 3704 0044 0532 0130 00",
+    }
+    assert redirected_to(browser.post(settings, form)) == settings
+    printed = text(browser.get(f"/w/{t.ws['slug']}/invoices/{t.issued['id']}/print"))
+    for shown in ("Initrode Consulting GmbH", "10115 Berlin", "Tax ID: DE123456789"):
+        assert shown in printed
+    assert "How to pay IBAN DE89 3704 0044 0532 0130 00" in printed
+    # Emptied on the form, a detail is cleared; the legal name falls back to the name.
+    cleared = {k: v for k, v in form.items() if k not in ("legal_name", "bank_details")}
+    assert redirected_to(browser.post(settings, cleared)) == settings
+    workspace = t.owner.get(f"/api/v1/workspaces/{t.ws['id']}", ws=t.ws).json()
+    assert (workspace["legal_name"], workspace["bank_details"]) == ("", "")
+    again = text(browser.get(f"/w/{t.ws['slug']}/invoices/{t.issued['id']}/print"))
+    assert t.ws["name"] in again
+    assert "How to pay" not in again
+    too_long = browser.post(settings, {**form, "tax_id": "X" * 65})
+    assert too_long.status_code == 422

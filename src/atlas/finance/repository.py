@@ -259,10 +259,18 @@ class InvoicesRepository(ScopedRepository):
         )
 
     async def list(
-        self, filters: InvoiceListFilters, *, sort: str | None, page: PageRequest
+        self,
+        *,
+        statuses: Sequence[str],
+        overdue: bool,
+        today: date,
+        customer_id: uuid.UUID | None,
+        q: str | None,
+        sort: str | None,
+        page: PageRequest,
     ) -> tuple[Records, int]:
         order = order_by(sort, INVOICE_SORTS, "-created_at")
-        where = self._matching(filters)
+        where = self._matching(InvoiceListFilters(statuses, overdue, today, customer_id, q))
         return await fetch_page(
             self.db, INVOICE_COLUMNS, "invoices i", where, order, page.limit, page.offset
         )

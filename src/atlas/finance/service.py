@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from enum import StrEnum
@@ -429,7 +429,7 @@ async def list_invoices(
 ) -> Page[schemas.InvoiceSummary]:
     matching = _invoice_list_filters(filters)
     rows, total = await InvoicesRepository(db, ctx.workspace_id).list(
-        matching, sort=filters.sort, page=page
+        **asdict(matching), sort=filters.sort, page=page
     )
     on = matching.today
     return page_of(schemas.InvoiceSummary, [_invoice_values(r, on) for r in rows], total, page)
@@ -446,7 +446,7 @@ def _invoice_list_filters(filters: schemas.InvoiceFilters) -> InvoiceListFilters
     )
 
 
-async def list_totals(
+async def totals_of_invoices(
     ctx: WorkspaceContext, db: asyncpg.Connection, filters: schemas.InvoiceFilters
 ) -> list[schemas.CurrencyTotals]:
     """Per currency, the count, total and balance of the invoices the list's filters match

@@ -22,10 +22,20 @@ from atlas.pagination import PageRequest, order_by
 
 WORKSPACE_COLUMNS = (
     "w.id, w.name, w.slug, w.base_currency, w.timezone, w.fiscal_year_start_month,"
-    " w.created_at, w.updated_at"
+    " w.legal_name, w.address, w.tax_id, w.bank_details, w.created_at, w.updated_at"
 )
 UPDATABLE_WORKSPACE_COLUMNS = frozenset(
-    {"name", "slug", "base_currency", "timezone", "fiscal_year_start_month"}
+    {
+        "name",
+        "slug",
+        "base_currency",
+        "timezone",
+        "fiscal_year_start_month",
+        "legal_name",
+        "address",
+        "tax_id",
+        "bank_details",
+    }
 )
 MEMBER_COLUMNS = (
     "m.id, m.user_id, u.email, u.name, m.role, m.custom_role_id, m.created_at, m.updated_at"

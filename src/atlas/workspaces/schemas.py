@@ -59,6 +59,10 @@ TimeZone = Annotated[
     str, StringConstraints(min_length=1, max_length=64), AfterValidator(_known_timezone)
 ]
 Month = Annotated[int, Field(ge=1, le=12)]
+# The workspace as a seller; an empty text clears a detail.
+LegalName = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
+SellerText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2_000)]
+SellerTaxId = Annotated[str, StringConstraints(strip_whitespace=True, max_length=64)]
 Email = Annotated[EmailStr, AfterValidator(_lower)]
 
 
@@ -78,6 +82,12 @@ class WorkspaceUpdate(PatchModel):
     base_currency: Currency | None = Field(default=None, description="ISO 4217 code, e.g. EUR.")
     timezone: TimeZone | None = None
     fiscal_year_start_month: Month | None = None
+    legal_name: LegalName | None = Field(default=None, description="Printed on invoices.")
+    address: SellerText | None = Field(default=None, description="Printed on invoices.")
+    tax_id: SellerTaxId | None = Field(default=None, description="Printed on invoices.")
+    bank_details: SellerText | None = Field(
+        default=None, description="Printed on invoices: where to pay."
+    )
 
 
 class WorkspaceDelete(StrictModel):
@@ -91,6 +101,10 @@ class Workspace(BaseModel):
     base_currency: str
     timezone: str
     fiscal_year_start_month: int
+    legal_name: str = Field(description="The seller's legal name ('' for the workspace's name).")
+    address: str
+    tax_id: str
+    bank_details: str
     created_at: datetime
     updated_at: datetime
     role: str = Field(description="The caller's role in this workspace.")

@@ -38,10 +38,19 @@ workspaces = Table(
     Column("base_currency", String(3), nullable=False, server_default="USD"),
     Column("timezone", Text, nullable=False, server_default="UTC"),
     Column("fiscal_year_start_month", SmallInteger, nullable=False, server_default="1"),
+    # The workspace as a seller, printed on its invoices (migration 0014).
+    Column("legal_name", Text, nullable=False, server_default=""),
+    Column("address", Text, nullable=False, server_default=""),
+    Column("tax_id", Text, nullable=False, server_default=""),
+    Column("bank_details", Text, nullable=False, server_default=""),
     created_at(),
     updated_at(),
     CheckConstraint("slug ~ '^[a-z0-9]+(-[a-z0-9]+)*$'", name="slug_format"),
     CheckConstraint("fiscal_year_start_month BETWEEN 1 AND 12", name="fiscal_month"),
+    CheckConstraint("char_length(legal_name) <= 200", name="legal_name_length"),
+    CheckConstraint("char_length(address) <= 2000", name="address_length"),
+    CheckConstraint("char_length(tax_id) <= 64", name="tax_id_length"),
+    CheckConstraint("char_length(bank_details) <= 2000", name="bank_details_length"),
 )
 
 

@@ -30,6 +30,7 @@ from atlas.web.pages import choices
 from atlas.web.render import PageContext
 from atlas.web.render import money as amount_in
 from atlas.web.routing import page_router
+from atlas.workspaces import service as workspaces
 
 router = page_router()
 
@@ -279,7 +280,7 @@ async def invoices(
         "finance/invoices.html",
         status_code=errors.status if errors else 200,
         result=result,
-        totals=await service.list_totals(page.ws, page.db, filters),
+        totals=await service.totals_of_invoices(page.ws, page.db, filters),
         statuses=STATUS_CHOICES,
         customer=await choices.field(page, choices.CUSTOMERS, "customer_id", typed),
         errors=errors,
@@ -476,4 +477,7 @@ async def record_payment(page: PaymentsRecord, invoice_id: uuid.UUID) -> Respons
 async def print_invoice(page: InvoicesRead, invoice_id: uuid.UUID) -> Response:
     invoice = await service.get_invoice(page.ws, page.db, invoice_id)
     customer = await service.get_customer(page.ws, page.db, invoice.customer_id)
-    return await page.render("finance/print.html", invoice=invoice, customer=customer)
+    seller = await workspaces.get_workspace(page.ws, page.db)
+    return await page.render(
+        "finance/print.html", invoice=invoice, customer=customer, seller=seller
+    )

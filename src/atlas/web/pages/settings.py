@@ -45,6 +45,7 @@ RolesManage = Annotated[PageContext, Depends(workspace_page("roles:manage"))]
 AuditRead = Annotated[PageContext, Depends(workspace_page("audit:read"))]
 
 MONTHS = [(str(n), calendar.month_name[n]) for n in range(1, 13)]
+SELLER_FIELDS = ("legal_name", "address", "tax_id", "bank_details")
 INVITATION_STATUSES = ("pending", "accepted", "rejected", "canceled", "expired")
 # What the action part of a permission does, where its name alone does not say it.
 PERMISSION_HINTS = {
@@ -124,7 +125,9 @@ async def workspace_settings(page: WorkspaceRead) -> Response:
 async def update_workspace(page: WorkspaceUpdate) -> Response:
     form = await forms.read_form(page.request)
     try:
-        data = forms.parse(schemas.WorkspaceUpdate, form)
+        # A seller detail left empty clears it (blank fields are not posted).
+        sent = {**dict.fromkeys(SELLER_FIELDS, ""), **form}
+        data = forms.parse(schemas.WorkspaceUpdate, sent)
         updated = await forms.run(page.db, lambda: service.update_workspace(page.ws, page.db, data))
     except forms.FormErrors as errors:
         return await _settings_page(page, form, errors, 422)
