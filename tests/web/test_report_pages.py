@@ -277,11 +277,11 @@ def test_the_csv_download_is_the_apis(
 @pytest.mark.parametrize(
     ("address", "field", "message"),
     [
-        ("trial-balance?as_of=2026-13-01", "as_of", "valid date"),
+        ("trial-balance?as_of=2026-13-01", "as_of", "must be a date (YYYY-MM-DD)"),
         ("balance-sheet?as_of=1200-01-01", "as_of", "between"),
         ("profit-and-loss?from=2026-03-01&to=2026-02-01", "to", "must be on or after 'from'"),
         ("profit-and-loss?compare=yearly", "compare", "previous_period"),
-        ("receivables-aging?as_of=soon", "as_of", "valid date"),
+        ("receivables-aging?as_of=soon", "as_of", "must be a date (YYYY-MM-DD)"),
         ("general-ledger?account_id=&from=2026-01-01", "account_id", "choose an account"),
     ],
 )
