@@ -19,10 +19,12 @@ SELLER_COLUMNS = {"legal_name": 200, "address": 2000, "tax_id": 64, "bank_detail
 
 
 def upgrade(app_role: str) -> None:
+    # One subcommand a statement: Citus refuses ADD CONSTRAINT beside others.
     for column, most in SELLER_COLUMNS.items():
+        op.execute(f"ALTER TABLE workspaces ADD COLUMN {column} text NOT NULL DEFAULT ''")
         op.execute(
-            f"ALTER TABLE workspaces ADD COLUMN {column} text NOT NULL DEFAULT '',"
-            f" ADD CONSTRAINT ck_workspaces_{column}_length CHECK (char_length({column}) <= {most})"
+            f"ALTER TABLE workspaces ADD CONSTRAINT ck_workspaces_{column}_length"
+            f" CHECK (char_length({column}) <= {most})"
         )
 
 
