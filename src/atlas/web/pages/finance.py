@@ -22,7 +22,7 @@ from atlas.finance import money, schemas, service
 from atlas.ledger import schemas as ledger_schemas
 from atlas.ledger import service as ledger
 from atlas.pagination import PageParams, PageRequest
-from atlas.web import forms
+from atlas.web import bulk, forms
 from atlas.web.access import workspace_page
 from atlas.web.lines import ADD_LINE, Line, RepeatedLines
 from atlas.web.lists import every
@@ -453,6 +453,25 @@ async def delete_invoice(page: InvoicesWrite, invoice_id: uuid.UUID) -> Response
         lambda: service.delete_invoice(page.ws, page.db, invoice_id),
         "Draft invoice deleted.",
         page.url("/invoices"),
+    )
+
+
+async def _invoice_name(page: PageContext, invoice_id: uuid.UUID) -> str:
+    invoice = await service.get_invoice(page.ws, page.db, invoice_id)
+    return f"Invoice {invoice.number}" if invoice.number else f"A draft for {invoice.customer_name}"
+
+
+@router.post("/w/{workspace_ref}/invoices/bulk-delete")
+async def delete_invoices(page: InvoicesWrite) -> Response:
+    """Deletes every chosen draft, or none when one of them is not a draft any more."""
+    ids, _ = await bulk.read_ids(page)
+    return await bulk.apply_all(
+        page,
+        page.url("/invoices"),
+        ids,
+        lambda invoice_id: service.delete_invoice(page.ws, page.db, invoice_id),
+        lambda invoice_id: _invoice_name(page, invoice_id),
+        f"{bulk.counted(ids, 'draft invoice')} deleted.",
     )
 
 

@@ -18,7 +18,7 @@ from atlas.clock import business_day
 from atlas.errors import NotFound
 from atlas.hr import schemas, service
 from atlas.pagination import PageParams
-from atlas.web import forms
+from atlas.web import bulk, forms
 from atlas.web.access import workspace_page
 from atlas.web.lists import every
 from atlas.web.pages import choices
@@ -538,6 +538,38 @@ async def _decide(page: PageContext, request_id: uuid.UUID, *, approve: bool) ->
         lambda: service.decide_leave_request(
             page.ws, page.db, request_id, approve=approve, note=data.note
         ),
+    )
+
+
+async def _leave_request_name(page: PageContext, request_id: uuid.UUID) -> str:
+    request = await service.get_leave_request(page.ws, page.db, request_id)
+    names = await _employee_names(page, [request.employee_id])
+    who = names.get(request.employee_id, "an employee")
+    return f"The leave request of {who} from {request.start_date.isoformat()}"
+
+
+@router.post("/w/{workspace_ref}/leave/bulk")
+async def decide_leave_requests(page: LeaveRead) -> Response:
+    """Approves or rejects every chosen request (`decision`), one note for them all."""
+    ids, form = await bulk.read_ids(page)
+    back = page.url("/leave")
+    decision = form.get("decision")
+    if decision not in ("approve", "reject"):
+        return page.redirect(back, "Choose Approve or Reject.", kind="error")
+    approve = decision == "approve"
+    try:
+        data = forms.parse(schemas.LeaveDecision, {"note": form.get("note", "")})
+    except forms.FormErrors:
+        return page.redirect(back, "The note holds at most 2,000 characters.", kind="error")
+    return await bulk.apply_all(
+        page,
+        back,
+        ids,
+        lambda request_id: service.decide_leave_request(
+            page.ws, page.db, request_id, approve=approve, note=data.note
+        ),
+        lambda request_id: _leave_request_name(page, request_id),
+        f"{bulk.counted(ids, 'leave request')} {'approved' if approve else 'rejected'}.",
     )
 
 

@@ -12,7 +12,7 @@ from fastapi.responses import Response
 from atlas.pagination import MAX_LIMIT, PageParams, PageRequest
 from atlas.projects import schemas, service
 from atlas.projects.tables import PROJECT_STATUSES, TASK_PRIORITIES, TASK_STATUSES
-from atlas.web import forms
+from atlas.web import bulk, forms
 from atlas.web.access import workspace_page
 from atlas.web.pages import choices
 from atlas.web.render import PageContext, labelled
@@ -211,6 +211,34 @@ async def move_task(page: TasksUpdate, task_id: uuid.UUID) -> Response:
         reason = errors.get("status") or errors.message
         return page.redirect(back, f"{task.key} was not moved: {reason}.", kind="error")
     return page.redirect(back, f"{moved.key} moved to {labelled(moved.status)}.")
+
+
+@router.post("/w/{workspace_ref}/projects/{project_id}/tasks/bulk")
+async def move_tasks(page: TasksUpdate, project_id: uuid.UUID) -> Response:
+    """Marks every chosen task done (`action=done`) or moves it to the status `to`."""
+    await service.get_project(page.ws, page.db, project_id)
+    ids, form = await bulk.read_ids(page)
+    back = page.url(f"/projects/{project_id}")
+    status = "done" if form.get("action") == "done" else form.get("to")
+    if status is None:
+        return page.redirect(back, "Choose the status to move the tasks to.", kind="error")
+    try:
+        data = forms.parse(schemas.TaskUpdate, {"status": status})
+    except forms.FormErrors as errors:
+        reason = errors.get("status") or errors.message
+        return page.redirect(back, f"No task was moved: {reason}.", kind="error")
+    return await bulk.apply_all(
+        page,
+        back,
+        ids,
+        lambda task_id: service.update_task(page.ws, page.db, task_id, data),
+        lambda task_id: _task_key(page, task_id),
+        f"{bulk.counted(ids, 'task')} moved to {labelled(status)}.",
+    )
+
+
+async def _task_key(page: PageContext, task_id: uuid.UUID) -> str:
+    return f"Task {(await service.get_task(page.ws, page.db, task_id)).key}"
 
 
 # Tasks

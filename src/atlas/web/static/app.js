@@ -64,7 +64,20 @@
     });
   }
 
+  // A list's select-all box (hidden without this script) ticks every row of its form.
+  function setUpSelectAll(box) {
+    var formId = box.getAttribute("data-select-all");
+    var rows = function () {
+      return document.querySelectorAll('input[name="ids"][form="' + formId + '"]');
+    };
+    box.closest("label").hidden = false;
+    box.addEventListener("change", function () {
+      rows().forEach(function (row) { row.checked = box.checked; });
+    });
+  }
+
   function init(root) {
+    root.querySelectorAll("[data-select-all]").forEach(setUpSelectAll);
     root.querySelectorAll("[data-board]").forEach(setUpBoard);
     fold(root);
   }
