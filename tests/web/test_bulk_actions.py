@@ -305,3 +305,58 @@ def test_the_form_needs_the_csrf_token(factory: Factory, browser_for: BrowserFor
     )
     assert refused.status_code == 403
     assert _statuses(sql, ws, "invoices", drafts) == ["draft"]
+
+
+# Draft journal entries
+
+
+def _journal_drafts(sql: Sql, ws: dict[str, Any], count: int) -> list[str]:
+    rows = [
+        {"workspace_id": ws["id"], "id": uuid7(), "currency": "USD", "memo": f"Accrual {n}"}
+        for n in range(count)
+    ]
+    made = sql.insert_rows("journal_drafts", rows, returning="id", workspace=ws["id"])
+    return [str(r["id"]) for r in made]
+
+
+def _remaining(sql: Sql, ws: dict[str, Any], ids: list[str]) -> int:
+    rows = sql.owner(
+        "SELECT count(*) AS n FROM journal_drafts WHERE id = ANY(%s::uuid[])",
+        ids,
+        workspace=ws["id"],
+    )
+    return int(rows[0]["n"])
+
+
+def test_draft_entries_are_deleted_together(
+    factory: Factory, browser_for: BrowserFor, sql: Sql
+) -> None:
+    owner = factory.user()
+    ws = factory.workspace(owner)
+    drafts = _journal_drafts(sql, ws, 3)
+    url = f"/w/{ws['slug']}/journal/drafts"
+    browser = browser_for(owner)
+    page = browser.get(url).text
+    assert f'name="ids" value="{drafts[0]}" form="bulk-drafts"' in page
+    assert "Select the draft Accrual 0 of" in page
+    deleted = browser.post(f"{url}/bulk-delete", {"ids": drafts[:2]})
+    assert redirected_to(deleted) == url
+    assert "2 draft entries deleted." in _flash(browser, url)
+    assert _remaining(sql, ws, drafts) == 1
+
+
+def test_draft_entry_bulk_access(factory: Factory, browser_for: BrowserFor, sql: Sql) -> None:
+    owner = factory.user()
+    ws = factory.workspace(owner)
+    other_ws = factory.workspace(factory.user())
+    drafts, other_drafts = _journal_drafts(sql, ws, 1), _journal_drafts(sql, other_ws, 1)
+    url = f"/w/{ws['slug']}/journal/drafts/bulk-delete"
+    assert redirected_to(browser_for(None).post(url, {"ids": drafts})) == "/sign-in?next=/"
+    assert browser_for(factory.user()).post(url, {"ids": drafts}).status_code == 404
+    refused = browser_for(factory.member(ws, "viewer")).post(url, {"ids": drafts})
+    assert refused.status_code == 403
+    assert "ledger:post" in text(refused)
+    mixed = browser_for(owner).post(url, {"ids": [*drafts, *other_drafts]})
+    assert mixed.status_code == 404
+    assert _remaining(sql, ws, drafts) == 1
+    assert _remaining(sql, other_ws, other_drafts) == 1

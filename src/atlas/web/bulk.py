@@ -26,9 +26,9 @@ MAX_IDS = 200
 NOTHING_CHOSEN = "Choose at least one row first."
 
 
-def counted(ids: Sequence[uuid.UUID], noun: str) -> str:
-    """ "1 task", "3 tasks": how many rows a bulk action changed."""
-    return f"{len(ids)} {noun}{'' if len(ids) == 1 else 's'}"
+def counted(ids: Sequence[uuid.UUID], one: str, many: str | None = None) -> str:
+    """How many rows a bulk action changed: "1 task", "3 tasks", "2 draft entries"."""
+    return f"{len(ids)} {one if len(ids) == 1 else many or one + 's'}"
 
 
 async def read_ids(page: PageContext) -> tuple[list[uuid.UUID], forms.FormData]:

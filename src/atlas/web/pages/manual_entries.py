@@ -22,7 +22,7 @@ from pydantic import TypeAdapter, ValidationError
 from atlas.clock import business_day
 from atlas.ledger import schemas, service
 from atlas.pagination import PageParams
-from atlas.web import forms
+from atlas.web import bulk, forms
 from atlas.web.access import workspace_page
 from atlas.web.lines import ADD_LINE, Line, RepeatedLines
 from atlas.web.pages import choices, ledger
@@ -183,6 +183,25 @@ def _stored(draft: schemas.JournalDraft) -> tuple[forms.FormData, list[Line]]:
         for line in draft.lines
     ]
     return form, lines or list(NEW_LINES)
+
+
+@router.post("/w/{workspace_ref}/journal/drafts/bulk-delete")
+async def delete_drafts(page: LedgerPost) -> Response:
+    """Deletes every chosen draft entry, or none."""
+    ids, _ = await bulk.read_ids(page)
+
+    async def name_of(draft_id: uuid.UUID) -> str:
+        draft = await service.get_journal_draft(page.ws, page.db, draft_id)
+        return f"The draft {draft.memo or '(no memo)'}"
+
+    return await bulk.apply_all(
+        page,
+        page.url("/journal/drafts"),
+        ids,
+        lambda draft_id: service.delete_journal_draft(page.ws, page.db, draft_id),
+        name_of,
+        f"{bulk.counted(ids, 'draft entry', 'draft entries')} deleted.",
+    )
 
 
 @router.get("/w/{workspace_ref}/journal/drafts/{draft_id}")
