@@ -16,12 +16,13 @@ from fastapi.responses import Response
 
 from atlas.db.pool import savepoint
 from atlas.errors import AtlasError, Forbidden, Invalid
+from atlas.pagination import MAX_LIMIT
 from atlas.web import forms
 from atlas.web.render import PageContext
 
 IDS_FIELD = "ids"
-# The most rows one request may act on: a page of a list holds at most this many.
-MAX_IDS = 200
+# The most rows one request may act on: the largest page of a list.
+MAX_IDS = MAX_LIMIT
 
 NOTHING_CHOSEN = "Choose at least one row first."
 
