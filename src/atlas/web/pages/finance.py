@@ -276,8 +276,18 @@ async def invoices(
         sort=sort,
     )
     result = await service.list_invoices(page.ws, page.db, filters, paging)
+    deletable = {
+        i.id
+        for i in result.items
+        if page.ws.can("invoices:write")
+        and service.InvoiceAction.DELETE
+        in service.allowed_actions(
+            status=i.status, amount_paid=i.amount_paid, amount_credited=i.amount_credited
+        )
+    }
     return await page.render(
         "finance/invoices.html",
+        deletable=deletable,
         status_code=errors.status if errors else 200,
         result=result,
         totals=await service.totals_of_invoices(page.ws, page.db, filters),
