@@ -8,10 +8,11 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Annotated, Any, TypeVar
 
 import asyncpg
-from babel.numbers import list_currencies
+from babel.numbers import get_currency_precision, list_currencies
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, field_validator
 from pydantic_core import PydanticCustomError
 
@@ -77,12 +78,51 @@ def stripped_upper(value: object) -> object:
 ISO_CURRENCIES = frozenset(list_currencies())
 
 
+# Every money column is NUMERIC(_, 2): a currency of more minor units cannot be stored.
+STORED_DECIMALS = 2
+
+
+def minor_units(currency: str) -> int:
+    """The decimals of an amount in `currency` (ISO 4217, from CLDR): JPY 0, EUR 2, KWD 3."""
+    return int(get_currency_precision(currency))
+
+
+def is_stored_to_its_unit(currency: str) -> bool:
+    """Whether the money columns hold an amount of `currency` to its minor unit."""
+    return minor_units(currency) <= STORED_DECIMALS
+
+
+def _decimals_named(currency: str) -> str:
+    units = minor_units(currency)
+    return "no decimals" if units == 0 else f"at most {units} decimals"
+
+
 def _currency_code(value: str) -> str:
     if not CURRENCY_CODE.match(value):
         raise ValueError("use a three-letter ISO 4217 code (e.g. EUR)")
     if value not in ISO_CURRENCIES:
         raise ValueError(f"{value} is not an ISO 4217 currency (e.g. EUR, USD, JPY)")
+    if not is_stored_to_its_unit(value):
+        raise ValueError(
+            f"{value} amounts have {minor_units(value)} decimals; "
+            f"amounts are kept to {STORED_DECIMALS}, so {value} is not supported"
+        )
     return value
+
+
+def excess_decimals(amount: Decimal, currency: str) -> str | None:
+    """Why an amount has more decimals than `currency` has ("JPY amounts have no decimals"),
+    or None; 1500.00 JPY passes, as its decimals are zeros."""
+    if amount == amount.quantize(Decimal(1).scaleb(-minor_units(currency))):
+        return None
+    return f"{currency} amounts have {_decimals_named(currency)}"
+
+
+def refuse_excess_decimals(amount: Decimal, currency: str, field: str) -> None:
+    """A 422 `currency_decimals` on `field` for an amount finer than its currency's unit."""
+    detail = excess_decimals(amount, currency)
+    if detail is not None:
+        raise invalid(f"{field}: {detail}.", field, detail, code="currency_decimals")
 
 
 # An ISO 4217 code, upper-cased on the way in ("eur" is EUR).

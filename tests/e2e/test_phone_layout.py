@@ -65,6 +65,7 @@ def test_the_navigation_folds_into_a_menu_on_a_phone(
     nav = page.get_by_role("navigation", name="Workspace")
     invoices = nav.get_by_role("link", name="Invoices", exact=True)
     expect(invoices).to_be_hidden()
+    shot(page, "32-phone-dashboard")
     page.get_by_text("Menu", exact=True).click()
     expect(invoices).to_be_visible()
     shot(page, "31-phone-menu-open")

@@ -23,12 +23,14 @@ from atlas.finance.money import AmountTooLarge, LineAmounts, invoice_totals, lin
 def test_line_amounts(
     quantity: str, unit_price: str, tax_rate: str, expected: tuple[str, ...]
 ) -> None:
-    amounts = line_amounts(Decimal(quantity), Decimal(unit_price), Decimal(tax_rate))
+    amounts = line_amounts(Decimal(quantity), Decimal(unit_price), Decimal(tax_rate), "USD")
     assert (str(amounts.subtotal), str(amounts.tax), str(amounts.total)) == expected
 
 
 def test_invoice_totals_are_sums_of_rounded_lines() -> None:
-    lines = [line_amounts(Decimal("0.335"), Decimal("3.00"), Decimal("19")) for _ in range(3)]
+    lines = [
+        line_amounts(Decimal("0.335"), Decimal("3.00"), Decimal("19"), "USD") for _ in range(3)
+    ]
     totals = invoice_totals(lines)
     # Rounding the unrounded sum (1.005 * 3 = 3.015 -> 3.02) would differ: lines win.
     assert (totals.subtotal, totals.tax_total, totals.total) == (
@@ -44,7 +46,7 @@ def test_no_lines_make_zero() -> None:
 
 def test_amounts_beyond_the_columns_are_refused() -> None:
     with pytest.raises(AmountTooLarge):
-        line_amounts(Decimal("2"), Decimal("999999999999.99"), Decimal("0"))
+        line_amounts(Decimal("2"), Decimal("999999999999.99"), Decimal("0"), "USD")
     big = LineAmounts(Decimal("999999999999.99"), Decimal("0.00"), Decimal("999999999999.99"))
     with pytest.raises(AmountTooLarge):
         invoice_totals([big, big])

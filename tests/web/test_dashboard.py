@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 import httpx
 
+from atlas.dashboard.service import chart_bars
 from tests.factories import Actor, Factory
 from tests.finance.helpers import issue, line, new_customer, new_invoice
 from tests.hr.helpers import (
@@ -182,3 +184,14 @@ def test_a_role_sees_only_the_figures_it_may_read(
     for hidden in ("receivables", "headcount", "revenue"):
         assert section(page, hidden) is None, hidden
     assert "Customers" not in text(page)
+
+
+def test_a_month_below_zero_has_no_bar_and_the_top_month_is_full_height() -> None:
+    bars = chart_bars(
+        [(date(2026, 1, 1), Decimal("-60.00")), (date(2026, 2, 1), Decimal("100.00"))]
+    )
+    assert [(bar["label"], bar["amount"], bar["height"]) for bar in bars] == [
+        ("Jan", Decimal("-60.00"), 0),
+        ("Feb", Decimal("100.00"), 120),
+    ]
+    assert [bar["height"] for bar in chart_bars([(date(2026, 1, 1), Decimal("-5"))])] == [0]

@@ -91,14 +91,16 @@ async def dashboard(
 
 
 def chart_bars(revenue: list[tuple[date, Decimal]], height: int = 120) -> list[dict[str, object]]:
-    """The revenue chart's bars: month label, amount, and bar height in SVG units."""
+    """The revenue chart's bars: month label, amount, and bar height in SVG units.
+
+    A month that credit notes bring below zero has no bar (its amount is in the table)."""
     top = max((amount for _, amount in revenue), default=Decimal(0))
     return [
         {
             "label": f"{month:%b}",
             "title": f"{month:%B %Y}",
             "amount": amount,
-            "height": 0 if not top else int(amount / top * height),
+            "height": int(max(amount, Decimal(0)) / top * height) if top > 0 else 0,
         }
         for month, amount in revenue
     ]

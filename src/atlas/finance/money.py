@@ -1,14 +1,16 @@
-"""Invoice arithmetic: `Decimal` end to end, rounded to the cent per line.
+"""Invoice arithmetic: `Decimal` end to end, rounded to the currency's minor unit per line.
 
-The rule, for each line:
+The rule, for each line, with d the currency's minor units (`validation.minor_units`:
+JPY 0, USD and EUR 2):
 
-    subtotal = round(quantity * unit_price, 2)
-    tax      = round(subtotal * tax_rate / 100, 2)
+    subtotal = round(quantity * unit_price, d)
+    tax      = round(subtotal * tax_rate / 100, d)
     total    = subtotal + tax
 
-each rounding ROUND_HALF_UP to the cent. The invoice's subtotal, tax_total and total are
-the sums of its lines' rounded amounts, so an invoice always equals the sum of the lines
-it shows (e.g. 0.335 * 3.00 at 19 %: subtotal 1.01, tax 0.19, total 1.20).
+each rounding ROUND_HALF_UP (to the cent in USD, to the whole yen in JPY). The invoice's
+subtotal, tax_total and total are the sums of its lines' rounded amounts, so an invoice
+always equals the sum of the lines it shows (e.g. 0.335 * 3.00 at 19 %: subtotal 1.01,
+tax 0.19, total 1.20; 3 * 333 JPY at 10 %: subtotal 999, tax 100, total 1099).
 """
 
 from __future__ import annotations
@@ -17,7 +19,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-CENT = Decimal("0.01")
+from atlas.validation import minor_units
+
 HUNDRED = Decimal(100)
 # NUMERIC(14, 2): the largest amount a column holds.
 MAX_AMOUNT = Decimal("999999999999.99")
@@ -27,9 +30,9 @@ class AmountTooLarge(ValueError):
     """An amount would not fit its NUMERIC(14, 2) column."""
 
 
-def to_cents(value: Decimal) -> Decimal:
-    """`value` rounded half up to the cent."""
-    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+def to_minor_unit(value: Decimal, currency: str) -> Decimal:
+    """`value` rounded half up to the minor unit of `currency` (the cent, the yen)."""
+    return value.quantize(Decimal(1).scaleb(-minor_units(currency)), rounding=ROUND_HALF_UP)
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,9 +55,11 @@ def _checked(amount: Decimal) -> Decimal:
     return amount
 
 
-def line_amounts(quantity: Decimal, unit_price: Decimal, tax_rate: Decimal) -> LineAmounts:
-    subtotal = _checked(to_cents(quantity * unit_price))
-    tax = _checked(to_cents(subtotal * tax_rate / HUNDRED))
+def line_amounts(
+    quantity: Decimal, unit_price: Decimal, tax_rate: Decimal, currency: str
+) -> LineAmounts:
+    subtotal = _checked(to_minor_unit(quantity * unit_price, currency))
+    tax = _checked(to_minor_unit(subtotal * tax_rate / HUNDRED, currency))
     return LineAmounts(subtotal=subtotal, tax=tax, total=_checked(subtotal + tax))
 
 

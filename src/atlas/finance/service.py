@@ -56,6 +56,7 @@ from atlas.validation import (
     constraint_errors,
     date_out_of_range,
     invalid,
+    refuse_excess_decimals,
     search_text,
 )
 
@@ -256,12 +257,14 @@ async def delete_customer(
 # Invoices
 
 
-def _priced_lines(lines: Sequence[schemas.InvoiceLineIn]) -> list[dict[str, Any]]:
-    """The lines with their amounts, computed by the rule of `atlas.finance.money`."""
+def _priced_lines(lines: Sequence[schemas.InvoiceLineIn], currency: str) -> list[dict[str, Any]]:
+    """The lines with their amounts in `currency`, computed by the rule of
+    `atlas.finance.money`; a unit price finer than the currency's minor unit is refused."""
     priced = []
     for index, line in enumerate(lines):
+        refuse_excess_decimals(line.unit_price, currency, f"lines.{index}.unit_price")
         try:
-            amounts = line_amounts(line.quantity, line.unit_price, line.tax_rate)
+            amounts = line_amounts(line.quantity, line.unit_price, line.tax_rate, currency)
         except AmountTooLarge:
             raise invalid(
                 "A line's amount is too large.", f"lines.{index}", "amount too large"
@@ -277,10 +280,11 @@ def _priced_lines(lines: Sequence[schemas.InvoiceLineIn]) -> list[dict[str, Any]
     return priced
 
 
-def _totals(priced: Sequence[Mapping[str, Any]]) -> dict[str, Decimal]:
+def _totals(priced: Sequence[Mapping[str, Any]], currency: str) -> dict[str, Decimal]:
     try:
         totals = invoice_totals(
-            line_amounts(line["quantity"], line["unit_price"], line["tax_rate"]) for line in priced
+            line_amounts(line["quantity"], line["unit_price"], line["tax_rate"], currency)
+            for line in priced
         )
     except AmountTooLarge:
         raise invalid("The invoice's total is too large.", "lines", "total too large") from None
@@ -386,18 +390,20 @@ async def _create_draft(
     issue_date: date | None,
     due_date: date | None,
     notes: str,
-    priced: list[dict[str, Any]],
+    lines: Sequence[schemas.InvoiceLineIn],
 ) -> uuid.UUID:
     customer = await _customer_or_invalid(ctx, db, customer_id)
     repo = InvoicesRepository(db, ctx.workspace_id)
+    in_currency: str = currency or customer["currency"]
+    priced = _priced_lines(lines, in_currency)
     with constraint_errors(CONSTRAINT_ERRORS):
         invoice_id = await repo.create(
             customer_id=customer_id,
-            currency=currency or customer["currency"],
+            currency=in_currency,
             issue_date=issue_date,
             due_date=due_date,
             notes=notes,
-            **_totals(priced),
+            **_totals(priced, in_currency),
         )
     await repo.replace_lines(invoice_id, priced)
     return invoice_id
@@ -416,7 +422,7 @@ async def create_invoice(
         issue_date=data.issue_date,
         due_date=data.due_date,
         notes=data.notes,
-        priced=_priced_lines(data.lines),
+        lines=data.lines,
     )
     return await _reload(InvoicesRepository(db, ctx.workspace_id), invoice_id)
 
@@ -521,15 +527,25 @@ async def update_invoice(
 ) -> schemas.Invoice:
     """Changes a draft; sent `lines` replace all its lines and the totals follow."""
     repo = InvoicesRepository(db, ctx.workspace_id)
-    _require(await _locked_invoice(repo, invoice_id), InvoiceAction.EDIT)
+    row = await _locked_invoice(repo, invoice_id)
+    _require(row, InvoiceAction.EDIT)
     changes: dict[str, Any] = data.model_dump(exclude_unset=True, exclude={"lines"})
     if "customer_id" in changes:
         await _customer_or_invalid(ctx, db, changes["customer_id"])
+    currency: str = changes.get("currency", row["currency"])
     if data.lines is not None:
         await _check_income_accounts(db, ctx.workspace_id, _line_accounts(data.lines))
-        priced = _priced_lines(data.lines)
-        changes.update(_totals(priced))
+        priced = _priced_lines(data.lines, currency)
+        changes.update(_totals(priced, currency))
         await repo.replace_lines(invoice_id, priced)
+    elif "currency" in changes:
+        # The kept lines are priced again in the new currency (their unit prices must fit it).
+        fields = schemas.InvoiceLineIn.model_fields
+        kept = [
+            schemas.InvoiceLineIn(**{name: r[name] for name in fields})
+            for r in await repo.lines(invoice_id)
+        ]
+        changes.update(_totals(_priced_lines(kept, currency), currency))
     if changes:
         with constraint_errors(CONSTRAINT_ERRORS):
             await repo.update(invoice_id, changes)
@@ -811,7 +827,7 @@ async def _credit(
 ) -> uuid.UUID:
     """Writes and posts a credit note of `priced` on the (locked) invoice, within its
     balance, and lowers the balance; the next `CN-<year>-<n>` number is taken here."""
-    totals = _totals(priced)
+    totals = _totals(priced, invoice["currency"])
     left = _balance(invoice)
     if totals["total"] <= 0:
         raise invalid("A credit note credits an amount.", "lines", "the total must be above 0.00")
@@ -886,7 +902,7 @@ async def create_credit_note(
         invoice,
         reason=data.reason,
         issue_date=data.issue_date or business_day(),
-        priced=_priced_lines(data.lines),
+        priced=_priced_lines(data.lines, invoice["currency"]),
     )
     return await get_credit_note(ctx, db, note_id)
 
@@ -934,6 +950,7 @@ async def record_payment(
     # The row lock makes concurrent payments check the balance one after the other.
     row = await _locked_invoice(repo, invoice_id)
     _require(row, InvoiceAction.RECORD_PAYMENT)
+    refuse_excess_decimals(data.amount, row["currency"], "amount")
     left = _balance(row)
     if data.amount > left:
         raise invalid(
@@ -1150,7 +1167,7 @@ async def invoice_from_time(
         issue_date=None,
         due_date=None,
         notes="",
-        priced=_priced_lines(lines),
+        lines=lines,
     )
     await timesheets.mark_invoiced(ctx, db, [e.id for e in entries], invoice_id)
     return await _reload(InvoicesRepository(db, ctx.workspace_id), invoice_id)

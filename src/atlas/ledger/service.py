@@ -55,7 +55,14 @@ from atlas.ledger.tables import SystemRole as SystemRole
 from atlas.numbering.repository import NumberSequences
 from atlas.pagination import Page, PageRequest, page_of
 from atlas.tenancy.context import WorkspaceContext
-from atlas.validation import ConstraintErrors, choices, constraint_errors, invalid, search_text
+from atlas.validation import (
+    ConstraintErrors,
+    choices,
+    constraint_errors,
+    excess_decimals,
+    invalid,
+    search_text,
+)
 
 ZERO = Decimal("0.00")
 
@@ -508,6 +515,17 @@ def _one_sided_problems(lines: Sequence[PostingLine]) -> list[_Problem]:
     return problems
 
 
+def _decimals_problems(lines: Sequence[PostingLine], currency: str) -> list[_Problem]:
+    """Each amount in the currency's minor unit (no decimals in JPY)."""
+    problems = []
+    for n, line in enumerate(lines):
+        for side in ("debit", "credit"):
+            detail = excess_decimals(getattr(line, side), currency)
+            if detail is not None:
+                problems.append(_Problem("currency_decimals", f"lines.{n}.{side}", detail))
+    return problems
+
+
 DIMENSIONS = {"customer_id": "customer", "project_id": "project", "employee_id": "employee"}
 
 
@@ -572,6 +590,7 @@ async def _postable(
             code="entry_too_short",
         )
     _refuse(_one_sided_problems(lines))
+    _refuse(_decimals_problems(lines, currency))
     _refuse(await _reference_problems(db, workspace_id, lines, posting_in=currency))
     debit = sum((line.debit for line in lines), ZERO)
     credit = sum((line.credit for line in lines), ZERO)

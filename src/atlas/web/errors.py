@@ -8,6 +8,7 @@ requests get the same through HX-Redirect, or the message in the page's alert ar
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from typing import cast
 from urllib.parse import quote
 
@@ -106,6 +107,8 @@ def error_page(request: Request, status: int, message: str, code: str) -> Respon
     page: PageContext | None = getattr(request.state, "page", None)
     principal = page.principal if page else None
     ws = page.workspace if page else None
+    # The navigation, but no trail: the page the trail would name is not shown.
+    shell = page.shell() if page else None
     response = templates.TemplateResponse(
         request,
         "errors/error.html",
@@ -116,6 +119,7 @@ def error_page(request: Request, status: int, message: str, code: str) -> Respon
             "code": code,
             "principal": principal,
             "ws": ws,
+            "shell": replace(shell, breadcrumbs=()) if shell else None,
             "my_workspaces": [],
             "flash": [],
             "csrf_token": csrf_token(request) if principal else "",

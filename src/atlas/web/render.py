@@ -6,6 +6,7 @@ import base64
 import binascii
 import json
 import zoneinfo
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -26,9 +27,10 @@ from atlas.config import Settings
 from atlas.identity.csrf import CSRF_COOKIE
 from atlas.pagination import PageRequest
 from atlas.tenancy.context import Principal, WorkspaceContext
-from atlas.validation import ISO_CURRENCIES
+from atlas.validation import ISO_CURRENCIES, is_stored_to_its_unit, minor_units
 from atlas.web.assets import asset
 from atlas.web.security import csrf_token
+from atlas.web.shell import Crumb, Shell, shell_of
 from atlas.workspaces import schemas as workspace_schemas
 from atlas.workspaces import service as workspaces
 
@@ -36,19 +38,27 @@ TEMPLATES = Path(__file__).parent / "templates"
 # What a currency or a time zone field offers as it is typed: ISO 4217 codes with their
 # names, IANA zone names (the API checks against the same lists).
 CHOICE_LISTS = {
-    "currencies": [(code, get_currency_name(code, locale="en")) for code in sorted(ISO_CURRENCIES)],
+    "currencies": [
+        (code, get_currency_name(code, locale="en"))
+        for code in sorted(ISO_CURRENCIES)
+        if is_stored_to_its_unit(code)
+    ],
     "time_zones": [(zone, zone) for zone in sorted(zoneinfo.available_timezones())],
 }
 FLASH_COOKIE = "atlas_flash"
 SWITCHER_SIZE = 50
 
 
-def money(value: Decimal | int | float | str | None, currency: str | None = None) -> str:
-    """1234.5 -> '1,234.50' (and the currency code after it, when given)."""
+def money(
+    value: Decimal | int | float | str | None, currency: str | None = None, *, code: bool = True
+) -> str:
+    """1234.5 -> '1,234.50', to the currency's minor unit when one is given (1234 JPY ->
+    '1,234 JPY', 1.5 KWD -> '1.500 KWD'), with the code after it unless `code` is false."""
     if value is None or value == "":
         return ""
-    text = f"{Decimal(value):,.2f}"
-    return f"{text} {currency}" if currency else text
+    places = minor_units(currency) if currency in ISO_CURRENCIES else 2
+    text = f"{Decimal(value):,.{places}f}"
+    return f"{text} {currency}" if currency and code else text
 
 
 def day(value: date | datetime | None) -> str:
@@ -160,7 +170,22 @@ class PageContext:
             return "UTC"
         return (await workspaces.get_workspace(self.workspace, self.db)).timezone
 
-    async def render(self, template: str, status_code: int = 200, **values: Any) -> Response:
+    def shell(self, crumbs: Sequence[Crumb] = ()) -> Shell | None:
+        """The workspace's navigation and this page's breadcrumbs (none outside one)."""
+        if self.workspace is None:
+            return None
+        ws = self.workspace
+        return shell_of(self.request.url.path, ws.workspace_slug, ws.workspace_name, ws.can, crumbs)
+
+    async def render(
+        self,
+        template: str,
+        status_code: int = 200,
+        *,
+        crumbs: Sequence[Crumb] = (),
+        **values: Any,
+    ) -> Response:
+        """`crumbs`: what follows the list in the breadcrumbs (the record, its sub-page)."""
         request = self.request
         flash = _pop_flash(request)
         context = {
@@ -169,6 +194,7 @@ class PageContext:
             "principal": self.principal,
             "ws": self.workspace,
             "can": self.workspace.can if self.workspace else (lambda _: False),
+            "shell": self.shell(crumbs),
             "my_workspaces": await self._switcher(),
             "time_zone": await self.time_zone(),
             "csrf_token": csrf_token(request),

@@ -22,6 +22,7 @@ from atlas.finance import money, schemas, service
 from atlas.ledger import schemas as ledger_schemas
 from atlas.ledger import service as ledger
 from atlas.pagination import PageParams, PageRequest
+from atlas.validation import ISO_CURRENCIES, excess_decimals, is_stored_to_its_unit
 from atlas.web import bulk, forms
 from atlas.web.access import workspace_page
 from atlas.web.lines import ADD_LINE, Line, RepeatedLines
@@ -30,6 +31,7 @@ from atlas.web.pages import choices
 from atlas.web.render import PageContext
 from atlas.web.render import money as amount_in
 from atlas.web.routing import page_router
+from atlas.web.shell import Crumb
 from atlas.workspaces import service as workspaces
 
 router = page_router()
@@ -136,6 +138,7 @@ async def _customer_page(
     return await page.render(
         "finance/customer.html",
         status_code=errors.status if errors else 200,
+        crumbs=[Crumb(customer.name)],
         customer=customer,
         invoices=invoices,
         errors=errors,
@@ -192,6 +195,7 @@ async def _invoice_form(
     invoice: schemas.Invoice | None = None,
     action: str | None = None,
 ) -> Response:
+    currency = await _preview_currency(page, form)
     return await page.render(
         "finance/invoice_form.html",
         focus_line=len(lines) - 1 if action == ADD_LINE else None,
@@ -201,7 +205,8 @@ async def _invoice_form(
         errors=LINES.errors(errors) if errors else None,
         invoice=invoice,
         customer=await choices.field(page, choices.CUSTOMERS, "customer_id", form),
-        totals=_preview(lines),
+        totals=_preview(lines, currency),
+        currency=currency,
     )
 
 
@@ -215,8 +220,23 @@ def _lines_of(invoice: schemas.Invoice) -> list[Line]:
 # Live totals
 
 
-def _preview(lines: list[Line]) -> dict[str, Any]:
-    """Subtotal, tax and total of `lines` by the API's schema and money rule, or an error."""
+async def _preview_currency(page: PageContext, form: forms.FormData) -> str:
+    """The currency the invoice will be in: the form's, else the customer's, else the
+    workspace's base currency (while the customer is not chosen yet)."""
+    code = str(form.get("currency") or "").strip().upper()
+    if code in ISO_CURRENCIES and is_stored_to_its_unit(code):
+        return code
+    try:
+        return (
+            await service.get_customer(page.ws, page.db, uuid.UUID(form["customer_id"]))
+        ).currency
+    except (KeyError, ValueError, NotFound):
+        return (await workspaces.get_workspace(page.ws, page.db)).base_currency
+
+
+def _preview(lines: list[Line], currency: str) -> dict[str, Any]:
+    """Subtotal, tax and total of `lines` in `currency` by the API's schema and money rule,
+    or an error."""
     priced = []
     for number, line in enumerate(lines, start=1):
         if not any(line.values()):
@@ -229,7 +249,12 @@ def _preview(lines: list[Line]) -> dict[str, Any]:
             err = exc.errors()[0]
             where = ".".join(str(p) for p in err["loc"]).replace("_", " ")
             return {"error": f"Line {number}, {where}: {err['msg']}"}
-        priced.append(money.line_amounts(parsed.quantity, parsed.unit_price, parsed.tax_rate))
+        refusal = excess_decimals(parsed.unit_price, currency)
+        if refusal is not None:
+            return {"error": f"Line {number}, unit price: {refusal}"}
+        priced.append(
+            money.line_amounts(parsed.quantity, parsed.unit_price, parsed.tax_rate, currency)
+        )
     try:
         return {"error": None, "totals": money.invoice_totals(priced)}
     except money.AmountTooLarge:
@@ -239,8 +264,9 @@ def _preview(lines: list[Line]) -> dict[str, Any]:
 @router.post("/w/{workspace_ref}/invoices/totals")
 async def invoice_totals(page: InvoicesWrite) -> Response:
     form = await forms.read_form(page.request)
+    currency = await _preview_currency(page, form)
     return await page.render(
-        "finance/_totals.html", totals=_preview(LINES.posted(form)), currency=form.get("currency")
+        "finance/_totals.html", totals=_preview(LINES.posted(form), currency), currency=currency
     )
 
 
@@ -370,6 +396,7 @@ async def _invoice_page(
     return await page.render(
         "finance/invoice.html",
         status_code=errors.status if errors else 200,
+        crumbs=[Crumb(invoice.number or "Draft")],
         invoice=invoice,
         actions=service.allowed_actions(
             status=invoice.status,

@@ -24,6 +24,7 @@ from atlas.web.lists import every
 from atlas.web.pages import choices
 from atlas.web.render import PageContext
 from atlas.web.routing import page_router
+from atlas.web.shell import Crumb
 
 router = page_router()
 
@@ -363,6 +364,7 @@ async def employee_detail(employee_id: uuid.UUID, page: EmployeesRead) -> Respon
     )
     return await page.render(
         "hr/employee.html",
+        crumbs=[Crumb(f"{employee.first_name} {employee.last_name}")],
         employee=employee,
         salary=employee if isinstance(employee, schemas.EmployeeWithSalary) else None,
         department=department,
@@ -501,6 +503,7 @@ async def leave_request_detail(request_id: uuid.UUID, page: LeaveRead) -> Respon
         )
     return await page.render(
         "hr/leave_request.html",
+        crumbs=[Crumb(f"{employee.first_name} {employee.last_name}, {request.start_date}")],
         leave=request,
         employee=employee,
         leave_type=leave_type,

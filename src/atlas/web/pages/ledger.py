@@ -23,6 +23,7 @@ from atlas.web.access import workspace_page
 from atlas.web.pages.settings import MONTHS
 from atlas.web.render import PageContext
 from atlas.web.routing import page_router
+from atlas.web.shell import Crumb
 
 router = page_router()
 
@@ -104,6 +105,7 @@ async def entry_page(
     return await page.render(
         "ledger/entry.html",
         status_code=errors.status if errors else 200,
+        crumbs=[Crumb(f"Entry {entry.number}")],
         entry=entry,
         invoice_id=invoice_id,
         debit=debit,

@@ -17,6 +17,7 @@ from atlas.web.access import workspace_page
 from atlas.web.pages import choices
 from atlas.web.render import PageContext, labelled
 from atlas.web.routing import page_router
+from atlas.web.shell import Crumb
 from atlas.workspaces import service as workspaces
 
 router = page_router()
@@ -140,6 +141,7 @@ async def project_detail(
         tasks = await service.list_project_tasks(page.ws, page.db, filters, paging)
     return await page.render(
         "projects/detail.html",
+        crumbs=[Crumb(project.name)],
         project=project,
         tasks=tasks,
         names=await _member_names(page, tasks.items if tasks else []),
@@ -189,6 +191,7 @@ async def board(page: TasksRead, project_id: uuid.UUID) -> Response:
     columns = {status: [t for t in shown.items if t.status == status] for status in TASK_STATUSES}
     return await page.render(
         "projects/board.html",
+        crumbs=[Crumb(project.name, page.url(f"/projects/{project_id}")), Crumb("Board")],
         project=project,
         columns=columns,
         shown=shown,
@@ -294,8 +297,13 @@ async def task_detail(page: TasksRead, task_id: uuid.UUID) -> Response:
     project = None
     if page.ws.can("projects:read"):
         project = await service.get_project(page.ws, page.db, task.project_id)
+    crumbs = [Crumb(project.name, page.url(f"/projects/{project.id}"))] if project else []
     return await page.render(
-        "projects/task.html", task=task, project=project, names=await _member_names(page, [task])
+        "projects/task.html",
+        crumbs=[*crumbs, Crumb(task.title)],
+        task=task,
+        project=project,
+        names=await _member_names(page, [task]),
     )
 
 

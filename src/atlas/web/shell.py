@@ -1,0 +1,116 @@
+"""The app shell: the workspace's navigation, grouped by area, and the breadcrumbs.
+
+One table says which list each address belongs to (its first segment after
+`/w/{ref}/`); the navigation and the trail Workspace > Area > List > Record both come
+from it. A record page names its record by passing `crumbs` to `PageContext.render`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Crumb:
+    label: str
+    href: str | None = None
+
+
+@dataclass(frozen=True)
+class NavLink:
+    label: str
+    path: str
+    permission: str | None
+    # Other first segments of addresses that belong to this list (`tasks` to Projects).
+    also: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Area:
+    name: str
+    links: tuple[NavLink, ...]
+
+
+AREAS = (
+    Area(
+        "Work",
+        (
+            NavLink("Projects", "projects", "projects:read", also=("tasks",)),
+            NavLink("Timesheet", "timesheet", "time:read"),
+        ),
+    ),
+    Area(
+        "People",
+        (
+            NavLink("Employees", "employees", "employees:read"),
+            NavLink("Departments", "departments", "departments:read"),
+            NavLink("Leave", "leave", "leave:read", also=("leave-types",)),
+        ),
+    ),
+    Area(
+        "Money",
+        (
+            NavLink("Customers", "customers", "customers:read"),
+            NavLink("Invoices", "invoices", "invoices:read"),
+            NavLink("Accounts", "accounts", "ledger:read"),
+            NavLink("Journal", "journal", "ledger:read"),
+            NavLink("Reports", "reports", "reports:read"),
+        ),
+    ),
+    Area("Settings", (NavLink("Settings", "settings", None),)),
+)
+
+
+@dataclass(frozen=True)
+class NavGroup:
+    area: Area
+    links: tuple[NavLink, ...]
+    current: bool
+
+
+@dataclass(frozen=True)
+class Shell:
+    groups: tuple[NavGroup, ...]
+    current: NavLink | None
+    breadcrumbs: tuple[Crumb, ...]
+
+
+def _section(path: str) -> str:
+    """`/w/acme/invoices/123` -> `invoices`; the dashboard -> ``."""
+    parts = path.split("/")
+    return parts[3] if len(parts) > 3 and parts[1] == "w" else ""
+
+
+def locate(section: str) -> tuple[Area, NavLink] | None:
+    """The area and list an address's first segment belongs to."""
+    for area in AREAS:
+        for link in area.links:
+            if section in (link.path, *link.also):
+                return area, link
+    return None
+
+
+def shell_of(
+    path: str,
+    slug: str,
+    workspace_name: str,
+    can: Callable[[str], bool],
+    crumbs: Sequence[Crumb] = (),
+) -> Shell:
+    """What the header shows for a workspace page at `path`."""
+    found = locate(_section(path))
+    area, current = found if found else (None, None)
+    groups = tuple(
+        NavGroup(a, links, a is area)
+        for a in AREAS
+        if (links := tuple(k for k in a.links if k.permission is None or can(k.permission)))
+    )
+    trail: tuple[Crumb, ...] = ()
+    if area is not None and current is not None:
+        base = f"/w/{slug}"
+        listed = Crumb(current.label, f"{base}/{current.path}")
+        # An area of one list (Settings) is not named twice.
+        named = (listed,) if current.label == area.name else (Crumb(area.name), listed)
+        trail = (Crumb(workspace_name, f"{base}/"), *named, *crumbs)
+    return Shell(groups, current, trail)

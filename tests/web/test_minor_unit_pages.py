@@ -1,0 +1,44 @@
+"""Pages show money to the currency's minor unit: whole yen, cents."""
+
+from __future__ import annotations
+
+from tests.factories import Factory
+from tests.finance.helpers import issue, line, new_customer, new_invoice
+from tests.web.conftest import BrowserFor
+from tests.web.helpers import text
+
+
+def test_an_invoice_page_shows_yen_without_and_dollars_with_decimals(
+    factory: Factory, browser_for: BrowserFor
+) -> None:
+    owner = factory.user()
+    ws = factory.workspace(owner)
+    yen = new_customer(owner, ws, currency="JPY")
+    dollars = new_customer(owner, ws, currency="USD")
+    in_yen = issue(owner, ws, new_invoice(owner, ws, yen, lines=[line("3", "333", "10")]))
+    in_dollars = new_invoice(owner, ws, dollars, lines=[line("3", "333", "10")])
+    browser = browser_for(owner)
+    shown_yen = text(browser.get(f"/w/{ws['slug']}/invoices/{in_yen['id']}"))
+    assert "1,099 JPY" in shown_yen
+    assert "1,099.00" not in shown_yen
+    assert "999.00" not in shown_yen
+    shown_dollars = text(browser.get(f"/w/{ws['slug']}/invoices/{in_dollars['id']}"))
+    assert "1,098.90 USD" in shown_dollars
+    assert "999.00" in shown_dollars
+
+
+def test_the_live_totals_round_to_whole_yen(factory: Factory, browser_for: BrowserFor) -> None:
+    owner = factory.user()
+    ws = factory.workspace(owner)
+    browser = browser_for(owner)
+    url = f"/w/{ws['slug']}/invoices/totals"
+    lines = {
+        "lines-0-description": "Work",
+        "lines-0-quantity": "3",
+        "lines-0-unit_price": "333",
+        "lines-0-tax_rate": "10",
+    }
+    hx = {"HX-Request": "true"}
+    assert "1,099 JPY" in text(browser.post(url, {**lines, "currency": "JPY"}, headers=hx))
+    finer = browser.post(url, {**lines, "lines-0-unit_price": "0.5", "currency": "JPY"}, headers=hx)
+    assert "Line 1, unit price: JPY amounts have no decimals" in text(finer)
