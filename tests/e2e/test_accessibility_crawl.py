@@ -62,7 +62,8 @@ def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 def open_context(chromium: Browser, base: str, size: str) -> BrowserContext:
     context = chromium.new_context(base_url=base, viewport=SIZES[size], locale="en-US")
-    context.set_default_timeout(10_000)
+    # Axe audits a page in a second or two, longer on a loaded machine.
+    context.set_default_timeout(30_000)
     axe = AXE.read_bytes()
 
     def serve_axe(route: Route) -> None:

@@ -80,6 +80,17 @@ def test_a_task_of_another_workspace_refuses_the_whole_request(
     assert _statuses(sql, other_ws, "tasks", other_tasks) == ["todo"]
 
 
+def test_a_task_of_another_project_refuses_the_whole_request(
+    factory: Factory, browser_for: BrowserFor, sql: Sql
+) -> None:
+    owner, ws, project, tasks = _project_with_tasks(factory, 1)
+    elsewhere = new_task(owner, ws, new_project(owner, ws), title="Elsewhere")
+    url = f"/w/{ws['slug']}/projects/{project['id']}/tasks/bulk"
+    refused = browser_for(owner).post(url, {"ids": [tasks[0], elsewhere["id"]], "action": "done"})
+    assert refused.status_code == 404
+    assert _statuses(sql, ws, "tasks", [tasks[0], elsewhere["id"]]) == ["todo", "todo"]
+
+
 def test_an_unknown_status_moves_no_task(
     factory: Factory, browser_for: BrowserFor, sql: Sql
 ) -> None:
@@ -265,6 +276,22 @@ def test_draft_invoices_are_deleted_together(
     assert redirected_to(deleted) == url
     assert "2 draft invoices deleted." in _flash(browser, url)
     assert _statuses(sql, ws, "invoices", drafts) == ["gone", "gone", "draft"]
+
+
+def test_the_list_comes_back_with_its_filters_and_sort(
+    factory: Factory, browser_for: BrowserFor, sql: Sql
+) -> None:
+    owner, ws, drafts, _ = _drafts(factory, 2)
+    url = f"/w/{ws['slug']}/invoices"
+    view = "status=draft&sort=-number"
+    browser = browser_for(owner)
+    assert (
+        f'action="{url}/bulk-delete?{view.replace("&", "&amp;")}"'
+        in browser.get(f"{url}?{view}").text
+    )
+    deleted = browser.post(f"{url}/bulk-delete?{view}", {"ids": drafts[:1]})
+    assert redirected_to(deleted) == f"{url}?{view}"
+    assert _statuses(sql, ws, "invoices", drafts) == ["gone", "draft"]
 
 
 def test_an_issued_invoice_keeps_every_draft(

@@ -1,6 +1,7 @@
 """Bulk actions of the lists: one service call per chosen row, all in one savepoint.
 
-A list's form posts the chosen rows' ids (`ids`, repeated checkboxes). Every row runs
+A list's form posts the chosen rows' ids (`ids`, repeated checkboxes) to an address with
+the list's own query, so that the answer shows the list as it was (filters, sort, page). Every row runs
 through the same service function, with the same checks, as one at a time; the first
 refusal undoes every row done before it. A row of another workspace (or none) is the
 404 page and a missing permission the 403 page, as for one row; any other refusal comes
@@ -25,6 +26,13 @@ IDS_FIELD = "ids"
 MAX_IDS = MAX_LIMIT
 
 NOTHING_CHOSEN = "Choose at least one row first."
+
+
+def the_list(page: PageContext, path: str) -> str:
+    """The list at `path` as it was shown: its form posts to an address that carries the
+    list's query (filters, sort, page), which the answer goes back to."""
+    query = page.request.url.query
+    return page.url(path) + (f"?{query}" if query else "")
 
 
 def counted(ids: Sequence[uuid.UUID], one: str, many: str | None = None) -> str:

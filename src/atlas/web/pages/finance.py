@@ -504,7 +504,7 @@ async def delete_invoices(page: InvoicesWrite) -> Response:
     ids, _ = await bulk.read_ids(page)
     return await bulk.apply_all(
         page,
-        page.url("/invoices"),
+        bulk.the_list(page, "/invoices"),
         ids,
         lambda invoice_id: service.delete_invoice(page.ws, page.db, invoice_id),
         lambda invoice_id: _invoice_name(page, invoice_id),

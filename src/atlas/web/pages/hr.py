@@ -555,7 +555,7 @@ async def _leave_request_name(page: PageContext, request_id: uuid.UUID) -> str:
 async def decide_leave_requests(page: LeaveRead) -> Response:
     """Approves or rejects every chosen request (`decision`), one note for them all."""
     ids, form = await bulk.read_ids(page)
-    back = page.url("/leave")
+    back = bulk.the_list(page, "/leave")
     decision = form.get("decision")
     if decision not in ("approve", "reject"):
         return page.redirect(back, "Choose Approve or Reject.", kind="error")

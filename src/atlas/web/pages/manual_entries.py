@@ -196,7 +196,7 @@ async def delete_drafts(page: LedgerPost) -> Response:
 
     return await bulk.apply_all(
         page,
-        page.url("/journal/drafts"),
+        bulk.the_list(page, "/journal/drafts"),
         ids,
         lambda draft_id: service.delete_journal_draft(page.ws, page.db, draft_id),
         name_of,

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from fastapi import Depends
 from fastapi.responses import Response
 
+from atlas.errors import NotFound
 from atlas.pagination import MAX_LIMIT, PageParams, PageRequest
 from atlas.projects import schemas, service
 from atlas.projects.tables import PROJECT_STATUSES, TASK_PRIORITIES, TASK_STATUSES
@@ -221,7 +222,7 @@ async def move_tasks(page: TasksUpdate, project_id: uuid.UUID) -> Response:
     """Marks every chosen task done (`action=done`) or moves it to the status `to`."""
     await service.get_project(page.ws, page.db, project_id)
     ids, form = await bulk.read_ids(page)
-    back = page.url(f"/projects/{project_id}")
+    back = bulk.the_list(page, f"/projects/{project_id}")
     status = "done" if form.get("action") == "done" else form.get("to")
     if status is None:
         return page.redirect(back, "Choose the status to move the tasks to.", kind="error")
@@ -234,10 +235,19 @@ async def move_tasks(page: TasksUpdate, project_id: uuid.UUID) -> Response:
         page,
         back,
         ids,
-        lambda task_id: service.update_task(page.ws, page.db, task_id, data),
+        lambda task_id: _move_task(page, project_id, task_id, data),
         lambda task_id: _task_key(page, task_id),
         f"{bulk.counted(ids, 'task')} moved to {labelled(status)}.",
     )
+
+
+async def _move_task(
+    page: PageContext, project_id: uuid.UUID, task_id: uuid.UUID, data: schemas.TaskUpdate
+) -> None:
+    """Moves one task of the project; a task of another project is not found here."""
+    if (await service.get_task(page.ws, page.db, task_id)).project_id != project_id:
+        raise NotFound("Task not found.")
+    await service.update_task(page.ws, page.db, task_id, data)
 
 
 async def _task_key(page: PageContext, task_id: uuid.UUID) -> str:
