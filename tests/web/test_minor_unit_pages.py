@@ -42,3 +42,21 @@ def test_the_live_totals_round_to_whole_yen(factory: Factory, browser_for: Brows
     assert "1,099 JPY" in text(browser.post(url, {**lines, "currency": "JPY"}, headers=hx))
     finer = browser.post(url, {**lines, "lines-0-unit_price": "0.5", "currency": "JPY"}, headers=hx)
     assert "Line 1, unit price: JPY amounts have no decimals" in text(finer)
+
+
+def test_amount_fields_step_by_the_currency_unit(factory: Factory, browser_for: BrowserFor) -> None:
+    owner = factory.user()
+    ws = factory.workspace(owner)
+    yen = issue(owner, ws, new_invoice(owner, ws, new_customer(owner, ws, currency="JPY")))
+    dollars = issue(owner, ws, new_invoice(owner, ws, new_customer(owner, ws, currency="USD")))
+    browser = browser_for(owner)
+    payment = 'id="f-amount" name="amount" type="number"'
+    # The balance is offered as the amount, in the currency's unit.
+    assert (
+        f'{payment} value="100" required step="1"'
+        in browser.get(f"/w/{ws['slug']}/invoices/{yen['id']}").text
+    )
+    assert (
+        f'{payment} value="100.00" required step="0.01"'
+        in browser.get(f"/w/{ws['slug']}/invoices/{dollars['id']}").text
+    )

@@ -27,7 +27,12 @@ from atlas.config import Settings
 from atlas.identity.csrf import CSRF_COOKIE
 from atlas.pagination import PageRequest
 from atlas.tenancy.context import Principal, WorkspaceContext
-from atlas.validation import ISO_CURRENCIES, is_stored_to_its_unit, minor_units
+from atlas.validation import (
+    ISO_CURRENCIES,
+    STORED_DECIMALS,
+    is_stored_to_its_unit,
+    minor_units,
+)
 from atlas.web.assets import asset
 from atlas.web.security import csrf_token
 from atlas.web.shell import Crumb, Shell, shell_of
@@ -61,6 +66,12 @@ def money(
     return f"{text} {currency}" if currency and code else text
 
 
+def amount_step(currency: str | None) -> str:
+    """The step of an amount field in `currency`: '1' for JPY, '0.01' for EUR."""
+    places = minor_units(currency) if currency in ISO_CURRENCIES else STORED_DECIMALS
+    return str(Decimal(1).scaleb(-places))
+
+
 def day(value: date | datetime | None) -> str:
     return "" if value is None else f"{value:%Y-%m-%d}"
 
@@ -88,7 +99,9 @@ def _environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(money=money, day=day, moment=moment, labelled=labelled)
+    env.filters.update(
+        money=money, amount_step=amount_step, day=day, moment=moment, labelled=labelled
+    )
     env.globals["choice_lists"] = CHOICE_LISTS
     env.globals["asset"] = asset
     return env

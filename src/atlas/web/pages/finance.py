@@ -391,7 +391,10 @@ async def _invoice_page(
 ) -> Response:
     invoice = await service.get_invoice(page.ws, page.db, invoice_id)
     if pay_form is None:
-        pay_form = {"amount": str(invoice.balance), "method": "bank_transfer"}
+        pay_form = {
+            "amount": str(money.to_minor_unit(invoice.balance, invoice.currency)),
+            "method": "bank_transfer",
+        }
     notes = schemas.CreditNoteFilters(invoice_id=invoice_id, sort="issue_date")
     return await page.render(
         "finance/invoice.html",
