@@ -74,6 +74,9 @@ class Shell:
     groups: tuple[NavGroup, ...]
     current: NavLink | None
     breadcrumbs: tuple[Crumb, ...]
+    # A page below its list that names no record (a form, a settings page): the trail ends
+    # with the page's own title, which only the template knows.
+    titled: bool = False
 
 
 def _section(path: str) -> str:
@@ -106,11 +109,11 @@ def shell_of(
         for a in AREAS
         if (links := tuple(k for k in a.links if k.permission is None or can(k.permission)))
     )
-    trail: tuple[Crumb, ...] = ()
-    if area is not None and current is not None:
-        base = f"/w/{slug}"
-        listed = Crumb(current.label, f"{base}/{current.path}")
-        # An area of one list (Settings) is not named twice.
-        named = (listed,) if current.label == area.name else (Crumb(area.name), listed)
-        trail = (Crumb(workspace_name, f"{base}/"), *named, *crumbs)
-    return Shell(groups, current, trail)
+    if area is None or current is None:
+        return Shell(groups, current, ())
+    base = f"/w/{slug}"
+    listed = Crumb(current.label, f"{base}/{current.path}")
+    # An area of one list (Settings) is not named twice.
+    named = (listed,) if current.label == area.name else (Crumb(area.name), listed)
+    trail = (Crumb(workspace_name, f"{base}/"), *named, *crumbs)
+    return Shell(groups, current, trail, titled=not crumbs and path.rstrip("/") != listed.href)
