@@ -121,6 +121,16 @@ def test_revenue_by_month_one_chart_a_currency(factory: Factory, browser_for: Br
     assert page.text.count('class="bar"') == 24
 
 
+def test_a_chart_in_yen_shows_whole_yen(factory: Factory, browser_for: BrowserFor) -> None:
+    owner = factory.user()
+    ws = factory.workspace(owner)
+    yen = new_customer(owner, ws, currency="JPY")
+    issue(owner, ws, new_invoice(owner, ws, yen, lines=[line("3", "500")]))
+    chart = section(dashboard(browser_for, owner, ws), "revenue-JPY")
+    assert chart is not None
+    assert chart.split(f"{datetime.now(UTC).date():%b}")[-1].strip().endswith("1,500")
+
+
 def test_revenue_is_net_of_credit_notes_and_keeps_voided_months(
     factory: Factory, browser_for: BrowserFor
 ) -> None:
