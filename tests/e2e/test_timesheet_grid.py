@@ -46,6 +46,7 @@ def test_hours_typed_with_the_keyboard_are_saved_and_shown_again(
     page.keyboard.press("Tab")
     page.keyboard.press("Tab")
     page.keyboard.type("0.75")
+    expect(page.locator("#week-total")).to_have_text("4.25")  # added up as typed
     page.keyboard.press("Enter")  # the grid's default button saves
     expect(page.get_by_text("Timesheet saved: 3 added, 0 changed, 0 removed.")).to_be_visible()
     page.reload()

@@ -121,7 +121,9 @@ def test_the_grid_shows_the_weeks_hours_per_task_and_day_with_totals(
     assert total("day-total-2026-03-04") == "3.00"
     assert total("day-total-2026-03-08") == "0.50"
     assert total("week-total") == "6.00"
-    assert re.search(r"Second.*?<td class=\"num\">3\.50</td>\s*</tr>", resp.text, re.S)
+    assert re.search(
+        r"Second.*?<td class=\"num\" data-row-total>3\.50</td>\s*</tr>", resp.text, re.S
+    )
 
 
 def test_saving_the_grid_creates_updates_and_deletes_entries(
