@@ -4,6 +4,7 @@ sorting, and the query parameters every list shares (`q`, `sort`, a repeatable `
 from __future__ import annotations
 
 import functools
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated, Any, Generic, TypeVar
 
@@ -54,6 +55,19 @@ def _named_page(page: type[Page[Any]]) -> type[Page[Any]]:
 class PageRequest:
     limit: int
     offset: int
+
+
+async def every(fetch: Callable[[PageRequest], Awaitable[Page[T]]]) -> list[T]:
+    """Every item of a paged list, page after page."""
+    items: list[T] = []
+    while True:
+        result = await fetch(PageRequest(limit=MAX_LIMIT, offset=len(items)))
+        items.extend(result.items)
+        # Past the count cap the total is only a lower bound: a short page is the last one.
+        if len(result.items) < result.limit or (
+            not result.total_is_capped and len(items) >= result.total
+        ):
+            return items
 
 
 async def page_request(

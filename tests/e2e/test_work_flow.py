@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
@@ -92,10 +93,13 @@ def test_project_board_time_and_leave(factory: Factory, new_context: NewContext)
 
     page.get_by_role("link", name="Timesheet").click()
     page.get_by_label("Project").select_option(label="WEB · Website")
-    page.get_by_label("Hours").fill("3.5")
-    page.get_by_label("Description").fill("Wireframes")
-    page.get_by_role("button", name="Log time").click()
-    expect(page.get_by_text("Wireframes")).to_be_visible()
+    page.get_by_role("button", name="Add row").click()
+    page.get_by_label(re.compile(r"^Hours on .* for WEB$")).first.fill("3.5")
+    page.get_by_role("button", name="Save timesheet", exact=True).click()
+    page.get_by_role("link", name=re.compile(r"^Edit the entry of")).click()
+    page.get_by_label(re.compile(r"^Note of")).fill("Wireframes")
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page.get_by_role("cell", name="Wireframes")).to_be_visible()
     shot(page, "06-time-logged")
     entries = owner.get("/api/v1/time-entries", ws=ws).json()["items"]
     assert [(e["hours"], e["description"]) for e in entries] == [("3.50", "Wireframes")]

@@ -82,7 +82,7 @@ def _leave(t: Tenant, day: str) -> dict[str, str]:
     return {"leave_type_id": leave_type["id"], "start_date": day, "end_date": day}
 
 
-# One form with a date per module (the timesheet is where time entries are logged).
+# One form with a date per module (the timesheet's days come from its address, `?week=`).
 DATE_FORMS = [
     Form(
         "invoice", lambda t: "/invoices/new", lambda t, d: _invoice(t, issue_date=d), "issue_date"
@@ -108,12 +108,6 @@ DATE_FORMS = [
         lambda t: f"/projects/{t.project['id']}/tasks/new",
         lambda t, d: {"title": "Dated", "due_date": d},
         "due_date",
-    ),
-    Form(
-        "time entry",
-        lambda t: "/timesheet/entries",
-        lambda t, d: {"project_id": t.project["id"], "entry_date": d, "hours": "1"},
-        "entry_date",
     ),
 ]
 

@@ -1,11 +1,11 @@
-"""`web.lists.every`: what a page reads of a whole list, past the page size and the count cap."""
+"""`pagination.every`: what a page or a service reads of a whole list, past the page size and
+the count cap."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from atlas.pagination import MAX_LIMIT, Page, PageRequest
-from atlas.web.lists import every
+from atlas.pagination import MAX_LIMIT, Page, PageRequest, every
 
 
 def _pages_of(rows: list[int], cap: int) -> Callable[[PageRequest], Awaitable[Page[int]]]:

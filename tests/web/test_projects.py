@@ -139,12 +139,8 @@ ROUTES = [
     ),
     Route("POST", "/tasks/{task}/delete", "tasks:delete"),
     Route("GET", "/timesheet?employee={employee}", "time:read"),
-    Route(
-        "POST",
-        "/timesheet/entries",
-        "time:write",
-        {"project_id": "{project}", "entry_date": "2026-03-04", "hours": "1"},
-    ),
+    Route("POST", "/timesheet", "time:write", {"row-0": "{project}", "cell-0-2": "1"}),
+    Route("POST", "/time-entries/{entry}/edit", "time:write", {"hours": "3"}),
     Route("POST", "/time-entries/{entry}/delete", "time:write"),
 ]
 WITH_IDS = [r for r in ROUTES if "{" in r.path]
@@ -469,7 +465,9 @@ def test_a_viewer_sees_no_move_forms_or_new_buttons(
     assert "New task" not in text(detail)
     assert "/delete" not in detail.text
     sheet = viewer.get(tenant.path("/timesheet"))
-    assert "Log time" not in text(sheet)
+    assert sheet.status_code == 200
+    assert "Save timesheet" not in text(sheet)
+    assert 'class="hours"' not in sheet.text
 
 
 def test_a_list_past_the_count_cap_says_more_than_and_still_pages_on(

@@ -1,4 +1,6 @@
-"""The weekly timesheet page: the grid, logging time, whose time, invoiced entries.
+"""The weekly timesheet page: the sums, whose time, invoiced entries, the new row's task.
+
+The grid's typing and saving are in test_timesheet_grid.py.
 
 Its routes' five access cases are in the page access table of test_projects.py.
 """
@@ -58,37 +60,7 @@ def test_the_week_grid_sums_per_row_per_day_and_in_all(
     assert "week=2026-03-09" in resp.text
 
 
-def test_logging_time_and_the_24_hour_day(
-    tenant: Tenant, browser_for: BrowserFor, sql: Sql
-) -> None:
-    browser = browser_for(tenant.owner)
-    url = page_url(tenant, "/timesheet/entries?week=2026-03-02")
-    over = browser.post(
-        url, {"project_id": tenant.project["id"], "entry_date": "2026-03-02", "hours": "22"}
-    )
-    assert over.status_code == 422
-    assert "already has 2.50 hours on 2026-03-02; a day holds at most 24." in text(over)
-    assert re.search(r'name="hours"[^>]*value="22"[^>]*aria-invalid="true"', over.text)
-    logged = browser.post(
-        url,
-        {
-            "project_id": tenant.project["id"],
-            "entry_date": "2026-03-03",
-            "hours": "4",
-            "description": "Review",
-        },
-    )
-    assert redirected_to(logged) == page_url(
-        tenant, f"/timesheet?employee={tenant.employee['id']}&week=2026-03-03"
-    )
-    rows = sql.owner(
-        "SELECT hours, billable FROM time_entries WHERE description = 'Review'",
-        workspace=tenant.ws["id"],
-    )
-    assert [(str(r["hours"]), r["billable"]) for r in rows] == [("4.00", False)]
-
-
-def test_a_member_logs_their_own_time_and_the_manager_picks_anyone(
+def test_a_member_sees_their_own_time_and_the_manager_picks_anyone(
     tenant: Tenant, factory: Factory, browser_for: BrowserFor
 ) -> None:
     member = factory.member(tenant.ws, "member")
@@ -158,13 +130,8 @@ def test_the_task_choice_holds_the_chosen_projects_open_tasks(
     assert f'value="{mine["id"]}"' in fragment.text
     assert f'value="{theirs["id"]}"' not in fragment.text
     mixed = browser.post(
-        page_url(tenant, "/timesheet/entries?week=2026-03-02"),
-        {
-            "project_id": tenant.project["id"],
-            "task_id": theirs["id"],
-            "entry_date": "2026-03-02",
-            "hours": "1",
-        },
+        page_url(tenant, "/timesheet?week=2026-03-02"),
+        {"project_id": tenant.project["id"], "task_id": theirs["id"], "add": "row"},
     )
     assert mixed.status_code == 422
     assert "not a task of this project" in text(mixed)

@@ -18,6 +18,8 @@ from atlas.validation import BusinessDate, StrictModel, not_null
 
 ShortText = Annotated[str, Field(max_length=2_000)]
 Hours = Annotated[Decimal, Field(gt=0, le=24, max_digits=4, decimal_places=2)]
+# A cell of the week's grid: 0 is no time, as an empty cell is.
+CellHours = Annotated[Decimal, Field(ge=0, le=24, max_digits=4, decimal_places=2)]
 Rate = Annotated[Decimal, Field(ge=0, max_digits=12, decimal_places=2)]
 
 
@@ -45,6 +47,34 @@ class TimeEntryUpdate(StrictModel):
     description: Annotated[ShortText | None, AfterValidator(not_null)] = None
     billable: Annotated[bool | None, AfterValidator(not_null)] = None
     hourly_rate: Rate | None = None
+
+
+class TimeCell(StrictModel):
+    """One cell of a week's grid: the hours on one project (and task) on one day."""
+
+    project_id: uuid.UUID
+    task_id: uuid.UUID | None = None
+    entry_date: BusinessDate
+    hours: CellHours | None = Field(default=None, description="None or 0: no time that day.")
+
+
+# A week of 50 rows: more than anyone types into one form.
+MAX_CELLS = 7 * 50
+
+
+class TimeCells(StrictModel):
+    """The cells of a grid, set together (`timesheets.service.set_cells`)."""
+
+    employee_id: uuid.UUID | None = Field(
+        default=None, description="The caller's own employee record if omitted."
+    )
+    cells: list[TimeCell] = Field(max_length=MAX_CELLS)
+
+
+class CellsSaved(BaseModel):
+    created: int
+    updated: int
+    deleted: int
 
 
 class TimeEntry(BaseModel):

@@ -16,9 +16,9 @@ from typing import Any
 
 import asyncpg
 
-from atlas.errors import AtlasError, Conflict, Forbidden, NotFound
+from atlas.errors import AtlasError, Conflict, Forbidden, Invalid, NotFound
 from atlas.hr import service as hr
-from atlas.pagination import Page, PageRequest, page_of
+from atlas.pagination import Page, PageRequest, every, page_of
 from atlas.projects import service as projects
 from atlas.tenancy.context import WorkspaceContext
 from atlas.timesheets import schemas
@@ -65,6 +65,24 @@ async def _check_employee(
         raise _not_yours()
 
 
+async def _employee_for(
+    ctx: WorkspaceContext, db: asyncpg.Connection, employee_id: uuid.UUID | None
+) -> uuid.UUID:
+    """The employee named, if the caller may record their time, else the caller's own."""
+    if employee_id is not None:
+        await _check_employee(ctx, db, employee_id)
+        return employee_id
+    own = await hr.own_employee_id(ctx, db)
+    if own is None:
+        raise invalid(
+            "You have no employee record in this workspace; name the employee.",
+            "employee_id",
+            "required: the caller has no linked employee",
+            code="no_linked_employee",
+        )
+    return own
+
+
 async def _check_day(
     ctx: WorkspaceContext,
     repo: TimeEntriesRepository,
@@ -90,18 +108,7 @@ async def create_time_entry(
     ctx: WorkspaceContext, db: asyncpg.Connection, data: schemas.TimeEntryCreate
 ) -> schemas.TimeEntry:
     repo = TimeEntriesRepository(db, ctx.workspace_id)
-    employee_id = data.employee_id
-    if employee_id is None:
-        employee_id = await hr.own_employee_id(ctx, db)
-        if employee_id is None:
-            raise invalid(
-                "You have no employee record in this workspace; name the employee.",
-                "employee_id",
-                "required: the caller has no linked employee",
-                code="no_linked_employee",
-            )
-    else:
-        await _check_employee(ctx, db, employee_id)
+    employee_id = await _employee_for(ctx, db, data.employee_id)
     await _check_day(ctx, repo, employee_id, data.entry_date, data.hours, excluding=None)
     with constraint_errors(CONSTRAINT_ERRORS):
         row = await repo.create(**{**data.model_dump(), "employee_id": employee_id})
@@ -186,6 +193,103 @@ async def delete_time_entry(
     repo = TimeEntriesRepository(db, ctx.workspace_id)
     await _changeable_entry(ctx, repo, entry_id)
     await repo.delete(entry_id)
+
+
+def day_label(day: date) -> str:
+    """A day as a week's grid names it: "Tue 1 Dec"."""
+    return f"{day:%a} {day.day} {day:%b}"
+
+
+CellKey = tuple[uuid.UUID, uuid.UUID | None, date]
+
+
+async def set_cells(
+    ctx: WorkspaceContext, db: asyncpg.Connection, data: schemas.TimeCells
+) -> schemas.CellsSaved:
+    """Gives each cell of a week's grid its hours, through the one-entry rules above.
+
+    A cell is the employee's entries of one project, task and day. Empty, it gets a new
+    entry; holding one entry, that entry takes the hours (none: it is deleted). A cell of
+    several entries, or of an invoiced one, cannot change here (its entries can, one by
+    one). Every refusal names its cell (`cells.N.hours`), and a day past 24 hours names
+    each of its cells; nothing is written then.
+    """
+    employee_id = await _employee_for(ctx, db, data.employee_id)
+    if not data.cells:
+        return schemas.CellsSaved(created=0, updated=0, deleted=0)
+    if not await hr.lock_employee(ctx, db, employee_id):
+        raise CONSTRAINT_ERRORS["fk_time_entries_workspace_id_employee_id_employees"]()
+    keys: list[CellKey] = [(c.project_id, c.task_id, c.entry_date) for c in data.cells]
+    if len(set(keys)) < len(keys):
+        raise invalid(
+            "A project, task and day may only appear once.", "cells", "a cell appears twice"
+        )
+    filters = schemas.TimeEntryFilters(
+        employee_id=employee_id,
+        date_from=min(c.entry_date for c in data.cells),
+        date_to=max(c.entry_date for c in data.cells),
+    )
+    entries = await every(lambda p: list_time_entries(ctx, db, filters, p))
+    held: dict[CellKey, list[schemas.TimeEntry]] = {}
+    booked: dict[date, Decimal] = {}
+    for entry in entries:
+        held.setdefault((entry.project_id, entry.task_id, entry.entry_date), []).append(entry)
+        booked[entry.entry_date] = booked.get(entry.entry_date, Decimal(0)) + entry.hours
+    cell_errors: list[dict[str, str]] = []
+    changes: list[tuple[Decimal, Decimal, schemas.TimeCell, list[schemas.TimeEntry]]] = []
+    for n, (key, cell) in enumerate(zip(keys, data.cells, strict=True)):
+        existing = held.get(key, [])
+        wanted = cell.hours or Decimal(0)
+        change = wanted - sum((e.hours for e in existing), Decimal(0))
+        if not change:
+            continue
+        if len(existing) > 1 or any(e.invoice_id for e in existing):
+            cell_errors.append(
+                {
+                    "field": f"cells.{n}.hours",
+                    "message": "holds several entries or an invoiced one: change them one by one",
+                }
+            )
+            continue
+        booked[cell.entry_date] = booked.get(cell.entry_date, Decimal(0)) + change
+        changes.append((change, wanted, cell, existing))
+    day_errors = [
+        {
+            "field": f"cells.{n}.hours",
+            "message": f"Hours for {day_label(cell.entry_date)} must be"
+            f" {MAX_HOURS_PER_DAY} or less in total",
+        }
+        for n, cell in enumerate(data.cells)
+        if booked.get(cell.entry_date, Decimal(0)) > MAX_HOURS_PER_DAY
+    ]
+    if cell_errors or day_errors:
+        raise Invalid(
+            "Nothing was saved: please correct the cells marked.",
+            code="validation_error" if cell_errors else "daily_hours_exceeded",
+            details=cell_errors + day_errors,
+        )
+    # Less time first: on the way to the new hours a day never holds more than at the end.
+    changes.sort(key=lambda c: c[0])
+    saved = {"created": 0, "updated": 0, "deleted": 0}
+    for _, wanted, cell, existing in changes:
+        if not existing:
+            create = schemas.TimeEntryCreate(
+                employee_id=employee_id,
+                project_id=cell.project_id,
+                task_id=cell.task_id,
+                entry_date=cell.entry_date,
+                hours=wanted,
+            )
+            await create_time_entry(ctx, db, create)
+            saved["created"] += 1
+        elif wanted:
+            update = schemas.TimeEntryUpdate(hours=wanted)
+            await update_time_entry(ctx, db, existing[0].id, update)
+            saved["updated"] += 1
+        else:
+            await delete_time_entry(ctx, db, existing[0].id)
+            saved["deleted"] += 1
+    return schemas.CellsSaved(**saved)
 
 
 # What invoicing does with time: take the uninvoiced entries, mark them, release them.

@@ -21,12 +21,11 @@ from atlas.errors import NotFound
 from atlas.finance import money, schemas, service
 from atlas.ledger import schemas as ledger_schemas
 from atlas.ledger import service as ledger
-from atlas.pagination import PageParams, PageRequest
+from atlas.pagination import PageParams, PageRequest, every
 from atlas.validation import ISO_CURRENCIES, excess_decimals, is_stored_to_its_unit
 from atlas.web import bulk, forms
 from atlas.web.access import workspace_page
 from atlas.web.lines import ADD_LINE, Line, RepeatedLines
-from atlas.web.lists import every
 from atlas.web.pages import choices
 from atlas.web.render import PageContext
 from atlas.web.render import money as amount_in

@@ -17,10 +17,9 @@ from pydantic import BaseModel
 from atlas.clock import business_day
 from atlas.errors import NotFound
 from atlas.hr import schemas, service
-from atlas.pagination import PageParams
+from atlas.pagination import PageParams, every
 from atlas.web import bulk, forms
 from atlas.web.access import workspace_page
-from atlas.web.lists import every
 from atlas.web.pages import choices
 from atlas.web.render import PageContext
 from atlas.web.routing import page_router

@@ -17,14 +17,13 @@ from pydantic import BaseModel, ConfigDict
 from atlas.audit import schemas as audit_schemas
 from atlas.audit import service as audit
 from atlas.config import Settings
-from atlas.pagination import PageParams, PageRequest
+from atlas.pagination import PageParams, PageRequest, every
 from atlas.roles import schemas as role_schemas
 from atlas.roles import service as roles
 from atlas.tenancy.permissions import ALL_PERMISSIONS
 from atlas.validation import BusinessDate
 from atlas.web import forms
 from atlas.web.access import workspace_page
-from atlas.web.lists import every
 from atlas.web.pages import choices
 from atlas.web.render import PageContext
 from atlas.web.routing import page_router

@@ -76,7 +76,36 @@
     });
   }
 
+  // The timesheet's totals follow the hours as they are typed (the page adds them up
+  // again when the grid is saved); a cell that holds no number counts as none.
+  function setUpTimesheet(table) {
+    function hours(cell) {
+      var input = cell.querySelector("input.hours");
+      var value = parseFloat(input ? input.value : cell.getAttribute("data-hours"));
+      return isFinite(value) ? value : 0;
+    }
+    table.addEventListener("input", function () {
+      var days = [0, 0, 0, 0, 0, 0, 0];
+      table.querySelectorAll("tbody tr").forEach(function (row) {
+        var sum = 0;
+        row.querySelectorAll("td[data-day]").forEach(function (cell) {
+          var h = hours(cell);
+          days[+cell.getAttribute("data-day")] += h;
+          sum += h;
+        });
+        var total = row.querySelector("[data-row-total]");
+        if (total) total.textContent = sum.toFixed(2);
+      });
+      table.querySelectorAll("[data-day-total]").forEach(function (cell) {
+        cell.textContent = days[+cell.getAttribute("data-day-total")].toFixed(2);
+      });
+      var week = table.querySelector("#week-total");
+      if (week) week.textContent = days.reduce(function (a, b) { return a + b; }, 0).toFixed(2);
+    });
+  }
+
   function init(root) {
+    root.querySelectorAll("[data-timesheet]").forEach(setUpTimesheet);
     root.querySelectorAll("[data-select-all]").forEach(setUpSelectAll);
     root.querySelectorAll("[data-board]").forEach(setUpBoard);
     fold(root);
