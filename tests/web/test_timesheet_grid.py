@@ -28,7 +28,9 @@ from tests.web.helpers import field_error, redirected_to, text
 
 WEEK = "2026-03-02"  # a Monday; the tenant's 2.5 hours on its task are on that day
 CELL = re.compile(r"<input class=\"hours\" id=\"(cell-\d+-\d)\"[^>]*>")
-HIDDEN = re.compile(r'<input type="hidden" name="(row-\d+(?:-task)?)" value="([^"]*)">')
+HIDDEN = re.compile(
+    r'<input type="hidden" name="(row-\d+(?:-task)?|cell-\d+-\d-shown)" value="([^"]*)">'
+)
 
 
 @pytest.fixture
@@ -155,6 +157,38 @@ def test_saving_the_grid_creates_updates_and_deletes_entries(
     assert cells(after.text)[label("Wed 4 Mar", task["key"])]["value"] == "1.50"
     again = browser.post(url(tenant, f"/timesheet?week={WEEK}"), grid_form(after.text))
     assert "Nothing to save" in text(browser.get(redirected_to(again)))
+
+
+def test_hours_logged_elsewhere_since_the_grid_was_opened_are_never_lost(
+    tenant: Tenant, browser_for: BrowserFor, sql: Sql
+) -> None:
+    owner, ws, task, project = tenant.owner, tenant.ws, tenant.task, tenant.project
+    browser = browser_for(owner)
+    page = url(tenant, f"/timesheet?week={WEEK}")
+    sheet = browser.get(page).text
+    # Meanwhile, through the API: Tuesday gets hours, Monday's 2.5 become 3.
+    new_time_entry(owner, ws, project, task_id=task["id"], entry_date="2026-03-03", hours="4")
+    monday = sql.owner(
+        "SELECT id FROM time_entries WHERE workspace_id = %s AND entry_date = '2026-03-02'",
+        ws["id"],
+        workspace=ws["id"],
+    )[0]["id"]
+    changed = owner.patch(f"/api/v1/time-entries/{monday}", ws=ws, json={"hours": "3"})
+    assert changed.status_code == 200, changed.text
+    before = snapshot(sql, ws)
+    # Left as they were shown (Tuesday empty, Monday 2.50), both keep the new hours.
+    kept = browser.post(page, grid_form(sheet))
+    assert "Nothing to save" in text(browser.get(redirected_to(kept)))
+    assert snapshot(sql, ws) == before
+    # Typed over, a changed cell is refused at the cell, and nothing is saved.
+    typed = {label("Mon 2 Mar", task["key"]): "1", label("Wed 4 Mar", task["key"]): "2"}
+    refused = browser.post(page, grid_form(sheet, **typed))
+    assert refused.status_code == 422
+    name = cells(refused.text)[label("Mon 2 Mar", task["key"])]["name"]
+    assert field_error(refused.text, name) == (
+        "changed to 3.00 hours since the timesheet was opened: check it and type again"
+    )
+    assert snapshot(sql, ws) == before
 
 
 def test_a_day_past_24_hours_is_shown_at_its_cells_with_the_typed_hours(

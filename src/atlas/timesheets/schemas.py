@@ -56,6 +56,11 @@ class TimeCell(StrictModel):
     task_id: uuid.UUID | None = None
     entry_date: BusinessDate
     hours: CellHours | None = Field(default=None, description="None or 0: no time that day.")
+    shown: CellHours | None = Field(
+        default=None,
+        description="The hours the cell showed when the grid was read: a cell whose hours"
+        " have changed since is kept as it is now if `hours` is still `shown`, else refused.",
+    )
 
 
 # A week of 50 rows: more than anyone types into one form.

@@ -211,8 +211,10 @@ async def set_cells(
     A cell is the employee's entries of one project, task and day. Empty, it gets a new
     entry; holding one entry, that entry takes the hours (none: it is deleted). A cell of
     several entries, or of an invoiced one, cannot change here (its entries can, one by
-    one). Every refusal names its cell (`cells.N.hours`), and a day past 24 hours names
-    each of its cells; nothing is written then.
+    one). A cell whose entries have changed since the grid showed it (`shown`) keeps them
+    when left as shown, and is refused when typed into. Every refusal names its cell
+    (`cells.N.hours`), and a day past 24 hours names each of its cells; nothing is written
+    then.
     """
     employee_id = await _employee_for(ctx, db, data.employee_id)
     if not data.cells:
@@ -240,19 +242,24 @@ async def set_cells(
     for n, (key, cell) in enumerate(zip(keys, data.cells, strict=True)):
         existing = held.get(key, [])
         wanted = cell.hours or Decimal(0)
-        change = wanted - sum((e.hours for e in existing), Decimal(0))
-        if not change:
+        current = sum((e.hours for e in existing), Decimal(0))
+        # Changed by someone else since the grid was read: kept unless typed over.
+        stale = cell.shown is not None and cell.shown != current
+        change = wanted - current
+        if not change or (stale and wanted == cell.shown):
             continue
         if len(existing) > 1 or any(e.invoice_id for e in existing):
-            cell_errors.append(
-                {
-                    "field": f"cells.{n}.hours",
-                    "message": "holds several entries or an invoiced one: change them one by one",
-                }
+            message = "holds several entries or an invoiced one: change them one by one"
+        elif stale:
+            message = (
+                f"changed to {current} hours since the timesheet was opened:"
+                " check it and type again"
             )
+        else:
+            booked[cell.entry_date] = booked.get(cell.entry_date, Decimal(0)) + change
+            changes.append((change, wanted, cell, existing))
             continue
-        booked[cell.entry_date] = booked.get(cell.entry_date, Decimal(0)) + change
-        changes.append((change, wanted, cell, existing))
+        cell_errors.append({"field": f"cells.{n}.hours", "message": message})
     day_errors = [
         {
             "field": f"cells.{n}.hours",

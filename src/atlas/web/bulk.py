@@ -1,9 +1,9 @@
 """Bulk actions of the lists: one service call per chosen row, all in one savepoint.
 
 A list's form posts the chosen rows' ids (`ids`, repeated checkboxes) to an address with
-the list's own query, so that the answer shows the list as it was (filters, sort, page). Every row runs
-through the same service function, with the same checks, as one at a time; the first
-refusal undoes every row done before it. A row of another workspace (or none) is the
+the list's own query, so that the answer shows the list as it was (filters, sort, page).
+Every row runs through the same service function, with the same checks, as one at a
+time; the first refusal undoes every row done before it. A row of another workspace (or none) is the
 404 page and a missing permission the 403 page, as for one row; any other refusal comes
 back as a message naming the row and why, with nothing changed.
 """

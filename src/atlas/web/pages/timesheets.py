@@ -51,6 +51,8 @@ class Cell:
     value: str = ""
     # Typed into a posted grid: shown as typed, whatever the cell holds now.
     typed: bool = False
+    # The hours the posted grid showed in the cell when it was read.
+    shown: str | None = None
     error: str | None = None
 
     @property
@@ -254,6 +256,7 @@ async def _with_posted(
             typed = form.get(f"cell-{n}-{d}")
             if typed is not None or cell.editable:
                 cell.value, cell.typed = str(typed or ""), True
+                cell.shown = form.get(f"cell-{n}-{d}-shown")
         sent[key] = [c for c in row.cells if c.typed]
     sheet.rows.sort(key=lambda r: r.order)
     return sent
@@ -397,6 +400,7 @@ async def save_timesheet(
                 "task_id": key[1],
                 "entry_date": cell.day,
                 "hours": cell.value or None,
+                "shown": cell.shown,
             }
             for key, row in sent.items()
             for cell in row
