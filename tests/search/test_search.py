@@ -5,6 +5,7 @@ the member may read, and never a row of another workspace."""
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -13,13 +14,12 @@ from atlas.db.textsearch import prefix_query, tsquery
 from atlas.finance.tables import CUSTOMER_SEARCH
 from atlas.search.endpoints import MAX_QUERY_LENGTH
 from atlas.search.service import MAX_LIMIT
+from tests.exports.helpers import member_with_permissions
 from tests.factories import Actor, Factory
 from tests.finance.helpers import issue, many_customers, new_customer, new_invoice
 from tests.hr.helpers import new_department, new_employee
 from tests.projects.helpers import new_project, new_task
-from tests.roles.helpers import new_role
 from tests.sql import Sql
-from tests.workspaces.helpers import member_id
 
 KINDS = ["projects", "tasks", "customers", "invoices", "employees", "departments"]
 
@@ -58,17 +58,12 @@ def acme_records(owner: Actor, ws: dict[str, Any]) -> dict[str, dict[str, Any]]:
     }
 
 
-def member_with(
-    factory: Factory, owner: Actor, ws: dict[str, Any], permissions: list[str]
-) -> Actor:
-    """A new member of `ws` whose custom role grants `permissions`."""
-    role = new_role(owner, ws, permissions=permissions)
-    user = factory.member(ws, "viewer")
-    resp = owner.patch(
-        f"/api/v1/members/{member_id(factory, ws, user)}", ws=ws, json={"role": role["name"]}
-    )
-    assert resp.status_code == 200, resp.text
-    return user
+@dataclass(frozen=True)
+class Owned:
+    """A workspace and its owner (a tenant of tests.access)."""
+
+    ws: dict[str, Any]
+    owner: Actor
 
 
 @pytest.fixture
@@ -277,7 +272,8 @@ def test_kinds_choose_the_groups(factory: Factory, owner: Actor) -> None:
 def test_only_kinds_the_member_may_read(factory: Factory, owner: Actor) -> None:
     ws = factory.workspace(owner)
     acme_records(owner, ws)
-    sales = member_with(factory, owner, ws, ["workspace:read", "customers:read", "projects:read"])
+    readable = ["workspace:read", "customers:read", "projects:read"]
+    sales = member_with_permissions(factory, Owned(ws, owner), readable)
     found = search(sales, ws, "acm")
     assert labels(found) == {"projects": ["Acme website"], "customers": ["Acme Corp"]}
     # Asking for a kind one may not read finds nothing of it, and says nothing of it.
@@ -309,7 +305,7 @@ def test_access_anonymous_stranger_and_role(factory: Factory, owner: Actor) -> N
     outside = stranger.get("/api/v1/search", ws=ws, params={"q": "acme"})
     assert outside.status_code == 404
     assert "Acme" not in outside.text
-    limited = member_with(factory, owner, ws, ["customers:read"])
+    limited = member_with_permissions(factory, Owned(ws, owner), ["customers:read"])
     refused = limited.get("/api/v1/search", ws=ws, params={"q": "acme"})
     assert refused.status_code == 403
     assert refused.json()["error"]["code"] == "permission_denied"
