@@ -291,8 +291,8 @@ class InvoicesRepository(ScopedRepository):
 
     async def search(self, *, query: str, limit: int) -> Records:
         """Invoices whose number matches `query`, or whose customer's name or e-mail does;
-        number matches first, then the latest. Each half reads its own index (one OR of
-        the two would read every invoice of the workspace)."""
+        number matches first, then the latest. Two halves, so that each customer's words
+        are matched once, not again for each of its invoices."""
         found = tsquery("$2")
         return await self.db.fetch(
             f"""SELECT {INVOICE_COLUMNS} FROM invoices i
