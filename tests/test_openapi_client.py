@@ -76,6 +76,7 @@ def test_operations_are_grouped_by_module_tags(client: httpx.Client) -> None:
         "finance",
         "ledger",
         "audit",
+        "search",
         "health",
     }
     time_entries = {key: names for key, names in tags.items() if "/time-entries" in key[0]}

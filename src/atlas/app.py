@@ -33,6 +33,7 @@ from atlas.projects.endpoints import router as projects_router
 from atlas.proxies import ForwardedClient, TrustedProxies
 from atlas.roles.endpoints import router as roles_router
 from atlas.schema import tenant_tables
+from atlas.search.endpoints import router as search_router
 from atlas.tenancy.endpoints import router as permissions_router
 from atlas.timesheets.endpoints import router as timesheets_router
 from atlas.web.app import install_web
@@ -118,6 +119,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         ledger_router,
         exports_router,
         audit_router,
+        search_router,
     ):
         app.include_router(
             api_router, responses=API_ERROR_RESPONSES, dependencies=[Depends(workspace_limit)]

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from atlas.schema import tenant_tables
+from tests import access
 from tests.factories import Actor, Factory
 from tests.hr.helpers import new_employee
 from tests.projects.helpers import new_project, new_task
@@ -47,7 +48,9 @@ def new_tenant(factory: Factory) -> Tenant:
     return Tenant(ws, owner, project, tasks, member, resp.json(), employee)
 
 
-def member_with_permissions(factory: Factory, tenant: Tenant, permissions: list[str]) -> Actor:
+def member_with_permissions(
+    factory: Factory, tenant: access.Tenant, permissions: list[str]
+) -> Actor:
     """A new member of the tenant holding a custom role made through the roles API."""
     role = new_role(tenant.owner, tenant.ws, permissions=permissions)
     user = factory.member(tenant.ws, "viewer")

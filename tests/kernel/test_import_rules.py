@@ -73,6 +73,12 @@ ALLOWED: dict[str, dict[str, frozenset[str]]] = {
     "numbering": {},
     "projects": {},
     "roles": {},
+    # The global search: each module's search function of its own records.
+    "search": {
+        "finance": frozenset({"service"}),
+        "hr": frozenset({"service"}),
+        "projects": frozenset({"service"}),
+    },
     # hr: the caller's own employee and the employee's row lock; projects: that a project
     # exists.
     "timesheets": {"hr": frozenset({"service"}), "projects": frozenset({"service"})},
@@ -104,6 +110,7 @@ ALLOWED: dict[str, dict[str, frozenset[str]]] = {
         "mail": frozenset({"sender"}),
         "projects": frozenset({"service", "schemas", "tables"}),
         "roles": frozenset({"service", "schemas"}),
+        "search": frozenset({"service", "schemas"}),
         "timesheets": frozenset({"service", "schemas"}),
         "workspaces": frozenset({"service", "schemas"}),
     },
@@ -125,6 +132,7 @@ TOP: dict[str, dict[str, frozenset[str]]] = {
         "projects": ENDPOINTS,
         "roles": ENDPOINTS,
         "schema": frozenset({""}),  # the tenant tables the start-up role check verifies
+        "search": ENDPOINTS,
         "timesheets": ENDPOINTS,
         "web": frozenset({"app"}),
         "workspaces": ENDPOINTS,

@@ -20,7 +20,8 @@ import asyncpg
 from atlas.db.ids import uuid7
 from atlas.db.query import ScopedRepository, Where, fetch_page, insert_rows, rank, set_list
 from atlas.db.sql import escape_like
-from atlas.finance.tables import INVOICE_STATUSES
+from atlas.db.textsearch import fetch_matches, tsquery
+from atlas.finance.tables import CUSTOMER_SEARCH, INVOICE_SEARCH, INVOICE_STATUSES
 from atlas.pagination import PageRequest, order_by
 
 # A module-level name: repositories' `list` methods shadow the builtin in class bodies.
@@ -122,6 +123,19 @@ class CustomersRepository(ScopedRepository):
             where.add(f"(c.name ILIKE {pattern} OR c.email ILIKE {pattern})")
         return await fetch_page(
             self.db, CUSTOMER_COLUMNS, "customers c", where, order, page.limit, page.offset
+        )
+
+    async def search(self, *, query: str, limit: int) -> Records:
+        """Customers whose name or e-mail matches `query` (the best first)."""
+        return await fetch_matches(
+            self.db,
+            CUSTOMER_COLUMNS,
+            "customers c",
+            CUSTOMER_SEARCH,
+            Where(self.workspace_id, "c"),
+            query,
+            "lower(c.name), c.id",
+            limit,
         )
 
     async def update(
@@ -273,6 +287,28 @@ class InvoicesRepository(ScopedRepository):
         where = self._matching(InvoiceListFilters(statuses, overdue, today, customer_id, q))
         return await fetch_page(
             self.db, INVOICE_COLUMNS, "invoices i", where, order, page.limit, page.offset
+        )
+
+    async def search(self, *, query: str, limit: int) -> Records:
+        """Invoices whose number matches `query`, or whose customer's name or e-mail does;
+        number matches first, then the latest. Two halves, so that each customer's words
+        are matched once, not again for each of its invoices."""
+        found = tsquery("$2")
+        return await self.db.fetch(
+            f"""SELECT {INVOICE_COLUMNS} FROM invoices i
+                 WHERE i.workspace_id = $1 AND i.id IN (
+                       SELECT n.id FROM invoices n
+                        WHERE n.workspace_id = $1 AND {INVOICE_SEARCH.sql("n")} @@ {found}
+                       UNION ALL
+                       SELECT m.id FROM invoices m
+                         JOIN customers c ON c.workspace_id = $1 AND c.id = m.customer_id
+                        WHERE m.workspace_id = $1 AND {CUSTOMER_SEARCH.sql("c")} @@ {found})
+                 ORDER BY ts_rank({INVOICE_SEARCH.sql("i")}, {found}) DESC,
+                          i.created_at DESC, i.id DESC
+                 LIMIT $3""",
+            self.workspace_id,
+            query,
+            limit,
         )
 
     async def totals(self, filters: InvoiceListFilters) -> Records:

@@ -33,6 +33,7 @@ from typing import Any
 import asyncpg
 
 from atlas.clock import business_day
+from atlas.db.textsearch import prefix_query
 from atlas.errors import AtlasError, Conflict, Invalid, NotFound
 from atlas.finance import schemas
 from atlas.finance.money import AmountTooLarge, invoice_totals, line_amounts
@@ -203,6 +204,18 @@ async def list_customers(
         q=search_text(filters.q), sort=filters.sort, page=page
     )
     return page_of(schemas.Customer, [dict(r) for r in rows], total, page)
+
+
+async def search_customers(
+    ctx: WorkspaceContext, db: asyncpg.Connection, text: str, limit: int
+) -> list[schemas.Customer]:
+    """At most `limit` customers for the global search: a word of the name or the e-mail
+    starts with each word typed, name matches first (atlas.db.textsearch)."""
+    query = prefix_query(text)
+    if query is None:
+        return []
+    rows = await CustomersRepository(db, ctx.workspace_id).search(query=query, limit=limit)
+    return [schemas.Customer.model_validate(dict(row)) for row in rows]
 
 
 async def get_customer(
@@ -439,6 +452,19 @@ async def list_invoices(
     )
     on = matching.today
     return page_of(schemas.InvoiceSummary, [_invoice_values(r, on) for r in rows], total, page)
+
+
+async def search_invoices(
+    ctx: WorkspaceContext, db: asyncpg.Connection, text: str, limit: int
+) -> list[schemas.InvoiceSummary]:
+    """At most `limit` invoices for the global search: by number, or by the customer's
+    name or e-mail; number matches first, then the latest."""
+    query = prefix_query(text)
+    if query is None:
+        return []
+    rows = await InvoicesRepository(db, ctx.workspace_id).search(query=query, limit=limit)
+    on = business_day()
+    return [schemas.InvoiceSummary.model_validate(_invoice_values(row, on)) for row in rows]
 
 
 def _invoice_list_filters(filters: schemas.InvoiceFilters) -> InvoiceListFilters:

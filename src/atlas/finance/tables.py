@@ -17,10 +17,16 @@ from sqlalchemy import (
 
 from atlas.db.metadata import created_at, sort_index, tenant_table, updated_at
 from atlas.db.query import rank
+from atlas.db.textsearch import SearchDocument
 from atlas.validation import business_date_range
 
 INVOICE_STATUSES = ("draft", "issued", "paid", "void")
 PAYMENT_METHODS = ("bank_transfer", "card", "cash", "cheque", "other")
+
+# What the global search finds customers and invoices by (atlas.db.textsearch); an
+# invoice is also found by its customer's name.
+CUSTOMER_SEARCH = SearchDocument((("A", ("name",)), ("B", ("email",))))
+INVOICE_SEARCH = SearchDocument((("A", ("number",)),))
 
 customers = tenant_table(
     "customers",

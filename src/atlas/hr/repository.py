@@ -19,7 +19,13 @@ import asyncpg
 from atlas.db.ids import uuid7
 from atlas.db.query import ScopedRepository, Where, fetch_page, rank, set_list
 from atlas.db.sql import escape_like
-from atlas.hr.tables import EMPLOYEE_STATUSES, LEAVE_STATUSES
+from atlas.db.textsearch import fetch_matches
+from atlas.hr.tables import (
+    DEPARTMENT_SEARCH,
+    EMPLOYEE_SEARCH,
+    EMPLOYEE_STATUSES,
+    LEAVE_STATUSES,
+)
 from atlas.pagination import PageRequest, order_by
 
 DEPARTMENT_COLUMNS = """d.id, d.code, d.name, d.parent_department_id, d.manager_employee_id,
@@ -132,6 +138,19 @@ class DepartmentsRepository(ScopedRepository):
             where.add(f"(d.code ILIKE {pattern} OR d.name ILIKE {pattern})")
         return await fetch_page(
             self.db, DEPARTMENT_COLUMNS, "departments d", where, order, page.limit, page.offset
+        )
+
+    async def search(self, *, query: str, limit: int) -> Sequence[asyncpg.Record]:
+        """Departments whose code or name matches `query` (the best first)."""
+        return await fetch_matches(
+            self.db,
+            DEPARTMENT_COLUMNS,
+            "departments d",
+            DEPARTMENT_SEARCH,
+            Where(self.workspace_id, "d"),
+            query,
+            "lower(d.name), d.id",
+            limit,
         )
 
     async def update(
@@ -274,6 +293,19 @@ class EmployeesRepository(ScopedRepository):
             )
         return await fetch_page(
             self.db, EMPLOYEE_COLUMNS, "employees e", where, order, page.limit, page.offset
+        )
+
+    async def search(self, *, query: str, limit: int) -> Sequence[asyncpg.Record]:
+        """Employees whose names or work e-mail match `query` (the best first)."""
+        return await fetch_matches(
+            self.db,
+            EMPLOYEE_COLUMNS,
+            "employees e",
+            EMPLOYEE_SEARCH,
+            Where(self.workspace_id, "e"),
+            query,
+            "lower(e.last_name), lower(e.first_name), e.id",
+            limit,
         )
 
     async def headcount_by_department(self) -> Sequence[asyncpg.Record]:

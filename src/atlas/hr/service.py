@@ -18,6 +18,7 @@ from typing import Any
 
 import asyncpg
 
+from atlas.db.textsearch import prefix_query
 from atlas.errors import AtlasError, Conflict, Forbidden, NotFound
 from atlas.hr import schemas
 from atlas.hr.repository import (
@@ -176,6 +177,18 @@ async def list_departments(
     return page_of(schemas.Department, [dict(r) for r in rows], total, page)
 
 
+async def search_departments(
+    ctx: WorkspaceContext, db: asyncpg.Connection, text: str, limit: int
+) -> list[schemas.Department]:
+    """At most `limit` departments for the global search: a word of the code or the name
+    starts with each word typed (atlas.db.textsearch)."""
+    query = prefix_query(text)
+    if query is None:
+        return []
+    rows = await DepartmentsRepository(db, ctx.workspace_id).search(query=query, limit=limit)
+    return [_department(row) for row in rows]
+
+
 async def get_department(
     ctx: WorkspaceContext, db: asyncpg.Connection, department_id: uuid.UUID
 ) -> schemas.Department:
@@ -288,6 +301,18 @@ async def list_employees(
         page=page,
     )
     return page_of(_employee_model(ctx), [_employee_values(r) for r in rows], total, page)
+
+
+async def search_employees(
+    ctx: WorkspaceContext, db: asyncpg.Connection, text: str, limit: int
+) -> list[EmployeeView]:
+    """At most `limit` employees for the global search: a word of the names or the work
+    e-mail starts with each word typed, name matches first (atlas.db.textsearch)."""
+    query = prefix_query(text)
+    if query is None:
+        return []
+    rows = await EmployeesRepository(db, ctx.workspace_id).search(query=query, limit=limit)
+    return [_employee(ctx, row) for row in rows]
 
 
 async def own_employee_id(ctx: WorkspaceContext, db: asyncpg.Connection) -> uuid.UUID | None:

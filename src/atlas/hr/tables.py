@@ -20,11 +20,16 @@ from sqlalchemy import (
 
 from atlas.db.metadata import created_at, sort_index, tenant_table, updated_at
 from atlas.db.query import rank
+from atlas.db.textsearch import SearchDocument
 from atlas.validation import business_date_range, set_together_check
 
 EMPLOYMENT_TYPES = ("full_time", "part_time", "contractor", "intern")
 EMPLOYEE_STATUSES = ("onboarding", "active", "on_leave", "terminated")
 LEAVE_STATUSES = ("pending", "approved", "rejected", "cancelled")
+
+# What the global search finds departments and employees by (atlas.db.textsearch).
+DEPARTMENT_SEARCH = SearchDocument((("A", ("code", "name")),))
+EMPLOYEE_SEARCH = SearchDocument((("A", ("first_name", "last_name")), ("B", ("work_email",))))
 
 departments = tenant_table(
     "departments",

@@ -19,8 +19,15 @@ import asyncpg
 from atlas.db.ids import uuid7
 from atlas.db.query import ScopedRepository, Where, fetch_page, rank, set_list
 from atlas.db.sql import escape_like
+from atlas.db.textsearch import fetch_matches
 from atlas.pagination import PageRequest, order_by
-from atlas.projects.tables import PROJECT_STATUSES, TASK_PRIORITIES, TASK_STATUSES
+from atlas.projects.tables import (
+    PROJECT_SEARCH,
+    PROJECT_STATUSES,
+    TASK_PRIORITIES,
+    TASK_SEARCH,
+    TASK_STATUSES,
+)
 
 # Task counts by status ride along with each project, as an integer array in the order of
 # TASK_STATUSES: one pass over the project's slice of the (workspace_id, project_id, ...)
@@ -136,6 +143,19 @@ class ProjectsRepository(ScopedRepository):
             )
         return await fetch_page(
             self.db, PROJECT_COLUMNS, "projects p", where, order, page.limit, page.offset
+        )
+
+    async def search(self, *, query: str, limit: int) -> Sequence[asyncpg.Record]:
+        """Projects whose code or name matches `query` (the best first)."""
+        return await fetch_matches(
+            self.db,
+            PROJECT_COLUMNS,
+            "projects p",
+            PROJECT_SEARCH,
+            Where(self.workspace_id, "p"),
+            query,
+            "p.code, p.id",
+            limit,
         )
 
     async def update(
@@ -267,6 +287,19 @@ class TasksRepository(ScopedRepository):
             where.add(f"t.due_date < {where.param(due_before)}")
         return await fetch_page(
             self.db, TASK_COLUMNS, "tasks t", where, order, page.limit, page.offset
+        )
+
+    async def search(self, *, query: str, limit: int) -> Sequence[asyncpg.Record]:
+        """Tasks whose title matches `query` (the best first)."""
+        return await fetch_matches(
+            self.db,
+            TASK_COLUMNS,
+            "tasks t",
+            TASK_SEARCH,
+            Where(self.workspace_id, "t"),
+            query,
+            "lower(t.title), t.id",
+            limit,
         )
 
     async def count_by_status(self, statuses: Sequence[str]) -> Sequence[asyncpg.Record]:

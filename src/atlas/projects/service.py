@@ -14,6 +14,7 @@ from typing import Any
 
 import asyncpg
 
+from atlas.db.textsearch import prefix_query
 from atlas.errors import AtlasError, Conflict, NotFound
 from atlas.pagination import Page, PageRequest, page_of
 from atlas.projects import schemas
@@ -110,6 +111,18 @@ async def get_project(
     if row is None:
         raise NotFound("Project not found.")
     return _project(row)
+
+
+async def search_projects(
+    ctx: WorkspaceContext, db: asyncpg.Connection, text: str, limit: int
+) -> list[schemas.Project]:
+    """At most `limit` projects for the global search: a word of the code or the name
+    starts with each word typed (atlas.db.textsearch)."""
+    query = prefix_query(text)
+    if query is None:
+        return []
+    rows = await ProjectsRepository(db, ctx.workspace_id).search(query=query, limit=limit)
+    return [_project(row) for row in rows]
 
 
 async def project_exists(
@@ -247,17 +260,35 @@ async def get_task(
     return _task(row)
 
 
+async def _task_with_key(repo: TasksRepository, key: str) -> asyncpg.Record | None:
+    """The task with a key like WEB-12 (any letter case), if `key` is one and it exists."""
+    match = TASK_KEY.match(key.strip().upper())
+    if match is None:
+        return None
+    return await repo.get_by_key(match.group(1), int(match.group(2)))
+
+
 async def get_task_by_key(ctx: WorkspaceContext, db: asyncpg.Connection, key: str) -> schemas.Task:
     """The task with a key like WEB-12 (any letter case)."""
-    match = TASK_KEY.match(key.strip().upper())
-    row = None
-    if match is not None:
-        row = await TasksRepository(db, ctx.workspace_id).get_by_key(
-            match.group(1), int(match.group(2))
-        )
+    row = await _task_with_key(TasksRepository(db, ctx.workspace_id), key)
     if row is None:
         raise NotFound("Task not found.")
     return _task(row)
+
+
+async def search_tasks(
+    ctx: WorkspaceContext, db: asyncpg.Connection, text: str, limit: int
+) -> list[schemas.Task]:
+    """At most `limit` tasks for the global search: the one whose key `text` is (`WEB-12`,
+    any letter case) first, then those with a title word starting with each word typed."""
+    repo = TasksRepository(db, ctx.workspace_id)
+    keyed = await _task_with_key(repo, text)
+    found = [keyed] if keyed is not None else []
+    query = prefix_query(text)
+    if query is not None:
+        titled = await repo.search(query=query, limit=limit)
+        found += [row for row in titled if keyed is None or row["id"] != keyed["id"]]
+    return [_task(row) for row in found[:limit]]
 
 
 async def update_task(

@@ -16,11 +16,17 @@ from sqlalchemy import (
 
 from atlas.db.metadata import created_at, sort_index, tenant_table, updated_at
 from atlas.db.query import rank
+from atlas.db.textsearch import SearchDocument
 from atlas.validation import business_date_range
 
 PROJECT_STATUSES = ("planned", "active", "on_hold", "completed", "cancelled")
 TASK_STATUSES = ("todo", "in_progress", "blocked", "done", "cancelled")
 TASK_PRIORITIES = ("low", "medium", "high", "urgent")
+
+# What the global search finds projects and tasks by (atlas.db.textsearch); a task is
+# also found by its key (`WEB-12`), exactly.
+PROJECT_SEARCH = SearchDocument((("A", ("code", "name")),))
+TASK_SEARCH = SearchDocument((("A", ("title",)),))
 
 projects = tenant_table(
     "projects",

@@ -18,6 +18,7 @@ from atlas.web.pages import (
     manual_entries,
     projects,
     reports,
+    search,
     settings,
     timesheets,
     workspaces,
@@ -39,6 +40,7 @@ PAGE_ROUTERS = (
     settings.router,
     account.router,
     choices.router,
+    search.router,
 )
 
 

@@ -104,6 +104,29 @@
     });
   }
 
+  // "/" puts the focus in the header's search box, unless one is typing in a field;
+  // Escape in the box, or a click elsewhere, closes its suggestions.
+  function typing(target) {
+    return target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName);
+  }
+  document.addEventListener("keydown", function (event) {
+    var box = document.getElementById("global-search");
+    if (!box) return;
+    if (event.key === "Escape" && event.target === box) {
+      document.getElementById("global-search-suggestions").innerHTML = "";
+      return;
+    }
+    if (event.key !== "/" || event.ctrlKey || event.metaKey || event.altKey) return;
+    if (typing(event.target)) return;
+    event.preventDefault();
+    box.focus();
+    box.select();
+  });
+  document.addEventListener("click", function (event) {
+    var panel = document.getElementById("global-search-suggestions");
+    if (panel && !event.target.closest(".global-search")) panel.innerHTML = "";
+  });
+
   function init(root) {
     root.querySelectorAll("[data-timesheet]").forEach(setUpTimesheet);
     root.querySelectorAll("[data-select-all]").forEach(setUpSelectAll);
