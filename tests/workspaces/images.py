@@ -12,12 +12,13 @@ def _png_chunk(kind: bytes, data: bytes) -> bytes:
     return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
 
-def png(width: int = 2, height: int = 1, *, padding: int = 0) -> bytes:
-    """An RGB PNG of black pixels; `padding` bytes go into a private ancillary chunk.
-    Past a few rows only the first row is stored (the header is what is checked)."""
+def png(width: int = 2, height: int = 1, *, padding: bytes = b"") -> bytes:
+    """An RGB PNG of black pixels; `padding` goes into a private ancillary chunk (to make
+    it bigger, or unique). Past four rows only four are stored (the header is what is
+    checked)."""
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
     rows = zlib.compress((b"\x00" + b"\x00\x00\x00" * width) * min(height, 4))
-    extra = _png_chunk(b"prVt", b"\x00" * padding) if padding else b""
+    extra = _png_chunk(b"prVt", padding) if padding else b""
     return (
         b"\x89PNG\r\n\x1a\n"
         + _png_chunk(b"IHDR", header)
@@ -29,8 +30,7 @@ def png(width: int = 2, height: int = 1, *, padding: int = 0) -> bytes:
 
 def png_of_size(size: int) -> bytes:
     """A valid PNG of exactly `size` bytes (a private chunk of 12 bytes and its data pads it)."""
-    padded = size - len(png()) - 12
-    image = png(padding=padded)
+    image = png(padding=b"\x00" * (size - len(png()) - 12))
     assert len(image) == size
     return image
 

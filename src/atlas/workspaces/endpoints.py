@@ -114,12 +114,9 @@ async def delete_workspace(
 LOGO_BODY = {
     "requestBody": {
         "required": True,
-        "description": "The image's bytes, as the body (not a form). Its kind is read from"
-        " the bytes; the Content-Type header is not believed.",
-        "content": {
-            kind: {"schema": {"type": "string", "format": "binary"}}
-            for kind in ("image/png", "image/jpeg", "image/webp")
-        },
+        "description": "The bytes of a PNG, JPEG or WebP image, as the body (not a form)."
+        " Its kind is read from the bytes; the Content-Type header is not believed.",
+        "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
     }
 }
 
