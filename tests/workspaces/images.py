@@ -14,10 +14,10 @@ def _png_chunk(kind: bytes, data: bytes) -> bytes:
 
 def png(width: int = 2, height: int = 1, *, padding: bytes = b"") -> bytes:
     """An RGB PNG of black pixels; `padding` goes into a private ancillary chunk (to make
-    it bigger, or unique). Past four rows only four are stored (the header is what is
-    checked)."""
+    it bigger, or unique). Of a tall image only the first 100 rows are stored (the
+    header is what the server reads)."""
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    rows = zlib.compress((b"\x00" + b"\x00\x00\x00" * width) * min(height, 4))
+    rows = zlib.compress((b"\x00" + b"\x00\x00\x00" * width) * min(height, 100))
     extra = _png_chunk(b"prVt", padding) if padding else b""
     return (
         b"\x89PNG\r\n\x1a\n"
