@@ -63,6 +63,11 @@ class Invalid(AtlasError):
     code = "validation_error"
 
 
+class TooLarge(AtlasError):
+    status = 413
+    code = "payload_too_large"
+
+
 class TooManyRequests(AtlasError):
     status = 429
     code = "too_many_requests"

@@ -164,10 +164,13 @@ def test_a_role_that_may_only_export_gets_no_table_it_cannot_list(
     resp = exporter.get(URL, ws=tenant_a.ws)
     assert resp.status_code == 200, resp.text
     manifest, files = read_archive(resp.content)
-    assert manifest["tables"] == []
-    assert files == {}
+    # The logo is the one table `workspace:read` lists (this workspace has none).
+    assert manifest["tables"] == [
+        {"name": "workspace_logos", "file": "workspace_logos.jsonl", "rows": 0}
+    ]
+    assert files == {"workspace_logos.jsonl": ""}
     omitted = {t["name"]: t["requires"] for t in manifest["omitted"]}
-    assert sorted(omitted) == sorted(t.name for t in tenant_tables())
+    assert sorted(omitted) == sorted(t.name for t in tenant_tables() if t.name != "workspace_logos")
     assert omitted["employees"] == ["employees:read"]
     assert omitted["audit_events"] == ["audit:read"]
     assert omitted["number_sequences"] == ["employees:read", "invoices:read"]
@@ -191,6 +194,7 @@ def test_a_role_without_hr_salary_gets_employees_and_their_trail_without_salarie
     manifest, files = read_archive(resp.content)
     assert [t["name"] for t in manifest["tables"]] == [
         "audit_events",
+        "workspace_logos",
         "employees",
         "employee_user_links",
     ]

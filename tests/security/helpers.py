@@ -29,6 +29,7 @@ from tests.projects.helpers import new_project, new_task
 from tests.roles.helpers import new_role
 from tests.sql import Sql
 from tests.timesheets.helpers import new_time_entry
+from tests.workspaces import images
 from tests.workspaces.helpers import invite, member_id, session_id
 
 # The name of a path, query or body parameter -> the kind of object it names.
@@ -69,6 +70,7 @@ KINDS = {
     "payment_id": "payment",
     "credit_note_id": "credit_note",
     "income_account_id": "account",
+    "file_name": "logo",
 }
 # Parameters that name an object without ending in `_id`.
 REF_NAMES = frozenset({"workspace", "role", "assignee", "key"})
@@ -160,6 +162,9 @@ def new_world(factory: Factory) -> World:
     codes = accounts(factory.sql, ws)
     journal_entry = post_entry(owner, ws, rent(codes))
     journal_draft = new_draft(owner, ws, rent(codes))
+    logo = _created(
+        owner.put("/api/v1/workspace/logo", ws=ws, content=images.png(padding=ws["id"].bytes))
+    )
     ids = {
         "workspace": str(ws["id"]),
         "session": session_id(owner),
@@ -185,6 +190,7 @@ def new_world(factory: Factory) -> World:
         "credit_note": credit_note["id"],
         "journal_entry": journal_entry["id"],
         "journal_draft": journal_draft["id"],
+        "logo": logo["url"].rsplit("/", 1)[1],
     }
     aliases = {"workspace": ws["slug"], "task": task["key"], "role": role["name"]}
     names = [

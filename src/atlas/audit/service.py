@@ -15,6 +15,7 @@ from atlas.validation import choices
 # The entity types the `atlas_audit` trigger writes (one per audited table).
 ENTITY_TYPES = (
     "workspace",
+    "workspace_logo",
     "member",
     "invitation",
     "role",

@@ -80,6 +80,8 @@ TABLE_READ_PERMISSIONS: dict[str, tuple[str, ...]] = {
     "projects": ("projects:read",),
     "tasks": ("tasks:read",),
     "time_entries": ("time:read",),
+    # The logo, with its bytes (hex), as every member may see it on the settings page.
+    "workspace_logos": ("workspace:read",),
     "workspace_members": ("members:read",),
     "workspace_roles": ("roles:read",),
 }

@@ -45,11 +45,18 @@ SECURITY_HEADERS = (
 # (shared or the browser's) may keep it. A rule by exception, so no new route is forgotten.
 NO_STORE = (b"cache-control", b"no-store")
 CACHEABLE_PREFIX = "/static/"
+# The one exception a route may claim: content named by its hash, for members only (the
+# workspace's logo). The browser of who fetched it may keep it; no shared cache may.
+PRIVATE_IMMUTABLE = "private, max-age=31536000, immutable"
+
+
+def _private_immutable(headers: list[tuple[bytes, bytes]]) -> bool:
+    return (NO_STORE[0], PRIVATE_IMMUTABLE.encode()) in [(n.lower(), v) for n, v in headers]
 
 
 class SecurityHeadersMiddleware:
     """Adds the security headers to every response, pages and API alike, and
-    `Cache-Control: no-store` to all but static assets."""
+    `Cache-Control: no-store` to all but static assets and PRIVATE_IMMUTABLE answers."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -64,7 +71,9 @@ class SecurityHeadersMiddleware:
                 headers = list(message.get("headers", []))
                 present = {name.lower() for name, _ in headers}
                 headers += [(n, v) for n, v in SECURITY_HEADERS if n not in present]
-                if not scope["path"].startswith(CACHEABLE_PREFIX):
+                if not scope["path"].startswith(CACHEABLE_PREFIX) and not _private_immutable(
+                    headers
+                ):
                     headers = [(n, v) for n, v in headers if n.lower() != NO_STORE[0]]
                     headers.append(NO_STORE)
                 message["headers"] = headers

@@ -109,6 +109,40 @@ async def delete_workspace(
     await service.delete_workspace(ctx, db, data.confirm if data else confirm)
 
 
+# --- the logo ---------------------------------------------------------------------------
+
+LOGO_BODY = {
+    "requestBody": {
+        "required": True,
+        "description": "The bytes of a PNG, JPEG or WebP image, as the body (not a form)."
+        " Its kind is read from the bytes; the Content-Type header is not believed.",
+        "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
+    }
+}
+
+
+@router.get("/workspace/logo")
+async def get_logo(ctx: WorkspaceRead, db: Db) -> schemas.WorkspaceLogo:
+    """The workspace's logo (its size, hash and URL); 404 `logo_not_found` if none."""
+    return await service.require_logo(ctx, db)
+
+
+@router.put("/workspace/logo", openapi_extra=LOGO_BODY)
+async def put_logo(ctx: WorkspaceUpdate, db: Db, request: Request) -> schemas.WorkspaceLogo:
+    """Upload the logo printed on invoices, replacing any: a PNG, JPEG or WebP image (told
+    by its bytes) of at most 512 KiB and 4000 pixels a side. Over the size: 413
+    `logo_too_large`; SVG, GIF or anything else: 422 `logo_type_unsupported`; a cut or
+    damaged image: 422 `logo_unreadable`; too many pixels: 422
+    `logo_dimensions_out_of_range`."""
+    return await service.set_logo(ctx, db, await request.body())
+
+
+@router.delete("/workspace/logo", status_code=status.HTTP_204_NO_CONTENT)
+async def delete_logo(ctx: WorkspaceUpdate, db: Db) -> None:
+    """Remove the logo; 404 `logo_not_found` if there is none."""
+    await service.remove_logo(ctx, db)
+
+
 @router.post("/auth/workspace-token", tags=["auth"])
 async def issue_workspace_token(
     data: WorkspaceTokenRequest, request: Request, principal: SessionPrincipal, db: Db

@@ -508,3 +508,67 @@ class ReceivedInvitationsRepository:
             self.email,
             token_hash,
         )
+
+
+LOGO_COLUMNS = "l.id, l.content_type, l.size_bytes, l.sha256, l.width, l.height, l.updated_at"
+
+
+class LogosRepository:
+    """`workspace_logos` of one workspace: its one logo, if any."""
+
+    def __init__(self, db: asyncpg.Connection, workspace_id: uuid.UUID) -> None:
+        self.db = db
+        self.workspace_id = workspace_id
+
+    async def get(self) -> asyncpg.Record | None:
+        """The logo's description, without its bytes."""
+        return await self.db.fetchrow(
+            f"SELECT {LOGO_COLUMNS} FROM workspace_logos l WHERE l.workspace_id = $1",
+            self.workspace_id,
+        )
+
+    async def content(self, sha256: str) -> asyncpg.Record | None:
+        """The bytes and content type of the logo, if it is the one with this hash."""
+        return await self.db.fetchrow(
+            """SELECT l.content, l.content_type FROM workspace_logos l
+                WHERE l.workspace_id = $1 AND l.sha256 = $2""",
+            self.workspace_id,
+            sha256,
+        )
+
+    async def save(
+        self,
+        logo_id: uuid.UUID,
+        content: bytes,
+        content_type: str,
+        width: int,
+        height: int,
+    ) -> asyncpg.Record:
+        """Puts the logo in, replacing the workspace's one (which keeps its id); the
+        database counts and hashes the bytes."""
+        row = await self.db.fetchrow(
+            f"""INSERT INTO workspace_logos AS l
+                    (workspace_id, id, content, content_type, size_bytes, sha256, width, height)
+                VALUES ($1, $2, $3, $4, octet_length($3::bytea), encode(sha256($3::bytea), 'hex'),
+                        $5, $6)
+                ON CONFLICT (workspace_id) DO UPDATE
+                   SET content = EXCLUDED.content, content_type = EXCLUDED.content_type,
+                       size_bytes = EXCLUDED.size_bytes, sha256 = EXCLUDED.sha256,
+                       width = EXCLUDED.width, height = EXCLUDED.height,
+                       updated_at = EXCLUDED.updated_at
+                RETURNING {LOGO_COLUMNS}""",
+            self.workspace_id,
+            logo_id,
+            content,
+            content_type,
+            width,
+            height,
+        )
+        assert row is not None
+        return row
+
+    async def delete(self) -> bool:
+        status = await self.db.execute(
+            "DELETE FROM workspace_logos WHERE workspace_id = $1", self.workspace_id
+        )
+        return status != "DELETE 0"

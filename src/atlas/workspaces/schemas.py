@@ -110,6 +110,29 @@ class Workspace(BaseModel):
     role: str = Field(description="The caller's role in this workspace.")
 
 
+class WorkspaceLogo(BaseModel):
+    """The workspace's logo, printed on its invoices (its bytes are served at `url`)."""
+
+    content_type: str = Field(description="image/png, image/jpeg or image/webp.")
+    size_bytes: int
+    sha256: str = Field(description="The SHA-256 of the image, in hex; it names its URL.")
+    width: int
+    height: int
+    url: str = Field(description="Where members' browsers fetch the image (a page route).")
+    updated_at: datetime
+
+    def fitted(self, width: int, height: int) -> tuple[int, int]:
+        """The logo's size shrunk (never grown) to fit a box of width by height."""
+        scale = min(1.0, width / self.width, height / self.height)
+        return max(1, round(self.width * scale)), max(1, round(self.height * scale))
+
+
+@dataclass(frozen=True, slots=True)
+class LogoContent:
+    content: bytes
+    content_type: str
+
+
 class ActiveWorkspaceRequest(StrictModel):
     workspace: str | None = Field(
         description="Workspace id or slug; null clears the active workspace."

@@ -25,9 +25,10 @@ from atlas.projects import service as projects
 from atlas.roles import service as roles
 from atlas.tenancy.context import Principal, WorkspaceContext
 from atlas.validation import search_text
-from atlas.workspaces import schemas
+from atlas.workspaces import logo, schemas
 from atlas.workspaces.repository import (
     InvitationsRepository,
+    LogosRepository,
     MembersRepository,
     ReceivedInvitationsRepository,
     UserWorkspacesRepository,
@@ -187,6 +188,66 @@ async def delete_workspace(
         )
     if not await WorkspacesRepository(db).delete(ctx.workspace_id):
         raise NotFound("Workspace not found.", code="workspace_not_found")
+
+
+# --- the logo ---------------------------------------------------------------------------
+
+
+def logo_file_name(sha256: str, content_type: str) -> str:
+    """The name the logo is served under: its hash, and the extension of its kind."""
+    return f"{sha256}.{logo.EXTENSIONS[content_type]}"
+
+
+def _logo(ctx: WorkspaceContext, row: asyncpg.Record) -> schemas.WorkspaceLogo:
+    name = logo_file_name(row["sha256"], row["content_type"])
+    return schemas.WorkspaceLogo.model_validate(
+        {**dict(row), "url": f"/w/{ctx.workspace_slug}/settings/logo/{name}"}
+    )
+
+
+def _no_logo() -> NotFound:
+    return NotFound("The workspace has no logo.", code="logo_not_found")
+
+
+async def get_logo(ctx: WorkspaceContext, db: asyncpg.Connection) -> schemas.WorkspaceLogo | None:
+    row = await LogosRepository(db, ctx.workspace_id).get()
+    return None if row is None else _logo(ctx, row)
+
+
+async def require_logo(ctx: WorkspaceContext, db: asyncpg.Connection) -> schemas.WorkspaceLogo:
+    found = await get_logo(ctx, db)
+    if found is None:
+        raise _no_logo()
+    return found
+
+
+async def logo_content(
+    ctx: WorkspaceContext, db: asyncpg.Connection, file_name: str
+) -> schemas.LogoContent:
+    """The logo's bytes, if `file_name` names the current logo (a replaced one's name
+    finds nothing)."""
+    sha256, _, extension = file_name.partition(".")
+    row = await LogosRepository(db, ctx.workspace_id).content(sha256)
+    if row is None or logo.EXTENSIONS[row["content_type"]] != extension:
+        raise _no_logo()
+    return schemas.LogoContent(bytes(row["content"]), row["content_type"])
+
+
+async def set_logo(
+    ctx: WorkspaceContext, db: asyncpg.Connection, content: bytes
+) -> schemas.WorkspaceLogo:
+    """Stores `content` as the logo (replacing any), once its bytes prove it an image
+    of an accepted kind and size (`logo.read_logo`)."""
+    image = logo.read_logo(content)
+    row = await LogosRepository(db, ctx.workspace_id).save(
+        uuid7(), content, image.content_type, image.width, image.height
+    )
+    return _logo(ctx, row)
+
+
+async def remove_logo(ctx: WorkspaceContext, db: asyncpg.Connection) -> None:
+    if not await LogosRepository(db, ctx.workspace_id).delete():
+        raise _no_logo()
 
 
 async def _my_workspace(

@@ -22,11 +22,13 @@ from sqlalchemy import (
 from atlas.db.metadata import created_at, metadata, tenant_table, updated_at
 from atlas.roles.tables import workspace_roles
 from atlas.tenancy.permissions import BUILTIN_ROLES
+from atlas.workspaces.logo import EXTENSIONS, LOGO_MAX_BYTES, LOGO_MAX_SIDE
 
 # A member's or invitation's role is a built-in name, or the name of one of the
 # workspace's custom roles, tied to it by (workspace_id, custom_role_id, role): renaming
 # the role renames it everywhere, and a role in use cannot be deleted.
 ROLE_IS_BUILTIN_OR_CUSTOM = f"(custom_role_id IS NULL) = (role IN {BUILTIN_ROLES!r})"
+LOGO_CONTENT_TYPES = tuple(EXTENSIONS)
 INVITATION_STATUSES = ("pending", "accepted", "rejected", "canceled", "expired")
 
 workspaces = Table(
@@ -107,6 +109,32 @@ invitations = tenant_table(
     CheckConstraint(f"status IN {INVITATION_STATUSES!r}", name="status"),
     # Answered invitations of a deleted role go with it; pending ones block the deletion.
     _custom_role_reference("invitations", "CASCADE"),
+)
+
+# The workspace's logo, printed on its invoices: one row a workspace, the image in the
+# database (served to members only, at a URL named by its hash). The database checks that
+# size and hash describe the stored bytes; atlas.workspaces.logo checks what they are.
+workspace_logos = tenant_table(
+    "workspace_logos",
+    Column("content", LargeBinary, nullable=False),
+    Column("content_type", Text, nullable=False),
+    Column("size_bytes", Integer, nullable=False),
+    Column("sha256", Text, nullable=False),
+    Column("width", Integer, nullable=False),
+    Column("height", Integer, nullable=False),
+    created_at(),
+    updated_at(),
+    UniqueConstraint("workspace_id"),
+    CheckConstraint(f"content_type IN {LOGO_CONTENT_TYPES!r}", name="content_type"),
+    CheckConstraint(
+        f"size_bytes = octet_length(content) AND size_bytes BETWEEN 1 AND {LOGO_MAX_BYTES}",
+        name="size",
+    ),
+    CheckConstraint("sha256 = encode(sha256(content), 'hex')", name="sha256"),
+    CheckConstraint(
+        f"width BETWEEN 1 AND {LOGO_MAX_SIDE} AND height BETWEEN 1 AND {LOGO_MAX_SIDE}",
+        name="dimensions",
+    ),
 )
 
 outbox_messages = Table(

@@ -536,6 +536,7 @@ async def print_invoice(page: InvoicesRead, invoice_id: uuid.UUID) -> Response:
     invoice = await service.get_invoice(page.ws, page.db, invoice_id)
     customer = await service.get_customer(page.ws, page.db, invoice.customer_id)
     seller = await workspaces.get_workspace(page.ws, page.db)
+    logo = await workspaces.get_logo(page.ws, page.db)
     return await page.render(
-        "finance/print.html", invoice=invoice, customer=customer, seller=seller
+        "finance/print.html", invoice=invoice, customer=customer, seller=seller, logo=logo
     )

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from fastapi import Depends, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict
+from starlette.datastructures import UploadFile
 
 from atlas.audit import schemas as audit_schemas
 from atlas.audit import service as audit
@@ -27,6 +28,7 @@ from atlas.web.access import workspace_page
 from atlas.web.pages import choices
 from atlas.web.render import PageContext
 from atlas.web.routing import page_router
+from atlas.web.security import PRIVATE_IMMUTABLE
 from atlas.workspaces import schemas, service
 
 router = page_router()
@@ -101,16 +103,22 @@ async def _act(
 
 
 async def _settings_page(
-    page: PageContext, form: dict[str, Any], errors: forms.FormErrors | None, status: int = 200
+    page: PageContext,
+    form: dict[str, Any],
+    errors: forms.FormErrors | None,
+    status: int = 200,
+    logo_errors: forms.FormErrors | None = None,
 ) -> Response:
     workspace = await service.get_workspace(page.ws, page.db)
     return await page.render(
         "settings/workspace.html",
         status_code=status,
         workspace=workspace,
+        logo=await service.get_logo(page.ws, page.db),
         months=MONTHS,
         form=form,
         errors=errors,
+        logo_errors=logo_errors,
     )
 
 
@@ -131,6 +139,46 @@ async def update_workspace(page: WorkspaceUpdate) -> Response:
     except forms.FormErrors as errors:
         return await _settings_page(page, form, errors, 422)
     return page.redirect(f"/w/{updated.slug}/settings", "Workspace settings saved.")
+
+
+@router.post("/w/{workspace_ref}/settings/logo")
+async def upload_logo(page: WorkspaceUpdate) -> Response:
+    form = await page.request.form()
+    upload = form.get("logo")
+    content = await upload.read() if isinstance(upload, UploadFile) else b""
+    try:
+        await forms.run(page.db, lambda: service.set_logo(page.ws, page.db, content))
+    except forms.FormErrors as errors:
+        workspace = await service.get_workspace(page.ws, page.db)
+        values = workspace.model_dump(mode="json")
+        return await _settings_page(page, values, None, errors.status, logo_errors=errors)
+    return page.redirect(page.url("/settings"), "Logo saved.")
+
+
+@router.post("/w/{workspace_ref}/settings/logo/remove")
+async def remove_logo(page: WorkspaceUpdate) -> Response:
+    return await _act(
+        page,
+        page.url("/settings"),
+        lambda: service.remove_logo(page.ws, page.db),
+        "Logo removed.",
+    )
+
+
+@router.get("/w/{workspace_ref}/settings/logo/{file_name}")
+async def logo_image(page: WorkspaceRead, file_name: str) -> Response:
+    """The logo's bytes, under its content type; cached by the member's browser for good
+    (a new logo has a new name)."""
+    logo = await service.logo_content(page.ws, page.db, file_name)
+    return Response(
+        logo.content,
+        media_type=logo.content_type,
+        headers={
+            "Cache-Control": PRIVATE_IMMUTABLE,
+            "X-Content-Type-Options": "nosniff",
+            "Content-Disposition": f'inline; filename="{file_name}"',
+        },
+    )
 
 
 # --- members ------------------------------------------------------------------------------
