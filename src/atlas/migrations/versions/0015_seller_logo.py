@@ -6,7 +6,7 @@
 - Audited as `workspace_logo`, without the bytes (the trigger leaves `content` out).
 - The app role reads, adds, replaces and removes it; it may never change its workspace.
 
-Revision ID: 0016
+Revision ID: 0015
 Revises: 0014
 Create Date: 2026-12-03
 """
@@ -18,7 +18,7 @@ from alembic import op
 
 from atlas.db.rls import app_update_grant_sql, tenant_policy_sql
 
-revision = "0016"
+revision = "0015"
 down_revision = "0014"
 branch_labels = None
 depends_on = None
