@@ -1,23 +1,152 @@
-"""What the pages read of the services' paged lists."""
+"""What the pages read of the services' paged lists, and every list as a CSV download.
+
+A list page at `/w/{ws}/things` downloads as `/w/{ws}/things.csv` with the same query
+string: its filters and sort apply, its offset and limit do not. The file holds every row
+the filters match, read page by page through the service call the page makes and written
+as the pages arrive, inside the request's transaction (`StreamingTransactionRoute`).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import TypeVar
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Generic, Protocol, TypeVar
 
-from atlas.pagination import MAX_LIMIT, Page, PageRequest
+from fastapi import APIRouter
+from fastapi.responses import StreamingResponse
+
+from atlas.clock import business_day
+from atlas.db.pool import StreamingTransactionRoute
+from atlas.errors import Invalid
+from atlas.pagination import MAX_LIMIT, PageRequest
+from atlas.reporting import Cell, csv_lines
+from atlas.web.forms import FormErrors
+from atlas.web.render import in_zone
 
 T = TypeVar("T")
+T_co = TypeVar("T_co", covariant=True)
+R = TypeVar("R")
+Endpoint = TypeVar("Endpoint", bound=Callable[..., Any])
 
 
-async def every(fetch: Callable[[PageRequest], Awaitable[Page[T]]]) -> list[T]:
-    """Every item of a paged service list, page after page."""
-    items: list[T] = []
+class Paged(Protocol[T_co]):
+    """What is read of a service's `Page` (read-only, so that a page of employees with
+    their salaries is a page of employees)."""
+
+    @property
+    def items(self) -> Sequence[T_co]: ...
+    @property
+    def total(self) -> int: ...
+    @property
+    def total_is_capped(self) -> bool: ...
+    @property
+    def limit(self) -> int: ...
+
+
+Fetch = Callable[[PageRequest], Awaitable[Paged[T]]]
+
+
+async def pages(fetch: Fetch[T]) -> AsyncIterator[list[T]]:
+    """Each page of a paged service list in turn, at the largest page size, to the last."""
+    read = 0
     while True:
-        result = await fetch(PageRequest(limit=MAX_LIMIT, offset=len(items)))
-        items.extend(result.items)
+        result = await fetch(PageRequest(limit=MAX_LIMIT, offset=read))
+        read += len(result.items)
+        yield list(result.items)
         # Past the count cap the total is only a lower bound: a short page is the last one.
         if len(result.items) < result.limit or (
-            not result.total_is_capped and len(items) >= result.total
+            not result.total_is_capped and read >= result.total
         ):
-            return items
+            return
+
+
+async def every(fetch: Fetch[T]) -> list[T]:
+    """Every item of a paged service list, page after page."""
+    return [item async for items in pages(fetch) for item in items]
+
+
+@dataclass(frozen=True, slots=True)
+class Column(Generic[R]):
+    """A column of a list's CSV file: its header in plain words, and its cell of a row."""
+
+    header: str
+    value: Callable[[R], Cell]
+
+
+@dataclass(frozen=True, slots=True)
+class Named(Generic[T]):
+    """A row of a list with the names of what its ids point to (a department, a person)."""
+
+    item: T
+    names: Mapping[uuid.UUID, str]
+
+    def name(self, key: uuid.UUID | None) -> str | None:
+        return None if key is None else self.names.get(key)
+
+
+async def named(
+    batches: AsyncIterator[list[T]],
+    names: Callable[[list[T]], Awaitable[Mapping[uuid.UUID, str]]],
+) -> AsyncIterator[list[Named[T]]]:
+    """Each page with the names its ids stand for, read once a page as the list page does."""
+    async for batch in batches:
+        found = await names(batch)
+        yield [Named(item, found) for item in batch]
+
+
+async def download(
+    name: str, columns: Sequence[Column[R]], batches: AsyncIterator[Sequence[R]]
+) -> StreamingResponse:
+    """The rows as the attachment `{name}-{today}.csv`: a header row, then each page's rows
+    as it arrives. The first page is read before the answer starts, so that a refused
+    filter or sort is the error page rather than a file cut short."""
+    first = await anext(batches, None)
+
+    async def body() -> AsyncIterator[str]:
+        yield csv_lines([[column.header for column in columns]])
+        batch = first
+        while batch is not None:
+            yield csv_lines([[column.value(row) for column in columns] for row in batch])
+            batch = await anext(batches, None)
+
+    return StreamingResponse(
+        body(),
+        media_type="text/csv; charset=utf-8",
+        headers={
+            "Content-Disposition": f'attachment; filename="{name}-{business_day().isoformat()}.csv"'
+        },
+    )
+
+
+def csv_route(router: APIRouter, path: str) -> Callable[[Endpoint], Endpoint]:
+    """Declares a list's download on its page router: `path` is the list's own address
+    with `.csv`, the endpoint takes the list page's access dependency and query, and
+    returns `download(…)`; its transaction lasts until the file is sent."""
+
+    def declare(endpoint: Endpoint) -> Endpoint:
+        router.add_api_route(
+            path,
+            endpoint,
+            methods=["GET"],
+            response_class=StreamingResponse,
+            route_class_override=StreamingTransactionRoute,
+        )
+        return endpoint
+
+    return declare
+
+
+def refused(errors: FormErrors) -> Invalid:
+    """A list filter the page would show as refused: the download answers the 422 page."""
+    return Invalid(" ".join([errors.message, *errors.fields.values()]))
+
+
+def moment(value: datetime | None, zone: str) -> str | None:
+    """A time in the workspace's zone, as the pages show it, in ISO 8601 with its offset."""
+    return None if value is None else in_zone(value, zone).isoformat(timespec="seconds")
+
+
+def yes_no(value: bool) -> str:
+    return "yes" if value else "no"

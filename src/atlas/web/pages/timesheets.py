@@ -13,6 +13,7 @@ from fastapi import Depends
 from fastapi.responses import Response
 
 from atlas.clock import business_day
+from atlas.errors import NotFound
 from atlas.hr import schemas as hr_schemas
 from atlas.hr import service as hr
 from atlas.pagination import Page, PageRequest
@@ -21,9 +22,8 @@ from atlas.projects import service as projects
 from atlas.timesheets import schemas as timesheets_schemas
 from atlas.timesheets import service as timesheets
 from atlas.validation import BusinessDate
-from atlas.web import forms
+from atlas.web import forms, lists
 from atlas.web.access import workspace_page
-from atlas.web.lists import every
 from atlas.web.pages import choices
 from atlas.web.render import PageContext
 from atlas.web.routing import page_router
@@ -93,7 +93,7 @@ async def _employees(page: PageContext) -> list[hr_schemas.Employee]:
         result = await hr.list_employees(page.ws, page.db, hr_schemas.EmployeeFilters(), paging)
         return Page[hr_schemas.Employee].model_validate(result.model_dump())
 
-    return await every(fetch)
+    return await lists.every(fetch)
 
 
 async def _chosen_employee(
@@ -108,15 +108,22 @@ async def _chosen_employee(
     return candidates[0] if candidates else None
 
 
-async def _week(page: PageContext, employee_id: uuid.UUID, monday: date) -> Week:
-    """The employee's entries of the week, summed per project and task and per day."""
-    filters = timesheets_schemas.TimeEntryFilters(
+def _week_filters(employee_id: uuid.UUID, monday: date) -> timesheets_schemas.TimeEntryFilters:
+    """The employee's entries of the week that starts on `monday`, by day."""
+    return timesheets_schemas.TimeEntryFilters(
         employee_id=employee_id,
         date_from=monday,
         date_to=monday + timedelta(days=6),
         sort="entry_date",
     )
-    entries = await every(lambda p: timesheets.list_time_entries(page.ws, page.db, filters, p))
+
+
+async def _week(page: PageContext, employee_id: uuid.UUID, monday: date) -> Week:
+    """The employee's entries of the week, summed per project and task and per day."""
+    filters = _week_filters(employee_id, monday)
+    entries = await lists.every(
+        lambda p: timesheets.list_time_entries(page.ws, page.db, filters, p)
+    )
     known: dict[uuid.UUID, project_schemas.Project] = {}
     tasks: dict[uuid.UUID, project_schemas.Task] = {}
     rows: dict[tuple[uuid.UUID, uuid.UUID | None], SheetRow] = {}
@@ -212,6 +219,45 @@ async def timesheet(
     page: TimeRead, employee: uuid.UUID | None = None, week: BusinessDate | None = None
 ) -> Response:
     return await _timesheet(page, employee, week)
+
+
+EntryRow = lists.Named[timesheets_schemas.TimeEntry]
+ENTRY_COLUMNS: list[lists.Column[EntryRow]] = [
+    lists.Column("Date", lambda r: r.item.entry_date),
+    lists.Column("Employee", lambda r: r.name(r.item.employee_id)),
+    lists.Column("Project", lambda r: r.name(r.item.project_id)),
+    lists.Column("Task", lambda r: r.name(r.item.task_id)),
+    lists.Column("Hours", lambda r: r.item.hours),
+    lists.Column("Description", lambda r: r.item.description),
+    lists.Column("Billable", lambda r: lists.yes_no(r.item.billable)),
+    lists.Column("Invoiced", lambda r: lists.yes_no(r.item.invoice_id is not None)),
+]
+
+
+@lists.csv_route(router, "/w/{workspace_ref}/timesheet.csv")
+async def timesheet_csv(
+    page: TimeRead, employee: uuid.UUID | None = None, week: BusinessDate | None = None
+) -> Response:
+    """The entries the timesheet lists: the chosen employee's (as the page chooses), of the
+    week; projects by code, tasks by key."""
+    everyone = await _employees(page) if employee is None else []
+    chosen = await _chosen_employee(page, everyone, employee)
+    if chosen is None:
+        raise NotFound("There is no employee whose time to show.")
+    monday = _monday(week or business_day())
+    filters = _week_filters(chosen.id, monday)
+
+    async def names(entries: list[timesheets_schemas.TimeEntry]) -> dict[uuid.UUID, str]:
+        found = {chosen.id: _employee_name(chosen)}
+        for project_id in {e.project_id for e in entries}:
+            found[project_id] = (await projects.get_project(page.ws, page.db, project_id)).code
+        for task_id in {e.task_id for e in entries if e.task_id is not None}:
+            found[task_id] = (await projects.get_task(page.ws, page.db, task_id)).key
+        return found
+
+    fetch = lists.pages(lambda p: timesheets.list_time_entries(page.ws, page.db, filters, p))
+    name = f"time-{chosen.number}-week-{monday.isoformat()}"
+    return await lists.download(name, ENTRY_COLUMNS, lists.named(fetch, names))
 
 
 @router.post("/w/{workspace_ref}/timesheet/entries")
