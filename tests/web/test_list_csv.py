@@ -95,8 +95,8 @@ def test_invoices_download_with_their_filters_and_sort(
     url = f"/w/{ws['slug']}/invoices.csv?status=issued&customer_id={acme['id']}&sort=-number"
     rows = _rows(browser_for(owner).get(url))
     assert [(r["Number"], r["Customer"], r["Status"]) for r in rows] == [
-        (second["number"], "Acme", "issued"),
-        (first["number"], "Acme", "issued"),
+        (second["number"], "Acme", "Issued"),
+        (first["number"], "Acme", "Issued"),
     ]
     assert (rows[0]["Currency"], rows[0]["Total"], rows[0]["Balance"]) == (
         acme["currency"],
@@ -199,7 +199,9 @@ def test_projects_and_a_projects_tasks(factory: Factory, browser_for: BrowserFor
     ws = factory.workspace(owner)
     active = new_project(owner, ws, status="active", budget="1200.50")
     new_project(owner, ws, status="planned")
-    done = new_task(owner, ws, active, title="Done one", status="done", assignee_user_id=str(owner.id))
+    done = new_task(
+        owner, ws, active, title="Done one", status="done", assignee_user_id=str(owner.id)
+    )
     new_task(owner, ws, active, title="Still open")
     browser = browser_for(owner)
     projects = _rows(browser.get(f"/w/{ws['slug']}/projects.csv?status=active"))

@@ -27,7 +27,7 @@ from atlas.web import bulk, forms, lists
 from atlas.web.access import workspace_page
 from atlas.web.lines import ADD_LINE, Line, RepeatedLines
 from atlas.web.pages import choices
-from atlas.web.render import PageContext
+from atlas.web.render import PageContext, labelled
 from atlas.web.render import money as amount_in
 from atlas.web.routing import page_router
 from atlas.web.shell import Crumb
@@ -357,7 +357,7 @@ async def invoices(
 INVOICE_COLUMNS: list[lists.Column[schemas.InvoiceSummary]] = [
     lists.Column("Number", lambda i: i.number),
     lists.Column("Customer", lambda i: i.customer_name),
-    lists.Column("Status", lambda i: i.status),
+    lists.Column("Status", lambda i: labelled(i.status)),
     lists.Column("Overdue", lambda i: lists.yes_no(i.overdue)),
     lists.Column("Issue date", lambda i: i.issue_date),
     lists.Column("Due date", lambda i: i.due_date),

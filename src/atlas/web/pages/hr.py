@@ -195,6 +195,14 @@ async def departments(
     )
 
 
+DEPARTMENT_COLUMNS: list[lists.Column[lists.Named[schemas.Department]]] = [
+    lists.Column("Code", lambda r: r.item.code),
+    lists.Column("Name", lambda r: r.item.name),
+    lists.Column("Parent department", lambda r: r.name(r.item.parent_department_id)),
+    lists.Column("Manager", lambda r: r.name(r.item.manager_employee_id)),
+]
+
+
 @lists.csv_route(router, "/w/{workspace_ref}/departments.csv")
 async def departments_csv(page: DepartmentsRead, q: Search = None, sort: Sort = None) -> Response:
     filters = schemas.DepartmentFilters(q=q, sort=sort)
@@ -203,14 +211,8 @@ async def departments_csv(page: DepartmentsRead, q: Search = None, sort: Sort = 
         parents = await _department_names(page, (d.parent_department_id for d in items))
         return parents | await _employee_names(page, (d.manager_employee_id for d in items))
 
-    columns: list[lists.Column[lists.Named[schemas.Department]]] = [
-        lists.Column("Code", lambda r: r.item.code),
-        lists.Column("Name", lambda r: r.item.name),
-        lists.Column("Parent department", lambda r: r.name(r.item.parent_department_id)),
-        lists.Column("Manager", lambda r: r.name(r.item.manager_employee_id)),
-    ]
     fetch = lists.pages(lambda p: service.list_departments(page.ws, page.db, filters, p))
-    return await lists.download("departments", columns, lists.named(fetch, names))
+    return await lists.download("departments", DEPARTMENT_COLUMNS, lists.named(fetch, names))
 
 
 @router.get("/w/{workspace_ref}/departments/new")

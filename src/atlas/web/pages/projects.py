@@ -104,10 +104,7 @@ PROJECT_COLUMNS: list[lists.Column[schemas.Project]] = [
     lists.Column("End date", lambda p: p.end_date),
     lists.Column("Budget", lambda p: p.budget),
     lists.Column("Currency", lambda p: p.currency),
-    *(
-        lists.Column(f"{labelled(status)} tasks", _counted(status))
-        for status in TASK_STATUSES
-    ),
+    *(lists.Column(f"{labelled(status)} tasks", _counted(status)) for status in TASK_STATUSES),
 ]
 
 
