@@ -4,9 +4,9 @@ sorting, and the query parameters every list shares (`q`, `sort`, a repeatable `
 from __future__ import annotations
 
 import functools
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Annotated, Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, Protocol, TypeVar
 
 from fastapi import Depends, Query
 from pydantic import BaseModel, Field
@@ -18,6 +18,7 @@ MAX_LIMIT = 200
 
 
 T = TypeVar("T")
+T_co = TypeVar("T_co", covariant=True)
 
 
 class Page(BaseModel, Generic[T]):
@@ -57,17 +58,40 @@ class PageRequest:
     offset: int
 
 
-async def every(fetch: Callable[[PageRequest], Awaitable[Page[T]]]) -> list[T]:
-    """Every item of a paged list, page after page."""
-    items: list[T] = []
+class Paged(Protocol[T_co]):
+    """What is read of a service's `Page` (read-only, so that a page of employees with
+    their salaries is a page of employees)."""
+
+    @property
+    def items(self) -> Sequence[T_co]: ...
+    @property
+    def total(self) -> int: ...
+    @property
+    def total_is_capped(self) -> bool: ...
+    @property
+    def limit(self) -> int: ...
+
+
+Fetch = Callable[[PageRequest], Awaitable[Paged[T]]]
+
+
+async def pages(fetch: Fetch[T]) -> AsyncIterator[list[T]]:
+    """Each page of a paged service list in turn, at the largest page size, to the last."""
+    read = 0
     while True:
-        result = await fetch(PageRequest(limit=MAX_LIMIT, offset=len(items)))
-        items.extend(result.items)
+        result = await fetch(PageRequest(limit=MAX_LIMIT, offset=read))
+        read += len(result.items)
+        yield list(result.items)
         # Past the count cap the total is only a lower bound: a short page is the last one.
         if len(result.items) < result.limit or (
-            not result.total_is_capped and len(items) >= result.total
+            not result.total_is_capped and read >= result.total
         ):
-            return items
+            return
+
+
+async def every(fetch: Fetch[T]) -> list[T]:
+    """Every item of a paged service list, page after page."""
+    return [item async for items in pages(fetch) for item in items]
 
 
 async def page_request(

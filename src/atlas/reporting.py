@@ -12,7 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -74,7 +74,9 @@ class Tabular(Protocol):
 R = TypeVar("R", bound=Tabular)
 
 
-def _cell(value: Cell) -> str:
+def cell(value: Cell) -> str:
+    """A value as a CSV cell: amounts as plain decimals, dates in ISO 8601, and text that a
+    spreadsheet would run as a formula behind a quote (`'=1+2`)."""
     if value is None:
         return ""
     if isinstance(value, Decimal):
@@ -86,16 +88,19 @@ def _cell(value: Cell) -> str:
     return str(value)
 
 
+def csv_lines(rows: Iterable[Sequence[Cell]]) -> str:
+    """Rows as CSV lines (CRLF), each value a `cell`."""
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\r\n").writerows([cell(v) for v in row] for row in rows)
+    return out.getvalue()
+
+
 def csv_text(table: Table) -> str:
     """The header row, then each row padded to the header's width."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(table.header)
     width = len(table.header)
-    writer.writerows(
-        [_cell(value) for value in row] + [""] * (width - len(row)) for row in table.rows
+    return csv_lines(
+        [table.header, *(list(row) + [None] * (width - len(row)) for row in table.rows)]
     )
-    return out.getvalue()
 
 
 def answer(report: R, output: ReportFormat) -> R | Response:

@@ -5,12 +5,14 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator, Callable, Coroutine
-from contextlib import asynccontextmanager, suppress
+from contextlib import AsyncExitStack, asynccontextmanager, suppress
 from typing import Any, cast
 
 import asyncpg
 from fastapi import Request, Response
+from fastapi.responses import StreamingResponse
 from fastapi.routing import APIRoute
+from starlette.types import Receive, Scope, Send
 
 from atlas.config import Settings
 from atlas.db.sql import quote_ident
@@ -194,6 +196,46 @@ class TransactionRoute(APIRoute):
                 return await handler(request)
 
         return in_transaction
+
+
+class StreamingTransactionRoute(APIRoute):
+    """Like `TransactionRoute`, for answers read while they are sent (the lists' CSV
+    downloads): a `StreamingResponse` keeps the request's transaction, and with it the
+    tenant context, open until its body is sent or the client has gone; any other answer
+    (an error page, a redirect) ends it first, as `TransactionRoute` does."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def in_transaction(request: Request) -> Response:
+            give_up_after = request.app.state.settings.db_acquire_timeout_seconds
+            async with AsyncExitStack() as stack:
+                request.state.db = await stack.enter_async_context(
+                    transaction(request.app.state.pool, give_up_after)
+                )
+                response = await handler(request)
+                if not isinstance(response, StreamingResponse):
+                    return response
+                return _SentInTransaction(response, stack.pop_all())
+
+        return in_transaction
+
+
+class _SentInTransaction(Response):
+    """A streamed response whose request transaction ends once it is sent: committed, or
+    rolled back if sending fails or is cut off."""
+
+    def __init__(self, streamed: StreamingResponse, open_transaction: AsyncExitStack) -> None:
+        # Not Response.__init__: the streamed response sends its own status, headers and body.
+        self.status_code = streamed.status_code
+        self.raw_headers = streamed.raw_headers
+        self.background = None
+        self.streamed = streamed
+        self.open_transaction = open_transaction
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        async with self.open_transaction:
+            await self.streamed(scope, receive, send)
 
 
 async def request_connection(request: Request) -> asyncpg.Connection:

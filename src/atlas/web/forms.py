@@ -40,6 +40,11 @@ CORRECT_THE_FIELDS = "Please correct the fields marked below."
 QueryText = Annotated[str | None, Query(max_length=200), AfterValidator(_without_nul)]
 
 
+def typed_query(request: Request) -> FormData:
+    """A page's address as its GET filter form typed it: values stripped, blank ones left out."""
+    return {k: v.strip() for k, v in request.query_params.items() if v.strip()}
+
+
 class FormErrors(Exception):
     """What was wrong with a submitted form: a message, one message per field, and the
     HTTP status the API answers for it (422 for a form's own errors, 409 for a conflict)."""

@@ -76,13 +76,18 @@ def day(value: date | datetime | None) -> str:
     return "" if value is None else f"{value:%Y-%m-%d}"
 
 
+def in_zone(value: datetime, zone: str) -> datetime:
+    """A moment as the clocks of time zone `zone` show it."""
+    return value.astimezone(ZoneInfo(zone))
+
+
 @pass_context
 def moment(context: Context, value: datetime | None) -> str:
     """A moment in the page's time zone (the workspace's; UTC outside one), named after it:
     '2026-12-02 17:05 CET'."""
     if value is None:
         return ""
-    local = value.astimezone(ZoneInfo(context.get("time_zone") or "UTC"))
+    local = in_zone(value, context.get("time_zone") or "UTC")
     return f"{local:%Y-%m-%d %H:%M} {local:%Z}"
 
 

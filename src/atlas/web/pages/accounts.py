@@ -9,15 +9,16 @@ role forbid, and their refusals show on the form.
 from __future__ import annotations
 
 import uuid
+from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 from fastapi import Depends
 from fastapi.responses import Response
 
 from atlas.ledger import schemas, service
-from atlas.web import forms
+from atlas.web import forms, lists
 from atlas.web.access import workspace_page
-from atlas.web.render import PageContext
+from atlas.web.render import PageContext, labelled
 from atlas.web.routing import page_router
 
 router = page_router()
@@ -43,6 +44,32 @@ def _flattened(nodes: list[schemas.AccountNode], depth: int = 0) -> list[tuple[i
 async def chart(page: LedgerRead) -> Response:
     tree = await service.account_tree(page.ws, page.db)
     return await page.render("ledger/accounts.html", rows=_flattened(tree))
+
+
+ACCOUNT_COLUMNS: list[lists.Column[lists.Named[schemas.Account]]] = [
+    lists.Column("Code", lambda r: r.item.code),
+    lists.Column("Name", lambda r: r.item.name),
+    lists.Column("Type", lambda r: labelled(r.item.type)),
+    lists.Column("Group", lambda r: lists.yes_no(r.item.is_group)),
+    lists.Column("Under", lambda r: r.name(r.item.parent_id)),
+    lists.Column("Role", lambda r: labelled(r.item.system_role)),
+    lists.Column("Currency", lambda r: r.item.currency),
+    lists.Column("Active", lambda r: lists.yes_no(r.item.is_active)),
+    lists.Column("Description", lambda r: r.item.description),
+]
+
+
+@lists.csv_route(router, "/w/{workspace_ref}/accounts.csv")
+async def chart_csv(page: LedgerRead) -> Response:
+    """The chart in the page's order (each group before the accounts under it), the group
+    an account is under named by its code."""
+    accounts = [account for _, account in _flattened(await service.account_tree(page.ws, page.db))]
+    codes = {account.id: account.code for account in accounts}
+
+    async def the_chart() -> AsyncIterator[list[lists.Named[schemas.Account]]]:
+        yield [lists.Named(account, codes) for account in accounts]
+
+    return await lists.download("accounts", ACCOUNT_COLUMNS, the_chart())
 
 
 async def _groups(page: PageContext, account: schemas.Account | None) -> list[tuple[str, str]]:

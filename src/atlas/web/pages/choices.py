@@ -334,7 +334,7 @@ async def resolve(
 
 async def resolve_query(page: PageContext, source: Source, name: str) -> dict[str, Any]:
     """A list page's filters (its address) with the type-ahead `name` read back."""
-    typed = {k: v.strip() for k, v in page.request.query_params.items() if v.strip()}
+    typed = forms.typed_query(page.request)
     return await resolve(page, source, typed, name)
 
 

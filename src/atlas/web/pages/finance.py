@@ -21,13 +21,13 @@ from atlas.errors import NotFound
 from atlas.finance import money, schemas, service
 from atlas.ledger import schemas as ledger_schemas
 from atlas.ledger import service as ledger
-from atlas.pagination import PageParams, PageRequest, every
+from atlas.pagination import PageParams, PageRequest, every, pages
 from atlas.validation import ISO_CURRENCIES, excess_decimals, is_stored_to_its_unit
-from atlas.web import bulk, forms
+from atlas.web import bulk, forms, lists
 from atlas.web.access import workspace_page
 from atlas.web.lines import ADD_LINE, Line, RepeatedLines
 from atlas.web.pages import choices
-from atlas.web.render import PageContext
+from atlas.web.render import PageContext, labelled
 from atlas.web.render import money as amount_in
 from atlas.web.routing import page_router
 from atlas.web.shell import Crumb
@@ -104,6 +104,26 @@ async def customers(
     filters = schemas.CustomerFilters(q=q, sort=sort)
     result = await service.list_customers(page.ws, page.db, filters, paging)
     return await page.render("finance/customers.html", result=result)
+
+
+@lists.csv_route(router, "/w/{workspace_ref}/customers.csv")
+async def customers_csv(page: CustomersRead, q: Search = None, sort: Sort = None) -> Response:
+    filters = schemas.CustomerFilters(q=q, sort=sort)
+    zone = await page.time_zone()
+    columns: list[lists.Column[schemas.Customer]] = [
+        lists.Column("Name", lambda c: c.name),
+        lists.Column("Email", lambda c: c.email),
+        lists.Column("Currency", lambda c: c.currency),
+        lists.Column("Payment terms (days)", lambda c: c.payment_terms_days),
+        lists.Column("Tax ID", lambda c: c.tax_id),
+        lists.Column("Billing address", lambda c: c.billing_address),
+        lists.Column("Added", lambda c: lists.moment(c.created_at, zone)),
+    ]
+    return await lists.download(
+        "customers",
+        columns,
+        pages(lambda p: service.list_customers(page.ws, page.db, filters, p)),
+    )
 
 
 @router.get("/w/{workspace_ref}/customers/new")
@@ -280,18 +300,16 @@ def _uuid(value: str | None) -> uuid.UUID | None:
         raise NotFound("Customer not found.") from None
 
 
-@router.get("/w/{workspace_ref}/invoices")
-async def invoices(
-    page: InvoicesRead,
-    paging: PageParams,
-    status: Search = None,
-    q: Search = None,
-    sort: Sort = None,
-) -> Response:
-    typed = {k: v.strip() for k, v in page.request.query_params.items() if v.strip()}
+async def _invoice_filters(
+    page: PageContext, status: str | None, q: str | None, sort: str | None
+) -> tuple[schemas.InvoiceFilters, forms.FormErrors | None]:
+    """The invoice list's filters from its address; a customer typed that names no one
+    (or several) is refused, and left out."""
     errors = None
     try:
-        chosen = await choices.resolve(page, choices.CUSTOMERS, typed, "customer_id")
+        chosen = await choices.resolve(
+            page, choices.CUSTOMERS, forms.typed_query(page.request), "customer_id"
+        )
     except forms.FormErrors as refused:
         chosen, errors = {}, refused
     filters = schemas.InvoiceFilters(
@@ -300,6 +318,18 @@ async def invoices(
         q=q,
         sort=sort,
     )
+    return filters, errors
+
+
+@router.get("/w/{workspace_ref}/invoices")
+async def invoices(
+    page: InvoicesRead,
+    paging: PageParams,
+    status: Search = None,
+    q: Search = None,
+    sort: Sort = None,
+) -> Response:
+    filters, errors = await _invoice_filters(page, status, q, sort)
     result = await service.list_invoices(page.ws, page.db, filters, paging)
     deletable = {
         i.id
@@ -317,8 +347,41 @@ async def invoices(
         result=result,
         totals=await service.totals_of_invoices(page.ws, page.db, filters),
         statuses=STATUS_CHOICES,
-        customer=await choices.field(page, choices.CUSTOMERS, "customer_id", typed),
+        customer=await choices.field(
+            page, choices.CUSTOMERS, "customer_id", forms.typed_query(page.request)
+        ),
         errors=errors,
+    )
+
+
+INVOICE_COLUMNS: list[lists.Column[schemas.InvoiceSummary]] = [
+    lists.Column("Number", lambda i: i.number),
+    lists.Column("Customer", lambda i: i.customer_name),
+    lists.Column("Status", lambda i: labelled(i.status)),
+    lists.Column("Overdue", lambda i: lists.yes_no(i.overdue)),
+    lists.Column("Issue date", lambda i: i.issue_date),
+    lists.Column("Due date", lambda i: i.due_date),
+    lists.Column("Currency", lambda i: i.currency),
+    lists.Column("Subtotal", lambda i: i.subtotal),
+    lists.Column("Tax", lambda i: i.tax_total),
+    lists.Column("Total", lambda i: i.total),
+    lists.Column("Paid", lambda i: i.amount_paid),
+    lists.Column("Credited", lambda i: i.amount_credited),
+    lists.Column("Balance", lambda i: i.balance),
+]
+
+
+@lists.csv_route(router, "/w/{workspace_ref}/invoices.csv")
+async def invoices_csv(
+    page: InvoicesRead, status: Search = None, q: Search = None, sort: Sort = None
+) -> Response:
+    filters, errors = await _invoice_filters(page, status, q, sort)
+    if errors:
+        raise lists.refused(errors)
+    return await lists.download(
+        "invoices",
+        INVOICE_COLUMNS,
+        pages(lambda p: service.list_invoices(page.ws, page.db, filters, p)),
     )
 
 

@@ -17,11 +17,11 @@ from pydantic import BaseModel
 from atlas.clock import business_day
 from atlas.errors import NotFound
 from atlas.hr import schemas, service
-from atlas.pagination import PageParams, every
-from atlas.web import bulk, forms
+from atlas.pagination import Paged, PageParams, PageRequest, every, pages
+from atlas.web import bulk, forms, lists
 from atlas.web.access import workspace_page
 from atlas.web.pages import choices
-from atlas.web.render import PageContext
+from atlas.web.render import PageContext, labelled
 from atlas.web.routing import page_router
 from atlas.web.shell import Crumb
 
@@ -195,6 +195,26 @@ async def departments(
     )
 
 
+DEPARTMENT_COLUMNS: list[lists.Column[lists.Named[schemas.Department]]] = [
+    lists.Column("Code", lambda r: r.item.code),
+    lists.Column("Name", lambda r: r.item.name),
+    lists.Column("Parent department", lambda r: r.name(r.item.parent_department_id)),
+    lists.Column("Manager", lambda r: r.name(r.item.manager_employee_id)),
+]
+
+
+@lists.csv_route(router, "/w/{workspace_ref}/departments.csv")
+async def departments_csv(page: DepartmentsRead, q: Search = None, sort: Sort = None) -> Response:
+    filters = schemas.DepartmentFilters(q=q, sort=sort)
+
+    async def names(items: list[schemas.Department]) -> dict[uuid.UUID, str]:
+        parents = await _department_names(page, (d.parent_department_id for d in items))
+        return parents | await _employee_names(page, (d.manager_employee_id for d in items))
+
+    fetch = pages(lambda p: service.list_departments(page.ws, page.db, filters, p))
+    return await lists.download("departments", DEPARTMENT_COLUMNS, lists.named(fetch, names))
+
+
 @router.get("/w/{workspace_ref}/departments/new")
 async def new_department_form(page: DepartmentsManage) -> Response:
     values = await _department_form_values(page, {})
@@ -294,6 +314,21 @@ async def _employee_form_values(
     }
 
 
+async def _employee_filters(
+    page: PageContext, status: str | None, q: str | None, sort: str | None
+) -> tuple[schemas.EmployeeFilters, dict[str, Any], forms.FormErrors | None]:
+    """The employee list's filters from its address, the address with its department
+    read back, and the refusal of a department typed that names none."""
+    query, errors = await _filter(page, choices.DEPARTMENTS, "department_id")
+    filters = schemas.EmployeeFilters(
+        department_id=_filter_id(query, "department_id"),
+        statuses=[status] if status else [],
+        q=q,
+        sort=sort,
+    )
+    return filters, query, errors
+
+
 @router.get("/w/{workspace_ref}/employees")
 async def employees(
     page: EmployeesRead,
@@ -302,13 +337,7 @@ async def employees(
     q: Search = None,
     sort: Sort = None,
 ) -> Response:
-    query, errors = await _filter(page, choices.DEPARTMENTS, "department_id")
-    filters = schemas.EmployeeFilters(
-        department_id=_filter_id(query, "department_id"),
-        statuses=[status] if status else [],
-        q=q,
-        sort=sort,
-    )
+    filters, query, errors = await _employee_filters(page, status, q, sort)
     result = await service.list_employees(page.ws, page.db, filters, paging)
     return await page.render(
         "hr/employees.html",
@@ -318,6 +347,55 @@ async def employees(
         statuses=_choices(EMPLOYEE_STATUSES),
         department=await choices.field(page, choices.DEPARTMENTS, "department_id", query),
         department_names=await _department_names(page, (e.department_id for e in result.items)),
+    )
+
+
+EmployeeRow = lists.Named[schemas.Employee]
+EMPLOYEE_COLUMNS: list[lists.Column[EmployeeRow]] = [
+    lists.Column("Number", lambda r: r.item.number),
+    lists.Column("First name", lambda r: r.item.first_name),
+    lists.Column("Last name", lambda r: r.item.last_name),
+    lists.Column("Work email", lambda r: r.item.work_email),
+    lists.Column("Job title", lambda r: r.item.job_title),
+    lists.Column("Department", lambda r: r.name(r.item.department_id)),
+    lists.Column("Employment type", lambda r: labelled(r.item.employment_type)),
+    lists.Column("Status", lambda r: labelled(r.item.status)),
+    lists.Column("Start date", lambda r: r.item.start_date),
+    lists.Column("End date", lambda r: r.item.end_date),
+]
+
+
+def _salary(row: EmployeeRow) -> schemas.EmployeeWithSalary:
+    assert isinstance(row.item, schemas.EmployeeWithSalary), "listed for hr:salary only"
+    return row.item
+
+
+SALARY_COLUMNS: list[lists.Column[EmployeeRow]] = [
+    lists.Column("Salary", lambda r: _salary(r).salary),
+    lists.Column("Salary currency", lambda r: _salary(r).salary_currency),
+]
+
+
+@lists.csv_route(router, "/w/{workspace_ref}/employees.csv")
+async def employees_csv(
+    page: EmployeesRead, status: Status = None, q: Search = None, sort: Sort = None
+) -> Response:
+    """The salary columns only for those who may see salaries, as on the employee's page."""
+    filters, _, errors = await _employee_filters(page, status, q, sort)
+    if errors:
+        raise lists.refused(errors)
+
+    async def names(items: list[schemas.Employee]) -> dict[uuid.UUID, str]:
+        return await _department_names(page, (e.department_id for e in items))
+
+    def fetch(p: PageRequest) -> Awaitable[Paged[schemas.Employee]]:
+        return service.list_employees(page.ws, page.db, filters, p)
+
+    salaries = SALARY_COLUMNS if service.may_see_salaries(page.ws) else []
+    return await lists.download(
+        "employees",
+        [*EMPLOYEE_COLUMNS, *salaries],
+        lists.named(pages(fetch), names),
     )
 
 
@@ -417,6 +495,20 @@ async def delete_employee(employee_id: uuid.UUID, page: EmployeesManage) -> Resp
 # Leave requests
 
 
+async def _leave_filters(
+    page: PageContext, status: str, sort: str | None
+) -> tuple[schemas.LeaveRequestFilters, dict[str, Any], forms.FormErrors | None]:
+    """The leave list's filters from its address (`status` "all": any), the address with
+    its employee read back, and the refusal of an employee typed that names none."""
+    query, errors = await _filter(page, choices.EMPLOYEES, "employee_id")
+    filters = schemas.LeaveRequestFilters(
+        employee_id=_filter_id(query, "employee_id"),
+        statuses=[] if status == "all" else [status],
+        sort=sort,
+    )
+    return filters, query, errors
+
+
 @router.get("/w/{workspace_ref}/leave")
 async def leave_requests(
     page: LeaveRead,
@@ -425,12 +517,7 @@ async def leave_requests(
     sort: Sort = None,
 ) -> Response:
     status = status or "pending"
-    query, errors = await _filter(page, choices.EMPLOYEES, "employee_id")
-    filters = schemas.LeaveRequestFilters(
-        employee_id=_filter_id(query, "employee_id"),
-        statuses=[] if status == "all" else [status],
-        sort=sort,
-    )
+    filters, query, errors = await _leave_filters(page, status, sort)
     result = await service.list_leave_requests(page.ws, page.db, filters, paging)
     actions = await service.allowed_leave_actions(page.ws, page.db, [r.id for r in result.items])
     return await page.render(
@@ -445,6 +532,35 @@ async def leave_requests(
         type_names={t.id: t.name for t in await _leave_types(page)},
         deciding={i for i, a in actions.items() if service.LeaveAction.DECIDE in a},
     )
+
+
+LeaveRow = lists.Named[schemas.LeaveRequest]
+LEAVE_COLUMNS: list[lists.Column[LeaveRow]] = [
+    lists.Column("Employee", lambda r: r.name(r.item.employee_id)),
+    lists.Column("Leave type", lambda r: r.name(r.item.leave_type_id)),
+    lists.Column("From", lambda r: r.item.start_date),
+    lists.Column("From midday", lambda r: lists.yes_no(r.item.start_half_day)),
+    lists.Column("To", lambda r: r.item.end_date),
+    lists.Column("To midday", lambda r: lists.yes_no(r.item.end_half_day)),
+    lists.Column("Days", lambda r: r.item.days),
+    lists.Column("Status", lambda r: labelled(r.item.status)),
+    lists.Column("Reason", lambda r: r.item.reason),
+    lists.Column("Decision note", lambda r: r.item.decision_note),
+]
+
+
+@lists.csv_route(router, "/w/{workspace_ref}/leave.csv")
+async def leave_requests_csv(page: LeaveRead, status: Status = None, sort: Sort = None) -> Response:
+    filters, _, errors = await _leave_filters(page, status or "pending", sort)
+    if errors:
+        raise lists.refused(errors)
+    types = {t.id: t.name for t in await _leave_types(page)}
+
+    async def names(items: list[schemas.LeaveRequest]) -> dict[uuid.UUID, str]:
+        return types | await _employee_names(page, (r.employee_id for r in items))
+
+    fetch = pages(lambda p: service.list_leave_requests(page.ws, page.db, filters, p))
+    return await lists.download("leave-requests", LEAVE_COLUMNS, lists.named(fetch, names))
 
 
 LEAVE_FORM = "hr/leave_form.html"

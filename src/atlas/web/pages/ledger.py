@@ -16,12 +16,12 @@ from atlas.clock import business_day
 from atlas.finance import service as finance
 from atlas.ledger import schemas, service
 from atlas.ledger.service import SourceType
-from atlas.pagination import PageParams
+from atlas.pagination import PageParams, pages
 from atlas.validation import BusinessDate
-from atlas.web import forms
+from atlas.web import forms, lists
 from atlas.web.access import workspace_page
 from atlas.web.pages.settings import MONTHS
-from atlas.web.render import PageContext
+from atlas.web.render import PageContext, labelled
 from atlas.web.routing import page_router
 from atlas.web.shell import Crumb
 
@@ -54,19 +54,15 @@ class JournalPeriod(BaseModel):
     date_to: BusinessDate | None = Field(default=None, alias="to")
 
 
-@router.get("/w/{workspace_ref}/journal")
-async def journal(
-    page: LedgerRead,
-    paging: PageParams,
-    q: forms.QueryText = None,
-    source_type: forms.QueryText = None,
-    sort: forms.QueryText = None,
-) -> Response:
-    typed = {k: v.strip() for k, v in page.request.query_params.items() if v.strip()}
+def _journal_filters(
+    page: PageContext, q: str | None, source_type: str | None, sort: str | None
+) -> tuple[schemas.JournalEntryFilters, forms.FormErrors | None]:
+    """The journal's filters from its address; dates that are no dates are refused (and
+    the period left open)."""
     errors = None
     try:
-        period = forms.parse(JournalPeriod, typed)
-    except forms.FormErrors as refused:  # the page shows the refusal and every entry
+        period = forms.parse(JournalPeriod, forms.typed_query(page.request))
+    except forms.FormErrors as refused:
         period, errors = JournalPeriod(), refused
     filters = schemas.JournalEntryFilters(
         date_from=period.date_from,
@@ -75,6 +71,18 @@ async def journal(
         q=q,
         sort=sort,
     )
+    return filters, errors
+
+
+@router.get("/w/{workspace_ref}/journal")
+async def journal(
+    page: LedgerRead,
+    paging: PageParams,
+    q: forms.QueryText = None,
+    source_type: forms.QueryText = None,
+    sort: forms.QueryText = None,
+) -> Response:
+    filters, errors = _journal_filters(page, q, source_type, sort)
     result = await service.list_journal_entries(page.ws, page.db, filters, paging)
     return await page.render(
         "ledger/journal.html",
@@ -82,6 +90,34 @@ async def journal(
         result=result,
         sources=SOURCES,
         errors=errors,
+    )
+
+
+JOURNAL_COLUMNS: list[lists.Column[schemas.JournalEntrySummary]] = [
+    lists.Column("Date", lambda e: e.entry_date),
+    lists.Column("Number", lambda e: e.number),
+    lists.Column("Memo", lambda e: e.memo),
+    lists.Column("Source", lambda e: labelled(e.source_type)),
+    lists.Column("Currency", lambda e: e.currency),
+    lists.Column("Amount", lambda e: e.total),
+    lists.Column("Lines", lambda e: e.line_count),
+]
+
+
+@lists.csv_route(router, "/w/{workspace_ref}/journal.csv")
+async def journal_csv(
+    page: LedgerRead,
+    q: forms.QueryText = None,
+    source_type: forms.QueryText = None,
+    sort: forms.QueryText = None,
+) -> Response:
+    filters, errors = _journal_filters(page, q, source_type, sort)
+    if errors:
+        raise lists.refused(errors)
+    return await lists.download(
+        "journal",
+        JOURNAL_COLUMNS,
+        pages(lambda p: service.list_journal_entries(page.ws, page.db, filters, p)),
     )
 
 

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Annotated, Any
 
 from fastapi import Depends
 from fastapi.responses import Response
 
 from atlas.errors import NotFound
-from atlas.pagination import MAX_LIMIT, PageParams, PageRequest
+from atlas.pagination import MAX_LIMIT, PageParams, PageRequest, pages
 from atlas.projects import schemas, service
 from atlas.projects.tables import PROJECT_STATUSES, TASK_PRIORITIES, TASK_STATUSES
-from atlas.web import bulk, forms
+from atlas.web import bulk, forms, lists
 from atlas.web.access import workspace_page
 from atlas.web.pages import choices
 from atlas.web.render import PageContext, labelled
@@ -73,6 +73,10 @@ def _status_filter(status: str | None) -> list[str]:
     return [status] if status else []
 
 
+def _counted(status: str) -> Callable[[schemas.Project], int]:
+    return lambda project: project.task_counts.get(status, 0)
+
+
 def _edited(defaults: dict[str, Any], form: forms.FormData) -> forms.FormData:
     return {**defaults, **form}
 
@@ -91,6 +95,30 @@ async def project_list(
     filters = schemas.ProjectFilters(statuses=_status_filter(status), q=q, sort=sort or None)
     result = await service.list_projects(page.ws, page.db, filters, paging)
     return await page.render("projects/list.html", result=result, statuses=PROJECT_STATUSES)
+
+
+PROJECT_COLUMNS: list[lists.Column[schemas.Project]] = [
+    lists.Column("Code", lambda p: p.code),
+    lists.Column("Name", lambda p: p.name),
+    lists.Column("Status", lambda p: labelled(p.status)),
+    lists.Column("Start date", lambda p: p.start_date),
+    lists.Column("End date", lambda p: p.end_date),
+    lists.Column("Budget", lambda p: p.budget),
+    lists.Column("Currency", lambda p: p.currency),
+    *(lists.Column(f"{labelled(status)} tasks", _counted(status)) for status in TASK_STATUSES),
+]
+
+
+@lists.csv_route(router, "/w/{workspace_ref}/projects.csv")
+async def project_list_csv(
+    page: ProjectsRead, status: Choice = None, q: Search = None, sort: Choice = None
+) -> Response:
+    filters = schemas.ProjectFilters(statuses=_status_filter(status), q=q, sort=sort or None)
+    return await lists.download(
+        "projects",
+        PROJECT_COLUMNS,
+        pages(lambda p: service.list_projects(page.ws, page.db, filters, p)),
+    )
 
 
 async def _project_form(
@@ -147,6 +175,33 @@ async def project_detail(
         tasks=tasks,
         names=await _member_names(page, tasks.items if tasks else []),
         statuses=TASK_STATUSES,
+    )
+
+
+TASK_COLUMNS: list[lists.Column[lists.Named[schemas.Task]]] = [
+    lists.Column("Key", lambda r: r.item.key),
+    lists.Column("Title", lambda r: r.item.title),
+    lists.Column("Status", lambda r: labelled(r.item.status)),
+    lists.Column("Priority", lambda r: labelled(r.item.priority)),
+    lists.Column("Assignee", lambda r: r.name(r.item.assignee_user_id)),
+    lists.Column("Due date", lambda r: r.item.due_date),
+    lists.Column("Estimate (hours)", lambda r: r.item.estimate_hours),
+]
+
+
+@lists.csv_route(router, "/w/{workspace_ref}/projects/{project_id}/tasks.csv")
+async def project_tasks_csv(
+    page: TasksRead, project_id: uuid.UUID, status: Choice = None, sort: Choice = None
+) -> Response:
+    """The task list of the project's page (the assignees named for who may see members)."""
+    page.ws.require("projects:read")
+    project = await service.get_project(page.ws, page.db, project_id)
+    filters = schemas.TaskFilters(
+        project_id=project_id, statuses=_status_filter(status), sort=sort or None
+    )
+    fetch = pages(lambda p: service.list_project_tasks(page.ws, page.db, filters, p))
+    return await lists.download(
+        f"{project.code}-tasks", TASK_COLUMNS, lists.named(fetch, lambda t: _member_names(page, t))
     )
 
 

@@ -74,7 +74,7 @@ COMPARISONS = [("previous_period", "Previous period"), ("none", "No comparison")
 
 
 def _address(page: PageContext) -> dict[str, Any]:
-    return {k: v.strip() for k, v in page.request.query_params.items() if v.strip()}
+    return forms.typed_query(page.request)
 
 
 async def _report_page(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import calendar
+import json
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import date, datetime, time, timedelta
@@ -18,15 +19,15 @@ from starlette.datastructures import UploadFile
 from atlas.audit import schemas as audit_schemas
 from atlas.audit import service as audit
 from atlas.config import Settings
-from atlas.pagination import PageParams, PageRequest, every
+from atlas.pagination import PageParams, PageRequest, every, pages
 from atlas.roles import schemas as role_schemas
 from atlas.roles import service as roles
 from atlas.tenancy.permissions import ALL_PERMISSIONS
 from atlas.validation import BusinessDate
-from atlas.web import forms
+from atlas.web import forms, lists
 from atlas.web.access import workspace_page
 from atlas.web.pages import choices
-from atlas.web.render import PageContext
+from atlas.web.render import PageContext, labelled
 from atlas.web.routing import page_router
 from atlas.web.security import PRIVATE_IMMUTABLE
 from atlas.workspaces import schemas, service
@@ -429,15 +430,22 @@ def event_name(changes: dict[str, Any]) -> str | None:
     return None
 
 
+async def _audit_filters(page: PageContext, typed: forms.FormData) -> audit_schemas.AuditFilters:
+    """The audit trail's filters from its address (the actor read back for who may see
+    members); a refusal raises `FormErrors`."""
+    if page.ws.can("members:read"):
+        typed = await choices.resolve(page, choices.MEMBERS, typed, "actor")
+    return forms.parse(AuditQuery, typed).filters(await page.time_zone())
+
+
 @router.get("/w/{workspace_ref}/settings/audit")
 async def audit_trail(page: AuditRead, paging: PageParams) -> Response:
-    typed = {k: v.strip() for k, v in page.request.query_params.items() if v.strip()}
+    typed = forms.typed_query(page.request)
     result = None
     errors = None
     members = page.ws.can("members:read")
     try:
-        query = await choices.resolve(page, choices.MEMBERS, typed, "actor") if members else typed
-        filters = forms.parse(AuditQuery, query).filters(await page.time_zone())
+        filters = await _audit_filters(page, typed)
         result = await forms.run(
             page.db, lambda: audit.list_events(page.ws, page.db, filters, paging)
         )
@@ -457,4 +465,28 @@ async def audit_trail(page: AuditRead, paging: PageParams) -> Response:
         actor=await choices.field(page, choices.MEMBERS, "actor", typed) if members else None,
         form=typed,
         errors=errors,
+    )
+
+
+@lists.csv_route(router, "/w/{workspace_ref}/settings/audit.csv")
+async def audit_trail_csv(page: AuditRead) -> Response:
+    try:
+        filters = await _audit_filters(page, forms.typed_query(page.request))
+    except forms.FormErrors as errors:
+        raise lists.refused(errors) from None
+    zone = await page.time_zone()
+    columns: list[lists.Column[audit_schemas.AuditEvent]] = [
+        lists.Column("Time", lambda e: lists.moment(e.occurred_at, zone)),
+        lists.Column("Actor", lambda e: e.actor_email or "system"),
+        lists.Column("Action", lambda e: e.action),
+        lists.Column("Entity", lambda e: labelled(e.entity_type)),
+        lists.Column("Entity ID", lambda e: e.entity_id),
+        lists.Column("Name", lambda e: event_name(e.changes)),
+        lists.Column("Changes", lambda e: json.dumps(e.changes, ensure_ascii=False, default=str)),
+        lists.Column("Request", lambda e: e.request_id),
+    ]
+    return await lists.download(
+        "audit-trail",
+        columns,
+        pages(lambda p: audit.list_events(page.ws, page.db, filters, p)),
     )

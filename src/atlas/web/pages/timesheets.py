@@ -14,16 +14,16 @@ from fastapi import Depends
 from fastapi.responses import Response
 
 from atlas.clock import business_day
-from atlas.errors import Invalid
+from atlas.errors import Invalid, NotFound
 from atlas.hr import schemas as hr_schemas
 from atlas.hr import service as hr
-from atlas.pagination import Page, PageRequest, every
+from atlas.pagination import Page, PageRequest, every, pages
 from atlas.projects import schemas as project_schemas
 from atlas.projects import service as projects
 from atlas.timesheets import schemas as timesheets_schemas
 from atlas.timesheets import service as timesheets
 from atlas.validation import FIRST_BUSINESS_DATE, LAST_BUSINESS_DATE, BusinessDate
-from atlas.web import forms
+from atlas.web import forms, lists
 from atlas.web.access import workspace_page
 from atlas.web.pages import choices
 from atlas.web.render import PageContext
@@ -196,18 +196,23 @@ class _Names:
         )
 
 
+def _week_filters(employee_id: uuid.UUID, monday: date) -> timesheets_schemas.TimeEntryFilters:
+    """The employee's entries of the week that starts on `monday`, by day."""
+    return timesheets_schemas.TimeEntryFilters(
+        employee_id=employee_id,
+        date_from=monday,
+        date_to=monday + timedelta(days=6),
+        sort="entry_date",
+    )
+
+
 async def _week(
     page: PageContext, employee_id: uuid.UUID | None, monday: date, names: _Names
 ) -> Week:
     """The employee's entries of the week, summed per project and task and per day."""
     if employee_id is None:
         return Week(monday, [], [])
-    filters = timesheets_schemas.TimeEntryFilters(
-        employee_id=employee_id,
-        date_from=monday,
-        date_to=monday + timedelta(days=6),
-        sort="entry_date",
-    )
+    filters = _week_filters(employee_id, monday)
     entries = await every(lambda p: timesheets.list_time_entries(page.ws, page.db, filters, p))
     rows: dict[RowKey, GridRow] = {}
     for entry in entries:
@@ -372,6 +377,45 @@ async def _added_row(page: PageContext, form: forms.FormData, names: _Names) -> 
     except Invalid as exc:
         raise forms.FormErrors(exc.message, {"task_id": "not a task of this project"}) from exc
     return key
+
+
+EntryRow = lists.Named[timesheets_schemas.TimeEntry]
+ENTRY_COLUMNS: list[lists.Column[EntryRow]] = [
+    lists.Column("Date", lambda r: r.item.entry_date),
+    lists.Column("Employee", lambda r: r.name(r.item.employee_id)),
+    lists.Column("Project", lambda r: r.name(r.item.project_id)),
+    lists.Column("Task", lambda r: r.name(r.item.task_id)),
+    lists.Column("Hours", lambda r: r.item.hours),
+    lists.Column("Description", lambda r: r.item.description),
+    lists.Column("Billable", lambda r: lists.yes_no(r.item.billable)),
+    lists.Column("Invoiced", lambda r: lists.yes_no(r.item.invoice_id is not None)),
+]
+
+
+@lists.csv_route(router, "/w/{workspace_ref}/timesheet.csv")
+async def timesheet_csv(
+    page: TimeRead, employee: uuid.UUID | None = None, week: BusinessDate | None = None
+) -> Response:
+    """The entries the timesheet lists: the chosen employee's (as the page chooses), of the
+    week; projects by code, tasks by key."""
+    everyone = await _employees(page) if employee is None else []
+    chosen = await _chosen_employee(page, everyone, employee)
+    if chosen is None:
+        raise NotFound("There is no employee whose time to show.")
+    monday = _monday(week or business_day())
+    filters = _week_filters(chosen.id, monday)
+
+    async def names(entries: list[timesheets_schemas.TimeEntry]) -> dict[uuid.UUID, str]:
+        found = {chosen.id: _employee_name(chosen)}
+        for project_id in {e.project_id for e in entries}:
+            found[project_id] = (await projects.get_project(page.ws, page.db, project_id)).code
+        for task_id in {e.task_id for e in entries if e.task_id is not None}:
+            found[task_id] = (await projects.get_task(page.ws, page.db, task_id)).key
+        return found
+
+    fetch = pages(lambda p: timesheets.list_time_entries(page.ws, page.db, filters, p))
+    name = f"time-{chosen.number}-week-{monday.isoformat()}"
+    return await lists.download(name, ENTRY_COLUMNS, lists.named(fetch, names))
 
 
 @router.post("/w/{workspace_ref}/timesheet")
