@@ -16,6 +16,10 @@ credits income per account and tax; a credit note posts the mirror of what it cr
 (voiding is a credit note of the whole invoice); a payment debits the bank and credits
 receivables, and its reversal posts the mirror of that entry.
 
+An issued, paid or void invoice has a document, its PDF (which the web app renders from
+the print view); an issued or paid one is emailed with it through the outbox, in the
+request's transaction, and each send is kept (`invoice_sends`, audited).
+
 An invoice from time bills a project's uninvoiced hours, which the timesheets module
 takes, marks as invoiced and releases again when the invoice is deleted or voided.
 """
@@ -815,9 +819,6 @@ async def void_invoice(
     return await _reload(repo, invoice_id)
 
 
-# Credit notes
-
-
 # Documents: the PDF of an invoice, and sending it by email
 
 
@@ -925,6 +926,9 @@ async def latest_sends(
     """The invoice's last `SENDS_SHOWN` sends, newest first."""
     rows = await InvoicesRepository(db, ctx.workspace_id).latest_sends(invoice_id, SENDS_SHOWN)
     return [schemas.InvoiceSend.model_validate(dict(r)) for r in rows]
+
+
+# Credit notes
 
 
 def _credit_note(row: asyncpg.Record, lines: Sequence[asyncpg.Record]) -> schemas.CreditNote:
