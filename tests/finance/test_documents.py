@@ -15,6 +15,7 @@ import anyio
 import pytest
 from pypdf import PdfReader
 
+from atlas.web import documents
 from atlas.web.assets import asset
 from atlas.web.documents import BASE_URL, RefusedAddress, pdf_of_html, stylesheet
 from tests.audit.helpers import events
@@ -212,3 +213,17 @@ def test_a_document_that_names_other_addresses_fetches_none(
     assert asked == []
     assert re.match(rb"%PDF-\d", pdf)
     assert "Offline" in _text(PdfReader(io.BytesIO(pdf)))
+
+
+def test_rendering_runs_in_a_worker_thread(monkeypatch: pytest.MonkeyPatch) -> None:
+    threads: list[threading.Thread] = []
+    render = documents._renderer()
+
+    def watched(html: str) -> bytes:
+        threads.append(threading.current_thread())
+        return render(html)
+
+    monkeypatch.setattr(documents, "_renderer", lambda: watched)
+    assert anyio.run(pdf_of_html, "<p>Off the loop</p>").startswith(b"%PDF")
+    assert len(threads) == 1
+    assert threads[0] is not threading.main_thread()  # anyio.run's loop runs in this one
