@@ -4,12 +4,13 @@ BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 LINT_PATHS := src tests $(wildcard bench)
 
-.PHONY: run test bench bench-quick fuzz soak faults lint typecheck install install-dev browser clean
+.PHONY: run test bench bench-quick fuzz soak faults lint typecheck install install-dev browser pango clean
 
 $(BIN)/python:
 	@scripts/ensure-venv.sh $(VENV)
 
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
+	@scripts/ensure-pango.sh
 	$(BIN)/python -m pip install --quiet -e .
 	@touch $@
 
@@ -20,7 +21,7 @@ $(VENV)/.installed-dev: pyproject.toml $(VENV)/.installed
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
-run: install
+run: install pango
 	$(BIN)/atlas-erp serve --demo
 
 lint: install-dev
@@ -34,7 +35,11 @@ typecheck: install-dev
 browser:
 	@scripts/ensure-browser.sh
 
-test: lint typecheck browser
+# Debian's Pango for WeasyPrint (invoice PDFs), installed when missing and allowed.
+pango:
+	@scripts/ensure-pango.sh
+
+test: lint typecheck browser pango
 	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
 
 bench: install-dev

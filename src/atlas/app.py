@@ -37,6 +37,7 @@ from atlas.search.endpoints import router as search_router
 from atlas.tenancy.endpoints import router as permissions_router
 from atlas.timesheets.endpoints import router as timesheets_router
 from atlas.web.app import install_web
+from atlas.web.documents import router as documents_router
 from atlas.workspaces.endpoints import router as workspaces_router
 
 log = logging.getLogger("atlas.app")
@@ -116,6 +117,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         hr_router,
         timesheets_router,
         finance_router,
+        documents_router,
         ledger_router,
         exports_router,
         audit_router,

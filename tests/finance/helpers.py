@@ -21,6 +21,7 @@ FINANCE_TABLES = (
     "payments",
     "credit_notes",
     "credit_note_lines",
+    "invoice_sends",
     "journal_entries",
     "journal_lines",
     "time_entries",

@@ -123,6 +123,10 @@ ENDPOINTS = [
         MANAGERS,
         201,
     ),
+    Endpoint("GET", "/api/v1/invoices/{issued}/pdf"),
+    Endpoint(
+        "POST", "/api/v1/invoices/{issued}/send", lambda t: {"to": "ap@example.com"}, MANAGERS, 201
+    ),
     Endpoint("GET", "/api/v1/credit-notes"),
     Endpoint("GET", "/api/v1/credit-notes/{credit_note}"),
 ]

@@ -53,6 +53,10 @@ def test_the_balance_is_what_neither_payments_nor_credit_notes_covered() -> None
     assert left == Decimal("49.90")
 
 
+# What every issued or paid invoice allows: its PDF, and sending it.
+DOCUMENT = (InvoiceAction.DOCUMENT, InvoiceAction.SEND)
+
+
 @pytest.mark.parametrize(
     ("status", "amount_paid", "actions"),
     [
@@ -60,11 +64,11 @@ def test_the_balance_is_what_neither_payments_nor_credit_notes_covered() -> None
         (
             "issued",
             "0",
-            {InvoiceAction.VOID, InvoiceAction.RECORD_PAYMENT, InvoiceAction.CREDIT},
+            {InvoiceAction.VOID, InvoiceAction.RECORD_PAYMENT, InvoiceAction.CREDIT, *DOCUMENT},
         ),
-        ("issued", "0.01", {InvoiceAction.RECORD_PAYMENT, InvoiceAction.CREDIT}),
-        ("paid", "100", {InvoiceAction.CREDIT}),
-        ("void", "0", set()),
+        ("issued", "0.01", {InvoiceAction.RECORD_PAYMENT, InvoiceAction.CREDIT, *DOCUMENT}),
+        ("paid", "100", {InvoiceAction.CREDIT, *DOCUMENT}),
+        ("void", "0", {InvoiceAction.DOCUMENT}),
     ],
 )
 def test_what_each_status_allows(status: str, amount_paid: str, actions: set[str]) -> None:

@@ -56,9 +56,10 @@ ALLOWED: dict[str, dict[str, frozenset[str]]] = {
         "schema": frozenset({""}),
     },
     # timesheets.schemas: the uninvoiced entries an invoice from time is made of.
-    # ledger: the postings of invoices, credit notes and payments.
+    # ledger: the postings of invoices, credit notes and payments; mail: invoices sent.
     "finance": {
         "ledger": frozenset({"service"}),
+        "mail": frozenset({"repository"}),
         "numbering": frozenset({"repository"}),
         "timesheets": frozenset({"service", "schemas"}),
     },
@@ -134,7 +135,8 @@ TOP: dict[str, dict[str, frozenset[str]]] = {
         "schema": frozenset({""}),  # the tenant tables the start-up role check verifies
         "search": ENDPOINTS,
         "timesheets": ENDPOINTS,
-        "web": frozenset({"app"}),
+        # documents: the invoice's PDF and its sending, made from the print view.
+        "web": frozenset({"app", "documents"}),
         "workspaces": ENDPOINTS,
     },
     # The books of documents from before them, workspace by workspace.
@@ -187,6 +189,7 @@ REPOSITORY_EXCEPTIONS: dict[tuple[str, str], str] = {
     ("hr", "numbering"): "NumberSequences: the per-workspace document numbers",
     ("identity", "mail"): "OutboxRepository: emails written in the same transaction",
     ("workspaces", "mail"): "OutboxRepository: invitation emails in the same transaction",
+    ("finance", "mail"): "OutboxRepository: invoices emailed in the same transaction",
     # The demo data writes the first user and the members directly, without the sign-up
     # and invitation flows (no emails, no verification).
     ("demo", "identity"): "IdentityRepository: the demo users",

@@ -135,12 +135,13 @@ def test_invitations_are_visible_only_to_the_verified_email_setting(
 
 # Append-only or kept by the database: the app role may not update these at all (the
 # trail, the links' history, posted journal entries and their lines and day totals,
-# credit notes and theirs).
+# credit notes and theirs, the invoices' sends).
 APPEND_ONLY = {
     "audit_events",
     "credit_note_lines",
     "credit_notes",
     "employee_user_links",
+    "invoice_sends",
     "journal_day_totals",
     "journal_entries",
     "journal_lines",

@@ -18,6 +18,7 @@ from atlas.db.ids import uuid7
 from atlas.mail.sender import OutboxSender, RetryPolicy, run_outbox_sender, transport_for
 from atlas.mail.transport import LogTransport, SmtpTransport, Transport
 from tests.factories import Factory
+from tests.finance.helpers import issue, new_customer, new_invoice
 from tests.mail.smtp_server import FakeSmtp, closed_port_url
 from tests.sql import Sql
 
@@ -225,3 +226,46 @@ def test_the_background_task_sends_and_stops(database: Settings, sql: Sql) -> No
 
     with_sender(database, LogTransport(), in_background, poll_seconds=0.05)
     assert row(sql, message["id"])["sent_at"] is not None
+
+
+def test_an_emailed_invoice_arrives_with_its_pdf_attached(
+    database: Settings, factory: Factory, sql: Sql
+) -> None:
+    owner = factory.user()
+    ws = factory.workspace(owner)
+    email = f"ap-{secrets.token_hex(4)}@example.com"
+    customer = new_customer(owner, ws, email=email)
+    invoice = issue(owner, ws, new_invoice(owner, ws, customer))
+    sent = owner.post(f"/api/v1/invoices/{invoice['id']}/send", ws=ws, json={})
+    assert sent.status_code == 201, sent.text
+    (queued,) = sql.owner("SELECT * FROM outbox_messages WHERE to_email = %s", email)
+
+    with FakeSmtp() as smtp:
+        send_all(database, SmtpTransport(smtp.url(), MAIL_FROM))
+    (received,) = [r.message for r in smtp.received if r.rcpt_to == [email]]
+    assert received.get_content_type() == "multipart/mixed"
+    text_part, pdf_part = received.iter_parts()
+    assert text_part.get_content_type() == "text/plain"
+    assert f"Please find attached invoice {invoice['number']}" in text_part.get_content()
+    assert pdf_part.get_content_type() == "application/pdf"
+    assert pdf_part.get_filename() == f"{invoice['number']}.pdf"
+    assert pdf_part.get_content() == bytes(queued["attachment_content"])
+    assert row(sql, queued["id"])["sent_at"] is not None
+
+
+def test_the_log_names_an_attachment_without_its_bytes(
+    database: Settings, sql: Sql, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="atlas.outbox")
+    message = queue(sql)
+    sql.owner(
+        """UPDATE outbox_messages SET attachment_filename = 'INV-1.pdf',
+                  attachment_content_type = 'application/pdf', attachment_content = %s
+            WHERE id = %s""",
+        b"%PDF-1.7 secret bytes",
+        message["id"],
+    )
+    send_all(database, LogTransport())
+    (line,) = [r.getMessage() for r in caplog.records if str(message["id"]) in r.getMessage()]
+    assert "[attached: INV-1.pdf, application/pdf, 21 bytes]" in line
+    assert "secret bytes" not in line

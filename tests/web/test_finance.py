@@ -127,6 +127,8 @@ ROUTES = [
     Route("POST", "/invoices/{draft}/delete", "invoices:write"),
     Route("POST", "/invoices/{issued}/payments", "payments:record", lambda t: {"amount": "10"}),
     Route("GET", "/invoices/{issued}/print", "invoices:read"),
+    Route("GET", "/invoices/{issued}/pdf", "invoices:read"),
+    Route("POST", "/invoices/{issued}/send", "invoices:issue", lambda t: {"to": "ap@example.com"}),
 ]
 
 

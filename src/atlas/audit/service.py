@@ -29,6 +29,7 @@ ENTITY_TYPES = (
     "customer",
     "invoice",
     "invoice_line",
+    "invoice_send",
     "payment",
     "account",
     "books",

@@ -65,6 +65,7 @@ TABLE_READ_PERMISSIONS: dict[str, tuple[str, ...]] = {
     "employees": ("employees:read",),
     "invitations": ("invitations:read",),
     "invoice_lines": ("invoices:read",),
+    "invoice_sends": ("invoices:read",),
     "invoices": ("invoices:read",),
     "journal_draft_lines": ("ledger:read",),
     "journal_drafts": ("ledger:read",),

@@ -1,4 +1,5 @@
-"""Every SQL statement on customers, invoices, invoice lines, credit notes and payments.
+"""Every SQL statement on customers, invoices, invoice lines, credit notes, payments and
+invoice sends.
 
 The repositories are built for one workspace and put `workspace_id = $1` into every
 statement and every insert (joined and sub-selected tables included); row-level security
@@ -210,6 +211,7 @@ LINE_COLUMNS = """l.id, l.position, l.description, l.quantity, l.unit_price, l.t
     l.subtotal, l.tax, l.total, l.income_account_id"""
 PAYMENT_COLUMNS = """pm.id, pm.invoice_id, pm.amount, pm.paid_on, pm.method, pm.reference,
     pm.reversed_on, pm.created_at"""
+SEND_COLUMNS = "s.id, s.invoice_id, s.to_email, s.subject, s.sent_by_user_id, s.created_at"
 
 
 def _line_values(line: Mapping[str, Any]) -> tuple[Any, ...]:
@@ -578,6 +580,33 @@ class InvoicesRepository(ScopedRepository):
         )
         assert row is not None
         return row
+
+    async def add_send(
+        self, invoice_id: uuid.UUID, *, to_email: str, subject: str, sent_by: uuid.UUID
+    ) -> asyncpg.Record:
+        row = await self.db.fetchrow(
+            f"""INSERT INTO invoice_sends AS s (workspace_id, id, invoice_id, to_email,
+                                                subject, sent_by_user_id)
+                VALUES ($1, $2, $3, $4, $5, $6) RETURNING {SEND_COLUMNS}""",
+            self.workspace_id,
+            uuid7(),
+            invoice_id,
+            to_email,
+            subject,
+            sent_by,
+        )
+        assert row is not None
+        return row
+
+    async def latest_sends(self, invoice_id: uuid.UUID, limit: int) -> Records:
+        return await self.db.fetch(
+            f"""SELECT {SEND_COLUMNS} FROM invoice_sends s
+                WHERE s.workspace_id = $1 AND s.invoice_id = $2
+                ORDER BY s.created_at DESC, s.id DESC LIMIT $3""",
+            self.workspace_id,
+            invoice_id,
+            limit,
+        )
 
     async def invoices_of_documents(self, document_ids: Sequence[uuid.UUID]) -> Records:
         """(document id, invoice id) of each of `document_ids` that is a payment or a credit

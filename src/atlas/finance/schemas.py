@@ -196,6 +196,31 @@ class Invoice(InvoiceSummary):
 # Credit notes
 
 
+class InvoiceEmail(StrictModel):
+    """An issued invoice sent by email with its PDF attached."""
+
+    to: EmailStr | None = Field(
+        default=None, description="The customer's email address if omitted (422 without one)."
+    )
+    subject: Name | None = Field(
+        default=None, description='"Invoice INV-2026-0001 from <workspace>" if omitted.'
+    )
+    message: ShortText | None = Field(
+        default=None, description="A few lines naming the invoice, its total and due date."
+    )
+
+
+class InvoiceSend(BaseModel):
+    """One sending of an invoice: to whom, with what subject, by whom and when."""
+
+    id: uuid.UUID
+    invoice_id: uuid.UUID
+    to_email: str
+    subject: str
+    sent_by_user_id: uuid.UUID | None
+    created_at: datetime
+
+
 class CurrencyTotals(BaseModel):
     """What a list's matching invoices add up to in one currency."""
 

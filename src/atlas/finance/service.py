@@ -16,6 +16,10 @@ credits income per account and tax; a credit note posts the mirror of what it cr
 (voiding is a credit note of the whole invoice); a payment debits the bank and credits
 receivables, and its reversal posts the mirror of that entry.
 
+An issued, paid or void invoice has a document, its PDF (which the web app renders from
+the print view); an issued or paid one is emailed with it through the outbox, in the
+request's transaction, and each send is kept (`invoice_sends`, audited).
+
 An invoice from time bills a project's uninvoiced hours, which the timesheets module
 takes, marks as invoiced and releases again when the invoice is deleted or voided.
 """
@@ -23,7 +27,7 @@ takes, marks as invoiced and releases again when the invoice is deleted or voide
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -47,6 +51,7 @@ from atlas.finance.repository import (
 from atlas.finance.tables import INVOICE_STATUSES
 from atlas.ledger import service as ledger
 from atlas.ledger.service import AccountType, SourceType, SystemRole
+from atlas.mail.repository import Attachment, OutboxRepository
 from atlas.numbering.repository import NumberSequences
 from atlas.pagination import Page, PageRequest, page_of
 from atlas.tenancy.context import WorkspaceContext
@@ -99,6 +104,8 @@ class InvoiceAction(StrEnum):
     VOID = "void"
     RECORD_PAYMENT = "record_payment"
     CREDIT = "credit"
+    DOCUMENT = "document"  # the PDF
+    SEND = "send"  # by email, with the PDF
 
 
 # What each status allows; voiding also needs nothing paid (see `allowed_actions`), and a
@@ -106,10 +113,17 @@ class InvoiceAction(StrEnum):
 STATUS_ACTIONS: dict[str, frozenset[InvoiceAction]] = {
     "draft": frozenset({InvoiceAction.EDIT, InvoiceAction.DELETE, InvoiceAction.ISSUE}),
     OPEN_INVOICE_STATUS: frozenset(
-        {InvoiceAction.VOID, InvoiceAction.RECORD_PAYMENT, InvoiceAction.CREDIT}
+        {
+            InvoiceAction.VOID,
+            InvoiceAction.RECORD_PAYMENT,
+            InvoiceAction.CREDIT,
+            InvoiceAction.DOCUMENT,
+            InvoiceAction.SEND,
+        }
     ),
-    "paid": frozenset({InvoiceAction.CREDIT}),
-    "void": frozenset(),
+    "paid": frozenset({InvoiceAction.CREDIT, InvoiceAction.DOCUMENT, InvoiceAction.SEND}),
+    # A void invoice's PDF says VOID; it is not sent any more.
+    "void": frozenset({InvoiceAction.DOCUMENT}),
 }
 
 
@@ -359,6 +373,11 @@ REFUSALS: dict[InvoiceAction, tuple[str, str]] = {
     InvoiceAction.VOID: ("only issued, unpaid invoices can be voided.", "invoice_not_voidable"),
     InvoiceAction.RECORD_PAYMENT: ("payments go to issued invoices.", "invoice_not_payable"),
     InvoiceAction.CREDIT: ("only issued or paid invoices are credited.", "invoice_not_creditable"),
+    InvoiceAction.DOCUMENT: (
+        "a draft has no document yet: issue it first.",
+        "invoice_not_issued",
+    ),
+    InvoiceAction.SEND: ("only issued or paid invoices are sent.", "invoice_not_sendable"),
 }
 
 
@@ -824,6 +843,115 @@ async def void_invoice(
         await _credit(db, ctx.workspace_id, invoice, reason="Void", issue_date=on, priced=lines)
     await timesheets.release_invoice(ctx, db, invoice_id)
     return await _reload(repo, invoice_id)
+
+
+# Documents: the PDF of an invoice, and sending it by email
+
+
+@dataclass(frozen=True)
+class InvoiceDocument:
+    """What an invoice's PDF shows besides the seller (the workspace): the invoice and its
+    customer."""
+
+    invoice: schemas.Invoice
+    customer: schemas.Customer
+
+    @property
+    def filename(self) -> str:
+        return f"{self.invoice.number}.pdf"
+
+
+PdfOf = Callable[[InvoiceDocument], Awaitable[bytes]]
+PDF = "application/pdf"
+SENDS_SHOWN = 20
+
+
+async def _document(
+    ctx: WorkspaceContext,
+    db: asyncpg.Connection,
+    repo: InvoicesRepository,
+    row: asyncpg.Record,
+    action: InvoiceAction,
+) -> InvoiceDocument:
+    _require(row, action)
+    invoice = await _invoice(repo, row)
+    return InvoiceDocument(invoice, await get_customer(ctx, db, invoice.customer_id))
+
+
+async def invoice_document(
+    ctx: WorkspaceContext, db: asyncpg.Connection, invoice_id: uuid.UUID
+) -> InvoiceDocument:
+    """An issued, paid or void invoice with its customer, for its PDF. A draft has none
+    (409 `invoice_not_issued`): its number and dates are given when it is issued."""
+    repo = InvoicesRepository(db, ctx.workspace_id)
+    row = await repo.get(invoice_id)
+    if row is None:
+        raise NotFound("Invoice not found.")
+    return await _document(ctx, db, repo, row, InvoiceAction.DOCUMENT)
+
+
+@dataclass(frozen=True)
+class InvoiceEmailDefaults:
+    to: str | None  # the customer's address, if it has one
+    subject: str
+    message: str
+
+
+def email_defaults(ctx: WorkspaceContext, document: InvoiceDocument) -> InvoiceEmailDefaults:
+    """The form's and the API's defaults: the customer's address, a subject naming the
+    invoice and the workspace, and a short message."""
+    invoice = document.invoice
+    due = f", due on {invoice.due_date:%Y-%m-%d}" if invoice.due_date else ""
+    return InvoiceEmailDefaults(
+        to=document.customer.email,
+        subject=f"Invoice {invoice.number} from {ctx.workspace_name}",
+        message=(
+            f"Hello {document.customer.name},\n\n"
+            f"Please find attached invoice {invoice.number}{due}.\n\n"
+            f"Kind regards,\n{ctx.workspace_name}"
+        ),
+    )
+
+
+async def send_invoice(
+    ctx: WorkspaceContext,
+    db: asyncpg.Connection,
+    invoice_id: uuid.UUID,
+    data: schemas.InvoiceEmail,
+    pdf_of: PdfOf,
+) -> schemas.InvoiceSend:
+    """Queues an email with the invoice's PDF (`pdf_of` renders it) in the outbox, which
+    sends it once the transaction commits, and records the send: to whom, the subject,
+    by whom (the message's text stays in the outbox). Only issued or paid invoices (409
+    `invoice_not_sendable`); without an address and a customer email, 422
+    `customer_has_no_email`."""
+    repo = InvoicesRepository(db, ctx.workspace_id)
+    row = await _locked_invoice(repo, invoice_id)
+    document = await _document(ctx, db, repo, row, InvoiceAction.SEND)
+    defaults = email_defaults(ctx, document)
+    to = data.to or defaults.to
+    if to is None:
+        raise invalid(
+            "The customer has no email address: say where to send the invoice.",
+            "to",
+            "required: the customer has no email address",
+            code="customer_has_no_email",
+        )
+    subject = data.subject or defaults.subject
+    attachment = Attachment(document.filename, PDF, await pdf_of(document))
+    await OutboxRepository(db).add(
+        ctx.workspace_id, to, subject, data.message or defaults.message, attachment
+    )
+    sent = await repo.add_send(invoice_id, to_email=to, subject=subject, sent_by=ctx.user_id)
+    return schemas.InvoiceSend.model_validate(dict(sent))
+
+
+async def latest_sends(
+    ctx: WorkspaceContext, db: asyncpg.Connection, invoice_id: uuid.UUID
+) -> list[schemas.InvoiceSend]:
+    """The invoice's last `SENDS_SHOWN` sends, newest first."""
+    rows = await InvoicesRepository(db, ctx.workspace_id).latest_sends(invoice_id, SENDS_SHOWN)
+    return [schemas.InvoiceSend.model_validate(dict(r)) for r in rows]
 
 
 # Credit notes

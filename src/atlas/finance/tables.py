@@ -5,6 +5,7 @@ from sqlalchemy import (
     Column,
     Date,
     DateTime,
+    ForeignKey,
     ForeignKeyConstraint,
     Index,
     Integer,
@@ -177,4 +178,19 @@ credit_note_lines = tenant_table(
     ),
     CheckConstraint("quantity > 0", name="quantity"),
     CheckConstraint("tax_rate >= 0 AND tax_rate <= 100", name="tax_rate"),
+)
+
+# Each time an invoice was emailed with its PDF (append-only, audited); the message's text
+# stays in the outbox alone.
+invoice_sends = tenant_table(
+    "invoice_sends",
+    Column("invoice_id", Uuid, nullable=False),
+    Column("to_email", Text, nullable=False),
+    Column("subject", Text, nullable=False),
+    Column("sent_by_user_id", Uuid, ForeignKey("users.id", ondelete="SET NULL"), nullable=True),
+    created_at(),
+    Index("ix_invoice_sends_workspace_id_invoice_id", "workspace_id", "invoice_id"),
+    ForeignKeyConstraint(["workspace_id", "invoice_id"], ["invoices.workspace_id", "invoices.id"]),
+    CheckConstraint("char_length(to_email) <= 320", name="to_email_length"),
+    CheckConstraint("char_length(subject) <= 200", name="subject_length"),
 )

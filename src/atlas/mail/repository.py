@@ -1,4 +1,6 @@
-"""Every SQL statement on `outbox_messages` (a global table: no RLS, the app role may)."""
+"""Every SQL statement on `outbox_messages` (a global table: no RLS, the app role may).
+
+A message may carry one attachment (an invoice's PDF), sent as a part of its own."""
 
 from __future__ import annotations
 
@@ -11,6 +13,12 @@ import asyncpg
 from atlas.db.ids import uuid7
 
 
+class Attachment(NamedTuple):
+    filename: str
+    content_type: str  # "application/pdf"
+    content: bytes
+
+
 class OutboxMessage(NamedTuple):
     id: uuid.UUID
     workspace_id: uuid.UUID | None
@@ -19,6 +27,27 @@ class OutboxMessage(NamedTuple):
     body: str
     attempts: int
     last_attempt_at: datetime
+    attachment: Attachment | None = None
+
+
+def _message(row: asyncpg.Record) -> OutboxMessage:
+    attachment = None
+    if row["attachment_content"] is not None:
+        attachment = Attachment(
+            row["attachment_filename"],
+            row["attachment_content_type"],
+            bytes(row["attachment_content"]),
+        )
+    return OutboxMessage(
+        id=row["id"],
+        workspace_id=row["workspace_id"],
+        to_email=row["to_email"],
+        subject=row["subject"],
+        body=row["body"],
+        attempts=row["attempts"],
+        last_attempt_at=row["last_attempt_at"],
+        attachment=attachment,
+    )
 
 
 class OutboxRepository:
@@ -28,17 +57,28 @@ class OutboxRepository:
         self.db = db
 
     async def add(
-        self, workspace_id: uuid.UUID | None, to_email: str, subject: str, body: str
+        self,
+        workspace_id: uuid.UUID | None,
+        to_email: str,
+        subject: str,
+        body: str,
+        attachment: Attachment | None = None,
     ) -> uuid.UUID:
         message_id = uuid7()
+        filename, content_type, content = attachment or (None, None, None)
         await self.db.execute(
-            """INSERT INTO outbox_messages (id, workspace_id, to_email, subject, body)
-               VALUES ($1, $2, $3, $4, $5)""",
+            """INSERT INTO outbox_messages (id, workspace_id, to_email, subject, body,
+                                            attachment_filename, attachment_content_type,
+                                            attachment_content)
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8)""",
             message_id,
             workspace_id,
             to_email,
             subject,
             body,
+            filename,
+            content_type,
+            content,
         )
         return message_id
 
@@ -56,11 +96,12 @@ class OutboxRepository:
                                 ORDER BY d.next_attempt_at LIMIT $1
                                   FOR UPDATE SKIP LOCKED)
             RETURNING o.id, o.workspace_id, o.to_email, o.subject, o.body, o.attempts,
-                      o.last_attempt_at""",
+                      o.last_attempt_at, o.attachment_filename, o.attachment_content_type,
+                      o.attachment_content""",
             limit,
             lease_seconds,
         )
-        return [OutboxMessage(*row) for row in rows]
+        return [_message(row) for row in rows]
 
     async def mark_sent(self, message_id: uuid.UUID) -> None:
         await self.db.execute(

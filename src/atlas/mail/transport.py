@@ -25,7 +25,8 @@ class Transport(Protocol):
 
 
 def build_email(message: OutboxMessage, mail_from: str) -> EmailMessage:
-    """The MIME message; its Message-ID is the outbox id, the same on every retry."""
+    """The MIME message; its Message-ID is the outbox id, the same on every retry. With an
+    attachment it is multipart/mixed: the text, then the file."""
     domain = parseaddr(mail_from)[1].rpartition("@")[2] or "atlas.invalid"
     email = EmailMessage()
     email["From"] = mail_from
@@ -34,21 +35,35 @@ def build_email(message: OutboxMessage, mail_from: str) -> EmailMessage:
     email["Date"] = formatdate(usegmt=True)
     email["Message-ID"] = f"<{message.id}@{domain}>"
     email.set_content(message.body)
+    if message.attachment is not None:
+        maintype, _, subtype = message.attachment.content_type.partition("/")
+        email.add_attachment(
+            message.attachment.content,
+            maintype=maintype,
+            subtype=subtype,
+            filename=message.attachment.filename,
+        )
     return email
 
 
 class LogTransport:
     """Without SMTP the log line is the delivery: it carries the whole message, links
-    and their tokens included (for development and single-user installs)."""
+    and their tokens included (for development and single-user installs); of an
+    attachment, its name and size."""
 
     async def send(self, message: OutboxMessage) -> None:
+        attached = message.attachment
         log.info(
-            "email %s delivered to the log (no SMTP configured), workspace %s, to %s: %s\n%s",
+            "email %s delivered to the log (no SMTP configured), workspace %s, to %s: %s\n%s%s",
             message.id,
             message.workspace_id or "-",
             message.to_email,
             message.subject,
             message.body,
+            ""
+            if attached is None
+            else f"\n[attached: {attached.filename}, "
+            f"{attached.content_type}, {len(attached.content)} bytes]",
         )
 
 

@@ -22,6 +22,7 @@ from sqlalchemy import (
 from atlas.db.metadata import created_at, metadata, tenant_table, updated_at
 from atlas.roles.tables import workspace_roles
 from atlas.tenancy.permissions import BUILTIN_ROLES
+from atlas.validation import set_together_check
 from atlas.workspaces.logo import EXTENSIONS, LOGO_MAX_BYTES, LOGO_MAX_SIDE
 
 # A member's or invitation's role is a built-in name, or the name of one of the
@@ -153,6 +154,15 @@ outbox_messages = Table(
     Column("next_attempt_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("last_error", Text, nullable=True),
     Column("failed_at", DateTime(timezone=True), nullable=True),
+    # At most one attachment (an invoice's PDF), whole or not at all (migration 0016).
+    Column("attachment_filename", Text, nullable=True),
+    Column("attachment_content_type", Text, nullable=True),
+    Column("attachment_content", LargeBinary, nullable=True),
+    CheckConstraint(
+        f"{set_together_check('attachment_filename', 'attachment_content')}"
+        f" AND {set_together_check('attachment_content_type', 'attachment_content')}",
+        name="attachment_whole",
+    ),
     Index(
         "ix_outbox_messages_due",
         "next_attempt_at",

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable
+from dataclasses import asdict
 from typing import Annotated, Any, get_args
 
 from fastapi import Depends
@@ -23,7 +24,7 @@ from atlas.ledger import schemas as ledger_schemas
 from atlas.ledger import service as ledger
 from atlas.pagination import PageParams, PageRequest, every, pages
 from atlas.validation import ISO_CURRENCIES, excess_decimals, is_stored_to_its_unit
-from atlas.web import bulk, forms, lists
+from atlas.web import bulk, documents, forms, lists
 from atlas.web.access import workspace_page
 from atlas.web.lines import ADD_LINE, Line, RepeatedLines
 from atlas.web.pages import choices
@@ -450,6 +451,7 @@ async def _invoice_page(
     pay_form: forms.FormData | None = None,
     errors: forms.FormErrors | None = None,
     credit_form: forms.FormData | None = None,
+    send_form: forms.FormData | None = None,
 ) -> Response:
     invoice = await service.get_invoice(page.ws, page.db, invoice_id)
     if pay_form is None:
@@ -457,22 +459,33 @@ async def _invoice_page(
             "amount": str(money.to_minor_unit(invoice.balance, invoice.currency)),
             "method": "bank_transfer",
         }
+    actions = service.allowed_actions(
+        status=invoice.status,
+        amount_paid=invoice.amount_paid,
+        amount_credited=invoice.amount_credited,
+    )
+    if (
+        send_form is None
+        and service.InvoiceAction.SEND in actions
+        and page.ws.can("invoices:issue")
+    ):
+        document = await service.invoice_document(page.ws, page.db, invoice_id)
+        defaults = asdict(service.email_defaults(page.ws, document))
+        send_form = {k: v for k, v in defaults.items() if v is not None}
     notes = schemas.CreditNoteFilters(invoice_id=invoice_id, sort="issue_date")
     return await page.render(
         "finance/invoice.html",
         status_code=errors.status if errors else 200,
         crumbs=[Crumb(invoice.number or "Draft")],
         invoice=invoice,
-        actions=service.allowed_actions(
-            status=invoice.status,
-            amount_paid=invoice.amount_paid,
-            amount_credited=invoice.amount_credited,
-        ),
+        actions=actions,
         pay_form=pay_form,
         errors=errors,
         methods=METHODS,
         credit_notes=await service.list_credit_notes(page.ws, page.db, notes, LATEST),
         credit_form=credit_form or {},
+        send_form=send_form or {},
+        sends=await service.latest_sends(page.ws, page.db, invoice_id),
     )
 
 
@@ -592,6 +605,25 @@ async def record_payment(page: PaymentsRecord, invoice_id: uuid.UUID) -> Respons
         page.url(f"/invoices/{invoice_id}"),
         f"Payment of {amount_in(payment.amount, invoice.currency)} recorded.",
     )
+
+
+@router.get("/w/{workspace_ref}/invoices/{invoice_id}/pdf")
+async def invoice_pdf(page: InvoicesRead, invoice_id: uuid.UUID) -> Response:
+    return await documents.invoice_pdf(page.ws, page.db, invoice_id)
+
+
+@router.post("/w/{workspace_ref}/invoices/{invoice_id}/send")
+async def send_invoice(page: InvoicesIssue, invoice_id: uuid.UUID) -> Response:
+    """Emails the invoice with its PDF; a refusal shows on its page with what was typed."""
+    form = await forms.read_form(page.request)
+    try:
+        data = forms.parse(schemas.InvoiceEmail, form)
+        sent = await forms.run(
+            page.db, lambda: documents.send_invoice(page.ws, page.db, invoice_id, data)
+        )
+    except forms.FormErrors as errors:
+        return await _invoice_page(page, invoice_id, errors=errors, send_form=form)
+    return page.redirect(page.url(f"/invoices/{invoice_id}"), f"Invoice sent to {sent.to_email}.")
 
 
 @router.get("/w/{workspace_ref}/invoices/{invoice_id}/print")
