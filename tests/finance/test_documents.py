@@ -22,6 +22,7 @@ from tests.audit.helpers import events
 from tests.factories import Actor, Factory
 from tests.finance.helpers import issue, line, new_customer, new_invoice
 from tests.sql import Sql
+from tests.workspaces import images
 
 SELLER = {"legal_name": "Initrode Consulting GmbH", "tax_id": "DE123456789"}
 # A4 in points, as PDF measures pages.
@@ -56,6 +57,18 @@ def _pdf(owner: Actor, ws: dict[str, Any], invoice: dict[str, Any]) -> PdfReader
 
 def _text(reader: PdfReader) -> str:
     return " ".join(page.extract_text() for page in reader.pages)
+
+
+def test_the_pdf_prints_the_workspaces_logo(owner: Actor, ws: dict[str, Any]) -> None:
+    invoice = _issued(owner, ws)
+    without = _pdf(owner, ws, invoice).pages[0].images
+    assert len(without) == 0
+    logo = images.png(30, 20)
+    headers = {"Content-Type": "image/png"}
+    stored = owner.put("/api/v1/workspace/logo", ws=ws, content=logo, headers=headers)
+    assert stored.status_code in (200, 201), stored.text
+    (printed,) = _pdf(owner, ws, invoice).pages[0].images
+    assert (printed.image.width, printed.image.height) == (30, 20)
 
 
 def test_the_pdf_is_one_a4_page_with_the_seller_the_customer_and_the_lines(
@@ -219,9 +232,9 @@ def test_rendering_runs_in_a_worker_thread(monkeypatch: pytest.MonkeyPatch) -> N
     threads: list[threading.Thread] = []
     render = documents._renderer()
 
-    def watched(html: str) -> bytes:
+    def watched(html: str, shown: documents.Images) -> bytes:
         threads.append(threading.current_thread())
-        return render(html)
+        return render(html, shown)
 
     monkeypatch.setattr(documents, "_renderer", lambda: watched)
     assert anyio.run(pdf_of_html, "<p>Off the loop</p>").startswith(b"%PDF")

@@ -2,8 +2,9 @@
 
 The PDF is the print view itself: `finance/print.html` rendered by WeasyPrint with the
 print stylesheets (A4, 15 mm margins, from `finance.css`). It never reaches the network:
-its URL fetcher serves our own static stylesheets, read from the package, and refuses
-every other address (another host, a file, a data URL, a page of ours). Rendering is CPU
+its URL fetcher serves our own static stylesheets, read from the package, and the
+workspace's logo, read from the database, and refuses every other address (another
+host, a file, a data URL, a page of ours). Rendering is CPU
 work and runs in a worker thread, off the event loop.
 
 WeasyPrint is loaded on first use: it needs the system's Pango (`libpango-1.0-0`,
@@ -19,9 +20,9 @@ from __future__ import annotations
 import functools
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Annotated, Any
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import anyio.to_thread
 import asyncpg
@@ -68,8 +69,12 @@ def stylesheet(url: str) -> bytes:
     return (STATIC / name).read_bytes()
 
 
+# An image the document shows, by its absolute address: its bytes and content type.
+Images = Mapping[str, tuple[bytes, str]]
+
+
 @functools.cache
-def _renderer() -> Callable[[str], bytes]:
+def _renderer() -> Callable[[str, Images], bytes]:
     """HTML -> PDF with WeasyPrint; 503 `pdf_unavailable` when Pango is missing."""
     try:
         from weasyprint import HTML
@@ -81,31 +86,44 @@ def _renderer() -> Callable[[str], bytes]:
         ) from exc
 
     class StaticStylesheets(URLFetcher):  # type: ignore[misc]
+        def __init__(self, images: Images) -> None:
+            super().__init__()
+            self.images = images
+
         def fetch(self, url: str, headers: object = None) -> Any:
+            if url in self.images:
+                content, content_type = self.images[url]
+                return URLFetcherResponse(url, content, {"Content-Type": content_type})
             return URLFetcherResponse(url, stylesheet(url), {"Content-Type": "text/css"})
 
-    def render(html: str) -> bytes:
-        document = HTML(string=html, base_url=BASE_URL, url_fetcher=StaticStylesheets())
+    def render(html: str, images: Images) -> bytes:
+        document = HTML(string=html, base_url=BASE_URL, url_fetcher=StaticStylesheets(images))
         pdf: bytes = document.write_pdf()
         return pdf
 
     return render
 
 
-async def pdf_of_html(html: str) -> bytes:
-    """The PDF of a whole HTML document, rendered in a worker thread."""
-    return await anyio.to_thread.run_sync(_renderer(), html)
+async def pdf_of_html(html: str, images: Images | None = None) -> bytes:
+    """The PDF of a whole HTML document, rendered in a worker thread; `images` are the
+    only pictures it may load."""
+    return await anyio.to_thread.run_sync(_renderer(), html, images or {})
 
 
 async def pdf_of(
     ctx: WorkspaceContext, db: asyncpg.Connection, document: finance.InvoiceDocument
 ) -> bytes:
-    """The invoice's print view, with the workspace as the seller, as a PDF."""
+    """The invoice's print view, with the workspace as the seller and its logo, as a PDF."""
     seller = await workspaces.get_workspace(ctx, db)
+    logo = await workspaces.get_logo(ctx, db)
+    images: dict[str, tuple[bytes, str]] = {}
+    if logo is not None:
+        stored = await workspaces.logo_content(ctx, db, logo.url.rsplit("/", 1)[1])
+        images[urljoin(BASE_URL, logo.url)] = (stored.content, stored.content_type)
     html = templates.env.get_template(PRINT_TEMPLATE).render(
-        ws=ctx, invoice=document.invoice, customer=document.customer, seller=seller
+        ws=ctx, invoice=document.invoice, customer=document.customer, seller=seller, logo=logo
     )
-    return await pdf_of_html(html)
+    return await pdf_of_html(html, images)
 
 
 def pdf_response(filename: str, content: bytes) -> Response:
