@@ -27,7 +27,7 @@ SHOWN = {
         "tax": "7.5%",
         "yen": "¥1,234",
         "hours": "3.75",
-        "week": "Mar 2, 2026 – Mar 8, 2026",
+        "week": "Mar 2, 2026 \N{EN DASH} Mar 8, 2026",
     },
     "en-GB": {
         "date": "3 Dec 2026",
@@ -37,7 +37,7 @@ SHOWN = {
         "tax": "7.5%",
         "yen": "JP¥1,234",
         "hours": "3.75",
-        "week": "2 Mar 2026 – 8 Mar 2026",
+        "week": "2 Mar 2026 \N{EN DASH} 8 Mar 2026",
     },
     "de-DE": {
         "date": "03.12.2026",
@@ -47,7 +47,7 @@ SHOWN = {
         "tax": "7,5 %",
         "yen": "1.234 ¥",
         "hours": "3,75",
-        "week": "02.03.2026 – 08.03.2026",
+        "week": "02.03.2026 \N{EN DASH} 08.03.2026",
     },
     "fr-FR": {
         "date": "3 déc. 2026",
@@ -57,7 +57,7 @@ SHOWN = {
         "tax": "7,5 %",
         "yen": "1 234 JPY",
         "hours": "3,75",
-        "week": "2 mars 2026 – 8 mars 2026",
+        "week": "2 mars 2026 \N{EN DASH} 8 mars 2026",
     },
 }
 LOCALES = tuple(SHOWN)
@@ -143,7 +143,8 @@ def test_yen_amounts_have_no_decimals_in_any_locale(books: Books, browser_for: B
         books.set_workspace_locale(locale)
         listed = text(browser.get(books.url("/invoices")))
         assert SHOWN[locale]["yen"] in listed, locale
-        assert "1,234.00" not in listed and "1.234,00" not in listed
+        assert "1,234.00" not in listed
+        assert "1.234,00" not in listed
 
 
 def test_input_values_keep_the_machine_format_in_every_locale(
@@ -158,7 +159,8 @@ def test_input_values_keep_the_machine_format_in_every_locale(
     books.set_workspace_locale("en-US")
     machine = {path: _input_values(browser.get(books.url(path)).text) for path in pages}
     edit = machine[pages[0]]
-    assert "2026-12-03" in edit and "823.04" in edit, edit
+    assert "2026-12-03" in edit
+    assert "823.04" in edit
     assert any(re.fullmatch(r"1\.50*", value) for value in edit), edit
     assert 'name="week" value="2026-03-02"' in browser.get(books.url(pages[1])).text
     for locale in LOCALES[1:]:
