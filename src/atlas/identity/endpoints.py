@@ -75,17 +75,17 @@ async def get_session(
 
 
 @router.get("/me", dependencies=[Depends(workspace_limit)])
-async def get_account(principal: CurrentPrincipal, db: Db) -> schemas.User:
+async def get_my_account(principal: CurrentPrincipal, db: Db) -> schemas.User:
     """The signed-in user's account."""
-    return await service.get_account(principal, db)
+    return await service.get_my_account(principal, db)
 
 
 @router.patch("/me", dependencies=[Depends(workspace_limit)])
-async def update_account(
+async def update_my_account(
     data: schemas.AccountUpdate, principal: SessionPrincipal, db: Db
 ) -> schemas.User:
     """Change the account's own settings: the `locale` of its pages (null: the workspace's)."""
-    return await service.update_account(principal, db, data)
+    return await service.update_my_account(principal, db, data)
 
 
 @router.get("/csrf-token")

@@ -63,7 +63,7 @@ async def change_locale(page: SignedInPage) -> Response:
     form = await forms.read_form(page.request)
     try:
         data = forms.parse(identity_schemas.AccountUpdate, {"locale": None, **form})
-        await forms.run(page.db, lambda: identity.update_account(page.user, page.db, data))
+        await forms.run(page.db, lambda: identity.update_my_account(page.user, page.db, data))
     except forms.FormErrors as errors:
         return await _account_page(
             page, PASSWORD_FORM, None, 422, locale_form=form, locale_errors=errors
