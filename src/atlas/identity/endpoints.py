@@ -82,7 +82,7 @@ async def get_my_account(principal: CurrentPrincipal, db: Db) -> schemas.User:
 
 @router.patch("/me", dependencies=[Depends(workspace_limit)])
 async def update_my_account(
-    data: schemas.AccountUpdate, principal: SessionPrincipal, db: Db
+    data: schemas.UserUpdate, principal: SessionPrincipal, db: Db
 ) -> schemas.User:
     """Change the account's own settings: the `locale` of its pages (null: the workspace's)."""
     return await service.update_my_account(principal, db, data)

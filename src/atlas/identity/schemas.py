@@ -76,7 +76,7 @@ class User(BaseModel):
     created_at: datetime
 
 
-class AccountUpdate(StrictModel):
+class UserUpdate(StrictModel):
     """Only the fields sent are changed."""
 
     locale: LocaleField | None = Field(

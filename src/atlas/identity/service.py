@@ -224,7 +224,7 @@ async def get_my_account(principal: Principal, db: asyncpg.Connection) -> schema
 
 
 async def update_my_account(
-    principal: Principal, db: asyncpg.Connection, data: schemas.AccountUpdate
+    principal: Principal, db: asyncpg.Connection, data: schemas.UserUpdate
 ) -> schemas.User:
     """The caller's own account with the sent fields changed (a null locale clears it)."""
     changes = data.model_dump(exclude_unset=True)

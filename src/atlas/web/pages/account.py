@@ -62,7 +62,7 @@ async def change_locale(page: SignedInPage) -> Response:
     """The locale of the user's pages; the empty choice follows each workspace's."""
     form = await forms.read_form(page.request)
     try:
-        data = forms.parse(identity_schemas.AccountUpdate, {"locale": None, **form})
+        data = forms.parse(identity_schemas.UserUpdate, {"locale": None, **form})
         await forms.run(page.db, lambda: identity.update_my_account(page.user, page.db, data))
     except forms.FormErrors as errors:
         return await _account_page(
