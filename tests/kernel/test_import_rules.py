@@ -18,7 +18,8 @@ SRC = Path(atlas.__file__).parent
 
 # Importable by every package; they import only each other. "atlas" is the package's own
 # `__init__` (the version); credentials: token hashes, passwords and workspace tokens,
-# which the guard reads; reporting: what the reports' routes share (dates, currency, CSV).
+# which the guard reads; locales: the set pages format values in, which the guard reads;
+# reporting: what the reports' routes share (dates, currency, CSV).
 KERNEL = frozenset(
     {
         "atlas",
@@ -28,6 +29,7 @@ KERNEL = frozenset(
         "db",
         "errors",
         "health",
+        "locales",
         "observability",
         "pagination",
         "proxies",

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from urllib.parse import quote
 
-from atlas.web.render import money
+from atlas.web.formats import money
 from tests.factories import Factory
 from tests.finance.helpers import Tenant, issue, line, new_invoice, new_tenant, snapshot, today_utc
 from tests.web.conftest import BrowserFor
@@ -80,7 +80,7 @@ def test_a_partial_credit_note_lowers_the_balance_and_is_listed(
     assert redirected_to(done) == url
     shown = browser.get(url)
     number = f"CN-{YEAR}-0001"
-    assert f"Credit note {number} of 25.00 USD issued." in text(shown)
+    assert f"Credit note {number} of $25.00 issued." in text(shown)
     notes = t.owner.get("/api/v1/credit-notes", ws=t.ws, params={"invoice_id": t.issued["id"]})
     (note,) = notes.json()["items"]
     assert (note["number"], note["total"], note["reason"]) == (number, "25.00", "Late delivery")

@@ -84,8 +84,8 @@ def test_receivables_overdue_and_latest_invoices(factory: Factory, browser_for: 
     receivables = section(page, "receivables")
     assert receivables is not None
     assert "USD 345.50 (2) 300.00 (1 overdue)" in receivables
-    assert f"{late['number']} · Initech · 300.00 USD Overdue" in receivables
-    assert f"{paid['number']} · Initech · 80.00 USD Paid" in receivables
+    assert f"{late['number']} · Initech · $300.00 Overdue" in receivables
+    assert f"{paid['number']} · Initech · $80.00 Paid" in receivables
 
 
 def test_headcount_by_department(factory: Factory, browser_for: BrowserFor) -> None:

@@ -254,7 +254,7 @@ def test_salaries_show_only_with_hr_salary(
     assert str(_salary_of(sql, tenant_a)) == "5000.00"
 
     owner = browser_for(tenant_a.owner)
-    assert "5,000.00 EUR" in text(owner.get(detail))
+    assert "€5,000.00" in text(owner.get(detail))
     assert 'value="5000.00"' in owner.get(edit).text
     raised = owner.post(edit, {**EMPLOYEE_FORM, "salary": "6000", "salary_currency": "EUR"})
     assert redirected_to(raised) == detail

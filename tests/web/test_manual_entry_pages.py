@@ -159,7 +159,7 @@ def test_an_entry_is_posted_from_the_form(factory: Factory, browser_for: Browser
         ("1110", "0.00", "300.00", "1110 side"),
     ]
     shown = text(browser.get(redirected_to(done)))
-    assert f"Entry {entry['number']} of 300.00 USD posted." in shown
+    assert f"Entry {entry['number']} of $300.00 posted." in shown
 
 
 def test_an_unbalanced_entry_is_refused_with_what_was_typed(
@@ -224,7 +224,7 @@ def test_the_live_balance(factory: Factory, browser_for: BrowserFor) -> None:
     t, browser = opened(factory, browser_for)
     balanced = browser.post(_url(t, "/balance"), _form(t, *RENT, currency="USD"))
     assert balanced.status_code == 200
-    assert text(balanced) == "Debits 300.00 USD Credits 300.00 USD Balanced ✓"
+    assert text(balanced) == "Debits $300.00 Credits $300.00 Balanced ✓"
     off = browser.post(_url(t, "/balance"), _form(t, ("6200", "10.00", ""), ("1110", "", "12.50")))
     assert text(off) == "Debits 10.00 Credits 12.50 Off by 2.50 more credit"
     bad = browser.post(_url(t, "/balance"), _form(t, ("6200", "1.001", ""), ("1110", "", "1")))
@@ -253,7 +253,7 @@ def test_a_draft_is_saved_edited_posted_and_deleted(
     assert "No date yet" in text(listed)
     page = browser.get(_url(t, f"/drafts/{draft['id']}"))
     assert 'value="200.00"' in page.text
-    assert "Off by 100.00 USD more debit" in text(page)
+    assert "Off by $100.00 more debit" in text(page)
 
     # Posting checks it in full; the draft stays as it was.
     url = _url(t, f"/drafts/{draft['id']}")

@@ -19,11 +19,11 @@ def test_an_invoice_page_shows_yen_without_and_dollars_with_decimals(
     in_dollars = new_invoice(owner, ws, dollars, lines=[line("3", "333", "10")])
     browser = browser_for(owner)
     shown_yen = text(browser.get(f"/w/{ws['slug']}/invoices/{in_yen['id']}"))
-    assert "1,099 JPY" in shown_yen
+    assert "¥1,099" in shown_yen
     assert "1,099.00" not in shown_yen
     assert "999.00" not in shown_yen
     shown_dollars = text(browser.get(f"/w/{ws['slug']}/invoices/{in_dollars['id']}"))
-    assert "1,098.90 USD" in shown_dollars
+    assert "$1,098.90" in shown_dollars
     assert "999.00" in shown_dollars
 
 
@@ -39,7 +39,7 @@ def test_the_live_totals_round_to_whole_yen(factory: Factory, browser_for: Brows
         "lines-0-tax_rate": "10",
     }
     hx = {"HX-Request": "true"}
-    assert "1,099 JPY" in text(browser.post(url, {**lines, "currency": "JPY"}, headers=hx))
+    assert "¥1,099" in text(browser.post(url, {**lines, "currency": "JPY"}, headers=hx))
     finer = browser.post(url, {**lines, "lines-0-unit_price": "0.5", "currency": "JPY"}, headers=hx)
     assert "Line 1, unit price: JPY amounts have no decimals" in text(finer)
 

@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
-from atlas.web.render import money
+from atlas.web.formats import money
 from tests.factories import Factory
 from tests.finance.helpers import Tenant, new_tenant, snapshot, today_utc
 from tests.web.conftest import BrowserFor

@@ -55,7 +55,7 @@ def test_the_week_grid_sums_per_row_per_day_and_in_all(
     body = text(resp)
     assert f"{tenant.task['key']} {tenant.task['title']}" in body  # a row per task
     assert "Second" in body
-    assert "week of 2026-03-02 \N{EN DASH} 2026-03-08" in body
+    assert "week of Mar 2, 2026 \N{EN DASH} Mar 8, 2026" in body
     assert "week=2026-02-23" in resp.text
     assert "week=2026-03-09" in resp.text
 

@@ -14,6 +14,7 @@ from atlas.identity.http import clear_session_cookie, client_of, set_session_coo
 from atlas.limits.dependencies import limit, workspace_limit
 from atlas.tenancy.guard import (
     Caller,
+    CurrentPrincipal,
     Db,
     SessionPrincipal,
     resolve_caller,
@@ -71,6 +72,20 @@ async def get_session(
             id=ws.workspace_id, slug=ws.workspace_slug, name=ws.workspace_name, role=ws.role
         )
     return await service.session_info(caller.principal, db, active)
+
+
+@router.get("/me", dependencies=[Depends(workspace_limit)])
+async def get_my_account(principal: CurrentPrincipal, db: Db) -> schemas.User:
+    """The signed-in user's account."""
+    return await service.get_my_account(principal, db)
+
+
+@router.patch("/me", dependencies=[Depends(workspace_limit)])
+async def update_my_account(
+    data: schemas.UserUpdate, principal: SessionPrincipal, db: Db
+) -> schemas.User:
+    """Change the account's own settings: the `locale` of its pages (null: the workspace's)."""
+    return await service.update_my_account(principal, db, data)
 
 
 @router.get("/csrf-token")

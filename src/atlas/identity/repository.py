@@ -9,7 +9,9 @@ import asyncpg
 
 from atlas.db.ids import uuid7
 
-USER_COLUMNS = "id, email, name, email_verified, created_at"
+USER_COLUMNS = "id, email, name, email_verified, locale, created_at"
+# What a user changes of their own account (`PATCH /api/v1/auth/me`).
+ACCOUNT_COLUMNS = frozenset({"locale"})
 SESSION_COLUMNS = (
     "id, created_at, last_seen_at, expires_at, ip_address, user_agent, active_workspace_id"
 )
@@ -49,6 +51,20 @@ class IdentityRepository:
             "SELECT email FROM users WHERE id = $1 AND email_verified", user_id
         )
         return email
+
+    async def update_user(self, user_id: uuid.UUID, changes: dict[str, object]) -> asyncpg.Record:
+        """The user with `changes` (column -> value, of ACCOUNT_COLUMNS) made."""
+        if not set(changes) <= ACCOUNT_COLUMNS:
+            raise ValueError(f"not updatable: {set(changes) - ACCOUNT_COLUMNS}")
+        assignments = "".join(f"{c} = ${i}, " for i, c in enumerate(changes, start=2))
+        row = await self.db.fetchrow(
+            f"""UPDATE users SET {assignments}updated_at = now() WHERE id = $1
+                RETURNING {USER_COLUMNS}""",
+            user_id,
+            *changes.values(),
+        )
+        assert row is not None, "the guard read the user in this transaction"
+        return row
 
     async def set_password(self, user_id: uuid.UUID, password_hash: str) -> None:
         await self.db.execute(

@@ -8,6 +8,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, EmailStr, Field, StringConstraints
 
+from atlas.locales import Locale, LocaleField
 from atlas.validation import StrictModel
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
@@ -69,7 +70,19 @@ class User(BaseModel):
     email: str
     name: str
     email_verified: bool
+    locale: Locale | None = Field(
+        description="The locale of the user's pages; null: each workspace's own."
+    )
     created_at: datetime
+
+
+class UserUpdate(StrictModel):
+    """Only the fields sent are changed."""
+
+    locale: LocaleField | None = Field(
+        default=None,
+        description="en-US, en-GB, de-DE or fr-FR; null: each workspace's own locale.",
+    )
 
 
 class Session(BaseModel):

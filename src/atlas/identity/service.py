@@ -217,6 +217,23 @@ async def session_info(
     )
 
 
+async def get_my_account(principal: Principal, db: asyncpg.Connection) -> schemas.User:
+    user = await IdentityRepository(db).user_by_id(principal.user_id)
+    assert user is not None, "the guard read the user in this transaction"
+    return schemas.User.model_validate(dict(user))
+
+
+async def update_my_account(
+    principal: Principal, db: asyncpg.Connection, data: schemas.UserUpdate
+) -> schemas.User:
+    """The caller's own account with the sent fields changed (a null locale clears it)."""
+    changes = data.model_dump(exclude_unset=True)
+    if not changes:
+        return await get_my_account(principal, db)
+    row = await IdentityRepository(db).update_user(principal.user_id, changes)
+    return schemas.User.model_validate(dict(row))
+
+
 # --- emailed tokens: email verification and password reset -------------------------------
 
 

@@ -15,6 +15,7 @@ from sqlalchemy import (
 )
 
 from atlas.db.metadata import created_at, metadata, updated_at
+from atlas.locales import locale_check
 
 users = Table(
     "users",
@@ -24,9 +25,12 @@ users = Table(
     Column("name", Text, nullable=False),
     Column("password_hash", Text, nullable=False),
     Column("email_verified", Boolean, nullable=False, server_default="false"),
+    # The locale pages show dates and numbers in; NULL: the workspace's (migration 0017).
+    Column("locale", Text, nullable=True),
     created_at(),
     updated_at(),
     Index("uq_users_email_lower", func.lower(Column("email", Text)), unique=True),
+    CheckConstraint(locale_check("locale"), name="locale"),
 )
 
 sessions = Table(

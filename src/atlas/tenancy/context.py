@@ -18,6 +18,8 @@ class Principal:
     session_expires_at: datetime
     active_workspace_id: uuid.UUID | None
     via_workspace_token: bool
+    # The locale the user chose for pages (`atlas.locales`); None: the workspace's.
+    locale: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +31,9 @@ class WorkspaceContext:
     role: str
     permissions: frozenset[str]
     request_id: str
+    # As the guard read them with the membership: what the pages show values in.
+    locale: str = "en-US"
+    time_zone: str = "UTC"
 
     def can(self, permission: str) -> bool:
         return permission in self.permissions

@@ -110,6 +110,7 @@ async def resolve_caller(request: Request) -> Caller:
         session_expires_at=row["session_expires_at"],
         active_workspace_id=row["active_workspace_id"],
         via_workspace_token=claims is not None,
+        locale=row["user_locale"],
     )
     bind_log_context(user_id=str(principal.user_id))
 
@@ -133,6 +134,8 @@ async def resolve_caller(request: Request) -> Caller:
             role=role,
             permissions=permissions_of(role, row["role_permissions"]),
             request_id=request.state.request_id,
+            locale=row["workspace_locale"],
+            time_zone=row["workspace_timezone"],
         )
         bind_log_context(workspace_id=str(workspace.workspace_id))
     elif claims or path_ref or header or row["workspace_id"] is not None:

@@ -120,8 +120,15 @@ async def pdf_of(
     if logo is not None:
         stored = await workspaces.logo_content(ctx, db, logo.url.rsplit("/", 1)[1])
         images[urljoin(BASE_URL, logo.url)] = (stored.content, stored.content_type)
+    # The workspace's own dates and numbers: the document is the seller's, whoever makes it.
     html = templates.env.get_template(PRINT_TEMPLATE).render(
-        ws=ctx, invoice=document.invoice, customer=document.customer, seller=seller, logo=logo
+        ws=ctx,
+        invoice=document.invoice,
+        customer=document.customer,
+        seller=seller,
+        logo=logo,
+        locale=seller.locale,
+        time_zone=seller.time_zone,
     )
     return await pdf_of_html(html, images)
 

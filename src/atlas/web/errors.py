@@ -18,22 +18,26 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from atlas.errors import AtlasError
+from atlas.locales import DEFAULT_LOCALE
 from atlas.tenancy.context import PermissionDenied
+from atlas.web import i18n
+from atlas.web.i18n import N_
 from atlas.web.render import PageContext, finish, templates
 from atlas.web.security import csrf_token
 
 NOT_PAGES = ("/api/", "/static/", "/healthz", "/readyz", "/livez")
 TITLES = {
-    400: "Bad request",
-    401: "Please sign in",
-    403: "Not allowed",
-    404: "Page not found",
-    405: "Not allowed",
-    409: "Conflict",
-    422: "Invalid request",
-    429: "Too many requests",
-    503: "Temporarily unavailable",
+    400: N_("Bad request"),
+    401: N_("Please sign in"),
+    403: N_("Not allowed"),
+    404: N_("Page not found"),
+    405: N_("Not allowed"),
+    409: N_("Conflict"),
+    422: N_("Invalid request"),
+    429: N_("Too many requests"),
+    503: N_("Temporarily unavailable"),
 }
+NO_SUCH_PAGE = N_("There is no such page.")
 
 Handler = Callable[[Request, Exception], Awaitable[Response]]
 
@@ -92,6 +96,18 @@ def _denied(exc: PermissionDenied, page: PageContext | None) -> str:
     )
 
 
+def _page_of(request: Request) -> PageContext | None:
+    """The request's page context, when a page dependency made one (`PageContext`)."""
+    page: PageContext | None = getattr(request.state, "page", None)
+    return page
+
+
+def _own(request: Request, message: str) -> str:
+    """A text of the error pages' own (not the API's message), in the page's language."""
+    page = _page_of(request)
+    return i18n.gettext(page.locale if page else DEFAULT_LOCALE, message)
+
+
 def error_page(request: Request, status: int, message: str, code: str) -> Response:
     if request.headers.get("hx-request"):
         # Shown in the page's alert area, whatever the request's own target was.
@@ -104,7 +120,7 @@ def error_page(request: Request, status: int, message: str, code: str) -> Respon
         )
         return response
     # The caller's header when the page knew them (`PageContext` records itself).
-    page: PageContext | None = getattr(request.state, "page", None)
+    page = _page_of(request)
     principal = page.principal if page else None
     ws = page.workspace if page else None
     # The navigation, but no trail: the page the trail would name is not shown.
@@ -114,7 +130,7 @@ def error_page(request: Request, status: int, message: str, code: str) -> Respon
         "errors/error.html",
         {
             "status": status,
-            "title": TITLES.get(status, "Something went wrong"),
+            "title": _own(request, TITLES.get(status, N_("Something went wrong"))),
             "message": message,
             "code": code,
             "principal": principal,
@@ -124,6 +140,8 @@ def error_page(request: Request, status: int, message: str, code: str) -> Respon
             "flash": [],
             "csrf_token": csrf_token(request) if principal else "",
             "can": ws.can if ws else (lambda _: False),
+            "locale": page.locale if page else DEFAULT_LOCALE,
+            "time_zone": ws.time_zone if ws else "UTC",
         },
         status_code=status,
     )
@@ -144,18 +162,19 @@ def _page_response(request: Request, exc: Exception) -> Response:
         if exc.status == 401:
             return _sign_in_redirect(request)
         if isinstance(exc, PermissionDenied):
-            denied = _denied(exc, getattr(request.state, "page", None))
+            denied = _denied(exc, _page_of(request))
             return error_page(request, exc.status, denied, exc.code)
         return error_page(request, exc.status, exc.message, exc.code)
     if isinstance(exc, RequestValidationError):
         # A malformed id in a page URL names nothing that exists.
         if any(err.get("loc", ("",))[0] == "path" for err in exc.errors()):
-            return error_page(request, 404, "There is no such page.", "not_found")
+            return error_page(request, 404, _own(request, NO_SUCH_PAGE), "not_found")
         return error_page(request, 422, _invalid_address(exc), "validation_error")
     if isinstance(exc, StarletteHTTPException):
-        message = "There is no such page." if exc.status_code == 404 else str(exc.detail)
+        message = _own(request, NO_SUCH_PAGE) if exc.status_code == 404 else str(exc.detail)
         return error_page(request, exc.status_code, message, "http_error")
-    return error_page(request, 500, "Something went wrong on our side.", "internal_error")
+    message = _own(request, "Something went wrong on our side.")
+    return error_page(request, 500, message, "internal_error")
 
 
 def install_page_errors(app: FastAPI) -> None:
@@ -169,7 +188,7 @@ def install_page_errors(app: FastAPI) -> None:
                 if not is_page(request):
                     return response
                 if response.status_code == 503:
-                    message = "The database is not reachable; try again shortly."
+                    message = _own(request, "The database is not reachable; try again shortly.")
                     return error_page(request, 503, message, "database_unavailable")
                 return _page_response(request, exc)
 

@@ -21,8 +21,8 @@ from atlas.clock import business_day
 from atlas.db.pool import StreamingTransactionRoute
 from atlas.errors import Invalid
 from atlas.reporting import Cell, csv_lines
+from atlas.web.formats import in_zone
 from atlas.web.forms import FormErrors
-from atlas.web.render import in_zone
 
 T = TypeVar("T")
 R = TypeVar("R")

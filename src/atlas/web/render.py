@@ -13,7 +13,6 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
-from zoneinfo import ZoneInfo
 
 import asyncpg
 from babel.numbers import get_currency_name
@@ -25,14 +24,11 @@ from starlette.templating import Jinja2Templates
 
 from atlas.config import Settings
 from atlas.identity.csrf import CSRF_COOKIE
+from atlas.locales import LOCALE_NAMES, Locale, effective_locale
 from atlas.pagination import PageRequest
 from atlas.tenancy.context import Principal, WorkspaceContext
-from atlas.validation import (
-    ISO_CURRENCIES,
-    STORED_DECIMALS,
-    is_stored_to_its_unit,
-    minor_units,
-)
+from atlas.validation import ISO_CURRENCIES, STORED_DECIMALS, is_stored_to_its_unit, minor_units
+from atlas.web import formats, i18n
 from atlas.web.assets import asset
 from atlas.web.security import csrf_token
 from atlas.web.shell import Crumb, Shell, shell_of
@@ -50,20 +46,26 @@ CHOICE_LISTS = {
     ],
     "time_zones": [(zone, zone) for zone in sorted(zoneinfo.available_timezones())],
 }
+# The locale pickers' choices, each with what it looks like ("03.12.2026 · 1.234,56").
+LOCALE_SAMPLE = (date(2026, 12, 3), Decimal("1234.56"))
+LOCALE_CHOICES = [
+    (
+        locale.value,
+        f"{LOCALE_NAMES[locale]}: {formats.day(LOCALE_SAMPLE[0], locale=locale)}"
+        f" · {formats.number(LOCALE_SAMPLE[1], 2, locale=locale)}",
+    )
+    for locale in Locale
+]
 FLASH_COOKIE = "atlas_flash"
 SWITCHER_SIZE = 50
 
 
-def money(
-    value: Decimal | int | float | str | None, currency: str | None = None, *, code: bool = True
+# The filters of `atlas.web.formats`, in the page's locale (and time zone).
+@pass_context
+def _money(
+    context: Context, value: formats.Number, currency: str | None = None, *, code: bool = True
 ) -> str:
-    """1234.5 -> '1,234.50', to the currency's minor unit when one is given (1234 JPY ->
-    '1,234 JPY', 1.5 KWD -> '1.500 KWD'), with the code after it unless `code` is false."""
-    if value is None or value == "":
-        return ""
-    places = minor_units(currency) if currency in ISO_CURRENCIES else 2
-    text = f"{Decimal(value):,.{places}f}"
-    return f"{text} {currency}" if currency and code else text
+    return formats.money(value, currency, code=code, locale=i18n.locale_of(context))
 
 
 def amount_step(currency: str | None) -> str:
@@ -72,23 +74,30 @@ def amount_step(currency: str | None) -> str:
     return str(Decimal(1).scaleb(-places))
 
 
-def day(value: date | datetime | None) -> str:
-    return "" if value is None else f"{value:%Y-%m-%d}"
-
-
-def in_zone(value: datetime, zone: str) -> datetime:
-    """A moment as the clocks of time zone `zone` show it."""
-    return value.astimezone(ZoneInfo(zone))
+@pass_context
+def _number(context: Context, value: formats.Number, places: int | None = None) -> str:
+    return formats.number(value, places, locale=i18n.locale_of(context))
 
 
 @pass_context
-def moment(context: Context, value: datetime | None) -> str:
-    """A moment in the page's time zone (the workspace's; UTC outside one), named after it:
-    '2026-12-02 17:05 CET'."""
-    if value is None:
-        return ""
-    local = in_zone(value, context.get("time_zone") or "UTC")
-    return f"{local:%Y-%m-%d %H:%M} {local:%Z}"
+def _hours(context: Context, value: formats.Number) -> str:
+    return formats.hours(value, locale=i18n.locale_of(context))
+
+
+@pass_context
+def _percent(context: Context, value: formats.Number) -> str:
+    return formats.percent(value, locale=i18n.locale_of(context))
+
+
+@pass_context
+def _day(context: Context, value: date | datetime | None) -> str:
+    return formats.day(value, locale=i18n.locale_of(context))
+
+
+@pass_context
+def _moment(context: Context, value: datetime | None) -> str:
+    """A moment in the page's time zone (the workspace's; UTC outside one), named after it."""
+    return formats.moment(value, context.get("time_zone") or "UTC", locale=i18n.locale_of(context))
 
 
 def labelled(value: str | None) -> str:
@@ -105,9 +114,19 @@ def _environment() -> Environment:
         lstrip_blocks=True,
     )
     env.filters.update(
-        money=money, amount_step=amount_step, day=day, moment=moment, labelled=labelled
+        money=_money,
+        amount_step=amount_step,
+        number=_number,
+        hours=_hours,
+        percent=_percent,
+        day=_day,
+        moment=_moment,
+        labelled=labelled,
     )
+    i18n.install(env)
     env.globals["choice_lists"] = CHOICE_LISTS
+    env.globals["locale_choices"] = LOCALE_CHOICES
+    env.globals["locale_names"] = LOCALE_NAMES
     env.globals["asset"] = asset
     return env
 
@@ -183,17 +202,38 @@ class PageContext:
         return page.items
 
     async def time_zone(self) -> str:
-        """The zone times show in: the workspace's, UTC outside a workspace."""
-        if self.workspace is None:
-            return "UTC"
-        return (await workspaces.get_workspace(self.workspace, self.db)).timezone
+        """The zone times show in: the workspace's, UTC outside a workspace (as the guard
+        read it: no query of its own)."""
+        return "UTC" if self.workspace is None else self.workspace.time_zone
+
+    @property
+    def locale(self) -> Locale:
+        """What dates and numbers show in: the user's choice, else the workspace's, else
+        the default (read with the caller by the guard)."""
+        return effective_locale(
+            self.principal.locale if self.principal else None,
+            self.workspace.locale if self.workspace else None,
+        )
+
+    def _(self, message: str) -> str:
+        """`message` in the page's language (`atlas.web.i18n`)."""
+        return i18n.gettext(self.locale, message)
+
+    def ngettext(self, singular: str, plural: str, count: int) -> str:
+        return i18n.ngettext(self.locale, singular, plural, count)
+
+    def money(self, value: formats.Number, currency: str) -> str:
+        """An amount as the page's `money` filter shows it (for flash messages)."""
+        return formats.money(value, currency, locale=self.locale)
 
     def shell(self, crumbs: Sequence[Crumb] = ()) -> Shell | None:
         """The workspace's navigation and this page's breadcrumbs (none outside one)."""
         if self.workspace is None:
             return None
         ws = self.workspace
-        return shell_of(self.request.url.path, ws.workspace_slug, ws.workspace_name, ws.can, crumbs)
+        return shell_of(
+            self.request.url.path, ws.workspace_slug, ws.workspace_name, ws.can, crumbs, self._
+        )
 
     async def render(
         self,
@@ -215,6 +255,7 @@ class PageContext:
             "shell": self.shell(crumbs),
             "my_workspaces": await self._switcher(),
             "time_zone": await self.time_zone(),
+            "locale": self.locale,
             "csrf_token": csrf_token(request),
             "flash": flash,
             "query": dict(request.query_params),

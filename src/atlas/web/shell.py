@@ -3,12 +3,16 @@
 One table says which list each address belongs to (its first segment after
 `/w/{ref}/`); the navigation and the trail Workspace > Area > List > Record both come
 from it. A record page names its record by passing `crumbs` to `PageContext.render`.
+The names are English, marked for translation (`N_`): the template shows them through
+`_()`, and the trail gets them translated by `shell_of`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+
+from atlas.web.i18n import N_
 
 
 @dataclass(frozen=True)
@@ -34,31 +38,31 @@ class Area:
 
 AREAS = (
     Area(
-        "Work",
+        N_("Work"),
         (
-            NavLink("Projects", "projects", "projects:read", also=("tasks",)),
-            NavLink("Timesheet", "timesheet", "time:read"),
+            NavLink(N_("Projects"), "projects", "projects:read", also=("tasks",)),
+            NavLink(N_("Timesheet"), "timesheet", "time:read"),
         ),
     ),
     Area(
-        "People",
+        N_("People"),
         (
-            NavLink("Employees", "employees", "employees:read"),
-            NavLink("Departments", "departments", "departments:read"),
-            NavLink("Leave", "leave", "leave:read", also=("leave-types",)),
+            NavLink(N_("Employees"), "employees", "employees:read"),
+            NavLink(N_("Departments"), "departments", "departments:read"),
+            NavLink(N_("Leave"), "leave", "leave:read", also=("leave-types",)),
         ),
     ),
     Area(
-        "Money",
+        N_("Money"),
         (
-            NavLink("Customers", "customers", "customers:read"),
-            NavLink("Invoices", "invoices", "invoices:read"),
-            NavLink("Accounts", "accounts", "ledger:read"),
-            NavLink("Journal", "journal", "ledger:read"),
-            NavLink("Reports", "reports", "reports:read"),
+            NavLink(N_("Customers"), "customers", "customers:read"),
+            NavLink(N_("Invoices"), "invoices", "invoices:read"),
+            NavLink(N_("Accounts"), "accounts", "ledger:read"),
+            NavLink(N_("Journal"), "journal", "ledger:read"),
+            NavLink(N_("Reports"), "reports", "reports:read"),
         ),
     ),
-    Area("Settings", (NavLink("Settings", "settings", None),)),
+    Area(N_("Settings"), (NavLink(N_("Settings"), "settings", None),)),
 )
 
 
@@ -100,8 +104,10 @@ def shell_of(
     workspace_name: str,
     can: Callable[[str], bool],
     crumbs: Sequence[Crumb] = (),
+    translate: Callable[[str], str] = str,
 ) -> Shell:
-    """What the header shows for a workspace page at `path`."""
+    """What the header shows for a workspace page at `path`; `translate` gives the area
+    and list names of the trail in the page's language."""
     found = locate(_section(path))
     area, current = found if found else (None, None)
     groups = tuple(
@@ -112,8 +118,8 @@ def shell_of(
     if area is None or current is None:
         return Shell(groups, current, ())
     base = f"/w/{slug}"
-    listed = Crumb(current.label, f"{base}/{current.path}")
+    listed = Crumb(translate(current.label), f"{base}/{current.path}")
     # An area of one list (Settings) is not named twice.
-    named = (listed,) if current.label == area.name else (Crumb(area.name), listed)
+    named = (listed,) if current.label == area.name else (Crumb(translate(area.name)), listed)
     trail = (Crumb(workspace_name, f"{base}/"), *named, *crumbs)
     return Shell(groups, current, trail, titled=not crumbs and path.rstrip("/") != listed.href)

@@ -21,7 +21,7 @@ from atlas.db.sql import escape_like
 from atlas.pagination import PageRequest, order_by
 
 WORKSPACE_COLUMNS = (
-    "w.id, w.name, w.slug, w.base_currency, w.timezone, w.fiscal_year_start_month,"
+    "w.id, w.name, w.slug, w.base_currency, w.timezone, w.fiscal_year_start_month, w.locale,"
     " w.legal_name, w.address, w.tax_id, w.bank_details, w.created_at, w.updated_at"
 )
 UPDATABLE_WORKSPACE_COLUMNS = frozenset(
@@ -31,6 +31,7 @@ UPDATABLE_WORKSPACE_COLUMNS = frozenset(
         "base_currency",
         "timezone",
         "fiscal_year_start_month",
+        "locale",
         "legal_name",
         "address",
         "tax_id",
@@ -119,12 +120,13 @@ class WorkspacesRepository:
         base_currency: str,
         timezone: str,
         fiscal_year_start_month: int,
+        locale: str,
     ) -> asyncpg.Record | None:
         """The new workspace, or None if the slug is taken."""
         return await self.db.fetchrow(
             f"""INSERT INTO workspaces AS w
-                    (id, name, slug, base_currency, timezone, fiscal_year_start_month)
-                VALUES ($1, $2, $3, $4, $5, $6)
+                    (id, name, slug, base_currency, timezone, fiscal_year_start_month, locale)
+                VALUES ($1, $2, $3, $4, $5, $6, $7)
                 ON CONFLICT (slug) DO NOTHING
                 RETURNING {WORKSPACE_COLUMNS}""",
             workspace_id,
@@ -133,6 +135,7 @@ class WorkspacesRepository:
             base_currency,
             timezone,
             fiscal_year_start_month,
+            locale,
         )
 
     async def get(self, workspace_id: uuid.UUID) -> asyncpg.Record | None:

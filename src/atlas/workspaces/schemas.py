@@ -17,6 +17,7 @@ from pydantic import (
     StringConstraints,
 )
 
+from atlas.locales import DEFAULT_LOCALE, Locale, LocaleField
 from atlas.roles.schemas import RoleName
 from atlas.validation import Currency, PatchModel, StrictModel
 
@@ -64,6 +65,9 @@ LegalName = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2
 SellerText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2_000)]
 SellerTaxId = Annotated[str, StringConstraints(strip_whitespace=True, max_length=64)]
 Email = Annotated[EmailStr, AfterValidator(_lower)]
+LOCALE_HELP = (
+    "Dates and numbers on the pages of members who chose none: en-US, en-GB, de-DE or fr-FR."
+)
 
 
 class WorkspaceCreate(StrictModel):
@@ -72,6 +76,7 @@ class WorkspaceCreate(StrictModel):
     base_currency: Currency = Field(default="USD", description="ISO 4217 code, e.g. EUR.")
     timezone: TimeZone = "UTC"
     fiscal_year_start_month: Month = 1
+    locale: LocaleField = Field(default=DEFAULT_LOCALE, description=LOCALE_HELP)
 
 
 class WorkspaceUpdate(PatchModel):
@@ -82,6 +87,7 @@ class WorkspaceUpdate(PatchModel):
     base_currency: Currency | None = Field(default=None, description="ISO 4217 code, e.g. EUR.")
     timezone: TimeZone | None = None
     fiscal_year_start_month: Month | None = None
+    locale: LocaleField | None = Field(default=None, description=LOCALE_HELP)
     legal_name: LegalName | None = Field(default=None, description="Printed on invoices.")
     address: SellerText | None = Field(default=None, description="Printed on invoices.")
     tax_id: SellerTaxId | None = Field(default=None, description="Printed on invoices.")
@@ -101,6 +107,7 @@ class Workspace(BaseModel):
     base_currency: str
     timezone: str
     fiscal_year_start_month: int
+    locale: Locale = Field(description="Its members' pages show dates and numbers in it.")
     legal_name: str = Field(description="The seller's legal name ('' for the workspace's name).")
     address: str
     tax_id: str

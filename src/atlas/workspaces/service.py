@@ -96,6 +96,7 @@ async def _insert_with_free_slug(
             data.base_currency,
             data.timezone,
             data.fiscal_year_start_month,
+            data.locale,
         )
         if row is not None:
             return row
@@ -122,6 +123,7 @@ async def create_workspace(
             data.base_currency,
             data.timezone,
             data.fiscal_year_start_month,
+            data.locale,
         )
         if row is None:
             raise _slug_taken(data.slug)

@@ -20,6 +20,7 @@ from sqlalchemy import (
 )
 
 from atlas.db.metadata import created_at, metadata, tenant_table, updated_at
+from atlas.locales import locale_check
 from atlas.roles.tables import workspace_roles
 from atlas.tenancy.permissions import BUILTIN_ROLES
 from atlas.validation import set_together_check
@@ -46,6 +47,8 @@ workspaces = Table(
     Column("address", Text, nullable=False, server_default=""),
     Column("tax_id", Text, nullable=False, server_default=""),
     Column("bank_details", Text, nullable=False, server_default=""),
+    # The locale of its pages for members who chose none (migration 0017).
+    Column("locale", Text, nullable=False, server_default="en-US"),
     created_at(),
     updated_at(),
     CheckConstraint("slug ~ '^[a-z0-9]+(-[a-z0-9]+)*$'", name="slug_format"),
@@ -54,6 +57,7 @@ workspaces = Table(
     CheckConstraint("char_length(address) <= 2000", name="address_length"),
     CheckConstraint("char_length(tax_id) <= 64", name="tax_id_length"),
     CheckConstraint("char_length(bank_details) <= 2000", name="bank_details_length"),
+    CheckConstraint(locale_check("locale"), name="locale"),
 )
 
 

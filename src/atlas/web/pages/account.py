@@ -26,8 +26,17 @@ router = page_router()
 # --- the account --------------------------------------------------------------------------
 
 
+PASSWORD_FORM = {"revoke_other_sessions": "true"}
+
+
 async def _account_page(
-    page: PageContext, form: dict[str, Any], errors: forms.FormErrors | None, status: int = 200
+    page: PageContext,
+    form: dict[str, Any],
+    errors: forms.FormErrors | None,
+    status: int = 200,
+    *,
+    locale_form: dict[str, Any] | None = None,
+    locale_errors: forms.FormErrors | None = None,
 ) -> Response:
     sessions = await identity.list_sessions(page.user, page.db)
     info = await identity.session_info(page.user, page.db, None)
@@ -38,12 +47,28 @@ async def _account_page(
         email_verified=info.user.email_verified,
         form=form,
         errors=errors,
+        locale_form=locale_form or {"locale": info.user.locale},
+        locale_errors=locale_errors,
     )
 
 
 @router.get("/account")
 async def account(page: SignedInPage) -> Response:
-    return await _account_page(page, {"revoke_other_sessions": "true"}, None)
+    return await _account_page(page, PASSWORD_FORM, None)
+
+
+@router.post("/account/locale")
+async def change_locale(page: SignedInPage) -> Response:
+    """The locale of the user's pages; the empty choice follows each workspace's."""
+    form = await forms.read_form(page.request)
+    try:
+        data = forms.parse(identity_schemas.UserUpdate, {"locale": None, **form})
+        await forms.run(page.db, lambda: identity.update_my_account(page.user, page.db, data))
+    except forms.FormErrors as errors:
+        return await _account_page(
+            page, PASSWORD_FORM, None, 422, locale_form=form, locale_errors=errors
+        )
+    return page.redirect("/account", page._("Dates and numbers saved."))
 
 
 @router.post("/account/verification", dependencies=[Depends(limit("verification-email"))])
@@ -54,22 +79,25 @@ async def resend_verification(page: SignedInPage) -> Response:
         await forms.run(page.db, lambda: identity.resend_verification(page.user, page.db, settings))
     except forms.FormErrors as errors:
         return page.redirect("/account", errors.message, kind="error")
-    message = f"A new verification link is on its way to {page.user.email}."
-    return page.redirect("/account", message)
+    message = page._("A new verification link is on its way to %(email)s.")
+    return page.redirect("/account", message % {"email": page.user.email})
 
 
 @router.post("/account/sessions/{session_id}/revoke")
 async def revoke_session(page: SignedInPage, session_id: uuid.UUID) -> Response:
     await identity.revoke_session(page.user, page.db, session_id)
     if session_id == page.user.session_id:
-        return page.redirect("/sign-in", "You are signed out.")
-    return page.redirect("/account", "Session revoked.")
+        return page.redirect("/sign-in", page._("You are signed out."))
+    return page.redirect("/account", page._("Session revoked."))
 
 
 @router.post("/account/sessions/revoke-others")
 async def revoke_other_sessions(page: SignedInPage) -> Response:
     count = await identity.revoke_other_sessions(page.user, page.db)
-    return page.redirect("/account", f"Signed out {count} other session(s).")
+    message = page.ngettext(
+        "Signed out %(count)d other session.", "Signed out %(count)d other sessions.", count
+    )
+    return page.redirect("/account", message % {"count": count})
 
 
 @router.post("/account/password")
@@ -84,7 +112,7 @@ async def change_password(page: SignedInPage) -> Response:
         )
     except forms.FormErrors as errors:
         return await _account_page(page, form, errors, 422)
-    return page.redirect("/account", "Password changed.")
+    return page.redirect("/account", page._("Password changed."))
 
 
 # --- invitations I received ---------------------------------------------------------------

@@ -17,7 +17,7 @@ from atlas.finance import schemas, service
 from atlas.web import forms
 from atlas.web.lines import ERROR_LINE
 from atlas.web.pages.finance import InvoicesVoid, _invoice_page
-from atlas.web.render import PageContext, money
+from atlas.web.render import PageContext
 from atlas.web.routing import page_router
 
 router = page_router()
@@ -79,7 +79,7 @@ async def _credit(page: PageContext, invoice: schemas.Invoice, form: forms.FormD
         return await _invoice_page(page, invoice.id, errors=refused, credit_form=form)
     return page.redirect(
         page.url(f"/invoices/{invoice.id}"),
-        f"Credit note {note.number} of {money(note.total, note.currency)} issued.",
+        f"Credit note {note.number} of {page.money(note.total, note.currency)} issued.",
     )
 
 

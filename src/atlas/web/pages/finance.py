@@ -29,7 +29,6 @@ from atlas.web.access import workspace_page
 from atlas.web.lines import ADD_LINE, Line, RepeatedLines
 from atlas.web.pages import choices
 from atlas.web.render import PageContext, labelled
-from atlas.web.render import money as amount_in
 from atlas.web.routing import page_router
 from atlas.web.shell import Crumb
 from atlas.workspaces import service as workspaces
@@ -603,7 +602,7 @@ async def record_payment(page: PaymentsRecord, invoice_id: uuid.UUID) -> Respons
     invoice = await service.get_invoice(page.ws, page.db, invoice_id)
     return page.redirect(
         page.url(f"/invoices/{invoice_id}"),
-        f"Payment of {amount_in(payment.amount, invoice.currency)} recorded.",
+        f"Payment of {page.money(payment.amount, invoice.currency)} recorded.",
     )
 
 

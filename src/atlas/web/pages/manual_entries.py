@@ -26,7 +26,7 @@ from atlas.web import bulk, forms
 from atlas.web.access import workspace_page
 from atlas.web.lines import ADD_LINE, Line, RepeatedLines
 from atlas.web.pages import choices, ledger
-from atlas.web.render import PageContext, money
+from atlas.web.render import PageContext
 from atlas.web.routing import page_router
 
 router = page_router()
@@ -151,7 +151,7 @@ async def create_entry(page: LedgerPost) -> Response:
 def _posted(page: PageContext, entry: schemas.JournalEntry) -> Response:
     return page.redirect(
         page.url(f"/journal/{entry.id}"),
-        f"Entry {entry.number} of {money(entry.total, entry.currency)} posted.",
+        f"Entry {entry.number} of {page.money(entry.total, entry.currency)} posted.",
     )
 
 
