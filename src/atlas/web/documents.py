@@ -128,7 +128,7 @@ async def pdf_of(
         seller=seller,
         logo=logo,
         locale=seller.locale,
-        time_zone=seller.time_zone,
+        time_zone=seller.timezone,
     )
     return await pdf_of_html(html, images)
 
