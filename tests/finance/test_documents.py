@@ -89,7 +89,7 @@ def test_the_pdf_is_one_a4_page_with_the_seller_the_customer_and_the_lines(
         invoice["number"],
         "Design",
         "Hosting",
-        "452.20 USD",  # 380.00 + 19 % tax
+        "$452.20",  # 380.00 + 19 % tax
     ):
         assert shown in printed, (shown, printed)
 
