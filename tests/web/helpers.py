@@ -16,7 +16,9 @@ from urllib.parse import quote
 
 import httpx
 
+from atlas.db.ids import uuid7
 from tests.factories import Actor, Factory
+from tests.roles.helpers import new_role
 
 CSRF = "csrf_token"
 TOKEN_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -121,3 +123,22 @@ def assert_ledger_page_access(
         allowed=reader,
         permission="ledger:read",
     )
+
+
+def member_with(
+    factory: Factory, owner: Actor, ws: dict[str, Any], permissions: list[str]
+) -> Actor:
+    """A new member of `ws` whose custom role holds `permissions` only."""
+    role = new_role(owner, ws, permissions=permissions)
+    user = factory.user()
+    factory.sql.owner(
+        "INSERT INTO workspace_members (workspace_id, id, user_id, role, custom_role_id)"
+        " VALUES (%s, %s, %s, %s, %s)",
+        ws["id"],
+        uuid7(),
+        user.id,
+        role["name"],
+        role["id"],
+        workspace=ws["id"],
+    )
+    return user

@@ -9,14 +9,12 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from atlas.db.ids import uuid7
 from atlas.web.pages.choices import OPTION_LIMIT, SELECT_LIMIT
 from tests.factories import Actor, Factory
 from tests.finance.helpers import many_customers, new_customer
 from tests.hr.helpers import many_employees, new_employee
-from tests.roles.helpers import new_role
 from tests.web.conftest import BrowserFor
-from tests.web.helpers import Browser, redirected_to, text
+from tests.web.helpers import Browser, member_with, redirected_to, text
 
 OPTION = re.compile(r'<li role="option"[^>]*data-value="([^"]+)"')
 LINE = {"lines-0-description": "Work", "lines-0-quantity": "1", "lines-0-unit_price": "10"}
@@ -30,22 +28,6 @@ def _customers_url(ws: dict[str, Any], typed: str) -> str:
     return f"/w/{ws['slug']}/choices/customers?field=customer_id&customer_id-search={typed}"
 
 
-def _member_with(factory: Factory, ws: dict[str, Any], owner: Actor, perms: list[str]) -> Actor:
-    role = new_role(owner, ws, permissions=perms)
-    user = factory.user()
-    factory.sql.owner(
-        "INSERT INTO workspace_members (workspace_id, id, user_id, role, custom_role_id)"
-        " VALUES (%s, %s, %s, %s, %s)",
-        ws["id"],
-        uuid7(),
-        user.id,
-        role["name"],
-        role["id"],
-        workspace=ws["id"],
-    )
-    return user
-
-
 def test_the_options_fragment_has_the_pages_access_rules(
     factory: Factory, browser_for: BrowserFor
 ) -> None:
@@ -57,7 +39,7 @@ def test_the_options_fragment_has_the_pages_access_rules(
     stranger = browser_for(factory.user()).get(url)
     assert stranger.status_code == 404
     assert "Page not found" in text(stranger)
-    reader = _member_with(factory, ws, owner, ["workspace:read", "invoices:read"])
+    reader = member_with(factory, owner, ws, ["workspace:read", "invoices:read"])
     denied = browser_for(reader).get(url)
     assert denied.status_code == 403
     assert "Not allowed" in text(denied)

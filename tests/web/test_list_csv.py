@@ -18,16 +18,15 @@ import pytest
 from atlas.db.ids import uuid7
 from atlas.ledger.chart import DEFAULT_CHART
 from atlas.pagination import MAX_LIMIT
-from tests.factories import Actor, Factory
+from tests.factories import Factory
 from tests.finance.helpers import issue, many_customers, new_customer, new_invoice
 from tests.finance.helpers import new_tenant as finance_tenant
 from tests.hr.helpers import many_employees, monday, new_department, new_employee
 from tests.hr.helpers import new_tenant as hr_tenant
 from tests.projects.helpers import new_project, new_task
-from tests.roles.helpers import new_role
 from tests.timesheets.helpers import new_time_entry
 from tests.web.conftest import BrowserFor
-from tests.web.helpers import Browser, redirected_to, text
+from tests.web.helpers import Browser, member_with, redirected_to, text
 
 
 def _rows(resp: httpx.Response) -> list[dict[str, str]]:
@@ -38,25 +37,6 @@ def _rows(resp: httpx.Response) -> list[dict[str, str]]:
 
 def _today() -> str:
     return datetime.now(UTC).date().isoformat()
-
-
-def _member_with(
-    factory: Factory, owner: Actor, ws: dict[str, Any], permissions: list[str]
-) -> Actor:
-    """A new member of `ws` whose custom role holds `permissions` only."""
-    role = new_role(owner, ws, permissions=permissions)
-    user = factory.user()
-    factory.sql.owner(
-        "INSERT INTO workspace_members (workspace_id, id, user_id, role, custom_role_id)"
-        " VALUES (%s, %s, %s, %s, %s)",
-        ws["id"],
-        uuid7(),
-        user.id,
-        role["name"],
-        role["id"],
-        workspace=ws["id"],
-    )
-    return user
 
 
 # What each list holds
@@ -134,7 +114,7 @@ def test_employees_show_salaries_only_to_those_with_hr_salary(
     ]
     assert (rows[0]["Salary"], rows[0]["Salary currency"]) == ("5000.00", "EUR")
 
-    clerk = _member_with(factory, tenant.owner, ws, ["workspace:read", "employees:read"])
+    clerk = member_with(factory, tenant.owner, ws, ["workspace:read", "employees:read"])
     resp = browser_for(clerk).get(url)
     (row,) = _rows(resp)
     assert row["Last name"] == tenant.employee["last_name"]
@@ -335,7 +315,7 @@ def test_a_download_asks_what_its_list_asks(
     assert browser_for(stranger).get(url).status_code == 404
     # Every list's permission but its own.
     held = sorted({"workspace:read"} | {p for _, p in CSV_ROUTES} - {permission})
-    denied = _member_with(factory, tenant.owner, ws, held)
+    denied = member_with(factory, tenant.owner, ws, held)
     refused = browser_for(denied).get(url)
     assert refused.status_code == 403, refused.text[:300]
     assert permission in text(refused)
