@@ -79,6 +79,9 @@
   // The timesheet's totals follow the hours as they are typed (the page adds them up
   // again when the grid is saved); a cell that holds no number counts as none.
   function setUpTimesheet(table) {
+    // Totals as the page shows hours: two decimals, in the page's locale.
+    var shown = new Intl.NumberFormat(table.getAttribute("data-timesheet") || undefined,
+      {minimumFractionDigits: 2, maximumFractionDigits: 2});
     function hours(cell) {
       var input = cell.querySelector("input.hours");
       var value = parseFloat(input ? input.value : cell.getAttribute("data-hours"));
@@ -94,13 +97,13 @@
           sum += h;
         });
         var total = row.querySelector("[data-row-total]");
-        if (total) total.textContent = sum.toFixed(2);
+        if (total) total.textContent = shown.format(sum);
       });
       table.querySelectorAll("[data-day-total]").forEach(function (cell) {
-        cell.textContent = days[+cell.getAttribute("data-day-total")].toFixed(2);
+        cell.textContent = shown.format(days[+cell.getAttribute("data-day-total")]);
       });
       var week = table.querySelector("#week-total");
-      if (week) week.textContent = days.reduce(function (a, b) { return a + b; }, 0).toFixed(2);
+      if (week) week.textContent = shown.format(days.reduce(function (a, b) { return a + b; }, 0));
     });
   }
 
