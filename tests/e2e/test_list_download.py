@@ -26,7 +26,7 @@ def test_download_a_filtered_list(factory: Factory, new_context: NewContext) -> 
     page = new_context().new_page()
     sign_in(page, owner.email)
     page.goto(f"/w/{ws['slug']}/customers")
-    page.get_by_label("Search").fill("bulk")
+    page.get_by_role("searchbox", name="Search", exact=True).fill("bulk")
     page.get_by_role("button", name="Filter").click()
     page.wait_for_load_state()
     with page.expect_download() as started:

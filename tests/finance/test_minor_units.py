@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from atlas.finance.money import line_amounts
-from atlas.web.render import money
+from atlas.web.formats import money
 from tests.factories import Actor, Factory
 from tests.finance.books import entry_of, lines_of
 from tests.finance.helpers import issue, line, new_customer, new_invoice
@@ -157,10 +157,10 @@ def test_three_decimal_currencies_are_refused(factory: Factory, currency: str) -
 @pytest.mark.parametrize(
     ("value", "currency", "shown"),
     [
-        ("1234", "JPY", "1,234 JPY"),
-        ("1234.00", "JPY", "1,234 JPY"),
-        ("1234.5", "USD", "1,234.50 USD"),
-        ("1.5", "KWD", "1.500 KWD"),
+        ("1234", "JPY", "¥1,234"),
+        ("1234.00", "JPY", "¥1,234"),
+        ("1234.5", "USD", "$1,234.50"),
+        ("1.5", "KWD", "KWD1.500"),
         ("1234.5", None, "1,234.50"),
     ],
 )

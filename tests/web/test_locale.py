@@ -162,7 +162,7 @@ def test_input_values_keep_the_machine_format_in_every_locale(
     assert "2026-12-03" in edit
     assert "823.04" in edit
     assert any(re.fullmatch(r"1\.50*", value) for value in edit), edit
-    assert 'name="week" value="2026-03-02"' in browser.get(books.url(pages[1])).text
+    assert 'name="week" type="date" value="2026-03-02"' in browser.get(books.url(pages[1])).text
     for locale in LOCALES[1:]:
         books.set_workspace_locale(locale)
         for path in pages:

@@ -284,7 +284,7 @@ def test_adding_a_row_keeps_what_was_typed_and_saves_nothing(
 def test_week_navigation_and_the_date_picker(tenant: Tenant, browser_for: BrowserFor) -> None:
     resp = browser_for(tenant.owner).get(url(tenant, "/timesheet?week=2026-03-05"))
     body = text(resp)
-    assert "week of 2026-03-02 \N{EN DASH} 2026-03-08" in body
+    assert "week of Mar 2, 2026 \N{EN DASH} Mar 8, 2026" in body
     here = f"employee={tenant.employee['id']}"
     assert f'href="{url(tenant, "/timesheet")}?{here}&amp;week=2026-02-23" rel="prev"' in resp.text
     assert f'href="{url(tenant, "/timesheet")}?{here}&amp;week=2026-03-09" rel="next"' in resp.text
