@@ -108,15 +108,32 @@
   }
 
   // "/" puts the focus in the header's search box, unless one is typing in a field;
-  // Escape in the box, or a click elsewhere, closes its suggestions.
+  // Escape in the box or on a suggestion, or a click elsewhere, closes the suggestions.
+  // The arrow keys walk from the box through the suggestions and back to the box.
   function typing(target) {
     return target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName);
+  }
+  function walkSuggestions(event, box, panel) {
+    var links = Array.prototype.slice.call(panel.querySelectorAll("a[href]"));
+    var at = links.indexOf(event.target);
+    var next = event.key === "ArrowDown" ? at + 1 : at - 1;
+    if (at === -1 && event.target !== box) return;
+    event.preventDefault();
+    if (next < 0) box.focus();
+    else if (links.length) links[Math.min(next, links.length - 1)].focus();
   }
   document.addEventListener("keydown", function (event) {
     var box = document.getElementById("global-search");
     if (!box) return;
-    if (event.key === "Escape" && event.target === box) {
-      document.getElementById("global-search-suggestions").innerHTML = "";
+    var panel = document.getElementById("global-search-suggestions");
+    var inPanel = panel.contains(event.target);
+    if (event.key === "Escape" && (event.target === box || inPanel)) {
+      panel.innerHTML = "";
+      box.focus();
+      return;
+    }
+    if ((event.key === "ArrowDown" || event.key === "ArrowUp") && (event.target === box || inPanel)) {
+      walkSuggestions(event, box, panel);
       return;
     }
     if (event.key !== "/" || event.ctrlKey || event.metaKey || event.altKey) return;
