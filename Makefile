@@ -40,7 +40,7 @@ pango:
 	@scripts/ensure-pango.sh
 
 test: lint typecheck browser pango
-	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n 2 --durations=30 $(PYTEST_ARGS)
 
 bench: install-dev
 	$(BIN)/python -m bench
