@@ -2,11 +2,12 @@
 
 A searched table has one `SearchDocument`: the words its rows are found by, in weighted
 groups (A: the row's name, B: what else names it, such as an e-mail address). The table
-stores it in a generated column, `search_document`, with a GIN index on (workspace_id,
-search_document) (`btree_gin`): under the tables' forced row-level security PostgreSQL
-uses an index only for leakproof conditions, which the match is not, so the index finds
-the workspace's rows and the stored words are matched per row, never computed at query
-time (docs/adr/0010).
+stores it in a generated column, `search_document`, and the search matches the stored
+words, never computing them. Under the tables' forced row-level security PostgreSQL puts
+only leakproof conditions into an index, which the match is not: an index on
+workspace_id finds the workspace's rows and their words are matched one by one. The GIN
+index on (workspace_id, search_document) (`btree_gin`) serves the match itself once a DBA
+declares `ts_match_vq` leakproof (docs/adr/0010).
 
 Both sides are cut into words the same way: on the document's side the characters that
 PostgreSQL's parser would glue into one token (`INV-2026-0001` reads as `inv`, `-2026`,
@@ -63,8 +64,8 @@ class SearchDocument:
         return Column(COLUMN, TSVECTOR, Computed(self.sql(), persisted=True), nullable=True)
 
     def index(self, table: str) -> Index:
-        """GIN on (workspace_id, document) through `btree_gin`: it leads with workspace_id
-        like every index, so that row-level security's own condition can use it."""
+        """GIN on (workspace_id, document) through `btree_gin`, leading with workspace_id
+        like every index: it serves the match once the match is leakproof."""
         return Index(f"ix_{table}_search", "workspace_id", COLUMN, postgresql_using="gin")
 
 
