@@ -4,7 +4,7 @@ BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 LINT_PATHS := src tests $(wildcard bench)
 
-.PHONY: run test bench bench-quick fuzz soak faults lint typecheck install install-dev browser pango clean
+.PHONY: run test bench bench-quick bench-search fuzz soak faults lint typecheck install install-dev browser pango clean
 
 $(BIN)/python:
 	@scripts/ensure-venv.sh $(VENV)
@@ -59,6 +59,10 @@ soak: install-dev
 # PostgreSQL stopped and killed under load; the service must fail fast and recover (bench/faults.py).
 faults: install-dev
 	$(BIN)/python -m bench.faults
+
+# The global search's plans and times as the app role, with and without the DBA's opt-in (bench/search.py).
+bench-search: install-dev
+	$(BIN)/python -m bench.search --leakproof
 
 # Stops the embedded servers (run, tests, bench) before removing their data.
 clean:

@@ -115,6 +115,33 @@ def test_updating_a_project_records_only_the_changed_fields(
     assert event["request_id"] == resp.headers["X-Request-Id"]
 
 
+def test_the_search_document_stays_out_of_the_trail(owner: Actor, ws: dict[str, Any]) -> None:
+    """The stored search document restates the row's own fields: never a change of its own."""
+    customer = new_customer(owner, ws, name="Before")
+    resp = owner.patch(f"/api/v1/customers/{customer['id']}", ws=ws, json={"name": "After"})
+    assert resp.status_code == 200, resp.text
+    created = only(events(owner, ws, entity_id=customer["id"], action="customer.created"))
+    assert created["changes"]["name"] == {"old": None, "new": "Before"}
+    assert "search_document" not in created["changes"]
+    updated = only(events(owner, ws, entity_id=customer["id"], action="customer.updated"))
+    assert updated["changes"] == {"name": {"old": "Before", "new": "After"}}
+
+
+def test_every_generated_column_is_left_out_by_its_tables_trigger(sql: Sql) -> None:
+    generated = sql.owner(
+        """SELECT c.relname::text AS "table", a.attname::text AS "column", t.tgargs
+             FROM pg_attribute a
+             JOIN pg_class c ON c.oid = a.attrelid
+             LEFT JOIN pg_trigger t ON t.tgrelid = c.oid AND t.tgname = 'audit'
+            WHERE a.attgenerated <> '' AND NOT a.attisdropped
+              AND c.relkind = 'r' AND c.relnamespace = 'public'::regnamespace"""
+    )
+    assert len(generated) == 6
+    for row in generated:
+        assert row["tgargs"] is not None, row["table"]
+        assert row["column"] in bytes(row["tgargs"]).decode().split("\x00")[1:], row["table"]
+
+
 def test_an_update_that_changes_nothing_records_nothing(owner: Actor, ws: dict[str, Any]) -> None:
     project = new_project(owner, ws, name="Same")
     resp = owner.patch(f"/api/v1/projects/{project['id']}", ws=ws, json={"name": "Same"})

@@ -143,6 +143,17 @@ def test_values_are_written_as_json_strings(tenant_a: Tenant) -> None:
     assert project["created_at"] == tenant_a.project["created_at"].replace("Z", "+00:00")
 
 
+def test_the_search_documents_are_not_exported(tenant_a: Tenant) -> None:
+    """Derived from the row's own fields, and written by the database alone."""
+    resp = tenant_a.owner.get(URL, ws=tenant_a.ws)
+    _, files = read_archive(resp.content)
+    for table in ("projects", "tasks", "employees"):
+        rows = rows_of(files, table)
+        assert rows, table
+        assert all("search_document" not in row for row in rows), table
+    assert "search_document" not in files["projects.jsonl"]
+
+
 # --- what a member's export may hold -------------------------------------------------------
 
 

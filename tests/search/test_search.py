@@ -10,8 +10,7 @@ from typing import Any
 
 import pytest
 
-from atlas.db.textsearch import prefix_query, tsquery
-from atlas.finance.tables import CUSTOMER_SEARCH
+from atlas.db.textsearch import document, prefix_query, tsquery
 from atlas.search.endpoints import MAX_QUERY_LENGTH
 from atlas.search.service import MAX_LIMIT
 from tests.exports.helpers import member_with_permissions
@@ -332,22 +331,10 @@ def test_the_wall_between_workspaces_of_the_same_names(
     # from inside B's context (or from none) sees nothing.
     statement = (
         f"SELECT c.id FROM customers c WHERE c.workspace_id = %s"
-        f" AND {CUSTOMER_SEARCH.sql('c')} @@ {tsquery('%s')}"
+        f" AND {document('c')} @@ {tsquery('%s')}"
     )
     query = prefix_query("acme")
     own = sql.app(statement, ws_a["id"], query, workspace=ws_a["id"])
     assert [str(r["id"]) for r in own] == [made_a["customer"]["id"]]
     assert sql.app(statement, ws_a["id"], query, workspace=ws_b["id"]) == []
     assert sql.app(statement, ws_a["id"], query) == []
-
-
-def test_no_index_serves_the_match_under_row_level_security(sql: Sql) -> None:
-    """Why the search has no text-search index (docs/adr/0009): under forced row-level
-    security PostgreSQL uses an index only for a leakproof condition, and the match is
-    not one. Should a release mark it leakproof, the decision is to be made again."""
-    functions = sql.owner(
-        "SELECT proname, proleakproof FROM pg_proc"
-        " WHERE proname IN ('ts_match_vq', 'to_tsvector', 'uuid_eq') ORDER BY proname"
-    )
-    leakproof = {f["proname"]: f["proleakproof"] for f in functions}
-    assert leakproof == {"to_tsvector": False, "ts_match_vq": False, "uuid_eq": True}

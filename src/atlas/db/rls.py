@@ -43,8 +43,9 @@ def tenant_policy_sql(table: str, also_visible_when: str | None = None) -> list[
 
 
 def app_update_grant_sql(table: str, app_role: str) -> str:
-    """The app role may UPDATE every column of `table` but `workspace_id`: no row ever
-    changes workspace. Run it again after adding columns (the grant is per column)."""
+    """The app role may UPDATE every column of `table` but `workspace_id` (no row ever
+    changes workspace) and the generated ones (which no one writes). Run it again after
+    adding columns (the grant is per column)."""
     role = quote_ident(app_role)
     return f"""
 DO $grant$
@@ -53,7 +54,7 @@ BEGIN
     SELECT string_agg(quote_ident(a.attname), ', ' ORDER BY a.attnum) INTO v_columns
       FROM pg_attribute a
      WHERE a.attrelid = '{table}'::regclass AND a.attnum > 0 AND NOT a.attisdropped
-       AND a.attname <> 'workspace_id';
+       AND a.attname <> 'workspace_id' AND a.attgenerated = '';
     REVOKE UPDATE ON {table} FROM {role};
     EXECUTE format('GRANT UPDATE (%s) ON {table} TO {role}', v_columns);
 END

@@ -1,10 +1,13 @@
 """PostgreSQL's own text search, shared by the modules' search functions.
 
 A searched table has one `SearchDocument`: the words its rows are found by, in weighted
-groups (A: the row's name, B: what else names it, such as an e-mail address). No index
-serves the match: under the tables' forced row-level security PostgreSQL uses an index
-only for leakproof conditions, and no text-search function is one; the search reads the
-workspace's rows by the primary key's leading workspace_id (docs/adr/0009).
+groups (A: the row's name, B: what else names it, such as an e-mail address). The table
+stores it in a generated column, `search_document`, and the search matches the stored
+words, never computing them. Under the tables' forced row-level security PostgreSQL puts
+only leakproof conditions into an index, which the match is not: an index on
+workspace_id finds the workspace's rows and their words are matched one by one. The GIN
+index on (workspace_id, search_document) (`btree_gin`) serves the match itself once a DBA
+declares `ts_match_vq` leakproof (docs/adr/0010).
 
 Both sides are cut into words the same way: on the document's side the characters that
 PostgreSQL's parser would glue into one token (`INV-2026-0001` reads as `inv`, `-2026`,
@@ -20,6 +23,8 @@ import re
 from dataclasses import dataclass
 
 import asyncpg
+from sqlalchemy import Column, Computed, Index
+from sqlalchemy.dialects.postgresql import TSVECTOR
 
 from atlas.db.query import Where
 
@@ -31,6 +36,8 @@ _JOINERS = "-.@/_+"
 # A query of more words than this keeps the first ones (a search box, not a document).
 MAX_WORDS = 8
 _NOT_A_WORD = re.compile(r"[\W_]+")
+# The stored document's column on every searched table.
+COLUMN = "search_document"
 
 
 @dataclass(frozen=True)
@@ -39,9 +46,9 @@ class SearchDocument:
 
     groups: tuple[tuple[str, tuple[str, ...]], ...]
 
-    def sql(self, alias: str) -> str:
-        """The tsvector expression, its columns qualified by `alias`."""
-        prefix = f"{alias}."
+    def sql(self, alias: str | None = None) -> str:
+        """The tsvector expression, its columns qualified by `alias` (if any)."""
+        prefix = f"{alias}." if alias else ""
         blanks = " " * len(_JOINERS)
         parts = []
         for weight, columns in self.groups:
@@ -51,6 +58,20 @@ class SearchDocument:
             vector = f"to_tsvector('{CONFIG}', translate({text}, '{_JOINERS}', '{blanks}'))"
             parts.append(f"setweight({vector}, '{weight}')")
         return " || ".join(parts)
+
+    def column(self) -> Column[str]:
+        """The stored document: PostgreSQL computes it on every write of the row."""
+        return Column(COLUMN, TSVECTOR, Computed(self.sql(), persisted=True), nullable=True)
+
+    def index(self, table: str) -> Index:
+        """GIN on (workspace_id, document) through `btree_gin`, leading with workspace_id
+        like every index: it serves the match once the match is leakproof."""
+        return Index(f"ix_{table}_search", "workspace_id", COLUMN, postgresql_using="gin")
+
+
+def document(alias: str) -> str:
+    """The stored document of the rows of `alias`."""
+    return f"{alias}.{COLUMN}"
 
 
 def words(text: str) -> list[str]:
@@ -78,7 +99,6 @@ async def fetch_matches(
     db: asyncpg.Connection,
     columns: str,
     source: str,
-    document: SearchDocument,
     where: Where,
     query: str,
     order: str,
@@ -87,7 +107,7 @@ async def fetch_matches(
     """At most `limit` rows of `source` ("table alias") that `where` admits and whose
     document matches `query` (a `prefix_query` text): the best matches (words of weight
     A) first, then in `order`."""
-    vector = document.sql(source.split()[1])
+    vector = document(source.split()[1])
     found = tsquery(where.param(query))
     where.add(f"{vector} @@ {found}")
     return await db.fetch(

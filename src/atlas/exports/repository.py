@@ -26,9 +26,14 @@ CURSOR_PREFETCH = 1000
 
 
 def exported_columns(table: Table, hidden: frozenset[str] = frozenset()) -> list[str]:
-    """The table's columns in schema order, less its secret ones and `hidden`."""
+    """The table's columns in schema order, less its secret ones, `hidden` and the
+    generated ones (the search's documents restate the row's own fields)."""
     left_out = SECRET_COLUMNS.get(table.name, frozenset()) | hidden
-    return [column.name for column in table.columns if column.name not in left_out]
+    return [
+        column.name
+        for column in table.columns
+        if column.name not in left_out and column.computed is None
+    ]
 
 
 def _select(table: Table, hidden: frozenset[str]) -> str:

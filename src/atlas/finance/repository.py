@@ -21,8 +21,8 @@ import asyncpg
 from atlas.db.ids import uuid7
 from atlas.db.query import ScopedRepository, Where, fetch_page, insert_rows, rank, set_list
 from atlas.db.sql import escape_like
-from atlas.db.textsearch import fetch_matches, tsquery
-from atlas.finance.tables import CUSTOMER_SEARCH, INVOICE_SEARCH, INVOICE_STATUSES
+from atlas.db.textsearch import document, fetch_matches, tsquery
+from atlas.finance.tables import INVOICE_STATUSES
 from atlas.pagination import PageRequest, order_by
 
 # A module-level name: repositories' `list` methods shadow the builtin in class bodies.
@@ -132,7 +132,6 @@ class CustomersRepository(ScopedRepository):
             self.db,
             CUSTOMER_COLUMNS,
             "customers c",
-            CUSTOMER_SEARCH,
             Where(self.workspace_id, "c"),
             query,
             "lower(c.name), c.id",
@@ -300,12 +299,12 @@ class InvoicesRepository(ScopedRepository):
             f"""SELECT {INVOICE_COLUMNS} FROM invoices i
                  WHERE i.workspace_id = $1 AND i.id IN (
                        SELECT n.id FROM invoices n
-                        WHERE n.workspace_id = $1 AND {INVOICE_SEARCH.sql("n")} @@ {found}
+                        WHERE n.workspace_id = $1 AND {document("n")} @@ {found}
                        UNION ALL
                        SELECT m.id FROM invoices m
                          JOIN customers c ON c.workspace_id = $1 AND c.id = m.customer_id
-                        WHERE m.workspace_id = $1 AND {CUSTOMER_SEARCH.sql("c")} @@ {found})
-                 ORDER BY ts_rank({INVOICE_SEARCH.sql("i")}, {found}) DESC,
+                        WHERE m.workspace_id = $1 AND {document("c")} @@ {found})
+                 ORDER BY ts_rank({document("i")}, {found}) DESC,
                           i.created_at DESC, i.id DESC
                  LIMIT $3""",
             self.workspace_id,

@@ -21,8 +21,6 @@ from atlas.db.query import ScopedRepository, Where, fetch_page, rank, set_list
 from atlas.db.sql import escape_like
 from atlas.db.textsearch import fetch_matches
 from atlas.hr.tables import (
-    DEPARTMENT_SEARCH,
-    EMPLOYEE_SEARCH,
     EMPLOYEE_STATUSES,
     LEAVE_STATUSES,
 )
@@ -146,7 +144,6 @@ class DepartmentsRepository(ScopedRepository):
             self.db,
             DEPARTMENT_COLUMNS,
             "departments d",
-            DEPARTMENT_SEARCH,
             Where(self.workspace_id, "d"),
             query,
             "lower(d.name), d.id",
@@ -301,7 +298,6 @@ class EmployeesRepository(ScopedRepository):
             self.db,
             EMPLOYEE_COLUMNS,
             "employees e",
-            EMPLOYEE_SEARCH,
             Where(self.workspace_id, "e"),
             query,
             "lower(e.last_name), lower(e.first_name), e.id",

@@ -39,6 +39,8 @@ departments = tenant_table(
     Column("manager_employee_id", Uuid, nullable=True),
     created_at(),
     updated_at(),
+    DEPARTMENT_SEARCH.column(),
+    DEPARTMENT_SEARCH.index("departments"),
     UniqueConstraint("workspace_id", "code"),
     UniqueConstraint("workspace_id", "name"),
     ForeignKeyConstraint(
@@ -74,6 +76,8 @@ employees = tenant_table(
     Column("salary_currency", String(3), nullable=True),
     created_at(),
     updated_at(),
+    EMPLOYEE_SEARCH.column(),
+    EMPLOYEE_SEARCH.index("employees"),
     UniqueConstraint("workspace_id", "number"),
     UniqueConstraint("workspace_id", "user_id"),
     Index(

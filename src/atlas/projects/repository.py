@@ -22,10 +22,8 @@ from atlas.db.sql import escape_like
 from atlas.db.textsearch import fetch_matches
 from atlas.pagination import PageRequest, order_by
 from atlas.projects.tables import (
-    PROJECT_SEARCH,
     PROJECT_STATUSES,
     TASK_PRIORITIES,
-    TASK_SEARCH,
     TASK_STATUSES,
 )
 
@@ -151,7 +149,6 @@ class ProjectsRepository(ScopedRepository):
             self.db,
             PROJECT_COLUMNS,
             "projects p",
-            PROJECT_SEARCH,
             Where(self.workspace_id, "p"),
             query,
             "p.code, p.id",
@@ -295,7 +292,6 @@ class TasksRepository(ScopedRepository):
             self.db,
             TASK_COLUMNS,
             "tasks t",
-            TASK_SEARCH,
             Where(self.workspace_id, "t"),
             query,
             "lower(t.title), t.id",

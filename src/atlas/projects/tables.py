@@ -41,6 +41,8 @@ projects = tenant_table(
     Column("last_task_number", Integer, nullable=False, server_default="0"),
     created_at(),
     updated_at(),
+    PROJECT_SEARCH.column(),
+    PROJECT_SEARCH.index("projects"),
     UniqueConstraint("workspace_id", "code"),
     Index("ix_projects_workspace_id_status", "workspace_id", "status"),
     CheckConstraint(f"status IN {PROJECT_STATUSES!r}", name="status"),
@@ -67,6 +69,8 @@ tasks = tenant_table(
     Column("depends_on_task_id", Uuid, nullable=True),
     created_at(),
     updated_at(),
+    TASK_SEARCH.column(),
+    TASK_SEARCH.index("tasks"),
     UniqueConstraint("workspace_id", "project_id", "number"),
     UniqueConstraint("workspace_id", "project_id", "id"),
     ForeignKeyConstraint(
