@@ -25,7 +25,8 @@ from tests.sql import Sql
 from tests.workspaces import images
 
 SELLER = {"legal_name": "Initrode Consulting GmbH", "tax_id": "DE123456789"}
-# A4 in points, as PDF measures pages.
+# The papers in points, as PDF measures pages: Letter is 8.5 x 11 in, A4 210 x 297 mm.
+LETTER = (612, 792)
 A4 = (595, 842)
 
 
@@ -71,7 +72,7 @@ def test_the_pdf_prints_the_workspaces_logo(owner: Actor, ws: dict[str, Any]) ->
     assert (printed.image.width, printed.image.height) == (30, 20)
 
 
-def test_the_pdf_is_one_a4_page_with_the_seller_the_customer_and_the_lines(
+def test_the_pdf_is_one_page_with_the_seller_the_customer_and_the_lines(
     owner: Actor, ws: dict[str, Any]
 ) -> None:
     invoice = _issued(owner, ws, name=f"Globex {secrets.token_hex(3)}")
@@ -80,7 +81,7 @@ def test_the_pdf_is_one_a4_page_with_the_seller_the_customer_and_the_lines(
     reader = _pdf(owner, ws, invoice)
     assert len(reader.pages) == 1
     box = reader.pages[0].mediabox
-    assert (round(float(box.width)), round(float(box.height))) == A4
+    assert (round(float(box.width)), round(float(box.height))) == LETTER  # an en-US seller
     printed = _text(reader)
     for shown in (
         SELLER["legal_name"],
@@ -92,6 +93,27 @@ def test_the_pdf_is_one_a4_page_with_the_seller_the_customer_and_the_lines(
         "$452.20",  # 380.00 + 19 % tax
     ):
         assert shown in printed, (shown, printed)
+
+
+@pytest.mark.parametrize(
+    ("locale", "paper"), [("en-US", LETTER), ("de-DE", A4), ("en-GB", A4), ("fr-FR", A4)]
+)
+def test_the_paper_is_letter_in_the_united_states_and_a4_elsewhere(
+    owner: Actor, ws: dict[str, Any], locale: str, paper: tuple[int, int]
+) -> None:
+    changed = owner.patch(f"/api/v1/workspaces/{ws['id']}", ws=ws, json={"locale": locale})
+    assert changed.status_code == 200, changed.text
+    invoice = _issued(owner, ws)
+    resp = owner.get(f"/api/v1/invoices/{invoice['id']}/pdf", ws=ws)
+    assert resp.status_code == 200, resp.text
+    reader = PdfReader(io.BytesIO(resp.content))
+    assert len(reader.pages) == 1
+    # The page's size as the PDF states it (its MediaBox).
+    box = reader.pages[0].mediabox
+    assert (float(box.left), float(box.bottom)) == (0, 0)
+    assert abs(float(box.width) - paper[0]) <= 1
+    assert abs(float(box.height) - paper[1]) <= 1
+    assert invoice["number"] in _text(reader)
 
 
 def test_a_draft_has_no_pdf(owner: Actor, ws: dict[str, Any]) -> None:

@@ -98,3 +98,13 @@ def test_a_viewer_downloads_the_pdf_but_sees_no_send_form(
     page = viewer.get(f"/w/{t.ws['slug']}/invoices/{t.issued['id']}")
     assert "Download PDF" in page.text
     assert "Send by email" not in page.text
+
+
+def test_the_print_view_names_the_sellers_paper(factory: Factory, browser_for: BrowserFor) -> None:
+    t = new_tenant(factory)
+    browser = browser_for(t.owner)
+    url = f"/w/{t.ws['slug']}/invoices/{t.issued['id']}/print"
+    assert '<body class="print-page paper-letter">' in browser.get(url).text  # en-US
+    changed = t.owner.patch(f"/api/v1/workspaces/{t.ws['id']}", json={"locale": "en-GB"})
+    assert changed.status_code == 200, changed.text
+    assert '<body class="print-page paper-a4">' in browser.get(url).text

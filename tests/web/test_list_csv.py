@@ -21,12 +21,15 @@ from atlas.pagination import MAX_LIMIT
 from tests.factories import Factory
 from tests.finance.helpers import issue, many_customers, new_customer, new_invoice
 from tests.finance.helpers import new_tenant as finance_tenant
-from tests.hr.helpers import many_employees, monday, new_department, new_employee
+from tests.hr.helpers import many_employees, monday, new_department, new_employee, new_leave_type
 from tests.hr.helpers import new_tenant as hr_tenant
+from tests.identity.emails import last_token
 from tests.projects.helpers import new_project, new_task
+from tests.roles.helpers import new_role
 from tests.timesheets.helpers import new_time_entry
 from tests.web.conftest import BrowserFor
 from tests.web.helpers import Browser, member_with, redirected_to, text
+from tests.workspaces.helpers import invite
 
 
 def _rows(resp: httpx.Response) -> list[dict[str, str]]:
@@ -256,6 +259,118 @@ def test_the_journal_accounts_and_timesheet(factory: Factory, browser_for: Brows
     assert [r["Date"] for r in _rows(browser.get(other_week))] == ["2026-06-02"]
 
 
+def test_draft_entries_with_their_search_and_sort(
+    factory: Factory, browser_for: BrowserFor
+) -> None:
+    owner = factory.user()
+    ws = factory.workspace(owner)
+    factory.sql.owner("UPDATE workspaces SET timezone = 'Asia/Tokyo' WHERE id = %s", ws["id"])
+    dated = {"memo": "Accrual, March", "entry_date": "2026-03-31", "currency": "EUR"}
+    for body in (dated, {"memo": "Accrual, April"}, {"memo": "Rent"}):
+        made = owner.post("/api/v1/journal-drafts", ws=ws, json=body)
+        assert made.status_code == 201, made.text
+    resp = browser_for(owner).get(f"/w/{ws['slug']}/journal/drafts.csv?q=accrual&sort=entry_date")
+    rows = _rows(resp)
+    assert list(rows[0]) == ["Date", "Memo", "Currency", "Created", "Saved"]
+    assert [(r["Date"], r["Memo"], r["Currency"]) for r in rows] == [
+        ("2026-03-31", "Accrual, March", "EUR"),
+        ("", "Accrual, April", "USD"),  # no date yet; the workspace's currency
+    ]
+    assert rows[0]["Saved"].endswith("+09:00")
+    assert resp.headers["content-disposition"] == (
+        f'attachment; filename="draft-entries-{_today()}.csv"'
+    )
+    refused = browser_for(owner).get(f"/w/{ws['slug']}/journal/drafts.csv?sort=lines")
+    assert refused.status_code == 422
+    assert "Cannot sort by 'lines'" in text(refused)
+
+
+def test_leave_types_with_their_search(factory: Factory, browser_for: BrowserFor) -> None:
+    tenant = hr_tenant(factory)
+    ws = tenant.ws
+    sick = new_leave_type(tenant.owner, ws, name="Sick days", yearly_allowance_days="10.5")
+    rows = _rows(browser_for(tenant.owner).get(f"/w/{ws['slug']}/leave-types.csv?q=sick"))
+    assert rows == [{"Name": "Sick days", "Days a year": sick["yearly_allowance_days"]}]
+    every_type = _rows(browser_for(tenant.owner).get(f"/w/{ws['slug']}/leave-types.csv?sort=-name"))
+    names = [tenant.leave_type["name"], tenant.spare_leave_type["name"], "Sick days"]
+    assert [r["Name"] for r in every_type] == sorted(names, reverse=True)
+
+
+def test_members_by_role_without_any_secret(factory: Factory, browser_for: BrowserFor) -> None:
+    owner = factory.user()
+    ws = factory.workspace(owner)
+    factory.sql.owner("UPDATE workspaces SET timezone = 'Asia/Tokyo' WHERE id = %s", ws["id"])
+    admins = [factory.member(ws, "admin"), factory.member(ws, "admin")]
+    factory.member(ws, "viewer")
+    url = f"/w/{ws['slug']}/settings/members.csv?role=admin&sort=-email"
+    resp = browser_for(owner).get(url)
+    rows = _rows(resp)
+    assert list(rows[0]) == ["Name", "Email", "Role", "Joined"]
+    by_email = sorted(admins, key=lambda a: a.email, reverse=True)
+    assert [(r["Name"], r["Email"], r["Role"]) for r in rows] == [
+        (a.name, a.email, "admin") for a in by_email
+    ]
+    assert rows[0]["Joined"].endswith("+09:00")
+    hashes = factory.sql.owner("SELECT password_hash FROM users WHERE id = %s", admins[0].id)
+    assert hashes[0]["password_hash"] not in resp.text
+    assert owner.email not in resp.text
+    everyone = _rows(browser_for(owner).get(f"/w/{ws['slug']}/settings/members.csv"))
+    assert len(everyone) == 4
+    refused = browser_for(owner).get(f"/w/{ws['slug']}/settings/members.csv?role=nobody")
+    assert refused.status_code == 422
+    assert "text/csv" not in refused.headers["content-type"]
+
+
+def test_invitations_by_status_without_their_links(
+    factory: Factory, browser_for: BrowserFor
+) -> None:
+    owner = factory.user()
+    ws = factory.workspace(owner)
+    pending = invite(owner, ws, f"pending-{uuid7().hex[:8]}@example.com", role="viewer")
+    canceled = invite(owner, ws, f"canceled-{uuid7().hex[:8]}@example.com")
+    assert owner.post(f"/api/v1/invitations/{canceled['id']}/cancel", ws=ws).status_code == 200
+    resp = browser_for(owner).get(f"/w/{ws['slug']}/settings/invitations.csv?status=pending")
+    rows = _rows(resp)
+    assert [(r["Email"], r["Role"], r["Status"]) for r in rows] == [
+        (pending["email"], "viewer", "Pending")
+    ]
+    assert list(rows[0]) == ["Email", "Role", "Status", "Sent", "Expires"]
+    expires = datetime.fromisoformat(pending["expires_at"]).replace(microsecond=0)
+    assert datetime.fromisoformat(rows[0]["Expires"]) == expires
+    token = last_token(factory.sql, pending["email"], "/invitations/accept")
+    assert token not in resp.text
+    assert "/invitations/accept" not in resp.text
+    both = _rows(browser_for(owner).get(f"/w/{ws['slug']}/settings/invitations.csv"))
+    assert {r["Status"] for r in both} == {"Pending", "Canceled"}
+
+
+def test_roles_with_their_permissions(factory: Factory, browser_for: BrowserFor) -> None:
+    owner = factory.user()
+    ws = factory.workspace(owner)
+    role = new_role(
+        owner,
+        ws,
+        name="auditor",
+        description="=HYPERLINK(1)",
+        permissions=["workspace:read", "audit:read"],
+    )
+    member_with_role = factory.user()
+    factory.add_member(ws, member_with_role, "viewer")
+    rows = _rows(browser_for(owner).get(f"/w/{ws['slug']}/settings/roles.csv?q=auditor"))
+    assert rows == [
+        {
+            "Role": role["name"],
+            "Kind": "Custom",
+            "Description": "'=HYPERLINK(1)",
+            "Permissions": "audit:read workspace:read",
+            "Members": "0",
+        }
+    ]
+    every_role = _rows(browser_for(owner).get(f"/w/{ws['slug']}/settings/roles.csv"))
+    viewer = next(r for r in every_role if r["Role"] == "viewer")
+    assert (viewer["Kind"], viewer["Members"]) == ("Built-in", "1")
+
+
 # Formulas
 
 
@@ -274,6 +389,23 @@ def test_cells_a_spreadsheet_would_run_are_escaped(
     )
     (row,) = _rows(browser_for(owner).get(f"/w/{ws['slug']}/customers.csv"))
     assert row["Name"] == f"'{name}"
+    made = owner.post("/api/v1/journal-drafts", ws=ws, json={"memo": name})
+    assert made.status_code == 201, made.text
+    (draft,) = _rows(browser_for(owner).get(f"/w/{ws['slug']}/journal/drafts.csv"))
+    assert draft["Memo"] == f"'{name}"
+
+
+def test_user_typed_names_are_escaped_in_the_settings_and_leave_lists(
+    factory: Factory, browser_for: BrowserFor
+) -> None:
+    owner = factory.user()
+    ws = factory.workspace(owner)
+    new_leave_type(owner, ws, name="=cmd|' /C calc'!A0")
+    (kind,) = _rows(browser_for(owner).get(f"/w/{ws['slug']}/leave-types.csv"))
+    assert kind["Name"] == "'=cmd|' /C calc'!A0"
+    factory.sql.owner("UPDATE users SET name = %s WHERE id = %s", "@SUM(A1)", owner.id)
+    (me,) = _rows(browser_for(owner).get(f"/w/{ws['slug']}/settings/members.csv"))
+    assert me["Name"] == "'@SUM(A1)"
 
 
 # Access
@@ -297,6 +429,11 @@ CSV_ROUTES = [
     ("/journal.csv", "ledger:read"),
     ("/accounts.csv", "ledger:read"),
     ("/timesheet.csv?employee={employee}", "time:read"),
+    ("/journal/drafts.csv", "ledger:read"),
+    ("/leave-types.csv", "leave:read"),
+    ("/settings/members.csv", "members:read"),
+    ("/settings/invitations.csv", "invitations:read"),
+    ("/settings/roles.csv", "roles:read"),
 ]
 
 
@@ -350,7 +487,16 @@ def test_each_list_links_its_download_with_its_filters(
         "/journal": "?source_type=invoice",
         "/accounts": "",
         "/timesheet": f"?employee={tenant.employee['id']}&week={tenant.entry['entry_date']}",
+        "/journal/drafts": "?q=Accrual&sort=entry_date",
+        "/settings/members": "?role=owner&sort=email",
+        "/settings/invitations": "?status=pending",
+        "/settings/roles": "?q=admin",
     }
+    assert (
+        tenant.owner.post("/api/v1/journal-drafts", ws=ws, json={"memo": "Accrual"}).status_code
+        == 201
+    )
+    invite(tenant.owner, ws, f"invited-{uuid7().hex[:8]}@example.com")
     _assert_links(browser, slug, lists)
     detail = browser.get(f"/w/{slug}/projects/{project}?status=todo&offset=0")
     assert f'href="{escape(f"/w/{slug}/projects/{project}/tasks.csv?status=todo")}"' in (
@@ -361,6 +507,7 @@ def test_each_list_links_its_download_with_its_filters(
         "/employees": "?status=onboarding&sort=last_name",
         "/departments": "?sort=-code",
         "/leave": "?status=all&sort=start_date",
+        "/leave-types": "?q=leave&sort=name",
     }
     _assert_links(browser_for(people.owner), people.ws["slug"], hr_lists)
 

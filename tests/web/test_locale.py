@@ -13,7 +13,7 @@ from tests.finance.helpers import issue, line, new_customer, new_invoice
 from tests.projects.helpers import new_project
 from tests.timesheets.helpers import new_employee, new_time_entry
 from tests.web.conftest import BrowserFor
-from tests.web.helpers import redirected_to, text
+from tests.web.helpers import field_error, redirected_to, text
 
 # What each locale shows for the same values: an invoice in EUR of 1.5 x 823.04 at 7.5 %
 # tax (1,234.56 + 92.59 = 1,327.15) dated 2026-12-03, a yen invoice of 1,234, and 3.75
@@ -212,7 +212,9 @@ def test_the_api_validates_locales(factory: Factory) -> None:
     assert refused(owner.patch(ws_path, json={"locale": "xx-XX"}))["field"] == "body.locale"
     assert refused(owner.patch(ws_path, json={"locale": "de_DE"}))["field"] == "body.locale"
     assert owner.patch(ws_path, json={"locale": None}).status_code == 422  # never null
-    assert refused(owner.post("/api/v1/workspaces", json={"name": "X", "locale": "de"}))
+    made_with = owner.post("/api/v1/workspaces", json={"name": "X", "locale": "de"})
+    assert refused(made_with)["field"] == "body.locale"
+    assert owner.post("/api/v1/workspaces", json={"name": "X", "locale": 7}).status_code == 422
 
     me = owner.get("/api/v1/auth/me")
     assert me.status_code == 200
@@ -291,6 +293,39 @@ def test_the_workspace_settings_picker_saves_its_default(
     # A viewer sees the setting, in words.
     viewer = factory.member(ws, "viewer")
     assert "Dates and numbers Français (France)" in text(browser_for(viewer).get(settings))
+
+
+def test_a_new_workspace_takes_its_locale_from_the_form(
+    factory: Factory, browser_for: BrowserFor
+) -> None:
+    user = factory.user()
+    browser = browser_for(user)
+    form = browser.get("/workspaces/new")
+    picker = re.search(r'<select id="f-locale" name="locale" required.*?</select>', form.text, re.S)
+    assert picker is not None, form.text[:2000]
+    assert '<option value="en-US" selected>' in picker.group(0)
+    assert 'value="de-DE">Deutsch (Deutschland): 03.12.2026 · 1.234,56</option>' in picker.group(0)
+    # The creator's own choice is the default.
+    chooser = factory.user()
+    _set_my_locale(chooser, "fr-FR")
+    assert '<option value="fr-FR" selected>' in browser_for(chooser).get("/workspaces/new").text
+
+    refused = browser.post("/workspaces/new", {"name": "Typo Co", "locale": "de"})
+    assert refused.status_code == 422
+    assert "unknown locale 'de'" in field_error(refused.text, "locale")
+    assert 'value="Typo Co"' in refused.text
+
+    created = browser.post("/workspaces/new", {"name": "Berlin Co", "locale": "de-DE"})
+    location = redirected_to(created)
+    (ws,) = factory.sql.owner("SELECT * FROM workspaces WHERE slug = %s", location.split("/")[2])
+    assert ws["locale"] == "de-DE"
+    customer = new_customer(user, ws, currency="EUR")
+    dated = {"issue_date": "2026-12-03", "due_date": "2027-01-02"}
+    lines = [line("1.5", "823.04", "7.5")]
+    invoice = issue(user, ws, new_invoice(user, ws, customer, lines=lines, **dated))
+    shown = text(browser.get(f"/w/{ws['slug']}/invoices/{invoice['id']}"))
+    assert f"Issue date {SHOWN['de-DE']['date']}" in shown
+    assert f"Total {SHOWN['de-DE']['total']}" in shown
 
 
 def test_the_shell_and_the_error_page_speak_through_the_translation_function(

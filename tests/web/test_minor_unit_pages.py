@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import re
+from html import unescape
+
+import pytest
+
 from tests.factories import Factory
 from tests.finance.helpers import issue, line, new_customer, new_invoice
 from tests.web.conftest import BrowserFor
@@ -60,3 +65,61 @@ def test_amount_fields_step_by_the_currency_unit(factory: Factory, browser_for: 
         f'{payment} value="100.00" required step="0.01"'
         in browser.get(f"/w/{ws['slug']}/invoices/{dollars['id']}").text
     )
+
+
+# The books' pages: figures alone, to the base currency's unit, the currency said once.
+
+REPORTS = ("trial-balance", "profit-and-loss", "balance-sheet", "receivables-aging")
+TABLE = re.compile(r'<table[^>]*id="([a-z-]+)".*?</table>', re.S)
+
+
+def text_of(html: str) -> str:
+    return re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", html))).strip()
+
+
+def _table(html: str, table: str) -> str:
+    match = re.search(rf'<table[^>]*id="{table}".*?</table>', html, re.S)
+    assert match, html[:500]
+    return text_of(match.group(0))
+
+
+@pytest.mark.parametrize(
+    ("currency", "figure", "total"), [("JPY", "1,234", "¥1,234"), ("USD", "1,234.00", "$1,234.00")]
+)
+def test_the_books_show_figures_in_the_base_currencys_unit(
+    factory: Factory, browser_for: BrowserFor, currency: str, figure: str, total: str
+) -> None:
+    owner = factory.user()
+    ws = factory.workspace(owner)
+    factory.sql.owner("UPDATE workspaces SET base_currency = %s WHERE id = %s", currency, ws["id"])
+    buyer = new_customer(owner, ws, currency=currency)
+    invoice = issue(owner, ws, new_invoice(owner, ws, buyer, lines=[line("1", "1234")]))
+    entries = owner.get("/api/v1/journal-entries", ws=ws, params={"source_type": "invoice"})
+    (entry,) = entries.json()["items"]
+    browser = browser_for(owner)
+    reports = f"/w/{ws['slug']}/reports"
+
+    def assert_figures(cells: str) -> None:
+        assert figure in cells, cells
+        # A yen figure has no decimals (a dollar figure its two, as `figure` says).
+        assert bool(re.search(r"\d\.\d", cells)) == (currency != "JPY"), cells
+
+    page = browser.get(f"/w/{ws['slug']}/journal/{entry['id']}")
+    lines = _table(page.text, "entry-lines")
+    assert_figures(lines)
+    assert f"Totals {total} {total}" in lines
+    assert f"Currency {currency}" in text_of(page.text)
+
+    for report in REPORTS:
+        shown = browser.get(f"{reports}/{report}")
+        assert shown.status_code == 200, (report, shown.text[:300])
+        assert f"In {currency}." in text_of(shown.text), report
+        (table,) = TABLE.findall(shown.text)
+        assert_figures(_table(shown.text, table))
+
+    accounts = owner.get("/api/v1/accounts", ws=ws, params={"q": "1200"}).json()["items"]
+    ledger = browser.get(f"{reports}/general-ledger?account_id={accounts[0]['id']}")
+    assert f"In {currency}." in text_of(ledger.text)
+    cells = _table(ledger.text, "general-ledger")
+    assert_figures(cells)
+    assert invoice["number"] in cells

@@ -1,7 +1,8 @@
 """Invoices as PDF documents, and their JSON routes.
 
 The PDF is the print view itself: `finance/print.html` rendered by WeasyPrint with the
-print stylesheets (A4, 15 mm margins, from `finance.css`). It never reaches the network:
+print stylesheets (15 mm margins, from `finance.css`), on the seller's paper: Letter for
+a workspace whose locale is en-US, A4 for the others (`paper_for`). It never reaches the network:
 its URL fetcher serves our own static stylesheets, read from the package, and the
 workspace's logo, read from the database, and refuses every other address (another
 host, a file, a data URL, a page of ours). Rendering is CPU
@@ -21,6 +22,7 @@ import functools
 import logging
 import uuid
 from collections.abc import Callable, Mapping
+from enum import StrEnum
 from typing import Annotated, Any
 from urllib.parse import urljoin, urlsplit
 
@@ -33,6 +35,7 @@ from atlas.db.pool import TransactionRoute
 from atlas.errors import ServiceUnavailable
 from atlas.finance import schemas
 from atlas.finance import service as finance
+from atlas.locales import Locale
 from atlas.tenancy.context import WorkspaceContext
 from atlas.tenancy.guard import Db, require
 from atlas.web.assets import DIGESTS, STATIC
@@ -48,6 +51,19 @@ logging.getLogger("weasyprint").setLevel(logging.ERROR)
 PDF_RESPONSE: dict[int | str, dict[str, Any]] = {
     200: {"content": {finance.PDF: {"schema": {"type": "string", "format": "binary"}}}}
 }
+
+
+class Paper(StrEnum):
+    """The sheet an invoice is printed on: the print view's `paper-…` class, which names
+    its `@page` in `finance.css`."""
+
+    LETTER = "letter"  # 8.5 x 11 in, 612 x 792 pt
+    A4 = "a4"  # 210 x 297 mm, 595 x 842 pt
+
+
+def paper_for(locale: str) -> Paper:
+    """Letter in the United States (the workspace's locale en-US), A4 everywhere else."""
+    return Paper.LETTER if locale == Locale.EN_US else Paper.A4
 
 
 class RefusedAddress(ValueError):
@@ -127,6 +143,7 @@ async def pdf_of(
         customer=document.customer,
         seller=seller,
         logo=logo,
+        paper=paper_for(seller.locale),
         locale=seller.locale,
         time_zone=seller.timezone,
     )

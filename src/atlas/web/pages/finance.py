@@ -632,5 +632,10 @@ async def print_invoice(page: InvoicesRead, invoice_id: uuid.UUID) -> Response:
     seller = await workspaces.get_workspace(page.ws, page.db)
     logo = await workspaces.get_logo(page.ws, page.db)
     return await page.render(
-        "finance/print.html", invoice=invoice, customer=customer, seller=seller, logo=logo
+        "finance/print.html",
+        invoice=invoice,
+        customer=customer,
+        seller=seller,
+        logo=logo,
+        paper=documents.paper_for(seller.locale),
     )

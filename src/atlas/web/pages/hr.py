@@ -722,6 +722,19 @@ async def leave_types(
     return await page.render("hr/leave_types.html", result=result)
 
 
+LEAVE_TYPE_COLUMNS: list[lists.Column[schemas.LeaveType]] = [
+    lists.Column("Name", lambda t: t.name),
+    lists.Column("Days a year", lambda t: t.yearly_allowance_days),
+]
+
+
+@lists.csv_route(router, "/w/{workspace_ref}/leave-types.csv")
+async def leave_types_csv(page: LeaveRead, q: Search = None, sort: Sort = None) -> Response:
+    filters = schemas.LeaveTypeFilters(q=q, sort=sort)
+    fetch = pages(lambda p: service.list_leave_types(page.ws, page.db, filters, p))
+    return await lists.download("leave-types", LEAVE_TYPE_COLUMNS, fetch)
+
+
 @router.get("/w/{workspace_ref}/leave-types/new")
 async def new_leave_type_form(page: LeaveManage) -> Response:
     return await page.render(LEAVE_TYPE_FORM, form={}, errors=None)

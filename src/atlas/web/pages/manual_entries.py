@@ -21,8 +21,8 @@ from pydantic import TypeAdapter, ValidationError
 
 from atlas.clock import business_day
 from atlas.ledger import schemas, service
-from atlas.pagination import PageParams
-from atlas.web import bulk, forms
+from atlas.pagination import PageParams, pages
+from atlas.web import bulk, forms, lists
 from atlas.web.access import workspace_page
 from atlas.web.lines import ADD_LINE, Line, RepeatedLines
 from atlas.web.pages import choices, ledger
@@ -165,6 +165,26 @@ async def drafts(
     filters = schemas.JournalDraftFilters(q=q, sort=sort)
     result = await service.list_journal_drafts(page.ws, page.db, filters, paging)
     return await page.render("ledger/drafts.html", result=result)
+
+
+@lists.csv_route(router, "/w/{workspace_ref}/journal/drafts.csv")
+async def drafts_csv(
+    page: LedgerRead, q: forms.QueryText = None, sort: forms.QueryText = None
+) -> Response:
+    filters = schemas.JournalDraftFilters(q=q, sort=sort)
+    zone = await page.time_zone()
+    columns: list[lists.Column[schemas.JournalDraftSummary]] = [
+        lists.Column("Date", lambda d: d.entry_date),
+        lists.Column("Memo", lambda d: d.memo),
+        lists.Column("Currency", lambda d: d.currency),
+        lists.Column("Created", lambda d: lists.moment(d.created_at, zone)),
+        lists.Column("Saved", lambda d: lists.moment(d.updated_at, zone)),
+    ]
+    return await lists.download(
+        "draft-entries",
+        columns,
+        pages(lambda p: service.list_journal_drafts(page.ws, page.db, filters, p)),
+    )
 
 
 def _stored(draft: schemas.JournalDraft) -> tuple[forms.FormData, list[Line]]:

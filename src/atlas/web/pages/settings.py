@@ -206,6 +206,26 @@ async def members(
     return await page.render("settings/members.html", result=result, role_options=role_options)
 
 
+@lists.csv_route(router, "/w/{workspace_ref}/settings/members.csv")
+async def members_csv(
+    page: MembersRead,
+    role: forms.QueryText = None,
+    q: forms.QueryText = None,
+    sort: forms.QueryText = None,
+) -> Response:
+    filters = schemas.MemberFilters(role=role or None, q=q, sort=sort)
+    zone = await page.time_zone()
+    columns: list[lists.Column[schemas.Member]] = [
+        lists.Column("Name", lambda m: m.name),
+        lists.Column("Email", lambda m: m.email),
+        lists.Column("Role", lambda m: m.role),
+        lists.Column("Joined", lambda m: lists.moment(m.created_at, zone)),
+    ]
+    return await lists.download(
+        "members", columns, pages(lambda p: service.list_members(page.ws, page.db, filters, p))
+    )
+
+
 @router.post("/w/{workspace_ref}/settings/members/{member_id}/role")
 async def change_member_role(page: MembersUpdate, member_id: uuid.UUID) -> Response:
     form = await forms.read_form(page.request)
@@ -235,6 +255,11 @@ async def remove_member(page: MembersRemove, member_id: uuid.UUID) -> Response:
 # --- invitations --------------------------------------------------------------------------
 
 
+def _invitation_filters(status: str | None) -> schemas.InvitationFilters:
+    """The list's status filter: a status it does not know shows every invitation."""
+    return schemas.InvitationFilters(status=status if status in INVITATION_STATUSES else None)
+
+
 async def _invitations_page(
     page: PageContext,
     paging: PageRequest,
@@ -243,8 +268,7 @@ async def _invitations_page(
     errors: forms.FormErrors | None,
     status_code: int = 200,
 ) -> Response:
-    chosen = status if status in INVITATION_STATUSES else None
-    filters = schemas.InvitationFilters(status=chosen)
+    filters = _invitation_filters(status)
     result = await service.list_invitations(page.ws, page.db, filters, paging)
     role_options = await _role_options(page) if page.ws.can("invitations:create") else []
     return await page.render(
@@ -263,6 +287,25 @@ async def invitations(
     page: InvitationsRead, paging: PageParams, status: forms.QueryText = None
 ) -> Response:
     return await _invitations_page(page, paging, status, {"role": "member"}, None)
+
+
+@lists.csv_route(router, "/w/{workspace_ref}/settings/invitations.csv")
+async def invitations_csv(page: InvitationsRead, status: forms.QueryText = None) -> Response:
+    """The invitations without their links: a link's token lets its holder join."""
+    filters = _invitation_filters(status)
+    zone = await page.time_zone()
+    columns: list[lists.Column[schemas.Invitation]] = [
+        lists.Column("Email", lambda i: i.email),
+        lists.Column("Role", lambda i: i.role),
+        lists.Column("Status", lambda i: labelled(i.status)),
+        lists.Column("Sent", lambda i: lists.moment(i.created_at, zone)),
+        lists.Column("Expires", lambda i: lists.moment(i.expires_at, zone)),
+    ]
+    return await lists.download(
+        "invitations",
+        columns,
+        pages(lambda p: service.list_invitations(page.ws, page.db, filters, p)),
+    )
 
 
 @router.post("/w/{workspace_ref}/settings/invitations")
@@ -306,6 +349,23 @@ async def cancel_invitation(page: InvitationsCancel, invitation_id: uuid.UUID) -
 async def roles_list(page: RolesRead, paging: PageParams, q: forms.QueryText = None) -> Response:
     result = await roles.list_roles(page.ws, page.db, role_schemas.RoleFilters(q=q), paging)
     return await page.render("settings/roles.html", result=result)
+
+
+ROLE_COLUMNS: list[lists.Column[role_schemas.Role]] = [
+    lists.Column("Role", lambda r: r.name),
+    lists.Column("Kind", lambda r: "Built-in" if r.builtin else "Custom"),
+    lists.Column("Description", lambda r: r.description),
+    lists.Column("Permissions", lambda r: " ".join(r.permissions)),
+    lists.Column("Members", lambda r: r.member_count),
+]
+
+
+@lists.csv_route(router, "/w/{workspace_ref}/settings/roles.csv")
+async def roles_csv(page: RolesRead, q: forms.QueryText = None) -> Response:
+    filters = role_schemas.RoleFilters(q=q)
+    return await lists.download(
+        "roles", ROLE_COLUMNS, pages(lambda p: roles.list_roles(page.ws, page.db, filters, p))
+    )
 
 
 async def _role_form(

@@ -9,6 +9,7 @@ from fastapi import Depends
 from fastapi.responses import Response
 
 from atlas.dashboard import service as dashboard
+from atlas.locales import DEFAULT_LOCALE
 from atlas.pagination import PageParams, PageRequest
 from atlas.web import forms
 from atlas.web.access import SignedInPage, workspace_page
@@ -41,6 +42,8 @@ async def new_workspace_form(page: SignedInPage) -> Response:
     # The API's defaults as values to keep or change, never as placeholders.
     fields = schemas.WorkspaceCreate.model_fields
     defaults = {name: str(fields[name].default) for name in ("base_currency", "timezone")}
+    # The workspace's dates and numbers start as its creator reads them.
+    defaults["locale"] = page.user.locale or DEFAULT_LOCALE
     return await page.render("workspaces/new.html", form=defaults, errors=None)
 
 
