@@ -48,9 +48,12 @@ def test_every_tenant_table_is_known_and_global_tables_are_few(sql: Sql) -> None
     )
     assert sorted(r["relname"] for r in rows) == TENANT
     assert sorted(t.name for t in global_tables()) == [
+        "backup_codes",
         "email_tokens",
         "outbox_messages",
         "sessions",
+        "sign_in_challenges",
+        "user_totp",
         "users",
         "workspaces",
     ]

@@ -1,12 +1,14 @@
 """Global identity tables: users, their sessions and emailed tokens (not tenant rows)."""
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     CheckConstraint,
     Column,
     DateTime,
     ForeignKey,
     Index,
+    Integer,
     LargeBinary,
     Table,
     Text,
@@ -33,6 +35,9 @@ users = Table(
     CheckConstraint(locale_check("locale"), name="locale"),
 )
 
+# How a session was authenticated: every value but "password" carries a second factor.
+AUTHENTICATED_BY = ("password", "password+totp", "password+backup_code", "passkey")
+
 sessions = Table(
     "sessions",
     metadata,
@@ -50,6 +55,12 @@ sessions = Table(
     created_at(),
     Column("last_seen_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("expires_at", DateTime(timezone=True), nullable=False),
+    # How the session was opened and when (migration 0019): see AUTHENTICATED_BY.
+    Column("authenticated_by", Text, nullable=False, server_default="password"),
+    Column(
+        "authenticated_at", DateTime(timezone=True), nullable=False, server_default=func.now()
+    ),
+    CheckConstraint(f"authenticated_by IN {AUTHENTICATED_BY!r}", name="authenticated_by"),
 )
 
 # Single-use tokens sent by email; only their SHA-256 is stored.
@@ -68,4 +79,41 @@ email_tokens = Table(
     Column("used_at", DateTime(timezone=True), nullable=True),
     Index("ix_email_tokens_user_id_purpose", "user_id", "purpose"),
     CheckConstraint(f"purpose IN {EMAIL_TOKEN_PURPOSES!r}", name="purpose"),
+)
+
+# Two-factor sign-in (migration 0019). The TOTP secret is sealed (identity.sealing);
+# `last_used_step` moves forward only, through atlas_use_totp_step (the app role may not
+# UPDATE it).
+user_totp = Table(
+    "user_totp",
+    metadata,
+    Column("user_id", Uuid, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("secret", LargeBinary, nullable=False),
+    Column("enabled_at", DateTime(timezone=True), nullable=True),
+    Column("last_used_step", BigInteger, nullable=True),
+    created_at(),
+)
+
+backup_codes = Table(
+    "backup_codes",
+    metadata,
+    Column("user_id", Uuid, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("code_hash", LargeBinary, primary_key=True),
+    Column("used_at", DateTime(timezone=True), nullable=True),
+    created_at(),
+)
+
+# The password step passed; a code must answer it before a session exists.
+sign_in_challenges = Table(
+    "sign_in_challenges",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("user_id", Uuid, ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("token_hash", LargeBinary, nullable=False, unique=True),
+    Column("failures", Integer, nullable=False, server_default="0"),
+    Column("ip_address", Text, nullable=True),
+    Column("user_agent", Text, nullable=True),
+    created_at(),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    CheckConstraint("failures >= 0", name="failures"),
 )

@@ -1,6 +1,7 @@
 """Workspaces (global) and their members and invitations (tenant rows)."""
 
 from sqlalchemy import (
+    Boolean,
     CheckConstraint,
     Column,
     DateTime,
@@ -49,6 +50,8 @@ workspaces = Table(
     Column("bank_details", Text, nullable=False, server_default=""),
     # The locale of its pages for members who chose none (migration 0017).
     Column("locale", Text, nullable=False, server_default="en-US"),
+    # Members must sign in with a second factor to enter it (migration 0019, the guard).
+    Column("require_two_factor", Boolean, nullable=False, server_default="false"),
     created_at(),
     updated_at(),
     CheckConstraint("slug ~ '^[a-z0-9]+(-[a-z0-9]+)*$'", name="slug_format"),
