@@ -24,6 +24,7 @@ from atlas.hr.endpoints import router as hr_router
 from atlas.identity.csrf import ApiCsrfMiddleware
 from atlas.identity.endpoints import router as auth_router
 from atlas.identity.service import SignInThrottles
+from atlas.identity.two_factor import TwoFactorKeys
 from atlas.ledger.endpoints import router as ledger_router
 from atlas.limits.dependencies import workspace_limit
 from atlas.limits.limiter import install_limits
@@ -97,6 +98,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.signing_key = signing_key(settings)
     app.state.sign_in_throttles = SignInThrottles.from_settings(settings)
+    app.state.two_factor = TwoFactorKeys.from_signing_key(app.state.signing_key)
     install_limits(app)
     app.add_middleware(ApiCsrfMiddleware)  # inside the request context: refusals are logged
     app.add_middleware(RequestContextMiddleware)

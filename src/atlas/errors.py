@@ -194,14 +194,20 @@ def _validation_details(exc: RequestValidationError) -> list[dict[str, Any]]:
     return details
 
 
+def error_response(exc: AtlasError) -> JSONResponse:
+    """The JSON answer of an error; returned rather than raised where the request's
+    transaction must still commit (a wrong sign-in code is counted)."""
+    return JSONResponse(
+        error_body(exc.code, exc.message, exc.details),
+        status_code=exc.status,
+        headers=exc.headers,
+    )
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(AtlasError)
     async def atlas_error(_: Request, exc: AtlasError) -> JSONResponse:
-        return JSONResponse(
-            error_body(exc.code, exc.message, exc.details),
-            status_code=exc.status,
-            headers=exc.headers,
-        )
+        return error_response(exc)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:

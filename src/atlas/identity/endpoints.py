@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Response, status
+from fastapi.responses import JSONResponse
 
 from atlas.config import Settings
 from atlas.db.pool import TransactionRoute
-from atlas.identity import csrf, schemas, service
+from atlas.errors import AtlasError, error_response
+from atlas.identity import csrf, schemas, service, two_factor
 from atlas.identity.http import clear_session_cookie, client_of, set_session_cookie
+from atlas.identity.two_factor import TwoFactorKeys
 from atlas.limits.dependencies import limit, workspace_limit
 from atlas.tenancy.guard import (
     Caller,
@@ -37,16 +40,67 @@ async def sign_up(data: schemas.SignUp, request: Request, db: Db) -> schemas.Acc
     return await service.sign_up(db, _settings(request), data)
 
 
-@router.post("/sign-in", dependencies=[Depends(limit("sign-in"))])
+CHALLENGED: dict[int | str, dict[str, Any]] = {
+    202: {
+        "model": schemas.TwoFactorChallenge,
+        "description": "The account has two-factor on: no session yet; answer the challenge"
+        " with a code at /api/v1/auth/sign-in/two-factor.",
+    }
+}
+
+
+def _signed_in(
+    result: schemas.AuthResult | schemas.TwoFactorChallenge,
+    settings: Settings,
+    response: Response,
+) -> schemas.AuthResult | JSONResponse:
+    if isinstance(result, schemas.TwoFactorChallenge):
+        return JSONResponse(result.model_dump(mode="json"), status_code=status.HTTP_202_ACCEPTED)
+    set_session_cookie(response, settings, result.token)
+    return result
+
+
+def _two_factor(request: Request) -> TwoFactorKeys:
+    keys: TwoFactorKeys = request.app.state.two_factor
+    return keys
+
+
+@router.post(
+    "/sign-in",
+    dependencies=[Depends(limit("sign-in"))],
+    response_model=schemas.AuthResult,
+    responses=CHALLENGED,
+)
 async def sign_in(
     data: schemas.SignIn, request: Request, response: Response, db: Db
-) -> schemas.AuthResult:
-    """Open a new session. Failed attempts are throttled per account and IP, per IP and
-    per account (429)."""
+) -> schemas.AuthResult | JSONResponse:
+    """Open a new session; for an account with two-factor on, 202 with a challenge and no
+    session. Failed attempts are throttled per account and IP, per IP and per account (429)."""
     settings = _settings(request)
     result = await service.sign_in(
         db, settings, request.app.state.sign_in_throttles, data, client_of(request)
     )
+    return _signed_in(result, settings, response)
+
+
+@router.post(
+    "/sign-in/two-factor",
+    dependencies=[Depends(limit("sign-in"))],
+    response_model=schemas.AuthResult,
+)
+async def sign_in_two_factor(
+    data: schemas.TwoFactorSignIn, request: Request, response: Response, db: Db
+) -> schemas.AuthResult | JSONResponse:
+    """Answer the sign-in challenge with a code of the authenticator app or a backup code
+    (each works once): the session opens. A challenge lasts 5 minutes and takes 5 wrong
+    codes (401 `invalid_code`, then `challenge_expired`); wrong codes are also throttled
+    per account (429)."""
+    settings = _settings(request)
+    result = await service.finish_two_factor_sign_in(
+        db, settings, _two_factor(request), data, client_of(request)
+    )
+    if isinstance(result, AtlasError):
+        return error_response(result)
     set_session_cookie(response, settings, result.token)
     return result
 
@@ -133,16 +187,20 @@ async def change_password(
     await service.change_password(principal, db, _settings(request), data)
 
 
-@router.post("/verify-email", dependencies=[Depends(limit("email-token"))])
+@router.post(
+    "/verify-email",
+    dependencies=[Depends(limit("email-token"))],
+    response_model=schemas.AuthResult,
+    responses=CHALLENGED,
+)
 async def verify_email(
     data: schemas.VerifyEmail, request: Request, response: Response, db: Db
-) -> schemas.AuthResult:
+) -> schemas.AuthResult | JSONResponse:
     """Mark the email verified with the token of the emailed link (single use) and open a
-    session, as sign-in does."""
+    session, as sign-in does (202 with a challenge for an account with two-factor on)."""
     settings = _settings(request)
     result = await service.verify_email(db, settings, data, client_of(request))
-    set_session_cookie(response, settings, result.token)
-    return result
+    return _signed_in(result, settings, response)
 
 
 @router.post(
@@ -180,3 +238,50 @@ async def confirm_password_reset(
 ) -> None:
     """Set a new password with the emailed token; every session of the account ends."""
     await service.confirm_password_reset(db, _settings(request), data)
+
+
+# --- two-factor -------------------------------------------------------------------------
+
+
+@router.get("/two-factor", dependencies=[Depends(workspace_limit)])
+async def get_two_factor(principal: SessionPrincipal, db: Db) -> schemas.TwoFactorStatus:
+    """Whether two-factor sign-in is on, and how many backup codes are left."""
+    return await two_factor.status(principal, db)
+
+
+@router.post("/two-factor/setup", dependencies=[Depends(workspace_limit)])
+async def set_up_two_factor(
+    data: schemas.PasswordConfirmation, request: Request, principal: SessionPrincipal, db: Db
+) -> schemas.TwoFactorSetup:
+    """Start setting up an authenticator app (the password again): its secret, as text, an
+    `otpauth://` URI and a QR code. Nothing changes at sign-in until `enable`."""
+    return await two_factor.begin_setup(principal, db, _two_factor(request), data)
+
+
+@router.post("/two-factor/enable", dependencies=[Depends(workspace_limit)])
+async def enable_two_factor(
+    data: schemas.CodeConfirmation, request: Request, principal: SessionPrincipal, db: Db
+) -> schemas.BackupCodes:
+    """Turn two-factor on with the app's first code; answers the 10 backup codes, shown
+    only this once. This session then counts as signed in with two factors."""
+    return await two_factor.enable(principal, db, _two_factor(request), data)
+
+
+@router.post(
+    "/two-factor/disable",
+    status_code=status.HTTP_204_NO_CONTENT,
+    dependencies=[Depends(workspace_limit)],
+)
+async def disable_two_factor(
+    data: schemas.PasswordAndCode, request: Request, principal: SessionPrincipal, db: Db
+) -> None:
+    """Turn two-factor off: the password and a code (or a backup code)."""
+    await two_factor.disable(principal, db, _two_factor(request), data)
+
+
+@router.post("/two-factor/backup-codes", dependencies=[Depends(workspace_limit)])
+async def regenerate_backup_codes(
+    data: schemas.PasswordAndCode, request: Request, principal: SessionPrincipal, db: Db
+) -> schemas.BackupCodes:
+    """Ten new backup codes (the password and a code); the earlier ones stop working."""
+    return await two_factor.regenerate_backup_codes(principal, db, _two_factor(request), data)

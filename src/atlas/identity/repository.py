@@ -1,4 +1,5 @@
-"""Every SQL statement on users, sessions and email tokens (global tables)."""
+"""Every SQL statement on users, sessions, email tokens and the second factors (global
+tables)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ USER_COLUMNS = "id, email, name, email_verified, locale, created_at"
 # What a user changes of their own account (`PATCH /api/v1/auth/me`).
 ACCOUNT_COLUMNS = frozenset({"locale"})
 SESSION_COLUMNS = (
-    "id, created_at, last_seen_at, expires_at, ip_address, user_agent, active_workspace_id"
+    "id, created_at, last_seen_at, expires_at, ip_address, user_agent, active_workspace_id,"
+    " authenticated_by, authenticated_at"
 )
 
 
@@ -81,11 +83,12 @@ class IdentityRepository:
         ip_address: str | None,
         user_agent: str | None,
         active_workspace_id: uuid.UUID | None,
+        authenticated_by: str,
     ) -> asyncpg.Record:
         row = await self.db.fetchrow(
             f"""INSERT INTO sessions (id, user_id, token_hash, expires_at, ip_address, user_agent,
-                                     active_workspace_id)
-               VALUES ($1, $2, $3, $4, $5, $6, $7)
+                                     active_workspace_id, authenticated_by)
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
                RETURNING {SESSION_COLUMNS}""",
             uuid7(),
             user_id,
@@ -94,6 +97,7 @@ class IdentityRepository:
             ip_address,
             user_agent,
             active_workspace_id,
+            authenticated_by,
         )
         assert row is not None
         return row
@@ -183,4 +187,125 @@ class IdentityRepository:
                  FROM email_tokens WHERE token_hash = $1 AND purpose = $2""",
             token_hash,
             purpose,
+        )
+
+
+class TwoFactorRepository:
+    """The TOTP secret, backup codes and sign-in challenges of users."""
+
+    def __init__(self, db: asyncpg.Connection) -> None:
+        self.db = db
+
+    async def totp_of(self, user_id: uuid.UUID) -> asyncpg.Record | None:
+        return await self.db.fetchrow(
+            "SELECT secret, enabled_at, last_used_step FROM user_totp WHERE user_id = $1",
+            user_id,
+        )
+
+    async def users_with_totp(self, user_ids: list[uuid.UUID]) -> set[uuid.UUID]:
+        rows = await self.db.fetch(
+            "SELECT user_id FROM user_totp WHERE user_id = ANY($1) AND enabled_at IS NOT NULL",
+            user_ids,
+        )
+        return {row["user_id"] for row in rows}
+
+    async def put_pending_totp(self, user_id: uuid.UUID, sealed_secret: bytes) -> bool:
+        """A new secret waiting for its first code; False if two-factor is already on."""
+        row = await self.db.fetchrow(
+            """INSERT INTO user_totp (user_id, secret) VALUES ($1, $2)
+               ON CONFLICT (user_id) DO UPDATE SET secret = EXCLUDED.secret
+                WHERE user_totp.enabled_at IS NULL
+               RETURNING user_id""",
+            user_id,
+            sealed_secret,
+        )
+        return row is not None
+
+    async def enable_totp(self, user_id: uuid.UUID) -> None:
+        await self.db.execute(
+            "UPDATE user_totp SET enabled_at = now() WHERE user_id = $1 AND enabled_at IS NULL",
+            user_id,
+        )
+
+    async def use_totp_step(self, user_id: uuid.UUID, step: int) -> bool:
+        """Moves the last used step forward to `step`; False if it is there or beyond."""
+        used: bool = await self.db.fetchval("SELECT atlas_use_totp_step($1, $2)", user_id, step)
+        return used
+
+    async def delete_second_factors(self, user_id: uuid.UUID) -> None:
+        await self.db.execute("DELETE FROM backup_codes WHERE user_id = $1", user_id)
+        await self.db.execute("DELETE FROM user_totp WHERE user_id = $1", user_id)
+
+    async def replace_backup_codes(self, user_id: uuid.UUID, hashes: list[bytes]) -> None:
+        await self.db.execute("DELETE FROM backup_codes WHERE user_id = $1", user_id)
+        await self.db.executemany(
+            "INSERT INTO backup_codes (user_id, code_hash) VALUES ($1, $2)",
+            [(user_id, code_hash) for code_hash in hashes],
+        )
+
+    async def use_backup_code(self, user_id: uuid.UUID, code_hash: bytes) -> bool:
+        row = await self.db.fetchrow(
+            """UPDATE backup_codes SET used_at = now()
+                WHERE user_id = $1 AND code_hash = $2 AND used_at IS NULL RETURNING user_id""",
+            user_id,
+            code_hash,
+        )
+        return row is not None
+
+    async def backup_codes_left(self, user_id: uuid.UUID) -> int:
+        left: int = await self.db.fetchval(
+            "SELECT count(*) FROM backup_codes WHERE user_id = $1 AND used_at IS NULL", user_id
+        )
+        return left
+
+    async def create_challenge(
+        self,
+        user_id: uuid.UUID,
+        token_hash: bytes,
+        expires_at: datetime,
+        ip_address: str | None,
+        user_agent: str | None,
+    ) -> None:
+        await self.db.execute(
+            """INSERT INTO sign_in_challenges
+                   (id, user_id, token_hash, expires_at, ip_address, user_agent)
+               VALUES ($1, $2, $3, $4, $5, $6)""",
+            uuid7(),
+            user_id,
+            token_hash,
+            expires_at,
+            ip_address,
+            user_agent,
+        )
+
+    async def live_challenge(self, token_hash: bytes) -> asyncpg.Record | None:
+        """The unexpired challenge of this token, locked until the transaction ends."""
+        return await self.db.fetchrow(
+            """SELECT id, user_id, failures FROM sign_in_challenges
+                WHERE token_hash = $1 AND expires_at > now() FOR UPDATE""",
+            token_hash,
+        )
+
+    async def count_challenge_failure(self, challenge_id: uuid.UUID) -> int:
+        failures: int = await self.db.fetchval(
+            """UPDATE sign_in_challenges SET failures = failures + 1 WHERE id = $1
+               RETURNING failures""",
+            challenge_id,
+        )
+        return failures
+
+    async def delete_challenge(self, challenge_id: uuid.UUID) -> None:
+        await self.db.execute("DELETE FROM sign_in_challenges WHERE id = $1", challenge_id)
+
+    async def delete_expired_challenges(self, user_id: uuid.UUID) -> None:
+        await self.db.execute(
+            "DELETE FROM sign_in_challenges WHERE user_id = $1 AND expires_at <= now()", user_id
+        )
+
+    async def set_session_authentication(self, session_id: uuid.UUID, by: str) -> None:
+        await self.db.execute(
+            """UPDATE sessions SET authenticated_by = $2, authenticated_at = now()
+                WHERE id = $1""",
+            session_id,
+            by,
         )

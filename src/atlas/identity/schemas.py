@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, EmailStr, Field, StringConstraints
 
@@ -85,6 +85,9 @@ class UserUpdate(StrictModel):
     )
 
 
+AuthenticatedBy = Literal["password", "password+totp", "password+backup_code", "passkey"]
+
+
 class Session(BaseModel):
     id: uuid.UUID
     created_at: datetime
@@ -93,6 +96,10 @@ class Session(BaseModel):
     ip_address: str | None = None
     user_agent: str | None = None
     active_workspace_id: uuid.UUID | None = None
+    authenticated_by: AuthenticatedBy = Field(
+        description="How the session was opened: every value but `password` has a second factor."
+    )
+    authenticated_at: datetime
     current: bool = False
 
 
@@ -126,3 +133,56 @@ class WorkspaceToken(BaseModel):
     token_type: str = "Bearer"
     expires_at: datetime
     workspace_id: uuid.UUID
+
+
+# --- two-factor sign-in ------------------------------------------------------------------
+
+Code = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=32),
+    Field(description="A code of the authenticator app (6 digits) or a backup code."),
+]
+
+
+class PasswordConfirmation(StrictModel):
+    password: Password
+
+
+class CodeConfirmation(StrictModel):
+    code: Code
+
+
+class PasswordAndCode(StrictModel):
+    password: Password
+    code: Code
+
+
+class TwoFactorStatus(BaseModel):
+    enabled: bool
+    enabled_at: datetime | None
+    backup_codes_left: int
+
+
+class TwoFactorSetup(BaseModel):
+    """Shown once: the secret as an app takes it typed in, as a URI, and as a QR code."""
+
+    secret: str = Field(description="Base 32, for typing into an authenticator app.")
+    otpauth_uri: str
+    qr_svg: str = Field(description="The URI as a QR code, an SVG document.")
+
+
+class BackupCodes(BaseModel):
+    backup_codes: list[str] = Field(description="Single-use codes, shown once only.")
+
+
+class TwoFactorChallenge(BaseModel):
+    """The password was right and the account has two-factor on: no session yet."""
+
+    two_factor_required: Literal[True] = True
+    challenge: str = Field(description="Send back with a code to /sign-in/two-factor.")
+    expires_at: datetime
+
+
+class TwoFactorSignIn(StrictModel):
+    challenge: EmailedToken
+    code: Code

@@ -10,8 +10,15 @@ import asyncpg
 
 from atlas.config import Settings
 from atlas.credentials import hash_password, new_token, token_hash, verify_password
-from atlas.errors import Conflict, Invalid, NotFound, TooManyRequests, Unauthenticated
-from atlas.identity import schemas
+from atlas.errors import (
+    AtlasError,
+    Conflict,
+    Invalid,
+    NotFound,
+    TooManyRequests,
+    Unauthenticated,
+)
+from atlas.identity import schemas, two_factor
 from atlas.identity.repository import IdentityRepository
 from atlas.identity.throttle import FailureThrottle
 from atlas.mail.repository import OutboxRepository
@@ -91,12 +98,22 @@ def check_password_strength(password: str, settings: Settings, field: str) -> No
 
 
 async def _open_session(
-    db: asyncpg.Connection, settings: Settings, user: asyncpg.Record, client: Client
+    db: asyncpg.Connection,
+    settings: Settings,
+    user: asyncpg.Record,
+    client: Client,
+    authenticated_by: str = "password",
 ) -> schemas.AuthResult:
     token = new_token()
     expires = datetime.now(UTC) + timedelta(seconds=settings.session_ttl_seconds)
     session = await IdentityRepository(db).create_session(
-        user["id"], token_hash(token), expires, client.ip_address, client.user_agent, None
+        user["id"],
+        token_hash(token),
+        expires,
+        client.ip_address,
+        client.user_agent,
+        None,
+        authenticated_by,
     )
     return schemas.AuthResult(
         user=schemas.User.model_validate(dict(user)),
@@ -127,7 +144,9 @@ async def sign_in(
     throttles: SignInThrottles,
     data: schemas.SignIn,
     client: Client,
-) -> schemas.AuthResult:
+) -> schemas.AuthResult | schemas.TwoFactorChallenge:
+    """A session for the right email and password; for an account with two-factor on, a
+    challenge instead, which a code answers (`finish_two_factor_sign_in`)."""
     ip = client.ip_address or "unknown"
     wait = throttles.retry_after(data.email, ip)
     if wait:
@@ -144,7 +163,26 @@ async def sign_in(
         )
     assert user is not None
     throttles.record_success(data.email, ip)
+    if await two_factor.uses_two_factor(db, user["id"]):
+        return await two_factor.open_challenge(db, user["id"], client.ip_address, client.user_agent)
     return await _open_session(db, settings, user, client)
+
+
+async def finish_two_factor_sign_in(
+    db: asyncpg.Connection,
+    settings: Settings,
+    keys: two_factor.TwoFactorKeys,
+    data: schemas.TwoFactorSignIn,
+    client: Client,
+) -> schemas.AuthResult | AtlasError:
+    """The session of a challenge answered with a right code; or the error of a wrong one,
+    returned so that its count is committed."""
+    answer = await two_factor.answer_challenge(db, keys, data)
+    if isinstance(answer, AtlasError):
+        return answer
+    user = await IdentityRepository(db).user_by_id(answer.user_id)
+    assert user is not None, "the challenge's key holds its user"
+    return await _open_session(db, settings, user, client, answer.authenticated_by)
 
 
 async def sign_out(principal: Principal, db: asyncpg.Connection) -> None:
@@ -314,13 +352,17 @@ async def resend_verification(
 
 async def verify_email(
     db: asyncpg.Connection, settings: Settings, data: schemas.VerifyEmail, client: Client
-) -> schemas.AuthResult:
-    """Marks the email verified and opens a session: the link finishes the sign-up."""
+) -> schemas.AuthResult | schemas.TwoFactorChallenge:
+    """Marks the email verified and opens a session: the link finishes the sign-up. For an
+    account with two-factor on, the link stands for the password step: a code must still
+    answer its challenge."""
     repo = IdentityRepository(db)
     row = await _use_token(repo, data.token, VERIFY_EMAIL)
     user = await repo.set_email_verified(row["user_id"], row["email"])
     if user is None:  # the link went to an address the account no longer has
         raise _refused_token(INVALID_LINK, "invalid_token")
+    if await two_factor.uses_two_factor(db, user["id"]):
+        return await two_factor.open_challenge(db, user["id"], client.ip_address, client.user_agent)
     return await _open_session(db, settings, user, client)
 
 

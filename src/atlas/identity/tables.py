@@ -57,9 +57,7 @@ sessions = Table(
     Column("expires_at", DateTime(timezone=True), nullable=False),
     # How the session was opened and when (migration 0019): see AUTHENTICATED_BY.
     Column("authenticated_by", Text, nullable=False, server_default="password"),
-    Column(
-        "authenticated_at", DateTime(timezone=True), nullable=False, server_default=func.now()
-    ),
+    Column("authenticated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     CheckConstraint(f"authenticated_by IN {AUTHENTICATED_BY!r}", name="authenticated_by"),
 )
 

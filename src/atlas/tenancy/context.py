@@ -20,6 +20,12 @@ class Principal:
     via_workspace_token: bool
     # The locale the user chose for pages (`atlas.locales`); None: the workspace's.
     locale: str | None = None
+    # How the session was opened (identity.tables.AUTHENTICATED_BY).
+    authenticated_by: str = "password"
+
+    @property
+    def has_second_factor(self) -> bool:
+        return self.authenticated_by != "password"
 
 
 @dataclass(frozen=True, slots=True)

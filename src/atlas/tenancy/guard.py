@@ -111,6 +111,7 @@ async def resolve_caller(request: Request) -> Caller:
         active_workspace_id=row["active_workspace_id"],
         via_workspace_token=claims is not None,
         locale=row["user_locale"],
+        authenticated_by=row["session_authenticated_by"],
     )
     bind_log_context(user_id=str(principal.user_id))
 
@@ -123,6 +124,13 @@ async def resolve_caller(request: Request) -> Caller:
         error = Forbidden(
             "The URL or the X-Workspace-Id header names another workspace than the token.",
             code="workspace_mismatch",
+        )
+    elif row["two_factor_required"]:
+        # The statement did not enter the workspace; say why, and how to get in.
+        error = Forbidden(
+            "This workspace requires two-factor sign-in. Turn on two-factor authentication"
+            " for your account (Account, Security), then sign in with it.",
+            code="two_factor_required",
         )
     elif row["member_role"] is not None:
         role = row["member_role"]
