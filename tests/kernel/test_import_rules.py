@@ -106,7 +106,7 @@ ALLOWED: dict[str, dict[str, frozenset[str]]] = {
         "dashboard": frozenset({"service"}),
         "finance": frozenset({"service", "schemas", "money"}),
         "hr": frozenset({"service", "schemas"}),
-        "identity": frozenset({"service", "schemas", "csrf", "http"}),
+        "identity": frozenset({"service", "schemas", "csrf", "http", "two_factor"}),
         # reports: the financial reports' functions (the ledger's service of its reports).
         "ledger": frozenset({"service", "schemas", "reports"}),
         "limits": frozenset({"dependencies"}),
@@ -128,7 +128,7 @@ TOP: dict[str, dict[str, frozenset[str]]] = {
         "exports": ENDPOINTS,
         "finance": ENDPOINTS,
         "hr": ENDPOINTS,
-        "identity": frozenset({"endpoints", "csrf", "service"}),
+        "identity": frozenset({"endpoints", "csrf", "service", "two_factor"}),
         "ledger": ENDPOINTS,
         "limits": frozenset({"limiter", "dependencies"}),
         "mail": frozenset({"sender"}),
