@@ -91,8 +91,8 @@ ALLOWED: dict[str, dict[str, frozenset[str]]] = {
         # ledger: a new workspace's books.
         "ledger": frozenset({"service"}),
         "projects": frozenset({"service"}),
-        # schemas: the workspace token's answer.
-        "identity": frozenset({"service", "schemas"}),
+        # schemas: the workspace token's answer; two_factor: who has a second factor.
+        "identity": frozenset({"service", "schemas", "two_factor"}),
         "limits": frozenset({"dependencies"}),
         "mail": frozenset({"repository"}),
         # schemas and tables: the role names and the members' role column.

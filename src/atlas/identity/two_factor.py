@@ -139,8 +139,22 @@ async def begin_setup(
             "Two-factor authentication is already on; turn it off first to use another app.",
             code="two_factor_enabled",
         )
+    return _setup_of(principal, secret)
+
+
+def _setup_of(principal: Principal, secret: bytes) -> schemas.TwoFactorSetup:
     uri = totp.otpauth_uri(secret, account=principal.email, issuer=ISSUER)
     return schemas.TwoFactorSetup(secret=totp.base32(secret), otpauth_uri=uri, qr_svg=qr_svg(uri))
+
+
+async def pending_setup(
+    principal: Principal, db: asyncpg.Connection, keys: TwoFactorKeys
+) -> schemas.TwoFactorSetup | None:
+    """The set-up waiting for its first code, shown again (a page after a wrong code)."""
+    row = await TwoFactorRepository(db).totp_of(principal.user_id)
+    if row is None or row["enabled_at"] is not None:
+        return None
+    return _setup_of(principal, keys.seal.open(row["secret"], principal.user_id))
 
 
 async def _new_backup_codes(repo: TwoFactorRepository, user_id: uuid.UUID) -> schemas.BackupCodes:

@@ -13,7 +13,7 @@ from atlas.identity.schemas import WorkspaceToken, WorkspaceTokenRequest
 from atlas.limits.dependencies import limit
 from atlas.pagination import Page, PageParams, Search, Sort
 from atlas.tenancy.context import WorkspaceContext
-from atlas.tenancy.guard import CurrentWorkspace, Db, SessionPrincipal, require
+from atlas.tenancy.guard import CurrentPrincipal, CurrentWorkspace, Db, SessionPrincipal, require
 from atlas.workspaces import schemas, service
 
 WorkspaceRead = Annotated[WorkspaceContext, Depends(require("workspace:read"))]
@@ -107,6 +107,26 @@ async def delete_workspace(
     422 `confirmation_required`.
     """
     await service.delete_workspace(ctx, db, data.confirm if data else confirm)
+
+
+# --- the two-factor policy -------------------------------------------------------------
+
+
+@router.get("/workspace/two-factor")
+async def get_two_factor_policy(ctx: MembersRead, db: Db) -> schemas.TwoFactorPolicy:
+    """Whether members must sign in with a second factor, and the members who cannot."""
+    return await service.two_factor_policy(ctx, db)
+
+
+@router.put("/workspace/two-factor")
+async def set_two_factor_policy(
+    data: schemas.TwoFactorPolicyUpdate, ctx: WorkspaceUpdate, principal: CurrentPrincipal, db: Db
+) -> schemas.TwoFactorPolicy:
+    """Require two-factor sign-in, or stop requiring it (owners only). Turning it on needs
+    the owner's own second factor in the session used (409); from the next request on, a
+    member's session without one is refused in this workspace (403 `two_factor_required`).
+    The answer lists the members it locks out."""
+    return await service.set_two_factor_policy(ctx, principal, db, data)
 
 
 # --- the logo ---------------------------------------------------------------------------

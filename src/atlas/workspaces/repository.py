@@ -22,7 +22,8 @@ from atlas.pagination import PageRequest, order_by
 
 WORKSPACE_COLUMNS = (
     "w.id, w.name, w.slug, w.base_currency, w.timezone, w.fiscal_year_start_month, w.locale,"
-    " w.legal_name, w.address, w.tax_id, w.bank_details, w.created_at, w.updated_at"
+    " w.legal_name, w.address, w.tax_id, w.bank_details, w.require_two_factor, w.created_at,"
+    " w.updated_at"
 )
 UPDATABLE_WORKSPACE_COLUMNS = frozenset(
     {
@@ -36,6 +37,7 @@ UPDATABLE_WORKSPACE_COLUMNS = frozenset(
         "address",
         "tax_id",
         "bank_details",
+        "require_two_factor",
     }
 )
 MEMBER_COLUMNS = (

@@ -112,6 +112,9 @@ class Workspace(BaseModel):
     address: str
     tax_id: str
     bank_details: str
+    require_two_factor: bool = Field(
+        description="Members must sign in with a second factor to work in it."
+    )
     created_at: datetime
     updated_at: datetime
     role: str = Field(description="The caller's role in this workspace.")
@@ -220,3 +223,15 @@ class InvitationFilters:
     status: str | None = None
     q: str | None = None
     sort: str | None = None
+
+
+class TwoFactorPolicy(BaseModel):
+    required: bool = Field(description="Members must sign in with a second factor.")
+    members_without_two_factor: list[Member] = Field(
+        description="The members who cannot sign in with a second factor: with the policy on,"
+        " they are refused (403 `two_factor_required`) until they turn it on."
+    )
+
+
+class TwoFactorPolicyUpdate(StrictModel):
+    required: bool

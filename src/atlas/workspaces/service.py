@@ -17,10 +17,11 @@ from atlas.db.rls import enter_workspace
 from atlas.errors import Conflict, Forbidden, Invalid, NotFound
 from atlas.hr import service as hr
 from atlas.identity import service as identity
+from atlas.identity import two_factor
 from atlas.identity.schemas import WorkspaceToken
 from atlas.ledger import service as ledger
 from atlas.mail.repository import OutboxRepository
-from atlas.pagination import Page, PageRequest
+from atlas.pagination import Page, PageRequest, every
 from atlas.projects import service as projects
 from atlas.roles import service as roles
 from atlas.tenancy.context import Principal, WorkspaceContext
@@ -190,6 +191,49 @@ async def delete_workspace(
         )
     if not await WorkspacesRepository(db).delete(ctx.workspace_id):
         raise NotFound("Workspace not found.", code="workspace_not_found")
+
+
+# --- the two-factor policy -------------------------------------------------------------
+
+
+async def two_factor_policy(
+    ctx: WorkspaceContext, db: asyncpg.Connection
+) -> schemas.TwoFactorPolicy:
+    """Whether members must sign in with a second factor, and who cannot yet."""
+    row = await WorkspacesRepository(db).get(ctx.workspace_id)
+    assert row is not None, "the guard read the workspace in this transaction"
+    members = await every(
+        lambda page: list_members(ctx, db, schemas.MemberFilters(sort="name"), page)
+    )
+    able = await two_factor.has_second_factor(db, [m.user_id for m in members])
+    return schemas.TwoFactorPolicy(
+        required=row["require_two_factor"],
+        members_without_two_factor=[m for m in members if m.user_id not in able],
+    )
+
+
+async def set_two_factor_policy(
+    ctx: WorkspaceContext,
+    principal: Principal,
+    db: asyncpg.Connection,
+    data: schemas.TwoFactorPolicyUpdate,
+) -> schemas.TwoFactorPolicy:
+    """Owners only. Turning it on needs the owner's own second factor, in this very
+    session: otherwise the next request would lock the owner out too."""
+    _require_owner(ctx, "change the two-factor policy")
+    if data.required and not principal.has_second_factor:
+        if not await two_factor.uses_two_factor(db, principal.user_id):
+            raise Conflict(
+                "Turn on two-factor authentication for your own account first.",
+                code="two_factor_not_enabled",
+            )
+        raise Conflict(
+            "Sign in again with your second factor first: this session was opened with the"
+            " password alone.",
+            code="second_factor_required",
+        )
+    await WorkspacesRepository(db).update(ctx.workspace_id, {"require_two_factor": data.required})
+    return await two_factor_policy(ctx, db)
 
 
 # --- the logo ---------------------------------------------------------------------------

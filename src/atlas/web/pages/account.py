@@ -12,10 +12,12 @@ from atlas.config import Settings
 from atlas.errors import NotFound
 from atlas.identity import schemas as identity_schemas
 from atlas.identity import service as identity
+from atlas.identity import two_factor
 from atlas.limits.dependencies import check_auth_limit, limit
 from atlas.pagination import PageParams
 from atlas.web import forms
 from atlas.web.access import SignedInPage
+from atlas.web.i18n import N_
 from atlas.web.render import PageContext
 from atlas.web.routing import page_router
 from atlas.workspaces import service as workspaces
@@ -29,6 +31,15 @@ router = page_router()
 PASSWORD_FORM = {"revoke_other_sessions": "true"}
 
 
+# How a session was opened, in words (identity.tables.AUTHENTICATED_BY).
+SIGNED_IN_WITH = {
+    "password": N_("Password"),
+    "password+totp": N_("Password and app code"),
+    "password+backup_code": N_("Password and backup code"),
+    "passkey": N_("Passkey"),
+}
+
+
 async def _account_page(
     page: PageContext,
     form: dict[str, Any],
@@ -37,6 +48,7 @@ async def _account_page(
     *,
     locale_form: dict[str, Any] | None = None,
     locale_errors: forms.FormErrors | None = None,
+    two_factor_errors: forms.FormErrors | None = None,
 ) -> Response:
     sessions = await identity.list_sessions(page.user, page.db)
     info = await identity.session_info(page.user, page.db, None)
@@ -44,11 +56,14 @@ async def _account_page(
         "account/account.html",
         status_code=status,
         sessions=sessions,
+        signed_in_with={key: page._(label) for key, label in SIGNED_IN_WITH.items()},
         email_verified=info.user.email_verified,
         form=form,
         errors=errors,
         locale_form=locale_form or {"locale": info.user.locale},
         locale_errors=locale_errors,
+        two_factor=await two_factor.status(page.user, page.db),
+        two_factor_errors=two_factor_errors,
     )
 
 
@@ -113,6 +128,77 @@ async def change_password(page: SignedInPage) -> Response:
     except forms.FormErrors as errors:
         return await _account_page(page, form, errors, 422)
     return page.redirect("/account", page._("Password changed."))
+
+
+# --- two-factor authentication ------------------------------------------------------------
+
+
+def _keys(page: PageContext) -> two_factor.TwoFactorKeys:
+    keys: two_factor.TwoFactorKeys = page.request.app.state.two_factor
+    return keys
+
+
+async def _two_factor_refused(page: PageContext, errors: forms.FormErrors) -> Response:
+    """The account page again, the two-factor form's errors shown on it."""
+    return await _account_page(page, PASSWORD_FORM, None, errors.status, two_factor_errors=errors)
+
+
+@router.post("/account/two-factor/setup")
+async def set_up_two_factor(page: SignedInPage) -> Response:
+    """The password again, then the QR code and the key of a new secret."""
+    form = await forms.read_form(page.request)
+    try:
+        data = forms.parse(identity_schemas.PasswordConfirmation, form)
+        setup = await forms.run(
+            page.db, lambda: two_factor.begin_setup(page.user, page.db, _keys(page), data)
+        )
+    except forms.FormErrors as errors:
+        return await _two_factor_refused(page, errors)
+    return await page.render("account/two_factor_setup.html", setup=setup, errors=None)
+
+
+@router.post("/account/two-factor/enable")
+async def enable_two_factor(page: SignedInPage) -> Response:
+    """The app's first code turns two-factor on; the backup codes are shown once."""
+    form = await forms.read_form(page.request)
+    try:
+        data = forms.parse(identity_schemas.CodeConfirmation, form)
+        codes = await forms.run(
+            page.db, lambda: two_factor.enable(page.user, page.db, _keys(page), data)
+        )
+    except forms.FormErrors as errors:
+        setup = await two_factor.pending_setup(page.user, page.db, _keys(page))
+        if setup is None:  # turned on meanwhile, or never set up
+            return page.redirect("/account#two-factor", errors.message, kind="error")
+        return await page.render(
+            "account/two_factor_setup.html", status_code=errors.status, setup=setup, errors=errors
+        )
+    return await page.render("account/backup_codes.html", codes=codes.backup_codes)
+
+
+@router.post("/account/two-factor/backup-codes")
+async def regenerate_backup_codes(page: SignedInPage) -> Response:
+    form = await forms.read_form(page.request)
+    try:
+        data = forms.parse(identity_schemas.PasswordAndCode, form)
+        codes = await forms.run(
+            page.db,
+            lambda: two_factor.regenerate_backup_codes(page.user, page.db, _keys(page), data),
+        )
+    except forms.FormErrors as errors:
+        return await _two_factor_refused(page, errors)
+    return await page.render("account/backup_codes.html", codes=codes.backup_codes)
+
+
+@router.post("/account/two-factor/disable")
+async def disable_two_factor(page: SignedInPage) -> Response:
+    form = await forms.read_form(page.request)
+    try:
+        data = forms.parse(identity_schemas.PasswordAndCode, form)
+        await forms.run(page.db, lambda: two_factor.disable(page.user, page.db, _keys(page), data))
+    except forms.FormErrors as errors:
+        return await _two_factor_refused(page, errors)
+    return page.redirect("/account#two-factor", page._("Two-factor authentication is off."))
 
 
 # --- invitations I received ---------------------------------------------------------------

@@ -10,6 +10,7 @@ from fastapi import Query, Request
 from fastapi.responses import Response
 
 from atlas.config import Settings
+from atlas.errors import AtlasError
 from atlas.identity import schemas, service
 from atlas.identity.http import clear_session_cookie, client_of, set_session_cookie
 from atlas.limits.dependencies import AuthAction, check_auth_limit
@@ -104,9 +105,69 @@ async def sign_in(page: PublicPage) -> Response:
         return await page.render(
             "auth/sign_in.html", status_code=errors.status, form=form, errors=errors, next=target
         )
-    response = page.redirect(target)
-    set_session_cookie(response, settings, result.token)
+    return await _signed_in(page, result, target, "")
+
+
+async def _signed_in(
+    page: PageContext,
+    result: schemas.AuthResult | schemas.TwoFactorChallenge,
+    target: str,
+    flash: str,
+) -> Response:
+    """Into `target` with the new session; for an account with two-factor on, the page
+    that asks for the code."""
+    if isinstance(result, schemas.TwoFactorChallenge):
+        return await page.render(
+            "auth/two_factor.html", errors=None, challenge=result.challenge, next=target
+        )
+    response = page.redirect(target, flash or None)
+    set_session_cookie(response, _settings(page.request), result.token)
     return response
+
+
+@router.post("/sign-in/two-factor")
+async def sign_in_two_factor(page: PublicPage) -> Response:
+    """The code that answers the sign-in's challenge. A wrong one is counted and kept (no
+    savepoint rolls it back); the page asks again, or for the password once the challenge
+    is spent."""
+    request = page.request
+    form = await forms.read_form(request)
+    target = safe_next(form.pop("next", None))
+    challenge = form.get("challenge", "")
+    result: schemas.AuthResult | AtlasError
+    try:
+        data = forms.parse(schemas.TwoFactorSignIn, form)
+        await check_auth_limit(request, "sign-in", "")
+        result = await service.finish_two_factor_sign_in(
+            page.db, _settings(request), request.app.state.two_factor, data, client_of(request)
+        )
+    except forms.FormErrors as errors:
+        return await _ask_code(page, errors, challenge, target)
+    except AtlasError as error:
+        result = error
+    if isinstance(result, AtlasError):
+        if result.code == "challenge_expired":
+            return await page.render(
+                "auth/sign_in.html",
+                status_code=result.status,
+                form={},
+                errors=forms.errors_of(result),
+                next=target,
+            )
+        return await _ask_code(page, forms.errors_of(result), challenge, target)
+    return await _signed_in(page, result, target, "")
+
+
+async def _ask_code(
+    page: PageContext, errors: forms.FormErrors, challenge: str, target: str
+) -> Response:
+    return await page.render(
+        "auth/two_factor.html",
+        status_code=errors.status,
+        errors=errors,
+        challenge=challenge,
+        next=target,
+    )
 
 
 @router.get("/sign-up")
@@ -243,6 +304,4 @@ async def verify_email(page: PublicPage) -> Response:
         return await page.render(
             "auth/verify_email.html", status_code=422, form=form, errors=errors
         )
-    response = page.redirect("/", "Your email address is verified.")
-    set_session_cookie(response, settings, result.token)
-    return response
+    return await _signed_in(page, result, "/", "Your email address is verified.")
