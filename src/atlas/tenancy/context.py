@@ -59,3 +59,14 @@ class PermissionDenied(Forbidden):
         )
         self.role = ctx.role
         self.permission = permission
+
+
+class TwoFactorRequired(Forbidden):
+    """The workspace requires a second factor, and the session was opened without one."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "This workspace requires two-factor sign-in. Turn on two-factor authentication"
+            " for your account (Account, Two-factor authentication), then sign in with it.",
+            code="two_factor_required",
+        )

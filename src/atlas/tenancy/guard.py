@@ -25,7 +25,7 @@ from atlas.db.pool import request_connection
 from atlas.errors import AtlasError, Forbidden, NotFound, Unauthenticated
 from atlas.observability import bind_log_context
 from atlas.proxies import client_ip
-from atlas.tenancy.context import Principal, WorkspaceContext
+from atlas.tenancy.context import Principal, TwoFactorRequired, WorkspaceContext
 from atlas.tenancy.permissions import permissions_of
 
 SESSION_COOKIE = "atlas_session"
@@ -127,11 +127,7 @@ async def resolve_caller(request: Request) -> Caller:
         )
     elif row["two_factor_required"]:
         # The statement did not enter the workspace; say why, and how to get in.
-        error = Forbidden(
-            "This workspace requires two-factor sign-in. Turn on two-factor authentication"
-            " for your account (Account, Security), then sign in with it.",
-            code="two_factor_required",
-        )
+        error = TwoFactorRequired()
     elif row["member_role"] is not None:
         role = row["member_role"]
         workspace = WorkspaceContext(

@@ -24,7 +24,7 @@ from atlas.mail.repository import OutboxRepository
 from atlas.pagination import Page, PageRequest, every
 from atlas.projects import service as projects
 from atlas.roles import service as roles
-from atlas.tenancy.context import Principal, WorkspaceContext
+from atlas.tenancy.context import Principal, TwoFactorRequired, WorkspaceContext
 from atlas.validation import search_text
 from atlas.workspaces import logo, schemas
 from atlas.workspaces.repository import (
@@ -329,6 +329,8 @@ async def issue_workspace_token(
             raise Forbidden("Select a workspace first, or name one.", code="no_workspace_selected")
         ref = str(principal.active_workspace_id)
     workspace = await _my_workspace(principal, db, ref)
+    if workspace.require_two_factor and not principal.has_second_factor:
+        raise TwoFactorRequired()
     token, claims = credentials.issue_workspace_token(
         signing_key,
         user_id=principal.user_id,

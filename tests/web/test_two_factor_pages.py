@@ -1,0 +1,114 @@
+"""The two-factor pages over real HTTP: set-up from the account page (QR code, key,
+backup codes shown once), the code page at sign-in, turning it off, and the sessions
+table saying how each session was opened."""
+
+from __future__ import annotations
+
+import re
+from html import unescape
+
+from tests.factories import PASSWORD, Factory
+from tests.identity.two_factor_helpers import App, app_of, turn_on
+from tests.web.conftest import BrowserFor
+from tests.web.helpers import field_error, redirected_to, text
+
+
+def _challenge(html: str) -> str:
+    match = re.search(r'name="challenge" value="([^"]+)"', html)
+    assert match, html[:2000]
+    return unescape(match.group(1))
+
+
+def _key(html: str) -> str:
+    match = re.search(r'<code id="totp-secret">([A-Z2-7]+)</code>', html)
+    assert match, html[:2000]
+    return match.group(1)
+
+
+def test_set_up_from_the_account_page(factory: Factory, browser_for: BrowserFor) -> None:
+    user = factory.user()
+    browser = browser_for(user)
+    account = browser.get("/account")
+    assert "Off: your password alone signs you in." in text(account)
+
+    wrong = browser.post("/account/two-factor/setup", {"password": "not my password"})
+    assert wrong.status_code == 422
+    assert field_error(wrong.text, "password") == "The password is not correct."
+
+    setup = browser.post("/account/two-factor/setup", {"password": PASSWORD})
+    assert setup.status_code == 200
+    assert "<svg" in setup.text
+    app: App = app_of({"secret": _key(setup.text)})
+
+    bad = browser.post("/account/two-factor/enable", {"code": "12345"})
+    assert bad.status_code == 422
+    assert field_error(bad.text, "code") == "The code is not correct, or it was used already."
+    assert _key(bad.text) == _key(setup.text)  # the same secret, shown again
+
+    done = browser.post("/account/two-factor/enable", {"code": app.code()})
+    assert done.status_code == 200
+    codes = re.findall(r"<li><code>([A-Z2-9]{5}-[A-Z2-9]{5})</code></li>", done.text)
+    assert len(codes) == 10
+    account = browser.get("/account")
+    assert "10 backup codes left." in text(account)
+    assert "Password and app code" in text(account)  # this session
+
+
+def test_signing_in_asks_for_the_code(factory: Factory, browser_for: BrowserFor) -> None:
+    user = factory.user()
+    _, codes = turn_on(user)
+    browser = browser_for(None)
+    step = browser.post("/sign-in", {"email": user.email, "password": PASSWORD, "next": "/account"})
+    assert step.status_code == 200
+    assert "Enter your code" in text(step)
+    assert "atlas_session" not in step.headers.get("set-cookie", "")
+    challenge = _challenge(step.text)
+
+    wrong = browser.post(
+        "/sign-in/two-factor", {"challenge": challenge, "code": "AAAAA-AAAAA", "next": "/account"}
+    )
+    assert wrong.status_code == 401
+    assert field_error(wrong.text, "code") == "The code is not correct, or it was used already."
+
+    right = browser.post(
+        "/sign-in/two-factor", {"challenge": challenge, "code": codes[0], "next": "/account"}
+    )
+    assert redirected_to(right) == "/account"
+    account = browser.get("/account")
+    assert account.status_code == 200
+    assert "Password and backup code" in text(account)
+    assert "9 backup codes left." in text(account)
+
+
+def test_a_spent_challenge_asks_for_the_password_again(
+    factory: Factory, browser_for: BrowserFor
+) -> None:
+    user = factory.user()
+    turn_on(user)
+    browser = browser_for(None)
+    step = browser.post("/sign-in", {"email": user.email, "password": PASSWORD})
+    challenge = _challenge(step.text)
+    for _ in range(5):
+        browser.post("/sign-in/two-factor", {"challenge": challenge, "code": "AAAAA-AAAAA"})
+    spent = browser.post("/sign-in/two-factor", {"challenge": challenge, "code": "AAAAA-AAAAA"})
+    assert spent.status_code == 401
+    assert "This sign-in has expired; enter your email and password again." in text(spent)
+    assert 'name="password"' in spent.text
+
+
+def test_turning_it_off_from_the_account_page(factory: Factory, browser_for: BrowserFor) -> None:
+    user = factory.user()
+    _, codes = turn_on(user)
+    browser = browser_for(user)
+    wrong = browser.post(
+        "/account/two-factor/disable", {"password": PASSWORD, "code": "AAAAA-AAAAA"}
+    )
+    assert wrong.status_code == 422
+    assert field_error(wrong.text, "code") == "The code is not correct, or it was used already."
+    new = browser.post("/account/two-factor/backup-codes", {"password": PASSWORD, "code": codes[0]})
+    assert new.status_code == 200
+    fresh = re.findall(r"<li><code>([A-Z2-9]{5}-[A-Z2-9]{5})</code></li>", new.text)
+    assert len(fresh) == 10
+    off = browser.post("/account/two-factor/disable", {"password": PASSWORD, "code": fresh[0]})
+    assert redirected_to(off) == "/account#two-factor"
+    assert "Off: your password alone signs you in." in text(browser.get("/account"))
