@@ -112,3 +112,40 @@ def test_turning_it_off_from_the_account_page(factory: Factory, browser_for: Bro
     off = browser.post("/account/two-factor/disable", {"password": PASSWORD, "code": fresh[0]})
     assert redirected_to(off) == "/account#two-factor"
     assert "Off: your password alone signs you in." in text(browser.get("/account"))
+
+
+def test_the_workspace_security_page(factory: Factory, browser_for: BrowserFor) -> None:
+    owner = factory.user()
+    ws = factory.workspace(owner)
+    member = factory.member(ws, "member")
+    admin = factory.member(ws, "admin")
+    url = f"/w/{ws['slug']}/settings/security"
+
+    assert redirected_to(browser_for(None).get(url)).startswith("/sign-in")
+    assert browser_for(factory.user()).get(url).status_code == 404
+    as_member = browser_for(member)
+    shown = as_member.get(url)
+    assert shown.status_code == 200
+    assert "Not required" in text(shown)
+    assert member.email in text(shown)
+    assert "Only an owner may change this." in text(shown)
+    assert as_member.post(url, {"required": "true"}).status_code == 403
+    as_admin = browser_for(admin).post(url, {"required": "true"})
+    assert as_admin.status_code == 403
+    assert "Only an owner may change the two-factor policy." in text(as_admin)
+
+    browser = browser_for(owner)
+    refused = browser.post(url, {"required": "true"})
+    assert refused.status_code == 409
+    assert "Turn on two-factor authentication for your own account first." in text(refused)
+    turn_on(owner)
+    done = browser.post(url, {"required": "true"})
+    assert redirected_to(done) == url
+    page = browser.get(url)
+    assert "Locked out until they turn it on" in text(page)
+    assert member.email in text(page)
+    assert owner.email not in page.text.split('id="without-two-factor"')[1]
+    # The member's next page in the workspace is refused, with the way in.
+    refused_page = as_member.get(f"/w/{ws['slug']}/")
+    assert refused_page.status_code == 403
+    assert 'href="/account#two-factor"' in refused_page.text

@@ -142,6 +142,43 @@ async def update_workspace(page: WorkspaceUpdate) -> Response:
     return page.redirect(f"/w/{updated.slug}/settings", "Workspace settings saved.")
 
 
+# --- security: the two-factor policy -----------------------------------------------------
+
+
+async def _security_page(page: PageContext, errors: forms.FormErrors | None = None) -> Response:
+    return await page.render(
+        "settings/security.html",
+        status_code=errors.status if errors else 200,
+        policy=await service.two_factor_policy(page.ws, page.db),
+        errors=errors,
+    )
+
+
+@router.get("/w/{workspace_ref}/settings/security")
+async def security_settings(page: MembersRead) -> Response:
+    return await _security_page(page)
+
+
+@router.post("/w/{workspace_ref}/settings/security")
+async def set_two_factor_policy(page: WorkspaceUpdate) -> Response:
+    form = await forms.read_form(page.request)
+    try:
+        data = forms.parse(schemas.TwoFactorPolicyUpdate, form)
+        policy = await forms.run(
+            page.db,
+            lambda: service.set_two_factor_policy(page.ws, page.user, page.db, data),
+            passthrough=(401, 404),
+        )
+    except forms.FormErrors as errors:
+        return await _security_page(page, errors)
+    done = (
+        page._("Members must now sign in with a second factor.")
+        if policy.required
+        else page._("Two-factor sign-in is no longer required.")
+    )
+    return page.redirect(page.url("/settings/security"), done)
+
+
 @router.post("/w/{workspace_ref}/settings/logo")
 async def upload_logo(page: WorkspaceUpdate) -> Response:
     form = await page.request.form()
