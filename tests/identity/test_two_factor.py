@@ -149,7 +149,7 @@ def test_a_challenge_takes_five_wrong_codes_then_is_spent(
     user = factory.user()
     _, codes = turn_on(user)
     challenge = _challenge(client, user.email)
-    for _ in range(two_factor.CHALLENGE_MAX_FAILURES):
+    for _ in range(two_factor.CHALLENGE_MAX_ATTEMPTS):
         wrong = client.post(ANSWER, json={"challenge": challenge, "code": "AAAAA-AAAAA"})
         assert wrong.json()["error"]["code"] == "invalid_code"
     # Spent: even a right code is refused now.
@@ -178,7 +178,7 @@ def test_wrong_codes_are_throttled_per_account(client: httpx.Client, factory: Fa
     while wrong < two_factor.CODE_MAX_FAILURES:
         challenge = _challenge(client, user.email)
         for _ in range(
-            min(two_factor.CHALLENGE_MAX_FAILURES, two_factor.CODE_MAX_FAILURES - wrong)
+            min(two_factor.CHALLENGE_MAX_ATTEMPTS, two_factor.CODE_MAX_FAILURES - wrong)
         ):
             resp = client.post(ANSWER, json={"challenge": challenge, "code": "AAAAA-AAAAA"})
             assert resp.json()["error"]["code"] == "invalid_code"

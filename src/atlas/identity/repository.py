@@ -278,24 +278,26 @@ class TwoFactorRepository:
             user_agent,
         )
 
-    async def live_challenge(self, token_hash: bytes) -> asyncpg.Record | None:
-        """The unexpired challenge of this token, locked until the transaction ends."""
+    async def take_challenge_attempt(
+        self, token_hash: bytes, max_attempts: int
+    ) -> asyncpg.Record | None:
+        """Counts one more code tried on the live challenge of this token, in the statement
+        that finds it: None once it has expired or had `max_attempts` (even under
+        concurrent tries)."""
         return await self.db.fetchrow(
-            """SELECT id, user_id, failures FROM sign_in_challenges
-                WHERE token_hash = $1 AND expires_at > now() FOR UPDATE""",
+            """UPDATE sign_in_challenges SET attempts = attempts + 1
+                WHERE token_hash = $1 AND expires_at > now() AND attempts < $2
+               RETURNING id, user_id""",
             token_hash,
+            max_attempts,
         )
 
-    async def count_challenge_failure(self, challenge_id: uuid.UUID) -> int:
-        failures: int = await self.db.fetchval(
-            """UPDATE sign_in_challenges SET failures = failures + 1 WHERE id = $1
-               RETURNING failures""",
-            challenge_id,
+    async def spend_challenge(self, challenge_id: uuid.UUID) -> bool:
+        """Deletes the challenge; False if another request spent it first."""
+        row = await self.db.fetchrow(
+            "DELETE FROM sign_in_challenges WHERE id = $1 RETURNING id", challenge_id
         )
-        return failures
-
-    async def delete_challenge(self, challenge_id: uuid.UUID) -> None:
-        await self.db.execute("DELETE FROM sign_in_challenges WHERE id = $1", challenge_id)
+        return row is not None
 
     async def delete_expired_challenges(self, user_id: uuid.UUID) -> None:
         await self.db.execute(

@@ -108,10 +108,10 @@ sign_in_challenges = Table(
     Column("id", Uuid, primary_key=True),
     Column("user_id", Uuid, ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True),
     Column("token_hash", LargeBinary, nullable=False, unique=True),
-    Column("failures", Integer, nullable=False, server_default="0"),
+    Column("attempts", Integer, nullable=False, server_default="0"),
     Column("ip_address", Text, nullable=True),
     Column("user_agent", Text, nullable=True),
     created_at(),
     Column("expires_at", DateTime(timezone=True), nullable=False),
-    CheckConstraint("failures >= 0", name="failures"),
+    CheckConstraint("attempts >= 0", name="attempts"),
 )

@@ -27,8 +27,8 @@ from atlas.tenancy.context import Principal
 ISSUER = "Atlas ERP"
 SEAL_PURPOSE = "atlas-erp:totp-secret:v1"
 CHALLENGE_TTL = timedelta(minutes=5)
-# Wrong codes a challenge takes before it is spent (the password must then be sent again).
-CHALLENGE_MAX_FAILURES = 5
+# Codes a challenge takes before it is spent (the password must then be sent again).
+CHALLENGE_MAX_ATTEMPTS = 5
 # Wrong codes per user per window, over every challenge and account action.
 CODE_MAX_FAILURES = 10
 CODE_WINDOW_SECONDS = 900
@@ -252,19 +252,24 @@ async def answer_challenge(
     db: asyncpg.Connection, keys: TwoFactorKeys, data: schemas.TwoFactorSignIn
 ) -> ChallengeAnswer | AtlasError:
     """The user the challenge is for, and how the code proved the second factor; or, for a
-    wrong code, the error to answer with, returned rather than raised: the count of wrong
-    codes on the challenge must be committed (the last allowed one spends it)."""
+    wrong code, the error to answer with, returned rather than raised: the attempt it used
+    must be committed (a challenge takes CHALLENGE_MAX_ATTEMPTS codes, then is spent)."""
     repo = TwoFactorRepository(db)
-    challenge = await repo.live_challenge(token_hash(data.challenge))
+    challenge = await repo.take_challenge_attempt(
+        token_hash(data.challenge), CHALLENGE_MAX_ATTEMPTS
+    )
     if challenge is None:
-        raise Unauthenticated(
-            "This sign-in has expired; enter your email and password again.",
-            code="challenge_expired",
-        )
+        raise _challenge_expired()
     method = await _accept_code(repo, keys, challenge["user_id"], data.code)
     if method is None:
-        if await repo.count_challenge_failure(challenge["id"]) >= CHALLENGE_MAX_FAILURES:
-            await repo.delete_challenge(challenge["id"])
         return _invalid_code(Unauthenticated)
-    await repo.delete_challenge(challenge["id"])
+    if not await repo.spend_challenge(challenge["id"]):
+        raise _challenge_expired()
     return ChallengeAnswer(challenge["user_id"], f"password+{method}")
+
+
+def _challenge_expired() -> Unauthenticated:
+    return Unauthenticated(
+        "This sign-in has expired; enter your email and password again.",
+        code="challenge_expired",
+    )

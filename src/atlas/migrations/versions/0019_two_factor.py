@@ -9,7 +9,7 @@ guard's statement.
   so a code is never accepted twice, whatever the code path.
 - `backup_codes`: the SHA-256 of each single-use code, and when it was used.
 - `sign_in_challenges`: the short-lived proof that the password step passed; no session
-  exists until a code answers it. `failures` counts wrong codes.
+  exists until a code answers it. `attempts` counts the codes tried (at most 5).
 - `sessions.authenticated_by` ('password', 'password+totp', 'password+backup_code',
   'passkey') and `sessions.authenticated_at`.
 - `workspaces.require_two_factor`.
@@ -188,12 +188,12 @@ def upgrade(app_role: str) -> None:
         sa.Column("id", sa.Uuid(), nullable=False),
         sa.Column("user_id", sa.Uuid(), nullable=False),
         sa.Column("token_hash", sa.LargeBinary(), nullable=False),
-        sa.Column("failures", sa.Integer(), server_default="0", nullable=False),
+        sa.Column("attempts", sa.Integer(), server_default="0", nullable=False),
         sa.Column("ip_address", sa.Text(), nullable=True),
         sa.Column("user_agent", sa.Text(), nullable=True),
         _created_at(),
         sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
-        sa.CheckConstraint("failures >= 0", name=op.f("ck_sign_in_challenges_failures")),
+        sa.CheckConstraint("attempts >= 0", name=op.f("ck_sign_in_challenges_attempts")),
         _user_key("sign_in_challenges"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_sign_in_challenges")),
         sa.UniqueConstraint("token_hash", name=op.f("uq_sign_in_challenges_token_hash")),
