@@ -49,11 +49,14 @@ class Sql:
         workspace: uuid.UUID | str | None = None,
         user: uuid.UUID | str | None = None,
         email: str | None = None,
+        api_key: uuid.UUID | str | None = None,
     ) -> list[dict[str, Any]]:
         """Runs one statement in its own transaction; raises what PostgreSQL raises."""
         conn = self.connection(role)
         with conn.transaction(), conn.cursor() as cur:
-            set_context(cur, workspace_id=workspace, user_id=user, verified_email=email)
+            set_context(
+                cur, workspace_id=workspace, user_id=user, verified_email=email, api_key_id=api_key
+            )
             cur.execute(query, params)  # type: ignore[arg-type]
             return cur.fetchall() if cur.description else []
 

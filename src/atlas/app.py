@@ -14,6 +14,7 @@ from fastapi import Depends, FastAPI
 from fastapi.routing import APIRoute
 
 from atlas import __version__, health
+from atlas.apikeys.endpoints import router as api_keys_router
 from atlas.audit.endpoints import router as audit_router
 from atlas.config import Settings, get_settings
 from atlas.db.pool import UnsafeRuntimeRole, create_pool, verify_runtime_role
@@ -124,6 +125,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         exports_router,
         audit_router,
         search_router,
+        api_keys_router,
     ):
         app.include_router(
             api_router, responses=API_ERROR_RESPONSES, dependencies=[Depends(workspace_limit)]

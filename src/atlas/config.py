@@ -65,6 +65,7 @@ class Settings(BaseSettings):
     rate_limit_invitations_per_account: int = 30
     rate_limit_api_per_workspace: int = 1200  # 0 turns the API limit off
     rate_limit_api_per_member: int = 600  # per member inside a workspace; below the above
+    rate_limit_api_per_key: int = 300  # per API key, on top of its creator's member limit
     max_body_bytes: int = 1_048_576
     # Reverse proxies whose X-Forwarded-For (or Forwarded) names the client: IPs or CIDRs.
     trusted_proxies: str = ""

@@ -4,6 +4,7 @@ reads credentials with them; identity and workspaces issue them)."""
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 import uuid
 from dataclasses import dataclass
@@ -25,6 +26,34 @@ _DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
 
 def new_token() -> str:
     return secrets.token_urlsafe(32)
+
+
+# A workspace API key: `atl_<id>_<secret>`, the id being the key's workspace and the key's
+# own id (32 hex digits each), so that the guard reads the key by its primary key.
+API_KEY_PREFIX = "atl_"
+_API_KEY = re.compile(r"atl_([0-9a-f]{32})([0-9a-f]{32})_([A-Za-z0-9_-]{43})")
+
+
+@dataclass(frozen=True)
+class ApiKeyCredential:
+    workspace_id: uuid.UUID
+    key_id: uuid.UUID
+    secret_hash: bytes
+
+
+def new_api_key(workspace_id: uuid.UUID, key_id: uuid.UUID) -> tuple[str, bytes]:
+    """The key as shown once to its creator, and the hash of its secret, as stored."""
+    secret = secrets.token_urlsafe(32)
+    return f"{API_KEY_PREFIX}{workspace_id.hex}{key_id.hex}_{secret}", token_hash(secret)
+
+
+def read_api_key(credential: str) -> ApiKeyCredential | None:
+    """The parts of an `atl_` credential; None when it is not one, in any part."""
+    match = _API_KEY.fullmatch(credential)
+    if match is None:
+        return None
+    workspace, key, secret = match.groups()
+    return ApiKeyCredential(uuid.UUID(workspace), uuid.UUID(key), token_hash(secret))
 
 
 def token_hash(token: str) -> bytes:

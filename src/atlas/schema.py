@@ -6,6 +6,7 @@ start-up role check, exports and the schema tests ask it for the tables.
 
 from sqlalchemy import Table
 
+from atlas.apikeys import tables as apikeys_tables
 from atlas.audit import tables as audit_tables
 from atlas.db.metadata import metadata
 from atlas.finance import tables as finance_tables
@@ -19,6 +20,7 @@ from atlas.timesheets import tables as timesheets_tables
 from atlas.workspaces import tables as workspaces_tables
 
 __all__ = [
+    "apikeys_tables",
     "audit_tables",
     "finance_tables",
     "global_tables",

@@ -44,6 +44,8 @@ KERNEL = frozenset(
 # submodules ("" is the package's `__init__`). Business modules meet through `service`;
 # any other submodule named here is today's reality, kept on purpose.
 ALLOWED: dict[str, dict[str, frozenset[str]]] = {
+    # roles: the grant rule, role names and permission sets; tables: the custom role key.
+    "apikeys": {"roles": frozenset({"service", "schemas", "tables"})},
     "audit": {},
     # finance.schemas: the receivables and latest invoices the finance service returns.
     "dashboard": {
@@ -102,6 +104,7 @@ ALLOWED: dict[str, dict[str, frozenset[str]]] = {
     # identity's request helpers (CSRF, the session cookie), the mail sender, money
     # formatting and the projects' status column.
     "web": {
+        "apikeys": frozenset({"service", "schemas"}),
         "audit": frozenset({"service", "schemas"}),
         "dashboard": frozenset({"service"}),
         "finance": frozenset({"service", "schemas", "money"}),
@@ -124,6 +127,7 @@ ENDPOINTS = frozenset({"endpoints"})
 TOP: dict[str, dict[str, frozenset[str]]] = {
     "__main__": {"cli": frozenset({""})},
     "app": {
+        "apikeys": ENDPOINTS,
         "audit": ENDPOINTS,
         "exports": ENDPOINTS,
         "finance": ENDPOINTS,
@@ -168,6 +172,7 @@ TOP: dict[str, dict[str, frozenset[str]]] = {
     "schema": {
         module: frozenset({"tables"})
         for module in (
+            "apikeys",
             "audit",
             "finance",
             "hr",

@@ -20,8 +20,9 @@ TENANT = sorted(t.name for t in tenant_tables())
 # Non-unique indexes that serve "my workspaces" and "my invitations", which are looked up
 # by user before a workspace is chosen (Citus allows them; they are not routed by shard).
 CROSS_TENANT_LOOKUP_INDEXES = {"ix_workspace_members_user_id", "ix_invitations_email_lower"}
-# ... and the tables whose rows a user may read before choosing a workspace.
-WIDENED_FOR_READING = {"workspace_members", "invitations"}
+# ... and the tables whose rows a user may read before choosing a workspace (an API key's
+# row is read by the guard's statement by its id, before the key enters its workspace).
+WIDENED_FOR_READING = {"workspace_members", "invitations", "api_keys"}
 
 
 def _constraints(sql: Sql, table: str, kind: str) -> list[dict[str, Any]]:

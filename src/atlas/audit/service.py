@@ -17,6 +17,7 @@ ENTITY_TYPES = (
     "workspace",
     "workspace_logo",
     "member",
+    "api_key",
     "invitation",
     "role",
     "project",

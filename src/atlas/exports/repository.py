@@ -18,6 +18,7 @@ from atlas.db.sql import quote_ident
 # Columns never exported, whoever asks: secrets that would let the archive's reader act
 # as someone.
 SECRET_COLUMNS: dict[str, frozenset[str]] = {
+    "api_keys": frozenset({"token_hash"}),
     "invitations": frozenset({"token_hash"}),
 }
 

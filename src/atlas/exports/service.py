@@ -55,6 +55,7 @@ RowView = Callable[[dict[str, Any]], dict[str, Any]]
 # hold them all; a tenant table missing here fails every export (and tests/exports).
 TABLE_READ_PERMISSIONS: dict[str, tuple[str, ...]] = {
     "accounts": ("ledger:read",),
+    "api_keys": ("api-keys:manage",),
     "audit_events": ("audit:read",),
     "credit_note_lines": ("invoices:read",),
     "credit_notes": ("invoices:read",),

@@ -20,6 +20,7 @@ from atlas.tenancy.guard import (
     CurrentPrincipal,
     Db,
     SessionPrincipal,
+    account_holder,
     resolve_caller,
 )
 
@@ -119,13 +120,14 @@ async def get_session(
     caller: Annotated[Caller, Depends(resolve_caller)], db: Db
 ) -> schemas.SessionInfo:
     """The signed-in user, the current session and the active workspace."""
+    principal = account_holder(caller)
     ws = caller.workspace
     active = None
     if ws is not None and ws.workspace_id == caller.principal.active_workspace_id:
         active = schemas.ActiveWorkspace(
             id=ws.workspace_id, slug=ws.workspace_slug, name=ws.workspace_name, role=ws.role
         )
-    return await service.session_info(caller.principal, db, active)
+    return await service.session_info(principal, db, active)
 
 
 @router.get("/me", dependencies=[Depends(workspace_limit)])

@@ -100,6 +100,9 @@ async def workspace_limit(
         return
     limiter = limiter_of(request)
     settings = limiter.settings
+    if workspace.api_key_id is not None and settings.rate_limit_api_per_key:
+        key = f"api:key:{workspace.api_key_id}"
+        await limiter.check([(key, settings.rate_limit_api_per_key)])
     if settings.rate_limit_api_per_member:
         key = f"api:member:{workspace.workspace_id}:{workspace.user_id}"
         await limiter.check([(key, settings.rate_limit_api_per_member)])

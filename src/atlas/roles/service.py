@@ -102,7 +102,8 @@ def _custom(row: asyncpg.Record, member_count: int) -> dict[str, Any]:
     }
 
 
-def _checked_permissions(permissions: list[str]) -> list[str]:
+def checked_permissions(permissions: list[str]) -> list[str]:
+    """Sorted and without repeats; 422 `unknown_permission` for a name not in the catalogue."""
     unknown = [p for p in dict.fromkeys(permissions) if p not in KNOWN_PERMISSIONS]
     if unknown:
         raise Invalid(
@@ -186,7 +187,7 @@ async def create_role(
     ctx: WorkspaceContext, db: asyncpg.Connection, data: schemas.RoleCreate
 ) -> schemas.Role:
     _check_name(data.name)
-    permissions = _checked_permissions(data.permissions)
+    permissions = checked_permissions(data.permissions)
     ensure_can_grant(ctx, permissions, f"create the role '{data.name}'")
     repo = RolesRepository(db, ctx.workspace_id)
     if await repo.by_name(data.name) is not None:
@@ -215,7 +216,7 @@ async def update_role(
     changes = data.model_dump(exclude_unset=True)
     name = changes.get("name", current["name"])
     _check_name(name)
-    permissions = _checked_permissions(changes.get("permissions", sorted(held_now)))
+    permissions = checked_permissions(changes.get("permissions", sorted(held_now)))
     ensure_can_grant(ctx, {*held_now, *permissions}, f"change the role '{current['name']}'")
     with constraint_errors({"uq_workspace_roles_workspace_id_name": lambda: _name_taken(name)}):
         row = await repo.update(

@@ -20,12 +20,14 @@ class Principal:
     via_workspace_token: bool
     # The locale the user chose for pages (`atlas.locales`); None: the workspace's.
     locale: str | None = None
-    # How the session was opened (identity.tables.AUTHENTICATED_BY).
+    # How the session was opened (identity.tables.AUTHENTICATED_BY); "api_key" for a key.
     authenticated_by: str = "password"
+    # A workspace API key acts for its creator (`user_id`); `session_id` is then its id.
+    via_api_key: bool = False
 
     @property
     def has_second_factor(self) -> bool:
-        return self.authenticated_by != "password"
+        return self.authenticated_by not in ("password", "api_key")
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +42,8 @@ class WorkspaceContext:
     # As the guard read them with the membership: what the pages show values in.
     locale: str = "en-US"
     time_zone: str = "UTC"
+    # The API key the request came with: its permissions are already in `permissions`.
+    api_key_id: uuid.UUID | None = None
 
     def can(self, permission: str) -> bool:
         return permission in self.permissions

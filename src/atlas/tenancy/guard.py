@@ -20,7 +20,7 @@ import asyncpg
 from fastapi import Depends, Request
 
 from atlas.config import Settings
-from atlas.credentials import looks_like_jwt, read_workspace_token, token_hash
+from atlas.credentials import looks_like_jwt, read_api_key, read_workspace_token, token_hash
 from atlas.db.pool import request_connection
 from atlas.errors import AtlasError, Forbidden, NotFound, Unauthenticated
 from atlas.observability import bind_log_context
@@ -33,7 +33,7 @@ WORKSPACE_HEADER = "x-workspace-id"
 
 Db = Annotated[asyncpg.Connection, Depends(request_connection)]
 
-REQUEST_CONTEXT_SQL = "SELECT * FROM atlas_request_context($1, $2, $3, $4, $5, $6, $7)"
+REQUEST_CONTEXT_SQL = "SELECT * FROM atlas_request_context($1, $2, $3, $4, $5, $6, $7, $8)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +70,29 @@ async def resolve_caller(request: Request) -> Caller:
 
     peer_ip = client_ip(request)
     claims = None
-    if looks_like_jwt(credential):
+    api_key = read_api_key(credential)
+    # The workspace a token or a key is bound to: nothing else may be named.
+    bound: uuid.UUID | None = None
+    if api_key is not None:
+        bound = api_key.workspace_id
+        row = await db.fetchrow(
+            REQUEST_CONTEXT_SQL,
+            api_key.secret_hash,
+            None,
+            str(api_key.workspace_id),
+            settings.session_ttl_seconds,
+            settings.session_refresh_seconds,
+            request.state.request_id,
+            peer_ip,
+            api_key.key_id,
+        )
+        if row is None:
+            raise Unauthenticated(
+                "The API key is invalid, expired or revoked, or its creator has left the"
+                " workspace.",
+                code="invalid_api_key",
+            )
+    elif looks_like_jwt(credential):
         claims = read_workspace_token(request.app.state.signing_key, credential)
         if claims is None:
             raise Unauthenticated(
@@ -85,7 +107,9 @@ async def resolve_caller(request: Request) -> Caller:
             settings.session_refresh_seconds,
             request.state.request_id,
             peer_ip,
+            None,
         )
+        bound = claims.workspace_id
         if row is not None and row["user_id"] != claims.user_id:
             row = None
     else:
@@ -98,6 +122,7 @@ async def resolve_caller(request: Request) -> Caller:
             settings.session_refresh_seconds,
             request.state.request_id,
             peer_ip,
+            None,
         )
     if row is None:
         raise Unauthenticated("Your session has ended; sign in again.", code="invalid_session")
@@ -112,17 +137,18 @@ async def resolve_caller(request: Request) -> Caller:
         via_workspace_token=claims is not None,
         locale=row["user_locale"],
         authenticated_by=row["session_authenticated_by"],
+        via_api_key=api_key is not None,
     )
     bind_log_context(user_id=str(principal.user_id))
 
     workspace: WorkspaceContext | None = None
     error: AtlasError | None = None
     named = [ref for ref in (path_ref, header) if ref is not None]
-    if claims is not None and any(
-        not _same_workspace(ref, claims.workspace_id, row["workspace_slug"]) for ref in named
+    if bound is not None and any(
+        not _same_workspace(ref, bound, row["workspace_slug"]) for ref in named
     ):
         error = Forbidden(
-            "The URL or the X-Workspace-Id header names another workspace than the token.",
+            "The URL or the X-Workspace-Id header names another workspace than the credential's.",
             code="workspace_mismatch",
         )
     elif row["two_factor_required"]:
@@ -136,10 +162,11 @@ async def resolve_caller(request: Request) -> Caller:
             workspace_name=row["workspace_name"],
             user_id=principal.user_id,
             role=role,
-            permissions=permissions_of(role, row["role_permissions"]),
+            permissions=_permissions(row),
             request_id=request.state.request_id,
             locale=row["workspace_locale"],
             time_zone=row["workspace_timezone"],
+            api_key_id=row["api_key_id"],
         )
         bind_log_context(workspace_id=str(workspace.workspace_id))
     elif claims or path_ref or header or row["workspace_id"] is not None:
@@ -152,14 +179,38 @@ async def resolve_caller(request: Request) -> Caller:
     return Caller(principal=principal, workspace=workspace, workspace_error=error)
 
 
-async def current_principal(caller: Annotated[Caller, Depends(resolve_caller)]) -> Principal:
+def _permissions(row: asyncpg.Record) -> frozenset[str]:
+    """The member's permissions; for an API key, those of the key that its creator holds
+    now (a key never does more than the member who made it can do today)."""
+    held = permissions_of(row["member_role"], row["role_permissions"])
+    if row["api_key_id"] is None:
+        return held
+    if row["key_role"] is not None:
+        return held & permissions_of(row["key_role"])
+    return held & frozenset(row["key_permissions"] or ())
+
+
+def account_holder(caller: Caller) -> Principal:
+    """The signed-in user, for what belongs to the account: never through an API key, which
+    acts only in its workspace's data."""
+    if caller.principal.via_api_key:
+        raise Forbidden(
+            "An API key acts only in its workspace's data; use a session.",
+            code="session_required",
+        )
     return caller.principal
+
+
+async def current_principal(caller: Annotated[Caller, Depends(resolve_caller)]) -> Principal:
+    return account_holder(caller)
 
 
 async def current_session_principal(
     caller: Annotated[Caller, Depends(resolve_caller)],
 ) -> Principal:
-    """Account actions (sessions, passwords, tokens) need the session itself, not a token."""
+    """Account actions (sessions, passwords, tokens, keys) need the session itself, not a
+    workspace token or an API key."""
+    account_holder(caller)
     if caller.principal.via_workspace_token:
         raise Forbidden(
             "A workspace token cannot manage the account; use the session.", code="session_required"

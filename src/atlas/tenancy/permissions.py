@@ -50,6 +50,7 @@ MANAGE = (
     "ledger:post",  # manual entries and reversals
     "books:lock",  # the lock date, forward only
     "reports:read",  # trial balance, profit and loss, balance sheet, general ledger, aging
+    "api-keys:manage",  # the workspace's API keys, within the permissions one holds
 )
 OWN = (
     "workspace:delete",

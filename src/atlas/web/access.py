@@ -13,7 +13,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from atlas.errors import Unauthenticated
-from atlas.tenancy.guard import Db, current_session_principal, resolve_caller
+from atlas.tenancy.guard import Db, account_holder, current_session_principal, resolve_caller
 from atlas.web.render import PageContext
 
 
@@ -23,7 +23,7 @@ async def public_page(request: Request, db: Db) -> PageContext:
         caller = await resolve_caller(request)
     except Unauthenticated:
         return PageContext(request, db)
-    return PageContext(request, db, caller.principal, caller.workspace)
+    return PageContext(request, db, account_holder(caller), caller.workspace)
 
 
 async def signed_in_page(request: Request, db: Db) -> PageContext:
@@ -37,8 +37,9 @@ def workspace_page(permission: str) -> Callable[..., Awaitable[PageContext]]:
 
     async def dependency(request: Request, db: Db) -> PageContext:
         caller = await resolve_caller(request)
-        # Made before any refusal, so that the error page knows who is asking.
-        page = PageContext(request, db, caller.principal, caller.workspace)
+        # Made before any refusal, so that the error page knows who is asking (pages are
+        # for people: an API key is refused).
+        page = PageContext(request, db, account_holder(caller), caller.workspace)
         if caller.workspace is None:
             assert caller.workspace_error is not None
             raise caller.workspace_error
