@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
 
-from tests.factories import Actor
+from tests.access import Rows, table_snapshot
+from tests.factories import Actor, Factory
+from tests.sql import Sql
 
 
 def new_key(actor: Actor, ws: dict[str, Any], **fields: Any) -> dict[str, Any]:
@@ -21,3 +24,22 @@ def new_key(actor: Actor, ws: dict[str, Any], **fields: Any) -> dict[str, Any]:
 def with_key(http: httpx.Client, secret: str, method: str, path: str, **kw: Any) -> httpx.Response:
     headers = {"Authorization": f"Bearer {secret}", **kw.pop("headers", {})}
     return http.request(method, path, headers=headers, **kw)
+
+
+@dataclass
+class Tenant:
+    """A workspace with its owner and one API key."""
+
+    ws: dict[str, Any]
+    owner: Actor
+    key: dict[str, Any]
+
+
+def new_tenant(factory: Factory) -> Tenant:
+    owner = factory.user()
+    ws = factory.workspace(owner)
+    return Tenant(ws, owner, new_key(owner, ws, role="viewer"))
+
+
+def snapshot(sql: Sql, ws: dict[str, Any]) -> Rows:
+    return table_snapshot(sql, ws, ["api_keys"])

@@ -125,7 +125,7 @@ async def get_key(
     _not_by_a_key(ctx)
     row = await ApiKeysRepository(db, ctx.workspace_id).get(key_id)
     if row is None:
-        raise NotFound("API key not found.", code="api_key_not_found")
+        raise NotFound("API key not found.")
     return _key(ctx, row)
 
 
