@@ -92,6 +92,7 @@ def _settings(database_url: str) -> Settings:
         rate_limit_invitations_per_account=100_000,
         rate_limit_api_per_workspace=0,
         rate_limit_api_per_member=0,
+        rate_limit_api_per_key=0,
         # The tests stand in for a proxy: X-Forwarded-For gives a test a client address of
         # its own (tests/kernel/test_client_address.py serves without a trusted proxy).
         trusted_proxies="127.0.0.1",

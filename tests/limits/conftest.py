@@ -25,6 +25,7 @@ SMALL_LIMITS: dict[str, Any] = {
     "rate_limit_invitations_per_account": 2,
     "rate_limit_api_per_workspace": 3,
     "rate_limit_api_per_member": 2,
+    "rate_limit_api_per_key": 2,
     "max_body_bytes": 2000,
 }
 

@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 from atlas.config import Settings
+from tests.apikeys.helpers import new_key, with_key
 from tests.factories import PASSWORD, Actor, Factory
 from tests.limits.conftest import SMALL_LIMITS, STORES, limited_app
 from tests.process import serve_app
@@ -163,6 +164,28 @@ def test_a_member_cannot_spend_the_whole_workspace_budget(
     assert http.get(ROUTE, headers=as_actor(owner, ws)).status_code == 200
     viewer_elsewhere = factory.workspace(viewer)  # the count is per workspace, too
     assert http.get(ROUTE, headers=as_actor(viewer, viewer_elsewhere)).status_code == 200
+
+
+def test_an_api_key_has_a_budget_of_its_own(
+    database: Settings, redis_prefix: str, factory: Factory
+) -> None:
+    app = limited_app(
+        database,
+        "memory",
+        redis_prefix,
+        rate_limit_api_per_key=2,
+        rate_limit_api_per_member=5,
+        rate_limit_api_per_workspace=0,
+    )
+    owner = factory.user()
+    ws = factory.workspace(owner)
+    key = new_key(owner, ws)
+    with serve_app(app) as url, httpx.Client(base_url=url, timeout=30) as http:
+        for _ in range(2):
+            assert with_key(http, key["secret"], "GET", ROUTE).status_code == 200
+        assert_rate_limited(with_key(http, key["secret"], "GET", ROUTE))
+        # Its creator's own requests still have their budget (5, of which the key used 2).
+        assert http.get(ROUTE, headers=as_actor(owner, ws)).status_code == 200
 
 
 def test_api_limits_of_zero_are_off(

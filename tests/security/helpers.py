@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from atlas.schema import tenant_tables
+from tests.apikeys.helpers import new_key
 from tests.audit.helpers import events
 from tests.factories import Actor, Factory
 from tests.finance.helpers import issue, new_customer, new_invoice
@@ -71,6 +72,7 @@ KINDS = {
     "credit_note_id": "credit_note",
     "income_account_id": "account",
     "file_name": "logo",
+    "key_id": "api_key",
 }
 # Parameters that name an object without ending in `_id`.
 REF_NAMES = frozenset({"workspace", "role", "assignee", "key"})
@@ -99,6 +101,8 @@ class World:
     ids: dict[str, str]
     aliases: dict[str, str]
     names: list[str]
+    # The owner's API key of this workspace (role owner): the attack matrix's third credential.
+    api_key: str
 
     def refs(self, kind: str, name: str) -> list[str]:
         """What the parameter `name` of kind `kind` takes for this world's object."""
@@ -165,6 +169,7 @@ def new_world(factory: Factory) -> World:
     logo = _created(
         owner.put("/api/v1/workspace/logo", ws=ws, content=images.png(padding=ws["id"].bytes))
     )
+    api_key = new_key(owner, ws, name=f"Key {secrets.token_hex(4)}", role="owner")
     ids = {
         "workspace": str(ws["id"]),
         "session": session_id(owner),
@@ -191,6 +196,7 @@ def new_world(factory: Factory) -> World:
         "journal_entry": journal_entry["id"],
         "journal_draft": journal_draft["id"],
         "logo": logo["url"].rsplit("/", 1)[1],
+        "api_key": api_key["id"],
     }
     aliases = {"workspace": ws["slug"], "task": task["key"], "role": role["name"]}
     names = [
@@ -204,8 +210,9 @@ def new_world(factory: Factory) -> World:
         invitation["email"],
         member.email,
         owner.email,
+        api_key["name"],
     ]
-    return World(ws, owner, member, ids, aliases, names)
+    return World(ws, owner, member, ids, aliases, names, api_key["secret"])
 
 
 Snapshot = dict[str, list[dict[str, Any]]]
@@ -221,5 +228,8 @@ def snapshot(sql: Sql, ws: dict[str, Any]) -> Snapshot:
         )
         for table in tenant_tables()
     }
+    # A key's use is no change of the workspace's data (written at most once a minute).
+    for key in rows["api_keys"]:
+        key.pop("last_used_at")
     rows["workspaces"] = sql.owner("SELECT * FROM workspaces WHERE id = %s", ws["id"])
     return rows

@@ -201,8 +201,9 @@ def verdict(attempt: Attempt, resp: httpx.Response) -> str | None:
 
 
 def _token_refusal(resp: httpx.Response) -> bool:
-    """A workspace token's own refusals: of an account route, of a URL naming another
-    workspace than the token's (both before any look-up: they reveal nothing of B)."""
+    """A workspace token's or an API key's own refusals: of an account route, of a URL
+    naming another workspace than the credential's (both before any look-up: they reveal
+    nothing of B)."""
     codes = {"session_required", "workspace_mismatch"}
     return resp.status_code == 403 and resp.json()["error"]["code"] in codes
 
@@ -215,9 +216,9 @@ def _their_right_in_b(attempt: Attempt) -> bool:
 
 
 @pytest.mark.parametrize(
-    ("also_in_b", "with_token"),
-    [(False, False), (True, False), (False, True)],
-    ids=["strangers", "members-of-both", "workspace-token"],
+    ("also_in_b", "credential"),
+    [(False, "session"), (True, "session"), (False, "workspace-token"), (False, "api-key")],
+    ids=["strangers", "members-of-both", "workspace-token", "api-key"],
 )
 def test_every_id_parameter_of_the_api_is_isolated(
     server: str,
@@ -226,12 +227,13 @@ def test_every_id_parameter_of_the_api_is_isolated(
     world_a: World,
     world_b: World,
     also_in_b: bool,
-    with_token: bool,
+    credential: str,
 ) -> None:
     """With `also_in_b`, A's owner is also a viewer of B and B has invited A's owner:
     row-level security then shows them their own membership and invitations in B, so
     only the repositories' workspace filters stand between A's routes and those rows.
-    With `with_token`, A's owner sends a workspace token of A instead of the session."""
+    A's owner sends the session, or a workspace token of A, or their API key of A (role
+    owner)."""
     doc = httpx.get(f"{server}/api/openapi.json").json()
     ops = [op for op in operations(doc) if op.id_params()]
     unmapped = sorted(
@@ -248,7 +250,12 @@ def test_every_id_parameter_of_the_api_is_isolated(
         factory.add_member(world_b.ws, world_a.owner, "viewer")
         world_b.ids["own_invitation"] = invitation["id"]
         world_b.ids["own_membership"] = member_id(factory, world_b.ws, world_a.owner)
-    headers = bearer(workspace_token(world_a.owner, world_a.ws)) if with_token else {}
+    with_token = credential != "session"
+    headers: dict[str, str] = {}
+    if credential == "workspace-token":
+        headers = bearer(workspace_token(world_a.owner, world_a.ws))
+    elif credential == "api-key":
+        headers = bearer(world_a.api_key)
     requests = Requests(doc, world_a, world_b, headers)
     before = snapshot(sql, world_a.ws), snapshot(sql, world_b.ws)
     failures: list[str] = []
@@ -269,7 +276,7 @@ def test_every_id_parameter_of_the_api_is_isolated(
             if problem:
                 failures.append(f"{attempt}: {problem}")
     summary = (
-        f"attack matrix ({also_in_b=}, {with_token=}): {len(covered)} routes, {tried} attempts,"
+        f"attack matrix ({also_in_b=}, {credential=}): {len(covered)} routes, {tried} attempts,"
         f" outcomes {dict(outcomes)}"
     )
     print(summary)
