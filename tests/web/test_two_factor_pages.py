@@ -7,6 +7,8 @@ from __future__ import annotations
 import re
 from html import unescape
 
+import httpx
+
 from tests.factories import PASSWORD, Factory
 from tests.identity.two_factor_helpers import App, app_of, turn_on
 from tests.web.conftest import BrowserFor
@@ -149,3 +151,49 @@ def test_the_workspace_security_page(factory: Factory, browser_for: BrowserFor) 
     refused_page = as_member.get(f"/w/{ws['slug']}/")
     assert refused_page.status_code == 403
     assert 'href="/account#two-factor"' in refused_page.text
+
+
+def test_api_keys_from_the_security_page(
+    factory: Factory, browser_for: BrowserFor, client: httpx.Client
+) -> None:
+    owner = factory.user()
+    ws = factory.workspace(owner)
+    member = factory.member(ws, "member")
+    url = f"/w/{ws['slug']}/settings/security"
+    assert 'id="api-keys"' not in browser_for(member).get(url).text
+    refused = browser_for(member).post(
+        f"/w/{ws['slug']}/settings/api-keys", {"name": "Mine", "role": "viewer"}
+    )
+    assert refused.status_code == 403
+
+    browser = browser_for(owner)
+    bad = browser.post(
+        f"/w/{ws['slug']}/settings/api-keys",
+        {"name": "Nightly", "role": "viewer", "expires_in_days": "366"},
+    )
+    assert bad.status_code == 422
+    assert field_error(bad.text, "expires_in_days")
+    made = browser.post(
+        f"/w/{ws['slug']}/settings/api-keys",
+        {"name": "Nightly export", "role": "viewer", "expires_in_days": "30"},
+    )
+    assert made.status_code == 200
+    match = re.search(r'<code id="api-key-secret" class="secret">(atl_[^<]+)</code>', made.text)
+    assert match
+    secret = match.group(1)
+    assert (
+        client.get("/api/v1/projects", headers={"Authorization": f"Bearer {secret}"}).status_code
+        == 200
+    )
+    listed = browser.get(url)
+    assert "Nightly export" in text(listed)
+    assert secret not in listed.text
+    row = re.search(r'id="api-key-([0-9a-f-]{36})"', listed.text)
+    assert row
+    key_id = row.group(1)
+    revoked = browser.post(f"/w/{ws['slug']}/settings/api-keys/{key_id}/revoke")
+    assert redirected_to(revoked) == url
+    assert (
+        client.get("/api/v1/projects", headers={"Authorization": f"Bearer {secret}"}).status_code
+        == 401
+    )

@@ -16,6 +16,8 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict
 from starlette.datastructures import UploadFile
 
+from atlas.apikeys import schemas as api_key_schemas
+from atlas.apikeys import service as api_keys
 from atlas.audit import schemas as audit_schemas
 from atlas.audit import service as audit
 from atlas.config import Settings
@@ -45,6 +47,7 @@ InvitationsCancel = Annotated[PageContext, Depends(workspace_page("invitations:c
 RolesRead = Annotated[PageContext, Depends(workspace_page("roles:read"))]
 RolesManage = Annotated[PageContext, Depends(workspace_page("roles:manage"))]
 AuditRead = Annotated[PageContext, Depends(workspace_page("audit:read"))]
+KeysManage = Annotated[PageContext, Depends(workspace_page("api-keys:manage"))]
 
 MONTHS = [(str(n), calendar.month_name[n]) for n in range(1, 13)]
 SELLER_FIELDS = ("legal_name", "address", "tax_id", "bank_details")
@@ -145,12 +148,32 @@ async def update_workspace(page: WorkspaceUpdate) -> Response:
 # --- security: the two-factor policy -----------------------------------------------------
 
 
-async def _security_page(page: PageContext, errors: forms.FormErrors | None = None) -> Response:
+async def _security_page(
+    page: PageContext,
+    errors: forms.FormErrors | None = None,
+    *,
+    key_form: dict[str, Any] | None = None,
+    key_errors: forms.FormErrors | None = None,
+) -> Response:
+    manages_keys = page.ws.can("api-keys:manage")
+    keys = (
+        await api_keys.list_keys(
+            page.ws, page.db, api_key_schemas.ApiKeyFilters(), PageRequest(limit=100, offset=0)
+        )
+        if manages_keys
+        else None
+    )
+    failed = errors or key_errors
     return await page.render(
         "settings/security.html",
-        status_code=errors.status if errors else 200,
+        status_code=failed.status if failed else 200,
         policy=await service.two_factor_policy(page.ws, page.db),
         errors=errors,
+        keys=keys,
+        role_options=await _role_options(page) if manages_keys else [],
+        key_form=key_form or {"expires_in_days": api_key_schemas.DEFAULT_DAYS, "role": "viewer"},
+        key_errors=key_errors,
+        max_days=api_key_schemas.MAX_DAYS,
     )
 
 
@@ -177,6 +200,30 @@ async def set_two_factor_policy(page: WorkspaceUpdate) -> Response:
         else page._("Two-factor sign-in is no longer required.")
     )
     return page.redirect(page.url("/settings/security"), done)
+
+
+@router.post("/w/{workspace_ref}/settings/api-keys")
+async def create_api_key(page: KeysManage) -> Response:
+    """A new key; its secret is shown on the answer's page only."""
+    form = await forms.read_form(page.request)
+    try:
+        data = forms.parse(api_key_schemas.ApiKeyCreate, form)
+        key = await forms.run(
+            page.db, lambda: api_keys.create_key(page.ws, page.db, data), passthrough=(401, 404)
+        )
+    except forms.FormErrors as errors:
+        return await _security_page(page, key_form=form, key_errors=errors)
+    return await page.render("settings/api_key_created.html", key=key)
+
+
+@router.post("/w/{workspace_ref}/settings/api-keys/{key_id}/revoke")
+async def revoke_api_key(page: KeysManage, key_id: uuid.UUID) -> Response:
+    return await _act(
+        page,
+        page.url("/settings/security"),
+        lambda: api_keys.revoke_key(page.ws, page.db, key_id),
+        page._("The key is revoked: it stops working now."),
+    )
 
 
 @router.post("/w/{workspace_ref}/settings/logo")
