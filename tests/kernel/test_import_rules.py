@@ -109,7 +109,7 @@ ALLOWED: dict[str, dict[str, frozenset[str]]] = {
         "dashboard": frozenset({"service"}),
         "finance": frozenset({"service", "schemas", "money"}),
         "hr": frozenset({"service", "schemas"}),
-        "identity": frozenset({"service", "schemas", "csrf", "http", "two_factor"}),
+        "identity": frozenset({"service", "schemas", "csrf", "http", "two_factor", "passkeys"}),
         # reports: the financial reports' functions (the ledger's service of its reports).
         "ledger": frozenset({"service", "schemas", "reports"}),
         "limits": frozenset({"dependencies"}),

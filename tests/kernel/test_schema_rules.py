@@ -52,10 +52,12 @@ def test_every_tenant_table_is_known_and_global_tables_are_few(sql: Sql) -> None
         "backup_codes",
         "email_tokens",
         "outbox_messages",
+        "passkeys",
         "sessions",
         "sign_in_challenges",
         "user_totp",
         "users",
+        "webauthn_challenges",
         "workspaces",
     ]
 

@@ -139,7 +139,9 @@ def test_the_workspace_security_page(factory: Factory, browser_for: BrowserFor) 
     browser = browser_for(owner)
     refused = browser.post(url, {"required": "true"})
     assert refused.status_code == 409
-    assert "Turn on two-factor authentication for your own account first." in text(refused)
+    assert "Turn on two-factor authentication (or add a passkey) for your own account" in text(
+        refused
+    )
     turn_on(owner)
     done = browser.post(url, {"required": "true"})
     assert redirected_to(done) == url

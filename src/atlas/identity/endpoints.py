@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from atlas.config import Settings
 from atlas.db.pool import TransactionRoute
 from atlas.errors import AtlasError, error_response
-from atlas.identity import csrf, schemas, service, two_factor
+from atlas.identity import csrf, passkeys, schemas, service, two_factor
 from atlas.identity.http import clear_session_cookie, client_of, set_session_cookie
 from atlas.identity.two_factor import TwoFactorKeys
 from atlas.limits.dependencies import limit, workspace_limit
@@ -287,3 +287,72 @@ async def regenerate_backup_codes(
 ) -> schemas.BackupCodes:
     """Ten new backup codes (the password and a code); the earlier ones stop working."""
     return await two_factor.regenerate_backup_codes(principal, db, _two_factor(request), data)
+
+
+# --- passkeys ---------------------------------------------------------------------------
+
+
+def _relying_party(request: Request) -> passkeys.RelyingParty:
+    return passkeys.RelyingParty.of(_settings(request))
+
+
+@router.get("/passkeys", dependencies=[Depends(workspace_limit)])
+async def list_passkeys(principal: SessionPrincipal, db: Db) -> list[schemas.Passkey]:
+    """The account's passkeys, oldest first."""
+    return await passkeys.list_passkeys(principal, db)
+
+
+@router.post("/passkeys/registration-options", dependencies=[Depends(workspace_limit)])
+async def passkey_registration_options(
+    request: Request, principal: SessionPrincipal, db: Db
+) -> schemas.PasskeyOptions:
+    """Options for `navigator.credentials.create()`: a discoverable passkey with user
+    verification, for this site (the host of ATLAS_PUBLIC_URL); the challenge works once,
+    for 5 minutes."""
+    return await passkeys.registration_options(principal, db, _relying_party(request))
+
+
+@router.post(
+    "/passkeys", status_code=status.HTTP_201_CREATED, dependencies=[Depends(workspace_limit)]
+)
+async def register_passkey(
+    data: schemas.PasskeyRegistration, request: Request, principal: SessionPrincipal, db: Db
+) -> schemas.Passkey:
+    """Keep the passkey the browser made: `{"name", "credential"}`; 422
+    `passkey_challenge_expired` or `invalid_passkey`, 409 `passkey_exists`."""
+    return await passkeys.register(principal, db, _relying_party(request), data)
+
+
+@router.patch("/passkeys/{passkey_id}", dependencies=[Depends(workspace_limit)])
+async def rename_passkey(
+    passkey_id: uuid.UUID, data: schemas.PasskeyRename, principal: SessionPrincipal, db: Db
+) -> schemas.Passkey:
+    return await passkeys.rename(principal, db, passkey_id, data)
+
+
+@router.delete(
+    "/passkeys/{passkey_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    dependencies=[Depends(workspace_limit)],
+)
+async def remove_passkey(passkey_id: uuid.UUID, principal: SessionPrincipal, db: Db) -> None:
+    await passkeys.remove(principal, db, passkey_id)
+
+
+@router.post("/sign-in/passkey/options", dependencies=[Depends(limit("sign-in"))])
+async def passkey_sign_in_options(request: Request, db: Db) -> schemas.PasskeyOptions:
+    """Options for `navigator.credentials.get()`: any passkey of this site may answer."""
+    return await passkeys.sign_in_options(db, _relying_party(request))
+
+
+@router.post("/sign-in/passkey", dependencies=[Depends(limit("sign-in"))])
+async def sign_in_with_passkey(
+    data: schemas.PasskeySignIn, request: Request, response: Response, db: Db
+) -> schemas.AuthResult:
+    """Open a session with a passkey alone (`{"credential"}`, the answer to the options'
+    challenge); it counts as two factors. 401 `passkey_challenge_expired` or
+    `invalid_passkey`."""
+    settings = _settings(request)
+    result = await service.sign_in_with_passkey(db, settings, data, client_of(request))
+    set_session_cookie(response, settings, result.token)
+    return result

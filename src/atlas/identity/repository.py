@@ -311,3 +311,110 @@ class TwoFactorRepository:
             session_id,
             by,
         )
+
+
+PASSKEY_COLUMNS = "id, name, created_at, last_used_at"
+
+
+class PasskeysRepository:
+    """Users' passkeys and the challenges of their WebAuthn ceremonies."""
+
+    def __init__(self, db: asyncpg.Connection) -> None:
+        self.db = db
+
+    async def of_user(self, user_id: uuid.UUID) -> list[asyncpg.Record]:
+        return await self.db.fetch(
+            f"""SELECT {PASSKEY_COLUMNS}, credential_id, transports FROM passkeys
+                 WHERE user_id = $1 ORDER BY created_at, id""",
+            user_id,
+        )
+
+    async def users_with_passkeys(self, user_ids: list[uuid.UUID]) -> set[uuid.UUID]:
+        rows = await self.db.fetch(
+            "SELECT DISTINCT user_id FROM passkeys WHERE user_id = ANY($1)", user_ids
+        )
+        return {row["user_id"] for row in rows}
+
+    async def create(
+        self,
+        user_id: uuid.UUID,
+        *,
+        credential_id: bytes,
+        public_key: bytes,
+        sign_count: int,
+        name: str,
+        transports: list[str],
+    ) -> asyncpg.Record | None:
+        """The new passkey, or None if this credential is registered already."""
+        return await self.db.fetchrow(
+            f"""INSERT INTO passkeys (id, user_id, credential_id, public_key, sign_count, name,
+                                      transports)
+                VALUES ($1, $2, $3, $4, $5, $6, $7)
+                ON CONFLICT (credential_id) DO NOTHING RETURNING {PASSKEY_COLUMNS}""",
+            uuid7(),
+            user_id,
+            credential_id,
+            public_key,
+            sign_count,
+            name,
+            transports,
+        )
+
+    async def by_credential(self, credential_id: bytes) -> asyncpg.Record | None:
+        return await self.db.fetchrow(
+            "SELECT id, user_id, public_key, sign_count FROM passkeys WHERE credential_id = $1",
+            credential_id,
+        )
+
+    async def rename(
+        self, user_id: uuid.UUID, passkey_id: uuid.UUID, name: str
+    ) -> asyncpg.Record | None:
+        return await self.db.fetchrow(
+            f"""UPDATE passkeys SET name = $3 WHERE user_id = $1 AND id = $2
+                RETURNING {PASSKEY_COLUMNS}""",
+            user_id,
+            passkey_id,
+            name,
+        )
+
+    async def delete(self, user_id: uuid.UUID, passkey_id: uuid.UUID) -> bool:
+        row = await self.db.fetchrow(
+            "DELETE FROM passkeys WHERE user_id = $1 AND id = $2 RETURNING id", user_id, passkey_id
+        )
+        return row is not None
+
+    async def advance_counter(self, passkey_id: uuid.UUID, seen: int, new: int) -> bool:
+        """The counter moves from `seen` to `new`; False if another sign-in moved it first."""
+        row = await self.db.fetchrow(
+            """UPDATE passkeys SET sign_count = $3, last_used_at = now()
+                WHERE id = $1 AND sign_count = $2 RETURNING id""",
+            passkey_id,
+            seen,
+            new,
+        )
+        return row is not None
+
+    async def create_challenge(
+        self, user_id: uuid.UUID | None, purpose: str, challenge_hash: bytes, expires_at: datetime
+    ) -> None:
+        await self.db.execute("DELETE FROM webauthn_challenges WHERE expires_at <= now()")
+        await self.db.execute(
+            """INSERT INTO webauthn_challenges (id, user_id, purpose, challenge_hash, expires_at)
+               VALUES ($1, $2, $3, $4, $5)""",
+            uuid7(),
+            user_id,
+            purpose,
+            challenge_hash,
+            expires_at,
+        )
+
+    async def take_challenge(self, challenge_hash: bytes, purpose: str) -> asyncpg.Record | None:
+        """The live challenge of this hash, deleted in the statement that finds it (single
+        use, even under concurrent answers)."""
+        return await self.db.fetchrow(
+            """DELETE FROM webauthn_challenges
+                WHERE challenge_hash = $1 AND purpose = $2 AND expires_at > now()
+               RETURNING user_id""",
+            challenge_hash,
+            purpose,
+        )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, EmailStr, Field, StringConstraints
 
@@ -186,3 +186,41 @@ class TwoFactorChallenge(BaseModel):
 class TwoFactorSignIn(StrictModel):
     challenge: EmailedToken
     code: Code
+
+
+# --- passkeys ------------------------------------------------------------------------------
+
+PasskeyName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+Credential = Annotated[
+    dict[str, Any],
+    Field(description="The browser's PublicKeyCredential as JSON (`credential.toJSON()`)."),
+]
+
+
+class PasskeyOptions(BaseModel):
+    public_key: dict[str, Any] = Field(
+        alias="publicKey",
+        serialization_alias="publicKey",
+        description="For `navigator.credentials.create()` or `.get()`, its binary values in"
+        " base64url (`PublicKeyCredential.parseCreationOptionsFromJSON()`).",
+    )
+
+
+class PasskeyRegistration(StrictModel):
+    name: PasskeyName
+    credential: Credential
+
+
+class PasskeyRename(StrictModel):
+    name: PasskeyName
+
+
+class PasskeySignIn(StrictModel):
+    credential: Credential
+
+
+class Passkey(BaseModel):
+    id: uuid.UUID
+    name: str
+    created_at: datetime
+    last_used_at: datetime | None

@@ -18,7 +18,7 @@ from atlas.errors import (
     TooManyRequests,
     Unauthenticated,
 )
-from atlas.identity import schemas, two_factor
+from atlas.identity import passkeys, schemas, two_factor
 from atlas.identity.repository import IdentityRepository
 from atlas.identity.throttle import FailureThrottle
 from atlas.mail.repository import OutboxRepository
@@ -183,6 +183,20 @@ async def finish_two_factor_sign_in(
     user = await IdentityRepository(db).user_by_id(answer.user_id)
     assert user is not None, "the challenge's key holds its user"
     return await _open_session(db, settings, user, client, answer.authenticated_by)
+
+
+async def sign_in_with_passkey(
+    db: asyncpg.Connection,
+    settings: Settings,
+    data: schemas.PasskeySignIn,
+    client: Client,
+) -> schemas.AuthResult:
+    """A session for the account whose passkey answered a sign-in challenge: two factors
+    in one (something held, and the fingerprint or PIN that unlocked it)."""
+    user_id = await passkeys.authenticate(db, passkeys.RelyingParty.of(settings), data)
+    user = await IdentityRepository(db).user_by_id(user_id)
+    assert user is not None, "the passkey's key holds its user"
+    return await _open_session(db, settings, user, client, "passkey")
 
 
 async def sign_out(principal: Principal, db: asyncpg.Connection) -> None:

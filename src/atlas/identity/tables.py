@@ -1,6 +1,7 @@
 """Global identity tables: users, their sessions and emailed tokens (not tenant rows)."""
 
 from sqlalchemy import (
+    ARRAY,
     BigInteger,
     Boolean,
     CheckConstraint,
@@ -114,4 +115,37 @@ sign_in_challenges = Table(
     created_at(),
     Column("expires_at", DateTime(timezone=True), nullable=False),
     CheckConstraint("attempts >= 0", name="attempts"),
+)
+
+# Passkeys (WebAuthn, migration 0021): public keys only; the counter moves forward.
+passkeys = Table(
+    "passkeys",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("user_id", Uuid, ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("credential_id", LargeBinary, nullable=False, unique=True),
+    Column("public_key", LargeBinary, nullable=False),
+    Column("sign_count", BigInteger, nullable=False, server_default="0"),
+    Column("name", Text, nullable=False),
+    Column("transports", ARRAY(Text), nullable=False, server_default="{}"),
+    created_at(),
+    Column("last_used_at", DateTime(timezone=True), nullable=True),
+    CheckConstraint("sign_count >= 0", name="sign_count"),
+    CheckConstraint("char_length(name) BETWEEN 1 AND 100", name="name"),
+)
+
+WEBAUTHN_PURPOSES = ("register", "sign_in")
+
+# A challenge sent for a ceremony: its hash, single use, expiring.
+webauthn_challenges = Table(
+    "webauthn_challenges",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("user_id", Uuid, ForeignKey("users.id", ondelete="CASCADE"), nullable=True),
+    Column("purpose", Text, nullable=False),
+    Column("challenge_hash", LargeBinary, nullable=False, unique=True),
+    created_at(),
+    Column("expires_at", DateTime(timezone=True), nullable=False, index=True),
+    CheckConstraint(f"purpose IN {WEBAUTHN_PURPOSES!r}", name="purpose"),
+    CheckConstraint("(purpose = 'register') = (user_id IS NOT NULL)", name="user"),
 )

@@ -19,7 +19,7 @@ import segno
 from atlas.credentials import new_token, token_hash, verify_password
 from atlas.errors import AtlasError, Conflict, Invalid, TooManyRequests, Unauthenticated
 from atlas.identity import schemas, totp
-from atlas.identity.repository import IdentityRepository, TwoFactorRepository
+from atlas.identity.repository import IdentityRepository, PasskeysRepository, TwoFactorRepository
 from atlas.identity.sealing import Seal
 from atlas.identity.throttle import FailureThrottle
 from atlas.tenancy.context import Principal
@@ -113,8 +113,10 @@ async def status(principal: Principal, db: asyncpg.Connection) -> schemas.TwoFac
 
 
 async def has_second_factor(db: asyncpg.Connection, user_ids: list[uuid.UUID]) -> set[uuid.UUID]:
-    """Which of the users can sign in with a second factor."""
-    return await TwoFactorRepository(db).users_with_totp(user_ids)
+    """Which of the users can sign in with a second factor: an authenticator app, or a
+    passkey (which counts as two)."""
+    with_app = await TwoFactorRepository(db).users_with_totp(user_ids)
+    return with_app | await PasskeysRepository(db).users_with_passkeys(user_ids)
 
 
 def qr_svg(uri: str) -> str:

@@ -222,9 +222,9 @@ async def set_two_factor_policy(
     session: otherwise the next request would lock the owner out too."""
     _require_owner(ctx, "change the two-factor policy")
     if data.required and not principal.has_second_factor:
-        if not await two_factor.uses_two_factor(db, principal.user_id):
+        if not await two_factor.has_second_factor(db, [principal.user_id]):
             raise Conflict(
-                "Turn on two-factor authentication for your own account first.",
+                "Turn on two-factor authentication (or add a passkey) for your own account first.",
                 code="two_factor_not_enabled",
             )
         raise Conflict(
