@@ -72,12 +72,13 @@ def serving(
 
 
 @contextmanager
-def serve_app(app: FastAPI) -> Iterator[str]:
-    """`app` served by uvicorn on 127.0.0.1 in a thread of this process; yields its URL."""
+def serve_app(app: FastAPI, port: int | None = None) -> Iterator[str]:
+    """`app` served by uvicorn on 127.0.0.1 (on `port`, else a free one) in a thread of this
+    process; yields its URL."""
     config = uvicorn.Config(
         app,
         host="127.0.0.1",
-        port=free_port(),
+        port=port or free_port(),
         log_level="warning",
         lifespan="on",
         proxy_headers=False,  # as `atlas-erp serve`: only ATLAS_TRUSTED_PROXIES counts

@@ -10,9 +10,9 @@ from fastapi.responses import Response
 
 from atlas.config import Settings
 from atlas.errors import NotFound
+from atlas.identity import passkeys, two_factor
 from atlas.identity import schemas as identity_schemas
 from atlas.identity import service as identity
-from atlas.identity import two_factor
 from atlas.limits.dependencies import check_auth_limit, limit
 from atlas.pagination import PageParams
 from atlas.web import forms
@@ -63,6 +63,7 @@ async def _account_page(
         locale_form=locale_form or {"locale": info.user.locale},
         locale_errors=locale_errors,
         two_factor=await two_factor.status(page.user, page.db),
+        passkeys=await passkeys.list_passkeys(page.user, page.db),
         two_factor_errors=two_factor_errors,
     )
 
@@ -199,6 +200,12 @@ async def disable_two_factor(page: SignedInPage) -> Response:
     except forms.FormErrors as errors:
         return await _two_factor_refused(page, errors)
     return page.redirect("/account#two-factor", page._("Two-factor authentication is off."))
+
+
+@router.post("/account/passkeys/{passkey_id}/remove")
+async def remove_passkey(page: SignedInPage, passkey_id: uuid.UUID) -> Response:
+    await passkeys.remove(page.user, page.db, passkey_id)
+    return page.redirect("/account#passkeys", page._("The passkey is removed."))
 
 
 # --- invitations I received ---------------------------------------------------------------
