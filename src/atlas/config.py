@@ -48,7 +48,7 @@ class Settings(BaseSettings):
     statement_timeout_ms: int = 15_000
     log_format: Literal["text", "json"] = "text"
     log_level: str = "INFO"
-    public_url: str = "http://127.0.0.1:8000"
+    public_url: str = "http://localhost:8000"
     cookie_secure: bool = False
     # Email: the outbox's sender uses SMTP when smtp_url is set, else writes to the log.
     smtp_url: SecretStr | None = Field(
