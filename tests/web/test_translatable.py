@@ -30,6 +30,9 @@ ALLOWED = {"Atlas ERP"}
 READ_ATTRIBUTES = {"title", "placeholder", "aria-label", "alt", "data-confirm", "label"}
 BUTTON_TYPES = {"submit", "button", "reset"}
 MASK = "\u2423"  # stands for each character of a Jinja tag: not a letter, offsets kept
+# Not language either: an address (`/w/{{ slug }}`), and the attributes a macro writes
+# into the tag it is called in (`aria-invalid="true"`).
+NOT_LANGUAGE = re.compile(rf'\s*/[\w/{MASK}-]*\s*|(\s|{MASK}|[\w-]+="[^"]*")*')
 TRANSLATORS = {"_", "gettext", "ngettext", "N_"}
 # The pages' environment, lexing the source as it is (no whitespace control), so that the
 # masked template keeps every character's place.
@@ -104,9 +107,12 @@ def untranslated_texts(source: str, name: str) -> Iterator[str]:
     parser.feed(masked(source))
     parser.close()
     for line, attribute, text in parser.found:
+        if NOT_LANGUAGE.fullmatch(text):
+            continue
         shown = " ".join(text.replace(MASK, " ").split())
-        if _letters(shown) and shown not in ALLOWED:
-            yield f"{name}:{line}: {attribute}{shown}"
+        if _letters(re.sub("|".join(ALLOWED), "", shown)):
+            first = next(i for i, ch in enumerate(text) if _letters(ch))
+            yield f"{name}:{line + text.count(chr(10), 0, first)}: {attribute}{shown}"
 
 
 def untranslated_constants(source: str, name: str) -> Iterator[str]:

@@ -69,9 +69,6 @@ class Count:
     total: int
     capped: bool
 
-    def __str__(self) -> str:
-        return f"more than {self.total:,}" if self.capped else f"{self.total:,}"
-
 
 def _count(result: Page[Any]) -> Count:
     return Count(result.total, result.total_is_capped)
