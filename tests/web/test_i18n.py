@@ -26,7 +26,7 @@ from tests.web.helpers import redirected_to, text
 
 ROOT = Path(__file__).parents[2]
 # Fewer found means texts left the extraction (a page stopped using `_`, or babel.cfg).
-EXTRACTED_AT_LEAST = 700
+EXTRACTED_AT_LEAST = 800
 
 
 @pytest.fixture

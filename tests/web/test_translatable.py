@@ -15,7 +15,7 @@ import ast
 import inspect
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from html.parser import HTMLParser
 
 from jinja2 import nodes
@@ -200,18 +200,18 @@ def _error_parameters() -> dict[tuple[str, bool], list[str]]:
     return found
 
 
-def _worded(node: ast.expr) -> bool:
+def _worded(node: ast.expr, words: Callable[[str], bool] = _words) -> bool:
     """A literal text, or one built from literal pieces, not marked for translation."""
     if isinstance(node, ast.Constant):
-        return isinstance(node.value, str) and _words(node.value)
+        return isinstance(node.value, str) and words(node.value)
     if isinstance(node, ast.JoinedStr):
-        return any(_worded(part) for part in node.values if isinstance(part, ast.Constant))
+        return any(_worded(part, _letters) for part in node.values)
     if isinstance(node, ast.BinOp):
-        return _worded(node.left) or _worded(node.right)
+        return _worded(node.left, words) or _worded(node.right, words)
     if isinstance(node, ast.IfExp):
-        return _worded(node.body) or _worded(node.orelse)
+        return _worded(node.body, words) or _worded(node.orelse, words)
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
-        return node.func.attr == "format" and _worded(node.func.value)
+        return node.func.attr == "format" and _worded(node.func.value, words)
     return False
 
 
@@ -237,7 +237,8 @@ def untranslated_python(
                 *((kw.arg, kw.value) for kw in node.keywords),
             ]
             for param, arg in passed:
-                if param in MESSAGE_PARAMETERS and _worded(arg):
+                # What reaches a message is shown: any letter of it is language.
+                if param in MESSAGE_PARAMETERS and _worded(arg, _letters):
                     yield f"{name}:{arg.lineno}: {callee[0]}({param}={ast.unparse(arg)})"
     # Tables of texts fixed at import time (`AREAS`, `TITLES`): marked with N_.
     for statement in tree.body:

@@ -65,8 +65,17 @@ def _template_ngettext(context: Context, singular: str, plural: str, count: int)
     return ngettext(locale_of(context), singular, plural, count)
 
 
+@pass_context
+def _translated(context: Context, message: str) -> str:
+    """A message the template did not write (a form's error, an N_ text of Python) in the
+    page's language: a plain value, escaped as any other, where `_()` would trust it."""
+    return gettext(locale_of(context), message)
+
+
 def install(env: Environment) -> None:
-    """`_`, `gettext` and `ngettext` in every template, in the page's locale."""
+    """`_`, `gettext` and `ngettext` in every template, in the page's locale, and the
+    `translated` filter."""
     env.add_extension("jinja2.ext.i18n")
     installer: Any = env
     installer.install_gettext_callables(_template_gettext, _template_ngettext, newstyle=True)
+    env.filters["translated"] = _translated
