@@ -145,6 +145,18 @@ def test_every_worded_constant_of_a_template_goes_through_the_translation_functi
     assert found == [], "untranslated template constants:\n" + "\n".join(found)
 
 
+def test_no_template_hides_the_translation_function_behind_a_variable() -> None:
+    """`{% for _ in … %}` would make every `_()` of the loop call a value."""
+    found = [
+        f"{name}:{target.lineno}: {target.name}"
+        for source, name in _templates()
+        for node in templates.env.parse(source).find_all((nodes.For, nodes.Assign))
+        for target in (node.target, *node.target.find_all(nodes.Name))
+        if isinstance(target, nodes.Name) and target.name in TRANSLATORS
+    ]
+    assert found == []
+
+
 def test_the_template_scan_finds_texts_read_attributes_and_worded_constants() -> None:
     source = (
         '<p title="{{ _("Fine") }}">{{ _("Fine") }} {{ x }} · 12 %</p>\n'

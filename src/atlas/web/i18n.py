@@ -5,9 +5,10 @@ The texts are English, and no catalog exists yet: every locale reads them throug
 catalog `locales/<babel name>/LC_MESSAGES/atlas.mo` beside this file (docs/web.md,
 "Locale"); nothing else changes, as every text already goes through `gettext` here.
 
-- Python: `page._("Password changed.")` (`PageContext._`) or `gettext(locale, message)`;
-  a text fixed at import time (the shell's area and list names) is marked with `N_` and
-  translated where it is shown.
+- Python: `page._("Password changed.")`, `page._("Task %(key)s saved.", key=task.key)`
+  (`PageContext._`) or `gettext(locale, message)`; a text fixed at import time (the
+  shell's area and list names) is marked with `N_` and translated where it is shown, in a
+  template with the `translated` filter.
 - Templates: `{{ _("Sign out") }}`, `{{ _("Back to %(name)s", name=ws.workspace_name) }}`
   (jinja2.ext.i18n, new style: values are escaped, the message itself is trusted, so a
   template never passes text it did not write to `_`).
