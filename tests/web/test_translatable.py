@@ -222,6 +222,8 @@ def _worded(node: ast.expr, words: Callable[[str], bool] = _words) -> bool:
         return _worded(node.left, words) or _worded(node.right, words)
     if isinstance(node, ast.IfExp):
         return _worded(node.body, words) or _worded(node.orelse, words)
+    if isinstance(node, ast.BoolOp):
+        return any(_worded(value, words) for value in node.values)
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
         return node.func.attr == "format" and _worded(node.func.value, words)
     return False
@@ -302,6 +304,7 @@ def shown(page, x):
     page.redirect("/back", page._("Task %(key)s moved.") % {"key": x})
     Crumb(f"{x.code} · {x.name}")
     Crumb("Edit")
+    Crumb(x.number or "Draft")
     raise Invalid("Choose a row.", code="no_rows")
 """
     known = {**_error_parameters(), **_known()}
@@ -309,6 +312,7 @@ def shown(page, x):
         "m.py:6: redirect(message='Saved.')",
         "m.py:8: redirect(message=f'Task {x} moved.')",
         "m.py:11: Crumb(label='Edit')",
-        "m.py:12: Invalid(message='Choose a row.')",
+        "m.py:12: Crumb(label=x.number or 'Draft')",
+        "m.py:13: Invalid(message='Choose a row.')",
         "m.py:2: 'Server error'",
     ]

@@ -284,7 +284,7 @@ def _preview(lines: list[Line], currency: str) -> dict[str, Any]:
     try:
         return {"error": None, "totals": money.invoice_totals(priced)}
     except money.AmountTooLarge:
-        return {"error": "The invoice's total is too large."}
+        return {"error": N_("The invoice's total is too large.")}
 
 
 @router.post("/w/{workspace_ref}/invoices/totals")
@@ -486,7 +486,7 @@ async def _invoice_page(
     return await page.render(
         "finance/invoice.html",
         status_code=errors.status if errors else 200,
-        crumbs=[Crumb(invoice.number or "Draft")],
+        crumbs=[Crumb(invoice.number or page._("Draft"))],
         invoice=invoice,
         actions=actions,
         pay_form=pay_form,

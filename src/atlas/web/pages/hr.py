@@ -537,7 +537,7 @@ async def leave_requests(
         errors=errors,
         result=result,
         status=status,
-        statuses=[*_choices(LEAVE_STATUSES), ("all", "All")],
+        statuses=[*_choices(LEAVE_STATUSES), ("all", page._("All"))],
         employee=await choices.field(page, choices.EMPLOYEES, "employee_id", query),
         employee_names=await _employee_names(page, (r.employee_id for r in result.items)),
         type_names={t.id: t.name for t in await _leave_types(page)},
