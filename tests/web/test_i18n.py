@@ -1,7 +1,9 @@
 """The translation function: what a second language needs is a catalog, nothing else.
 
 A catalog is compiled here into a folder of its own (none ships yet) and the pages'
-`_()` reads it, in templates and in Python; the extraction config finds the shell's texts.
+`_()` reads it, in templates and in Python, down to a page a German user gets; the
+extraction config finds the texts of every page (`test_translatable.py` checks that no
+text bypasses it).
 """
 
 from __future__ import annotations
@@ -18,8 +20,13 @@ from babel.messages.mofile import write_mo
 from atlas.locales import Locale
 from atlas.web import i18n
 from atlas.web.render import templates
+from tests.factories import Factory
+from tests.web.conftest import BrowserFor
+from tests.web.helpers import redirected_to, text
 
 ROOT = Path(__file__).parents[2]
+# Fewer found means texts left the extraction (a page stopped using `_`, or babel.cfg).
+EXTRACTED_AT_LEAST = 800
 
 
 @pytest.fixture
@@ -27,6 +34,8 @@ def german_catalog(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[
     catalog = Catalog(locale="de_DE", domain=i18n.DOMAIN)
     catalog.add("Sign out", "Abmelden")
     catalog.add("Back to the dashboard of %(workspace)s", "Zurück zum Überblick von %(workspace)s")
+    catalog.add("No customers yet.", "Noch keine Kunden.")
+    catalog.add("Customer %(name)s added.", "Kunde %(name)s angelegt.")
     folder = tmp_path / "de_DE" / "LC_MESSAGES"
     folder.mkdir(parents=True)
     with (folder / f"{i18n.DOMAIN}.mo").open("wb") as mo:
@@ -58,7 +67,7 @@ def test_without_a_catalog_every_locale_reads_the_english_source() -> None:
     assert i18n.ngettext(Locale.DE_DE, "%(n)d session", "%(n)d sessions", 2) == "%(n)d sessions"
 
 
-def test_the_extraction_config_finds_the_shells_texts() -> None:
+def _extracted() -> set[str]:
     with (ROOT / "babel.cfg").open() as config:
         method_map, options_map = parse_mapping_cfg(config)
     found: set[str] = set()
@@ -66,12 +75,45 @@ def test_the_extraction_config_finds_the_shells_texts() -> None:
         str(ROOT), method_map, options_map
     ):
         found.update(message if isinstance(message, tuple) else (message,))
-    # base.html, shell.py (N_), errors.py (N_), error.html and the account page (page._).
-    for text in (
-        "Sign out",
-        "Timesheet",
-        "Page not found",
-        "Go to my workspaces",
-        "Session revoked.",
+    return found
+
+
+def test_the_extraction_config_finds_the_texts_of_templates_and_python() -> None:
+    found = _extracted()
+    assert len(found) >= EXTRACTED_AT_LEAST, len(found)
+    for message in (
+        "Sign out",  # base.html
+        "Timesheet",  # shell.py, N_
+        "Page not found",  # errors.py, N_
+        "Go to my workspaces",  # errors/error.html
+        "Session revoked.",  # pages/account.py, page._
+        "No customers yet.",  # finance/customers.html
+        "Customer %(name)s added.",  # pages/finance.py
+        "Profit and loss",  # pages/reports.py, N_
+        "Approve",  # hr/_decide.html
+        "Signed out %(count)d other sessions.",  # a plural, page.ngettext
     ):
-        assert text in found
+        assert message in found, message
+
+
+@pytest.mark.usefixtures("german_catalog")
+def test_a_catalog_translates_a_whole_page_for_a_user_of_its_locale(
+    factory: Factory, browser_for: BrowserFor
+) -> None:
+    owner = factory.user()
+    ws = factory.workspace(owner)
+    german = factory.member(ws, "admin")
+    resp = german.patch("/api/v1/auth/me", json={"locale": "de-DE"})
+    assert resp.status_code == 200, resp.text
+    base = f"/w/{ws['slug']}/customers"
+
+    shown = text(browser_for(german).get(base))
+    assert "Noch keine Kunden." in shown  # a template's text
+    assert "Abmelden" in shown  # the shell's
+    assert "No customers yet." in text(browser_for(owner).get(base))  # en-US: the source
+
+    browser = browser_for(german)
+    created = browser.post(f"{base}/new", {"name": "<Acme>"})
+    detail = browser.get(redirected_to(created))
+    assert "Kunde <Acme> angelegt." in text(detail)  # a flash message of Python
+    assert "Kunde &lt;Acme&gt; angelegt." in detail.text

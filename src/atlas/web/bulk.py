@@ -19,13 +19,14 @@ from atlas.db.pool import savepoint
 from atlas.errors import AtlasError, Forbidden, Invalid
 from atlas.pagination import MAX_LIMIT
 from atlas.web import forms
+from atlas.web.i18n import N_
 from atlas.web.render import PageContext
 
 IDS_FIELD = "ids"
 # The most rows one request may act on: the largest page of a list.
 MAX_IDS = MAX_LIMIT
 
-NOTHING_CHOSEN = "Choose at least one row first."
+NOTHING_CHOSEN = N_("Choose at least one row first.")
 
 
 def the_list(page: PageContext, path: str) -> str:
@@ -33,11 +34,6 @@ def the_list(page: PageContext, path: str) -> str:
     list's query (filters, sort, page), which the answer goes back to."""
     query = page.request.url.query
     return page.url(path) + (f"?{query}" if query else "")
-
-
-def counted(ids: Sequence[uuid.UUID], one: str, many: str | None = None) -> str:
-    """How many rows a bulk action changed: "1 task", "3 tasks", "2 draft entries"."""
-    return f"{len(ids)} {one if len(ids) == 1 else many or one + 's'}"
 
 
 async def read_ids(page: PageContext) -> tuple[list[uuid.UUID], forms.FormData]:
@@ -53,14 +49,18 @@ async def read_ids(page: PageContext) -> tuple[list[uuid.UUID], forms.FormData]:
             ids.append(uuid.UUID(value))
         except ValueError:
             raise Invalid(
-                "A chosen row is not an id.",
+                page._("A chosen row is not an id."),
                 code="validation_error",
                 details=[{"field": IDS_FIELD, "message": "must be ids"}],
             ) from None
     unique = list(dict.fromkeys(ids))
     if len(unique) > MAX_IDS:
         raise Invalid(
-            f"At most {MAX_IDS} rows can be changed at once; {len(unique)} were chosen.",
+            page._(
+                "At most %(most)d rows can be changed at once; %(chosen)d were chosen.",
+                most=MAX_IDS,
+                chosen=len(unique),
+            ),
             code="too_many_ids",
             details=[{"field": IDS_FIELD, "message": f"at most {MAX_IDS} ids"}],
         )
@@ -83,7 +83,7 @@ async def apply_all(
     id); a 403 propagates with the row's name in its message.
     """
     if not ids:
-        return page.redirect(back, NOTHING_CHOSEN, kind="error")
+        return page.redirect(back, page._(NOTHING_CHOSEN), kind="error")
     current = ids[0]
     try:
         async with savepoint(page.db, "bulk"):
@@ -95,5 +95,7 @@ async def apply_all(
         named = f"{await name_of(current)}: {exc.message}"
         if exc.status == 403:
             raise Forbidden(named, code=exc.code, details=exc.details) from exc
-        return page.redirect(back, f"Nothing was changed. {named}", kind="error")
+        return page.redirect(
+            back, page._("Nothing was changed. %(named)s", named=named), kind="error"
+        )
     return page.redirect(back, done)

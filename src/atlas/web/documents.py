@@ -39,6 +39,7 @@ from atlas.locales import Locale
 from atlas.tenancy.context import WorkspaceContext
 from atlas.tenancy.guard import Db, require
 from atlas.web.assets import DIGESTS, STATIC
+from atlas.web.i18n import N_
 from atlas.web.render import templates
 from atlas.workspaces import service as workspaces
 
@@ -97,7 +98,7 @@ def _renderer() -> Callable[[str, Images], bytes]:
         from weasyprint.urls import URLFetcher, URLFetcherResponse
     except OSError as exc:  # WeasyPrint loads Pango when imported
         raise ServiceUnavailable(
-            "PDFs cannot be made on this server: it lacks the Pango library.",
+            N_("PDFs cannot be made on this server: it lacks the Pango library."),
             code="pdf_unavailable",
         ) from exc
 

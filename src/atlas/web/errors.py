@@ -18,7 +18,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from atlas.errors import AtlasError
-from atlas.locales import DEFAULT_LOCALE
+from atlas.locales import DEFAULT_LOCALE, Locale
 from atlas.tenancy.context import PermissionDenied
 from atlas.web import i18n
 from atlas.web.i18n import N_
@@ -58,42 +58,55 @@ def _sign_in_redirect(request: Request) -> Response:
 
 # How a refused permission reads on the 403 page: "<verb> <what>" (the name follows it).
 VERBS = {
-    "read": "see",
-    "write": "change",
-    "update": "change",
-    "manage": "manage",
-    "void": "void or credit",
-    "record": "record",
-    "post": "post to",
-    "grant-owner": "make owners among",
-    "salary": "see the salaries of",
+    "read": N_("see"),
+    "write": N_("change"),
+    "update": N_("change"),
+    "manage": N_("manage"),
+    "void": N_("void or credit"),
+    "record": N_("record"),
+    "post": N_("post to"),
+    "grant-owner": N_("make owners among"),
+    "salary": N_("see the salaries of"),
 }
 RESOURCES = {
-    "workspace": "the workspace",
-    "ledger": "the journal",
-    "books": "the books",
-    "accounts": "the chart of accounts",
-    "reports": "the financial reports",
-    "audit": "the audit trail",
-    "time": "time entries",
-    "hr": "employees",
-    "leave": "leave",
+    "workspace": N_("the workspace"),
+    "ledger": N_("the journal"),
+    "books": N_("the books"),
+    "accounts": N_("the chart of accounts"),
+    "reports": N_("the financial reports"),
+    "audit": N_("the audit trail"),
+    "time": N_("time entries"),
+    "hr": N_("employees"),
+    "leave": N_("leave"),
 }
 
 
-def permission_in_words(permission: str) -> str:
+def permission_in_words(permission: str, locale: Locale = DEFAULT_LOCALE) -> str:
     """`invoices:write` -> "change invoices"; `ledger:read` -> "see the journal"."""
     resource, _, action = permission.partition(":")
-    return f"{VERBS.get(action, action)} {RESOURCES.get(resource, resource)}"
+    verb = i18n.gettext(locale, VERBS[action]) if action in VERBS else action
+    what = i18n.gettext(locale, RESOURCES[resource]) if resource in RESOURCES else resource
+    return i18n.gettext(locale, "%(verb)s %(what)s") % {"verb": verb, "what": what}
 
 
 def _denied(exc: PermissionDenied, page: PageContext | None) -> str:
-    where = page.workspace.workspace_name if page and page.workspace else "this workspace"
-    return (
-        f"Your role in {where}, {exc.role}, does not let you"
-        f" {permission_in_words(exc.permission)} ({exc.permission}). An owner or an admin"
-        " of the workspace can give you a role that does."
+    locale = page.locale if page else DEFAULT_LOCALE
+    where = (
+        page.workspace.workspace_name
+        if page and page.workspace
+        else i18n.gettext(locale, "this workspace")
     )
+    message = i18n.gettext(
+        locale,
+        "Your role in %(where)s, %(role)s, does not let you %(action)s (%(permission)s)."
+        " An owner or an admin of the workspace can give you a role that does.",
+    )
+    return message % {
+        "where": where,
+        "role": exc.role,
+        "action": permission_in_words(exc.permission, locale),
+        "permission": exc.permission,
+    }
 
 
 def _page_of(request: Request) -> PageContext | None:
@@ -164,7 +177,8 @@ def _page_response(request: Request, exc: Exception) -> Response:
         if isinstance(exc, PermissionDenied):
             denied = _denied(exc, _page_of(request))
             return error_page(request, exc.status, denied, exc.code)
-        return error_page(request, exc.status, exc.message, exc.code)
+        # A message of the pages' own marked with N_ (or one a catalog has) translated.
+        return error_page(request, exc.status, _own(request, exc.message), exc.code)
     if isinstance(exc, RequestValidationError):
         # A malformed id in a page URL names nothing that exists.
         if any(err.get("loc", ("",))[0] == "path" for err in exc.errors()):
@@ -173,7 +187,7 @@ def _page_response(request: Request, exc: Exception) -> Response:
     if isinstance(exc, StarletteHTTPException):
         message = _own(request, NO_SUCH_PAGE) if exc.status_code == 404 else str(exc.detail)
         return error_page(request, exc.status_code, message, "http_error")
-    message = _own(request, "Something went wrong on our side.")
+    message = _own(request, N_("Something went wrong on our side."))
     return error_page(request, 500, message, "internal_error")
 
 
@@ -188,7 +202,7 @@ def install_page_errors(app: FastAPI) -> None:
                 if not is_page(request):
                     return response
                 if response.status_code == 503:
-                    message = _own(request, "The database is not reachable; try again shortly.")
+                    message = _own(request, N_("The database is not reachable; try again shortly."))
                     return error_page(request, 503, message, "database_unavailable")
                 return _page_response(request, exc)
 

@@ -16,6 +16,7 @@ from pydantic_core import PydanticCustomError
 
 from atlas.db.pool import savepoint
 from atlas.errors import AtlasError, plain_message
+from atlas.web.i18n import N_
 from atlas.web.security import CSRF_FIELD
 
 M = TypeVar("M", bound=BaseModel)
@@ -25,7 +26,7 @@ FormData = dict[str, Any]
 
 # PostgreSQL's text cannot hold NUL, which a form or an address may carry (%00); refused
 # here, on the field, before the database would refuse the whole request.
-NUL_MESSAGE = "must not contain the NUL character"
+NUL_MESSAGE = N_("must not contain the NUL character")
 
 
 def _without_nul(value: str) -> str:
@@ -34,7 +35,7 @@ def _without_nul(value: str) -> str:
     return value
 
 
-CORRECT_THE_FIELDS = "Please correct the fields marked below."
+CORRECT_THE_FIELDS = N_("Please correct the fields marked below.")
 
 # Text read from a page's address (search boxes, sort keys, choices).
 QueryText = Annotated[str | None, Query(max_length=200), AfterValidator(_without_nul)]

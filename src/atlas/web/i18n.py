@@ -5,9 +5,10 @@ The texts are English, and no catalog exists yet: every locale reads them throug
 catalog `locales/<babel name>/LC_MESSAGES/atlas.mo` beside this file (docs/web.md,
 "Locale"); nothing else changes, as every text already goes through `gettext` here.
 
-- Python: `page._("Password changed.")` (`PageContext._`) or `gettext(locale, message)`;
-  a text fixed at import time (the shell's area and list names) is marked with `N_` and
-  translated where it is shown.
+- Python: `page._("Password changed.")`, `page._("Task %(key)s saved.", key=task.key)`
+  (`PageContext._`) or `gettext(locale, message)`; a text fixed at import time (the
+  shell's area and list names) is marked with `N_` and translated where it is shown, in a
+  template with the `translated` filter.
 - Templates: `{{ _("Sign out") }}`, `{{ _("Back to %(name)s", name=ws.workspace_name) }}`
   (jinja2.ext.i18n, new style: values are escaped, the message itself is trusted, so a
   template never passes text it did not write to `_`).
@@ -65,8 +66,17 @@ def _template_ngettext(context: Context, singular: str, plural: str, count: int)
     return ngettext(locale_of(context), singular, plural, count)
 
 
+@pass_context
+def _translated(context: Context, message: str) -> str:
+    """A message the template did not write (a form's error, an N_ text of Python) in the
+    page's language: a plain value, escaped as any other, where `_()` would trust it."""
+    return gettext(locale_of(context), message)
+
+
 def install(env: Environment) -> None:
-    """`_`, `gettext` and `ngettext` in every template, in the page's locale."""
+    """`_`, `gettext` and `ngettext` in every template, in the page's locale, and the
+    `translated` filter."""
     env.add_extension("jinja2.ext.i18n")
     installer: Any = env
     installer.install_gettext_callables(_template_gettext, _template_ngettext, newstyle=True)
+    env.filters["translated"] = _translated

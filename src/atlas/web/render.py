@@ -215,12 +215,15 @@ class PageContext:
             self.workspace.locale if self.workspace else None,
         )
 
-    def _(self, message: str) -> str:
-        """`message` in the page's language (`atlas.web.i18n`)."""
-        return i18n.gettext(self.locale, message)
+    def _(self, message: str, **values: object) -> str:
+        """`message` in the page's language (`atlas.web.i18n`), its `%(name)s` placeholders
+        filled from `values`: `page._("Task %(key)s saved.", key=task.key)`."""
+        text = i18n.gettext(self.locale, message)
+        return text % values if values else text
 
-    def ngettext(self, singular: str, plural: str, count: int) -> str:
-        return i18n.ngettext(self.locale, singular, plural, count)
+    def ngettext(self, singular: str, plural: str, count: int, **values: object) -> str:
+        """The form of `count` (`%(count)d`) in the page's language, filled from `values`."""
+        return i18n.ngettext(self.locale, singular, plural, count) % {"count": count, **values}
 
     def money(self, value: formats.Number, currency: str) -> str:
         """An amount as the page's `money` filter shows it (for flash messages)."""

@@ -15,6 +15,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from atlas.errors import Forbidden
 from atlas.identity import csrf
+from atlas.web.i18n import N_
 
 CSRF_FIELD = "csrf_token"
 
@@ -106,6 +107,9 @@ async def verify_csrf(request: Request) -> None:
         sent = value if isinstance(value, str) else None
     if not csrf.is_valid(request, csrf.expected_token(request), sent):
         raise Forbidden(
-            "This form has expired or did not come from this site; reload the page and try again.",
+            N_(
+                "This form has expired or did not come from this site;"
+                " reload the page and try again."
+            ),
             code="csrf_failed",
         )

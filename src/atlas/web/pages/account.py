@@ -95,8 +95,8 @@ async def resend_verification(page: SignedInPage) -> Response:
         await forms.run(page.db, lambda: identity.resend_verification(page.user, page.db, settings))
     except forms.FormErrors as errors:
         return page.redirect("/account", errors.message, kind="error")
-    message = page._("A new verification link is on its way to %(email)s.")
-    return page.redirect("/account", message % {"email": page.user.email})
+    message = page._("A new verification link is on its way to %(email)s.", email=page.user.email)
+    return page.redirect("/account", message)
 
 
 @router.post("/account/sessions/{session_id}/revoke")
@@ -113,7 +113,7 @@ async def revoke_other_sessions(page: SignedInPage) -> Response:
     message = page.ngettext(
         "Signed out %(count)d other session.", "Signed out %(count)d other sessions.", count
     )
-    return page.redirect("/account", message % {"count": count})
+    return page.redirect("/account", message)
 
 
 @router.post("/account/password")
@@ -244,7 +244,7 @@ async def accept_invitation_link(page: SignedInPage, token: Token) -> Response:
         return await page.render(
             "account/invitation_link.html", status_code=errors.status, expired=True
         )
-    return page.redirect(f"/w/{joined.slug}/", f"Welcome to {joined.name}!")
+    return page.redirect(f"/w/{joined.slug}/", page._("Welcome to %(name)s!", name=joined.name))
 
 
 @router.get("/invitations/{invitation_id}")
@@ -264,7 +264,7 @@ async def accept_invitation(page: SignedInPage, invitation_id: uuid.UUID) -> Res
         )
     except forms.FormErrors as errors:
         return page.redirect("/invitations", errors.message, "error")
-    return page.redirect(f"/w/{joined.slug}/", f"Welcome to {joined.name}!")
+    return page.redirect(f"/w/{joined.slug}/", page._("Welcome to %(name)s!", name=joined.name))
 
 
 @router.post("/invitations/{invitation_id}/decline")
@@ -275,4 +275,4 @@ async def decline_invitation(page: SignedInPage, invitation_id: uuid.UUID) -> Re
         )
     except forms.FormErrors as errors:
         return page.redirect("/invitations", errors.message, "error")
-    return page.redirect("/invitations", "Invitation declined.")
+    return page.redirect("/invitations", page._("Invitation declined."))

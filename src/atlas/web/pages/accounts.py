@@ -134,7 +134,10 @@ async def create_account(page: AccountsManage) -> Response:
         created = await forms.run(page.db, lambda: service.create_account(page.ws, page.db, data))
     except forms.FormErrors as errors:
         return await _form(page, form, errors)
-    return page.redirect(page.url("/accounts"), f"Account {created.code} · {created.name} added.")
+    return page.redirect(
+        page.url("/accounts"),
+        page._("Account %(code)s · %(name)s added.", code=created.code, name=created.name),
+    )
 
 
 def _stored(account: schemas.Account) -> forms.FormData:
@@ -165,7 +168,10 @@ async def update_account(page: AccountsManage, account_id: uuid.UUID) -> Respons
         )
     except forms.FormErrors as errors:
         return await _form(page, form, errors, account)
-    return page.redirect(page.url("/accounts"), f"Account {updated.code} · {updated.name} saved.")
+    return page.redirect(
+        page.url("/accounts"),
+        page._("Account %(code)s · %(name)s saved.", code=updated.code, name=updated.name),
+    )
 
 
 @router.post("/w/{workspace_ref}/accounts/{account_id}/delete")
@@ -175,4 +181,7 @@ async def delete_account(page: AccountsManage, account_id: uuid.UUID) -> Respons
         await forms.run(page.db, lambda: service.delete_account(page.ws, page.db, account_id))
     except forms.FormErrors as errors:
         return await _form(page, _stored(account), errors, account)
-    return page.redirect(page.url("/accounts"), f"Account {account.code} · {account.name} deleted.")
+    return page.redirect(
+        page.url("/accounts"),
+        page._("Account %(code)s · %(name)s deleted.", code=account.code, name=account.name),
+    )

@@ -219,7 +219,7 @@ async def sign_up(page: PublicPage) -> Response:
 @router.post("/sign-out")
 async def sign_out(page: SignedInPage) -> Response:
     await service.sign_out(page.user, page.db)
-    response = page.redirect("/sign-in", "You are signed out.")
+    response = page.redirect("/sign-in", page._("You are signed out."))
     clear_session_cookie(response)
     return response
 
@@ -278,7 +278,9 @@ async def reset_password(page: PublicPage) -> Response:
             errors=errors,
             min_password=settings.password_min_length,
         )
-    response = page.redirect("/sign-in", "Your password is changed; sign in with the new one.")
+    response = page.redirect(
+        "/sign-in", page._("Your password is changed; sign in with the new one.")
+    )
     clear_session_cookie(response)
     return response
 
@@ -304,4 +306,4 @@ async def verify_email(page: PublicPage) -> Response:
         return await page.render(
             "auth/verify_email.html", status_code=422, form=form, errors=errors
         )
-    return await _signed_in(page, result, "/", "Your email address is verified.")
+    return await _signed_in(page, result, "/", page._("Your email address is verified."))

@@ -34,6 +34,7 @@ from atlas.projects import schemas as project_schemas
 from atlas.projects import service as projects
 from atlas.web import forms
 from atlas.web.access import workspace_page
+from atlas.web.i18n import N_
 from atlas.web.render import PageContext
 from atlas.web.routing import page_router
 from atlas.workspaces import schemas as workspace_schemas
@@ -68,9 +69,6 @@ Found = tuple[list[Option], "Count"]
 class Count:
     total: int
     capped: bool
-
-    def __str__(self) -> str:
-        return f"more than {self.total:,}" if self.capped else f"{self.total:,}"
 
 
 def _count(result: Page[Any]) -> Count:
@@ -223,21 +221,29 @@ async def _account_label(page: PageContext, account_id: uuid.UUID) -> str:
     return account_label(await ledger.get_account(page.ws, page.db, account_id))
 
 
-CUSTOMERS = Source("customers", "customer", "customers:read", _search_customers, _customer_label)
-EMPLOYEES = Source("employees", "employee", "employees:read", _search_employees, _employee_label)
-DEPARTMENTS = Source(
-    "departments", "department", "departments:read", _search_departments, _department_label
+CUSTOMERS = Source(
+    "customers", N_("customer"), "customers:read", _search_customers, _customer_label
 )
-MEMBERS = Source("members", "member", "members:read", _search_members, _member_label)
-PROJECTS = Source("projects", "project", "projects:read", _search_projects, _project_label)
+EMPLOYEES = Source(
+    "employees", N_("employee"), "employees:read", _search_employees, _employee_label
+)
+DEPARTMENTS = Source(
+    "departments", N_("department"), "departments:read", _search_departments, _department_label
+)
+MEMBERS = Source("members", N_("member"), "members:read", _search_members, _member_label)
+PROJECTS = Source("projects", N_("project"), "projects:read", _search_projects, _project_label)
 OPEN_TASKS = Source(
-    "tasks", "open task", "tasks:read", _search_open_tasks, _task_label, _search_open_tasks_of
+    "tasks", N_("open task"), "tasks:read", _search_open_tasks, _task_label, _search_open_tasks_of
 )
 # For the general ledger's account: whoever reads the reports may choose one.
-ACCOUNTS = Source("accounts", "account", "reports:read", _search_accounts, _account_label)
+ACCOUNTS = Source("accounts", N_("account"), "reports:read", _search_accounts, _account_label)
 # For a manual entry's lines: whoever posts one may choose them.
 POSTING_ACCOUNTS = Source(
-    "posting-accounts", "active account", "ledger:post", _search_posting_accounts, _account_label
+    "posting-accounts",
+    N_("active account"),
+    "ledger:post",
+    _search_posting_accounts,
+    _account_label,
 )
 SOURCES = {
     s.kind: s
@@ -322,13 +328,25 @@ async def resolve(
     if len(named) == 1:
         return {**resolved, name: named[0].value}
     if not named and len(found) == MAX_LIMIT:
-        message = (
-            f"More than {MAX_LIMIT} {source.noun}s match “{text}”;"
-            " type the whole name or choose one from the list."
+        message = page._(
+            "More than %(most)d %(noun)ss match “%(text)s”;"
+            " type the whole name or choose one from the list.",
+            most=MAX_LIMIT,
+            noun=page._(source.noun),
+            text=text,
+        )
+    elif named:
+        message = page._(
+            "Several %(noun)ss are named “%(text)s”; choose one from the list.",
+            noun=page._(source.noun),
+            text=text,
         )
     else:
-        problem = f"Several {source.noun}s are" if named else f"No {source.noun} is"
-        message = f"{problem} named “{text}”; choose one from the list."
+        message = page._(
+            "No %(noun)s is named “%(text)s”; choose one from the list.",
+            noun=page._(source.noun),
+            text=text,
+        )
     raise forms.FormErrors(forms.CORRECT_THE_FIELDS, {name: message})
 
 
@@ -353,7 +371,7 @@ async def options(
     """The options matching what is typed in the type-ahead `field` (a fragment)."""
     source = SOURCES.get(kind)
     if source is None or not field:
-        raise NotFound("There is no such page.")
+        raise NotFound(page._("There is no such page."))
     page.ws.require(source.permission)
     typed = (page.request.query_params.get(f"{field}-search") or "").strip()
     search = _search(source, _id(within))

@@ -15,6 +15,7 @@ from fastapi.responses import Response
 
 from atlas.finance import schemas, service
 from atlas.web import forms
+from atlas.web.i18n import N_
 from atlas.web.lines import ERROR_LINE
 from atlas.web.pages.finance import InvoicesVoid, _invoice_page
 from atlas.web.render import PageContext
@@ -22,7 +23,7 @@ from atlas.web.routing import page_router
 
 router = page_router()
 
-NO_LINES = "Enter a quantity to credit on one line at least."
+NO_LINES = N_("Enter a quantity to credit on one line at least.")
 
 
 def _quantity(i: int) -> str:
@@ -79,7 +80,11 @@ async def _credit(page: PageContext, invoice: schemas.Invoice, form: forms.FormD
         return await _invoice_page(page, invoice.id, errors=refused, credit_form=form)
     return page.redirect(
         page.url(f"/invoices/{invoice.id}"),
-        f"Credit note {note.number} of {page.money(note.total, note.currency)} issued.",
+        page._(
+            "Credit note %(number)s of %(total)s issued.",
+            number=note.number,
+            total=page.money(note.total, note.currency),
+        ),
     )
 
 

@@ -26,6 +26,7 @@ from atlas.pagination import PageParams, PageRequest, every, pages
 from atlas.validation import ISO_CURRENCIES, excess_decimals, is_stored_to_its_unit
 from atlas.web import bulk, documents, forms, lists
 from atlas.web.access import workspace_page
+from atlas.web.i18n import N_
 from atlas.web.lines import ADD_LINE, Line, RepeatedLines
 from atlas.web.pages import choices
 from atlas.web.render import PageContext, labelled
@@ -51,7 +52,7 @@ INVOICE_FIELDS = ("customer_id", "currency", "issue_date", "due_date", "notes")
 CUSTOMER_FIELDS = ("name", "email", "billing_address", "tax_id", "currency", "payment_terms_days")
 STATUS_CHOICES = [(s, s.capitalize()) for s in (*get_args(schemas.InvoiceStatus), "overdue")]
 METHODS = [(m, m.replace("_", " ").capitalize()) for m in get_args(schemas.PaymentMethod)]
-GROUPS = [("task", "By task"), ("employee", "By employee")]
+GROUPS = [("task", N_("By task")), ("employee", N_("By employee"))]
 # A customer's page shows its latest invoices and links to all of them.
 LATEST = PageRequest(limit=20, offset=0)
 
@@ -139,7 +140,9 @@ async def create_customer(page: CustomersManage) -> Response:
         created = await forms.run(page.db, lambda: service.create_customer(page.ws, page.db, data))
     except forms.FormErrors as errors:
         return await _customer_form(page, form, errors)
-    return page.redirect(page.url(f"/customers/{created.id}"), f"Customer {created.name} added.")
+    return page.redirect(
+        page.url(f"/customers/{created.id}"), page._("Customer %(name)s added.", name=created.name)
+    )
 
 
 async def _customer_page(
@@ -187,7 +190,9 @@ async def update_customer(page: CustomersManage, customer_id: uuid.UUID) -> Resp
         )
     except forms.FormErrors as errors:
         return await _customer_form(page, form, errors, customer)
-    return page.redirect(page.url(f"/customers/{customer_id}"), f"{updated.name} saved.")
+    return page.redirect(
+        page.url(f"/customers/{customer_id}"), page._("%(name)s saved.", name=updated.name)
+    )
 
 
 @router.post("/w/{workspace_ref}/customers/{customer_id}/delete")
@@ -197,7 +202,9 @@ async def delete_customer(page: CustomersManage, customer_id: uuid.UUID) -> Resp
         await forms.run(page.db, lambda: service.delete_customer(page.ws, page.db, customer_id))
     except forms.FormErrors as errors:
         return await _customer_page(page, customer_id, errors)
-    return page.redirect(page.url("/customers"), f"Customer {customer.name} deleted.")
+    return page.redirect(
+        page.url("/customers"), page._("Customer %(name)s deleted.", name=customer.name)
+    )
 
 
 def _invoice_body(form: forms.FormData, lines: list[Line]) -> dict[str, Any]:
@@ -277,7 +284,7 @@ def _preview(lines: list[Line], currency: str) -> dict[str, Any]:
     try:
         return {"error": None, "totals": money.invoice_totals(priced)}
     except money.AmountTooLarge:
-        return {"error": "The invoice's total is too large."}
+        return {"error": N_("The invoice's total is too large.")}
 
 
 @router.post("/w/{workspace_ref}/invoices/totals")
@@ -297,7 +304,7 @@ def _uuid(value: str | None) -> uuid.UUID | None:
     try:
         return uuid.UUID(value) if value else None
     except ValueError:
-        raise NotFound("Customer not found.") from None
+        raise NotFound(N_("Customer not found.")) from None
 
 
 async def _invoice_filters(
@@ -403,7 +410,7 @@ async def create_invoice(page: InvoicesWrite) -> Response:
         created = await forms.run(page.db, lambda: service.create_invoice(page.ws, page.db, data))
     except forms.FormErrors as errors:
         return await _invoice_form(page, form, lines, errors)
-    return page.redirect(page.url(f"/invoices/{created.id}"), "Draft invoice saved.")
+    return page.redirect(page.url(f"/invoices/{created.id}"), page._("Draft invoice saved."))
 
 
 @router.get("/w/{workspace_ref}/invoices/from-time")
@@ -421,7 +428,7 @@ async def _from_time_form(
         errors=errors,
         customer=await choices.field(page, choices.CUSTOMERS, "customer_id", form),
         project=await choices.field(page, choices.PROJECTS, "project_id", form),
-        groups=GROUPS,
+        groups=[(value, page._(text)) for value, text in GROUPS],
     )
 
 
@@ -440,7 +447,11 @@ async def create_from_time(page: InvoicesWrite) -> Response:
     count = len(created.lines)
     return page.redirect(
         page.url(f"/invoices/{created.id}"),
-        f"Draft invoice made from time: {count} line{'s' if count != 1 else ''}.",
+        page.ngettext(
+            "Draft invoice made from time: %(count)d line.",
+            "Draft invoice made from time: %(count)d lines.",
+            count,
+        ),
     )
 
 
@@ -475,7 +486,7 @@ async def _invoice_page(
     return await page.render(
         "finance/invoice.html",
         status_code=errors.status if errors else 200,
-        crumbs=[Crumb(invoice.number or "Draft")],
+        crumbs=[Crumb(invoice.number or page._("Draft"))],
         invoice=invoice,
         actions=actions,
         pay_form=pay_form,
@@ -500,7 +511,7 @@ async def edit_invoice_form(page: InvoicesWrite, invoice_id: uuid.UUID) -> Respo
         status=invoice.status, amount_paid=invoice.amount_paid
     ):
         return page.redirect(
-            page.url(f"/invoices/{invoice_id}"), "Only drafts can be changed.", "error"
+            page.url(f"/invoices/{invoice_id}"), page._("Only drafts can be changed."), "error"
         )
     form = {k: v for k, v in invoice.model_dump(mode="json").items() if k in INVOICE_FIELDS}
     return await _invoice_form(page, form, _lines_of(invoice) or [{}], invoice=invoice)
@@ -520,7 +531,7 @@ async def update_invoice(page: InvoicesWrite, invoice_id: uuid.UUID) -> Response
         await forms.run(page.db, lambda: service.update_invoice(page.ws, page.db, invoice_id, data))
     except forms.FormErrors as errors:
         return await _invoice_form(page, form, lines, errors, invoice)
-    return page.redirect(page.url(f"/invoices/{invoice_id}"), "Draft invoice saved.")
+    return page.redirect(page.url(f"/invoices/{invoice_id}"), page._("Draft invoice saved."))
 
 
 async def _act(
@@ -546,7 +557,10 @@ async def issue_invoice(page: InvoicesIssue, invoice_id: uuid.UUID) -> Response:
         )
     except forms.FormErrors as errors:
         return await _invoice_page(page, invoice_id, errors=errors)
-    return page.redirect(page.url(f"/invoices/{invoice_id}"), f"Invoice {issued.number} issued.")
+    return page.redirect(
+        page.url(f"/invoices/{invoice_id}"),
+        page._("Invoice %(number)s issued.", number=issued.number),
+    )
 
 
 @router.post("/w/{workspace_ref}/invoices/{invoice_id}/void")
@@ -555,7 +569,7 @@ async def void_invoice(page: InvoicesVoid, invoice_id: uuid.UUID) -> Response:
         page,
         invoice_id,
         lambda: service.void_invoice(page.ws, page.db, invoice_id),
-        "Invoice voided.",
+        page._("Invoice voided."),
     )
 
 
@@ -565,14 +579,16 @@ async def delete_invoice(page: InvoicesWrite, invoice_id: uuid.UUID) -> Response
         page,
         invoice_id,
         lambda: service.delete_invoice(page.ws, page.db, invoice_id),
-        "Draft invoice deleted.",
+        page._("Draft invoice deleted."),
         page.url("/invoices"),
     )
 
 
 async def _invoice_name(page: PageContext, invoice_id: uuid.UUID) -> str:
     invoice = await service.get_invoice(page.ws, page.db, invoice_id)
-    return f"Invoice {invoice.number}" if invoice.number else f"A draft for {invoice.customer_name}"
+    if invoice.number:
+        return page._("Invoice %(number)s", number=invoice.number)
+    return page._("A draft for %(customer)s", customer=invoice.customer_name)
 
 
 @router.post("/w/{workspace_ref}/invoices/bulk-delete")
@@ -585,7 +601,9 @@ async def delete_invoices(page: InvoicesWrite) -> Response:
         ids,
         lambda invoice_id: service.delete_invoice(page.ws, page.db, invoice_id),
         lambda invoice_id: _invoice_name(page, invoice_id),
-        f"{bulk.counted(ids, 'draft invoice')} deleted.",
+        page.ngettext(
+            "%(count)d draft invoice deleted.", "%(count)d draft invoices deleted.", len(ids)
+        ),
     )
 
 
@@ -602,7 +620,9 @@ async def record_payment(page: PaymentsRecord, invoice_id: uuid.UUID) -> Respons
     invoice = await service.get_invoice(page.ws, page.db, invoice_id)
     return page.redirect(
         page.url(f"/invoices/{invoice_id}"),
-        f"Payment of {page.money(payment.amount, invoice.currency)} recorded.",
+        page._(
+            "Payment of %(amount)s recorded.", amount=page.money(payment.amount, invoice.currency)
+        ),
     )
 
 
@@ -622,7 +642,10 @@ async def send_invoice(page: InvoicesIssue, invoice_id: uuid.UUID) -> Response:
         )
     except forms.FormErrors as errors:
         return await _invoice_page(page, invoice_id, errors=errors, send_form=form)
-    return page.redirect(page.url(f"/invoices/{invoice_id}"), f"Invoice sent to {sent.to_email}.")
+    return page.redirect(
+        page.url(f"/invoices/{invoice_id}"),
+        page._("Invoice sent to %(to_email)s.", to_email=sent.to_email),
+    )
 
 
 @router.get("/w/{workspace_ref}/invoices/{invoice_id}/print")

@@ -20,6 +20,7 @@ from atlas.hr import schemas, service
 from atlas.pagination import Paged, PageParams, PageRequest, every, pages
 from atlas.web import bulk, forms, lists
 from atlas.web.access import workspace_page
+from atlas.web.i18n import N_
 from atlas.web.pages import choices
 from atlas.web.render import PageContext, labelled
 from atlas.web.routing import page_router
@@ -152,7 +153,7 @@ def _filter_id(query: Mapping[str, Any], name: str) -> uuid.UUID | None:
     try:
         return uuid.UUID(query[name]) if query.get(name) else None
     except ValueError:
-        raise NotFound("There is no such page.") from None
+        raise NotFound(N_("There is no such page.")) from None
 
 
 # Departments
@@ -241,7 +242,9 @@ async def create_department(page: DepartmentsManage) -> Response:
     )
     if isinstance(saved, Response):
         return saved
-    return page.redirect(page.url("/departments"), f"Department {saved.name} created.")
+    return page.redirect(
+        page.url("/departments"), page._("Department %(name)s created.", name=saved.name)
+    )
 
 
 @router.get("/w/{workspace_ref}/departments/{department_id}/edit")
@@ -274,7 +277,9 @@ async def update_department(department_id: uuid.UUID, page: DepartmentsManage) -
     )
     if isinstance(saved, Response):
         return saved
-    return page.redirect(page.url("/departments"), f"Department {saved.name} saved.")
+    return page.redirect(
+        page.url("/departments"), page._("Department %(name)s saved.", name=saved.name)
+    )
 
 
 @router.post("/w/{workspace_ref}/departments/{department_id}/delete")
@@ -282,7 +287,7 @@ async def delete_department(department_id: uuid.UUID, page: DepartmentsManage) -
     return await _delete(
         page,
         "/departments",
-        "Department deleted.",
+        page._("Department deleted."),
         lambda: service.delete_department(page.ws, page.db, department_id),
     )
 
@@ -418,7 +423,10 @@ async def create_employee(page: EmployeesManage) -> Response:
     )
     if isinstance(saved, Response):
         return saved
-    return page.redirect(page.url(f"/employees/{saved.id}"), f"Employee {saved.number} created.")
+    return page.redirect(
+        page.url(f"/employees/{saved.id}"),
+        page._("Employee %(number)s created.", number=saved.number),
+    )
 
 
 @router.get("/w/{workspace_ref}/employees/{employee_id}")
@@ -479,7 +487,10 @@ async def update_employee(employee_id: uuid.UUID, page: EmployeesManage) -> Resp
     )
     if isinstance(saved, Response):
         return saved
-    return page.redirect(page.url(f"/employees/{employee_id}"), f"Employee {saved.number} saved.")
+    return page.redirect(
+        page.url(f"/employees/{employee_id}"),
+        page._("Employee %(number)s saved.", number=saved.number),
+    )
 
 
 @router.post("/w/{workspace_ref}/employees/{employee_id}/delete")
@@ -487,7 +498,7 @@ async def delete_employee(employee_id: uuid.UUID, page: EmployeesManage) -> Resp
     return await _delete(
         page,
         "/employees",
-        "Employee deleted.",
+        page._("Employee deleted."),
         lambda: service.delete_employee(page.ws, page.db, employee_id),
     )
 
@@ -526,7 +537,7 @@ async def leave_requests(
         errors=errors,
         result=result,
         status=status,
-        statuses=[*_choices(LEAVE_STATUSES), ("all", "All")],
+        statuses=[*_choices(LEAVE_STATUSES), ("all", page._("All"))],
         employee=await choices.field(page, choices.EMPLOYEES, "employee_id", query),
         employee_names=await _employee_names(page, (r.employee_id for r in result.items)),
         type_names={t.id: t.name for t in await _leave_types(page)},
@@ -598,7 +609,9 @@ async def create_leave_request(page: LeaveFile) -> Response:
     )
     if isinstance(saved, Response):
         return saved
-    return page.redirect(page.url(f"/leave/{saved.id}"), f"Leave requested: {saved.days} days.")
+    return page.redirect(
+        page.url(f"/leave/{saved.id}"), page._("Leave requested: %(days)s days.", days=saved.days)
+    )
 
 
 @router.get("/w/{workspace_ref}/leave/{request_id}")
@@ -639,7 +652,7 @@ async def _leave_action(
         done = await forms.run(page.db, action)
     except forms.FormErrors as errors:
         return page.redirect(back, errors.message, kind="error")
-    return page.redirect(back, f"Leave request {done.status}.")
+    return page.redirect(back, page._("Leave request %(status)s.", status=done.status))
 
 
 async def _decide(page: PageContext, request_id: uuid.UUID, *, approve: bool) -> Response:
@@ -649,7 +662,7 @@ async def _decide(page: PageContext, request_id: uuid.UUID, *, approve: bool) ->
         data = forms.parse(schemas.LeaveDecision, {"note": form.get("note", "")})
     except forms.FormErrors:
         back = page.url(f"/leave/{request_id}")
-        return page.redirect(back, "The note holds at most 2,000 characters.", kind="error")
+        return page.redirect(back, page._("The note holds at most 2,000 characters."), kind="error")
     return await _leave_action(
         page,
         request_id,
@@ -662,8 +675,10 @@ async def _decide(page: PageContext, request_id: uuid.UUID, *, approve: bool) ->
 async def _leave_request_name(page: PageContext, request_id: uuid.UUID) -> str:
     request = await service.get_leave_request(page.ws, page.db, request_id)
     names = await _employee_names(page, [request.employee_id])
-    who = names.get(request.employee_id, "an employee")
-    return f"The leave request of {who} from {request.start_date.isoformat()}"
+    who = names.get(request.employee_id) or page._("an employee")
+    return page._(
+        "The leave request of %(who)s from %(start)s", who=who, start=request.start_date.isoformat()
+    )
 
 
 @router.post("/w/{workspace_ref}/leave/bulk")
@@ -673,12 +688,12 @@ async def decide_leave_requests(page: LeaveRead) -> Response:
     back = bulk.the_list(page, "/leave")
     decision = form.get("decision")
     if decision not in ("approve", "reject"):
-        return page.redirect(back, "Choose Approve or Reject.", kind="error")
+        return page.redirect(back, page._("Choose Approve or Reject."), kind="error")
     approve = decision == "approve"
     try:
         data = forms.parse(schemas.LeaveDecision, {"note": form.get("note", "")})
     except forms.FormErrors:
-        return page.redirect(back, "The note holds at most 2,000 characters.", kind="error")
+        return page.redirect(back, page._("The note holds at most 2,000 characters."), kind="error")
     return await bulk.apply_all(
         page,
         back,
@@ -687,7 +702,13 @@ async def decide_leave_requests(page: LeaveRead) -> Response:
             page.ws, page.db, request_id, approve=approve, note=data.note
         ),
         lambda request_id: _leave_request_name(page, request_id),
-        f"{bulk.counted(ids, 'leave request')} {'approved' if approve else 'rejected'}.",
+        page.ngettext(
+            "%(count)d leave request approved.", "%(count)d leave requests approved.", len(ids)
+        )
+        if approve
+        else page.ngettext(
+            "%(count)d leave request rejected.", "%(count)d leave requests rejected.", len(ids)
+        ),
     )
 
 
@@ -750,7 +771,9 @@ async def create_leave_type(page: LeaveManage) -> Response:
     saved = await _save(page, LEAVE_TYPE_FORM, form, {}, schemas.LeaveTypeCreate, form, create)
     if isinstance(saved, Response):
         return saved
-    return page.redirect(page.url("/leave-types"), f"Leave type {saved.name} created.")
+    return page.redirect(
+        page.url("/leave-types"), page._("Leave type %(name)s created.", name=saved.name)
+    )
 
 
 @router.post("/w/{workspace_ref}/leave-types/{leave_type_id}/delete")
@@ -758,6 +781,6 @@ async def delete_leave_type(leave_type_id: uuid.UUID, page: LeaveManage) -> Resp
     return await _delete(
         page,
         "/leave-types",
-        "Leave type deleted.",
+        page._("Leave type deleted."),
         lambda: service.delete_leave_type(page.ws, page.db, leave_type_id),
     )

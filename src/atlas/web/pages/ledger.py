@@ -141,7 +141,7 @@ async def entry_page(
     return await page.render(
         "ledger/entry.html",
         status_code=errors.status if errors else 200,
-        crumbs=[Crumb(f"Entry {entry.number}")],
+        crumbs=[Crumb(page._("Entry %(number)s", number=entry.number))],
         entry=entry,
         invoice_id=invoice_id,
         debit=debit,
@@ -180,5 +180,6 @@ async def lock_books(page: BooksLock) -> Response:
     except forms.FormErrors as errors:
         return await _books_page(page, form, errors)
     return page.redirect(
-        page.url("/settings/books"), f"The books are locked up to {books.lock_date}."
+        page.url("/settings/books"),
+        page._("The books are locked up to %(lock_date)s.", lock_date=books.lock_date),
     )

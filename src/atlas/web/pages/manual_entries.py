@@ -141,7 +141,9 @@ async def create_entry(page: LedgerPost) -> Response:
             draft = await forms.run(
                 page.db, lambda: service.create_journal_draft(page.ws, page.db, data)
             )
-            return page.redirect(page.url(f"/journal/drafts/{draft.id}"), "Draft entry saved.")
+            return page.redirect(
+                page.url(f"/journal/drafts/{draft.id}"), page._("Draft entry saved.")
+            )
         entry = await forms.run(page.db, lambda: service.post_manual_entry(page.ws, page.db, data))
     except forms.FormErrors as errors:
         return await _entry_form(page, form, lines, errors)
@@ -151,7 +153,11 @@ async def create_entry(page: LedgerPost) -> Response:
 def _posted(page: PageContext, entry: schemas.JournalEntry) -> Response:
     return page.redirect(
         page.url(f"/journal/{entry.id}"),
-        f"Entry {entry.number} of {page.money(entry.total, entry.currency)} posted.",
+        page._(
+            "Entry %(number)s of %(total)s posted.",
+            number=entry.number,
+            total=page.money(entry.total, entry.currency),
+        ),
     )
 
 
@@ -212,7 +218,7 @@ async def delete_drafts(page: LedgerPost) -> Response:
 
     async def name_of(draft_id: uuid.UUID) -> str:
         draft = await service.get_journal_draft(page.ws, page.db, draft_id)
-        return f"The draft {draft.memo or '(no memo)'}"
+        return page._("The draft %(memo)s", memo=draft.memo or page._("(no memo)"))
 
     return await bulk.apply_all(
         page,
@@ -220,7 +226,9 @@ async def delete_drafts(page: LedgerPost) -> Response:
         ids,
         lambda draft_id: service.delete_journal_draft(page.ws, page.db, draft_id),
         name_of,
-        f"{bulk.counted(ids, 'draft entry', 'draft entries')} deleted.",
+        page.ngettext(
+            "%(count)d draft entry deleted.", "%(count)d draft entries deleted.", len(ids)
+        ),
     )
 
 
@@ -252,14 +260,14 @@ async def update_draft(page: LedgerPost, draft_id: uuid.UUID) -> Response:
     except forms.FormErrors as errors:
         return await _entry_form(page, form, lines, errors, draft)
     if entry is None:
-        return page.redirect(page.url(f"/journal/drafts/{draft_id}"), "Draft entry saved.")
+        return page.redirect(page.url(f"/journal/drafts/{draft_id}"), page._("Draft entry saved."))
     return _posted(page, entry)
 
 
 @router.post("/w/{workspace_ref}/journal/drafts/{draft_id}/delete")
 async def delete_draft(page: LedgerPost, draft_id: uuid.UUID) -> Response:
     await service.delete_journal_draft(page.ws, page.db, draft_id)
-    return page.redirect(page.url("/journal/drafts"), "Draft entry deleted.")
+    return page.redirect(page.url("/journal/drafts"), page._("Draft entry deleted."))
 
 
 # Reversal
@@ -278,4 +286,7 @@ async def reverse_entry(page: LedgerPost, journal_entry_id: uuid.UUID) -> Respon
         )
     except forms.FormErrors as errors:
         return await ledger.entry_page(page, journal_entry_id, form, errors)
-    return page.redirect(page.url(f"/journal/{mirror.id}"), f"Reversal {mirror.number} posted.")
+    return page.redirect(
+        page.url(f"/journal/{mirror.id}"),
+        page._("Reversal %(number)s posted.", number=mirror.number),
+    )

@@ -150,7 +150,9 @@ async def create_project(page: ProjectsCreate) -> Response:
         project = await forms.run(page.db, lambda: service.create_project(page.ws, page.db, data))
     except forms.FormErrors as errors:
         return await _project_form(page, None, form, errors)
-    return page.redirect(page.url(f"/projects/{project.id}"), f"Project {project.code} created.")
+    return page.redirect(
+        page.url(f"/projects/{project.id}"), page._("Project %(code)s created.", code=project.code)
+    )
 
 
 @router.get("/w/{workspace_ref}/projects/{project_id}")
@@ -222,7 +224,9 @@ async def update_project(page: ProjectsUpdate, project_id: uuid.UUID) -> Respons
         )
     except forms.FormErrors as errors:
         return await _project_form(page, project, form, errors)
-    return page.redirect(page.url(f"/projects/{project_id}"), f"Project {updated.code} saved.")
+    return page.redirect(
+        page.url(f"/projects/{project_id}"), page._("Project %(code)s saved.", code=updated.code)
+    )
 
 
 @router.post("/w/{workspace_ref}/projects/{project_id}/delete")
@@ -232,7 +236,9 @@ async def delete_project(page: ProjectsDelete, project_id: uuid.UUID) -> Respons
         await forms.run(page.db, lambda: service.delete_project(page.ws, page.db, project_id))
     except forms.FormErrors as errors:
         return page.redirect(page.url(f"/projects/{project_id}"), errors.message, kind="error")
-    return page.redirect(page.url("/projects"), f"Project {project.code} deleted.")
+    return page.redirect(
+        page.url("/projects"), page._("Project %(code)s deleted.", code=project.code)
+    )
 
 
 # The board
@@ -247,7 +253,7 @@ async def board(page: TasksRead, project_id: uuid.UUID) -> Response:
     columns = {status: [t for t in shown.items if t.status == status] for status in TASK_STATUSES}
     return await page.render(
         "projects/board.html",
-        crumbs=[Crumb(project.name, page.url(f"/projects/{project_id}")), Crumb("Board")],
+        crumbs=[Crumb(project.name, page.url(f"/projects/{project_id}")), Crumb(page._("Board"))],
         project=project,
         columns=columns,
         shown=shown,
@@ -268,8 +274,14 @@ async def move_task(page: TasksUpdate, task_id: uuid.UUID) -> Response:
         )
     except forms.FormErrors as errors:
         reason = errors.get("status") or errors.message
-        return page.redirect(back, f"{task.key} was not moved: {reason}.", kind="error")
-    return page.redirect(back, f"{moved.key} moved to {labelled(moved.status)}.")
+        return page.redirect(
+            back,
+            page._("%(key)s was not moved: %(reason)s.", key=task.key, reason=reason),
+            kind="error",
+        )
+    return page.redirect(
+        back, page._("%(key)s moved to %(status)s.", key=moved.key, status=labelled(moved.status))
+    )
 
 
 @router.post("/w/{workspace_ref}/projects/{project_id}/tasks/bulk")
@@ -280,19 +292,26 @@ async def move_tasks(page: TasksUpdate, project_id: uuid.UUID) -> Response:
     back = bulk.the_list(page, f"/projects/{project_id}")
     status = "done" if form.get("action") == "done" else form.get("to")
     if status is None:
-        return page.redirect(back, "Choose the status to move the tasks to.", kind="error")
+        return page.redirect(back, page._("Choose the status to move the tasks to."), kind="error")
     try:
         data = forms.parse(schemas.TaskUpdate, {"status": status})
     except forms.FormErrors as errors:
         reason = errors.get("status") or errors.message
-        return page.redirect(back, f"No task was moved: {reason}.", kind="error")
+        return page.redirect(
+            back, page._("No task was moved: %(reason)s.", reason=reason), kind="error"
+        )
     return await bulk.apply_all(
         page,
         back,
         ids,
         lambda task_id: _move_task(page, project_id, task_id, data),
         lambda task_id: _task_key(page, task_id),
-        f"{bulk.counted(ids, 'task')} moved to {labelled(status)}.",
+        page.ngettext(
+            "%(count)d task moved to %(status)s.",
+            "%(count)d tasks moved to %(status)s.",
+            len(ids),
+            status=labelled(status),
+        ),
     )
 
 
@@ -301,7 +320,7 @@ async def _move_task(
 ) -> None:
     """Moves one task of the project; a task of another project is not found here."""
     if (await service.get_task(page.ws, page.db, task_id)).project_id != project_id:
-        raise NotFound("Task not found.")
+        raise NotFound(page._("Task not found."))
     await service.update_task(page.ws, page.db, task_id, data)
 
 
@@ -353,7 +372,9 @@ async def create_task(page: TasksCreate, project_id: uuid.UUID) -> Response:
         )
     except forms.FormErrors as errors:
         return await _task_form(page, project, None, form, errors)
-    return page.redirect(page.url(f"/tasks/{task.id}"), f"Task {task.key} created.")
+    return page.redirect(
+        page.url(f"/tasks/{task.id}"), page._("Task %(key)s created.", key=task.key)
+    )
 
 
 @router.get("/w/{workspace_ref}/tasks/{task_id}")
@@ -393,11 +414,15 @@ async def update_task(page: TasksUpdate, task_id: uuid.UUID) -> Response:
     except forms.FormErrors as errors:
         project = await service.get_project(page.ws, page.db, task.project_id)
         return await _task_form(page, project, task, form, errors)
-    return page.redirect(page.url(f"/tasks/{task_id}"), f"Task {updated.key} saved.")
+    return page.redirect(
+        page.url(f"/tasks/{task_id}"), page._("Task %(key)s saved.", key=updated.key)
+    )
 
 
 @router.post("/w/{workspace_ref}/tasks/{task_id}/delete")
 async def delete_task(page: TasksDelete, task_id: uuid.UUID) -> Response:
     task = await service.get_task(page.ws, page.db, task_id)
     await service.delete_task(page.ws, page.db, task_id)
-    return page.redirect(page.url(f"/projects/{task.project_id}"), f"Task {task.key} deleted.")
+    return page.redirect(
+        page.url(f"/projects/{task.project_id}"), page._("Task %(key)s deleted.", key=task.key)
+    )

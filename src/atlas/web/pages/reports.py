@@ -26,6 +26,7 @@ from atlas.reporting import ReportFormat, Tabular, answer
 from atlas.validation import BusinessDate
 from atlas.web import forms
 from atlas.web.access import workspace_page
+from atlas.web.i18n import N_
 from atlas.web.pages import choices, ledger
 from atlas.web.render import PageContext
 from atlas.web.routing import page_router
@@ -64,13 +65,21 @@ class LedgerQuery(PeriodQuery):
 
 
 REPORTS = [
-    ("trial-balance", "Trial balance", "Every account's opening, movement and closing balance."),
-    ("profit-and-loss", "Profit and loss", "Income and expenses of a period, and net profit."),
-    ("balance-sheet", "Balance sheet", "Assets, liabilities and equity on a day."),
-    ("general-ledger", "General ledger", "One account's lines with the running balance."),
-    ("receivables-aging", "Receivables aging", "What customers owe, by days past due."),
+    (
+        "trial-balance",
+        N_("Trial balance"),
+        N_("Every account's opening, movement and closing balance."),
+    ),
+    (
+        "profit-and-loss",
+        N_("Profit and loss"),
+        N_("Income and expenses of a period, and net profit."),
+    ),
+    ("balance-sheet", N_("Balance sheet"), N_("Assets, liabilities and equity on a day.")),
+    ("general-ledger", N_("General ledger"), N_("One account's lines with the running balance.")),
+    ("receivables-aging", N_("Receivables aging"), N_("What customers owe, by days past due.")),
 ]
-COMPARISONS = [("previous_period", "Previous period"), ("none", "No comparison")]
+COMPARISONS = [("previous_period", N_("Previous period")), ("none", N_("No comparison"))]
 
 
 def _address(page: PageContext) -> dict[str, Any]:
@@ -137,7 +146,7 @@ async def profit_and_loss(page: ReportsRead) -> Response:
             compare=q.compare,
             currency=None,
         ),
-        comparisons=COMPARISONS,
+        comparisons=[(value, page._(text)) for value, text in COMPARISONS],
     )
 
 
@@ -188,7 +197,9 @@ async def general_ledger(page: ReportsRead, paging: PageParams) -> Response:
 
     async def make(q: LedgerQuery) -> schemas.GeneralLedger:
         if q.account_id is None:
-            raise forms.FormErrors(forms.CORRECT_THE_FIELDS, {"account_id": "choose an account"})
+            raise forms.FormErrors(
+                forms.CORRECT_THE_FIELDS, {"account_id": N_("choose an account")}
+            )
         filters = schemas.GeneralLedgerFilters(
             account_id=q.account_id, date_from=q.date_from, date_to=q.date_to
         )

@@ -28,6 +28,7 @@ from atlas.tenancy.permissions import ALL_PERMISSIONS
 from atlas.validation import BusinessDate
 from atlas.web import forms, lists
 from atlas.web.access import workspace_page
+from atlas.web.i18n import N_
 from atlas.web.pages import choices
 from atlas.web.render import PageContext, labelled
 from atlas.web.routing import page_router
@@ -54,14 +55,14 @@ SELLER_FIELDS = ("legal_name", "address", "tax_id", "bank_details")
 INVITATION_STATUSES = ("pending", "accepted", "rejected", "canceled", "expired")
 # What the action part of a permission does, where its name alone does not say it.
 PERMISSION_HINTS = {
-    "time:write": "own time entries",
-    "time:manage": "anyone's time entries",
-    "leave:request": "own leave requests",
-    "leave:manage": "leave types, and requests for anyone",
-    "hr:salary": "see and change salaries",
-    "roles:manage": "custom roles, within one's own permissions",
-    "workspace:export": "download what they may read",
-    "members:grant-owner": "make members owners",
+    "time:write": N_("own time entries"),
+    "time:manage": N_("anyone's time entries"),
+    "leave:request": N_("own leave requests"),
+    "leave:manage": N_("leave types, and requests for anyone"),
+    "hr:salary": N_("see and change salaries"),
+    "roles:manage": N_("custom roles, within one's own permissions"),
+    "workspace:export": N_("download what they may read"),
+    "members:grant-owner": N_("make members owners"),
 }
 
 
@@ -70,7 +71,7 @@ def _settings(request: Request) -> Settings:
     return settings
 
 
-def permission_groups() -> list[tuple[str, list[tuple[str, str]]]]:
+def permission_groups(page: PageContext) -> list[tuple[str, list[tuple[str, str]]]]:
     """The permission catalogue grouped by resource: [(resource, [(permission, label)])]."""
     ordered = sorted(ALL_PERMISSIONS, key=lambda p: p.split(":")[0])
     groups = []
@@ -79,7 +80,10 @@ def permission_groups() -> list[tuple[str, list[tuple[str, str]]]]:
         for p in perms:
             label = p.split(":", 1)[1].replace("-", " ").capitalize()
             hint = PERMISSION_HINTS.get(p)
-            labelled.append((p, f"{label} ({hint})" if hint else label))
+            shown = (
+                page._("%(label)s (%(hint)s)", label=label, hint=page._(hint)) if hint else label
+            )
+            labelled.append((p, shown))
         groups.append((resource, labelled))
     return groups
 
@@ -89,7 +93,9 @@ async def _role_options(page: PageContext) -> list[tuple[str, str]]:
     listed = await every(
         lambda p: roles.list_roles(page.ws, page.db, role_schemas.RoleFilters(), p)
     )
-    return [(r.name, r.name if r.builtin else f"{r.name} (custom)") for r in listed]
+    return [
+        (r.name, r.name if r.builtin else page._("%(name)s (custom)", name=r.name)) for r in listed
+    ]
 
 
 async def _act(
@@ -142,7 +148,7 @@ async def update_workspace(page: WorkspaceUpdate) -> Response:
         updated = await forms.run(page.db, lambda: service.update_workspace(page.ws, page.db, data))
     except forms.FormErrors as errors:
         return await _settings_page(page, form, errors, 422)
-    return page.redirect(f"/w/{updated.slug}/settings", "Workspace settings saved.")
+    return page.redirect(f"/w/{updated.slug}/settings", page._("Workspace settings saved."))
 
 
 # --- security: the two-factor policy -----------------------------------------------------
@@ -237,7 +243,7 @@ async def upload_logo(page: WorkspaceUpdate) -> Response:
         workspace = await service.get_workspace(page.ws, page.db)
         values = workspace.model_dump(mode="json")
         return await _settings_page(page, values, None, errors.status, logo_errors=errors)
-    return page.redirect(page.url("/settings"), "Logo saved.")
+    return page.redirect(page.url("/settings"), page._("Logo saved."))
 
 
 @router.post("/w/{workspace_ref}/settings/logo/remove")
@@ -246,7 +252,7 @@ async def remove_logo(page: WorkspaceUpdate) -> Response:
         page,
         page.url("/settings"),
         lambda: service.remove_logo(page.ws, page.db),
-        "Logo removed.",
+        page._("Logo removed."),
     )
 
 
@@ -322,7 +328,7 @@ async def change_member_role(page: MembersUpdate, member_id: uuid.UUID) -> Respo
         page,
         back,
         lambda: service.change_member_role(page.ws, page.db, member_id, data.role),
-        f"Role changed to {data.role}.",
+        page._("Role changed to %(role)s.", role=data.role),
     )
 
 
@@ -332,7 +338,7 @@ async def remove_member(page: MembersRemove, member_id: uuid.UUID) -> Response:
         page,
         page.url("/settings/members"),
         lambda: service.remove_member(page.ws, page.db, member_id),
-        "Member removed.",
+        page._("Member removed."),
     )
 
 
@@ -402,7 +408,9 @@ async def invite(page: InvitationsCreate) -> Response:
     except forms.FormErrors as errors:
         first = PageRequest(limit=50, offset=0)
         return await _invitations_page(page, first, None, form, errors, 422)
-    return page.redirect(page.url("/settings/invitations"), f"Invitation sent to {data.email}.")
+    return page.redirect(
+        page.url("/settings/invitations"), page._("Invitation sent to %(email)s.", email=data.email)
+    )
 
 
 @router.post("/w/{workspace_ref}/settings/invitations/{invitation_id}/resend")
@@ -412,7 +420,7 @@ async def resend_invitation(page: InvitationsCreate, invitation_id: uuid.UUID) -
         page,
         page.url("/settings/invitations"),
         lambda: service.resend_invitation(page.ws, page.db, settings, invitation_id),
-        "Invitation sent again.",
+        page._("Invitation sent again."),
     )
 
 
@@ -422,7 +430,7 @@ async def cancel_invitation(page: InvitationsCancel, invitation_id: uuid.UUID) -
         page,
         page.url("/settings/invitations"),
         lambda: service.cancel_invitation(page.ws, page.db, invitation_id),
-        "Invitation canceled.",
+        page._("Invitation canceled."),
     )
 
 
@@ -463,7 +471,7 @@ async def _role_form(
         "settings/role_form.html",
         status_code=status,
         role=role,
-        groups=permission_groups(),
+        groups=permission_groups(page),
         form=form,
         errors=errors,
     )
@@ -489,7 +497,9 @@ async def create_role(page: RolesManage) -> Response:
         created = await forms.run(page.db, lambda: roles.create_role(page.ws, page.db, data))
     except forms.FormErrors as errors:
         return await _role_form(page, None, form, errors, 422)
-    return page.redirect(page.url("/settings/roles"), f"Role {created.name} created.")
+    return page.redirect(
+        page.url("/settings/roles"), page._("Role %(name)s created.", name=created.name)
+    )
 
 
 @router.get("/w/{workspace_ref}/settings/roles/{role_id}/edit")
@@ -509,7 +519,9 @@ async def update_role(page: RolesManage, role_id: uuid.UUID) -> Response:
         )
     except forms.FormErrors as errors:
         return await _role_form(page, role, form, errors, 422)
-    return page.redirect(page.url("/settings/roles"), f"Role {updated.name} saved.")
+    return page.redirect(
+        page.url("/settings/roles"), page._("Role %(name)s saved.", name=updated.name)
+    )
 
 
 @router.post("/w/{workspace_ref}/settings/roles/{role_id}/delete")
@@ -518,7 +530,7 @@ async def delete_role(page: RolesManage, role_id: uuid.UUID) -> Response:
         page,
         page.url("/settings/roles"),
         lambda: roles.delete_role(page.ws, page.db, str(role_id)),
-        "Role deleted.",
+        page._("Role deleted."),
     )
 
 

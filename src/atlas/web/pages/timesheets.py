@@ -25,6 +25,7 @@ from atlas.timesheets import service as timesheets
 from atlas.validation import FIRST_BUSINESS_DATE, LAST_BUSINESS_DATE, BusinessDate
 from atlas.web import forms, lists
 from atlas.web.access import workspace_page
+from atlas.web.i18n import N_
 from atlas.web.pages import choices
 from atlas.web.render import PageContext
 from atlas.web.routing import page_router
@@ -184,7 +185,13 @@ class _Names:
                 self.tasks[task_id] = await projects.get_task(self.page.ws, self.page.db, task_id)
             task = self.tasks[task_id]
             if task.project_id != project_id:
-                raise Invalid(f"Task {task.key} is not a task of project {project.code}.")
+                raise Invalid(
+                    self.page._(
+                        "Task %(key)s is not a task of project %(code)s.",
+                        key=task.key,
+                        code=project.code,
+                    )
+                )
         return GridRow(
             project_id=project_id,
             task_id=task_id,
@@ -230,18 +237,19 @@ async def _week(
     return Week(monday, sorted(rows.values(), key=lambda r: r.order), entries, codes)
 
 
-def _posted_rows(form: forms.FormData) -> list[RowKey]:
+def _posted_rows(page: PageContext, form: forms.FormData) -> list[RowKey]:
     """The rows a posted grid names (`row-N`, `row-N-task`), in their order."""
     keys: list[RowKey] = []
     while f"row-{len(keys)}" in form:
         if len(keys) == MAX_ROWS:
-            raise Invalid(f"A timesheet holds at most {MAX_ROWS} rows.")
+            raise Invalid(page._("A timesheet holds at most %(most)d rows.", most=MAX_ROWS))
         n = len(keys)
         try:
             task = form.get(f"row-{n}-task")
             keys.append((uuid.UUID(form[f"row-{n}"]), uuid.UUID(task) if task else None))
         except ValueError as exc:
-            raise Invalid(f"Row {n + 1} of the timesheet names no project or task.") from exc
+            message = page._("Row %(row)d of the timesheet names no project or task.", row=n + 1)
+            raise Invalid(message) from exc
     return keys
 
 
@@ -369,7 +377,7 @@ async def _added_row(page: PageContext, form: forms.FormData, names: _Names) -> 
         )
     project_id = _project_of(chosen)
     if project_id is None:
-        raise forms.FormErrors(forms.CORRECT_THE_FIELDS, {"project_id": "choose a project"})
+        raise forms.FormErrors(forms.CORRECT_THE_FIELDS, {"project_id": N_("choose a project")})
     task = chosen.get("task_id")
     key = (project_id, uuid.UUID(str(task)) if task else None)
     try:
@@ -401,7 +409,7 @@ async def timesheet_csv(
     everyone = await _employees(page) if employee is None else []
     chosen = await _chosen_employee(page, everyone, employee)
     if chosen is None:
-        raise NotFound("There is no employee whose time to show.")
+        raise NotFound(page._("There is no employee whose time to show."))
     monday = _monday(week or business_day())
     filters = _week_filters(chosen.id, monday)
 
@@ -429,7 +437,7 @@ async def save_timesheet(
     monday = _monday(week or business_day())
     names = _Names(page)
     sheet = await _week(page, chosen.id if chosen else None, monday, names)
-    posted = _posted_rows(form)
+    posted = _posted_rows(page, form)
     sent = await _with_posted(sheet, posted, form, names)
     add_row = {k: v for k, v in form.items() if k.startswith(("project_id", "task_id"))}
     try:
@@ -493,7 +501,9 @@ async def edit_time_entry(page: TimeWrite, entry_id: uuid.UUID) -> Response:
         )
     return page.redirect(
         _timesheet_url(page, entry.employee_id, entry.entry_date) + f"#entry-{entry_id}",
-        f"Time entry of {timesheets.day_label(entry.entry_date)} saved.",
+        page._(
+            "Time entry of %(entry_date)s saved.", entry_date=timesheets.day_label(entry.entry_date)
+        ),
     )
 
 
@@ -505,4 +515,4 @@ async def delete_time_entry(page: TimeWrite, entry_id: uuid.UUID) -> Response:
         await forms.run(page.db, lambda: timesheets.delete_time_entry(page.ws, page.db, entry_id))
     except forms.FormErrors as errors:
         return page.redirect(back, errors.message, kind="error")
-    return page.redirect(back, "Time entry deleted.")
+    return page.redirect(back, page._("Time entry deleted."))

@@ -57,7 +57,9 @@ async def create_workspace(page: SignedInPage) -> Response:
         )
     except forms.FormErrors as errors:
         return await page.render("workspaces/new.html", status_code=422, form=form, errors=errors)
-    return page.redirect(f"/w/{created.slug}/", f"Workspace {created.name} created.")
+    return page.redirect(
+        f"/w/{created.slug}/", page._("Workspace %(name)s created.", name=created.name)
+    )
 
 
 @router.get("/w/{workspace_ref}/")
