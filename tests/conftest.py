@@ -76,6 +76,10 @@ def _new_database(prefix: str) -> Iterator[Settings]:
         asyncio.run(drop_database(superuser, name))
 
 
+# The address the test servers' links and passkeys name (a name: WebAuthn takes no IP).
+PUBLIC_URL = "http://localhost:8000"
+
+
 def _settings(database_url: str) -> Settings:
     base = make_url(database_url).set(password=None)
     return Settings(
@@ -83,6 +87,7 @@ def _settings(database_url: str) -> Settings:
         app_database_url=base.set(username=APP_ROLE).render_as_string(hide_password=False),
         secret_key=secrets.token_urlsafe(32),
         environment="test",
+        public_url=PUBLIC_URL,
         data_dir=ROOT / ".atlas" / "test-data",
         pool_min_size=1,
         pool_max_size=8,

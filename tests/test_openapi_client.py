@@ -68,6 +68,7 @@ def test_operations_are_grouped_by_module_tags(client: httpx.Client) -> None:
         "auth",
         "workspaces",
         "members",
+        "api-keys",
         "invitations",
         "roles",
         "projects",

@@ -11,10 +11,13 @@ import os
 import struct
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 import cbor2
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
+
+from tests.conftest import PUBLIC_URL
 
 USER_PRESENT, USER_VERIFIED, ATTESTED = 0x01, 0x04, 0x40
 
@@ -101,3 +104,16 @@ class Authenticator:
             },
             "clientExtensionResults": {},
         }
+
+
+def for_the_test_server() -> Authenticator:
+    """An authenticator for the site the test servers' settings name (tests/conftest.py)."""
+    url = urlsplit(PUBLIC_URL)
+    return Authenticator(rp_id=url.hostname or "", origin=f"{url.scheme}://{url.netloc}")
+
+
+def register_passkey(actor: Any, authenticator: Authenticator, name: str = "Laptop") -> Any:
+    """The answer of registering `authenticator`'s passkey on `actor`'s account."""
+    options = actor.post("/api/v1/auth/passkeys/registration-options").json()
+    credential = authenticator.create(options)
+    return actor.post("/api/v1/auth/passkeys", json={"name": name, "credential": credential})

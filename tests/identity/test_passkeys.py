@@ -4,14 +4,16 @@ factors), the signature counter, and who may manage them."""
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 import httpx
 import pytest
 
-from atlas.config import Settings
 from tests.factories import Actor, Factory
-from tests.identity.authenticator import Authenticator, b64url
+from tests.identity.authenticator import (
+    Authenticator,
+    b64url,
+    for_the_test_server,
+    register_passkey,
+)
 from tests.sql import Sql
 
 OPTIONS = "/api/v1/auth/passkeys/registration-options"
@@ -21,14 +23,13 @@ SIGN_IN = "/api/v1/auth/sign-in/passkey"
 
 
 @pytest.fixture
-def authenticator(database: Settings) -> Authenticator:
-    url = urlsplit(database.public_url)
-    return Authenticator(rp_id=url.hostname or "", origin=f"{url.scheme}://{url.netloc}")
+def authenticator() -> Authenticator:
+    return for_the_test_server()
 
 
-def register(user: Actor, authenticator: Authenticator, name: str = "Laptop") -> httpx.Response:
-    options = user.post(OPTIONS).json()
-    return user.post(PASSKEYS, json={"name": name, "credential": authenticator.create(options)})
+def register(user: Actor, authenticator: Authenticator) -> httpx.Response:
+    resp: httpx.Response = register_passkey(user, authenticator)
+    return resp
 
 
 def sign_in(client: httpx.Client, authenticator: Authenticator) -> httpx.Response:
@@ -64,7 +65,7 @@ def test_registration_asks_for_a_verified_discoverable_passkey(
 
 
 def test_a_registration_challenge_works_once_for_its_own_account(
-    factory: Factory, authenticator: Authenticator, database: Settings
+    factory: Factory, authenticator: Authenticator
 ) -> None:
     user, other = factory.user(), factory.user()
     options = user.post(OPTIONS).json()
@@ -149,7 +150,6 @@ def test_unknown_unverified_or_expired_sign_ins_are_refused(
     factory: Factory,
     authenticator: Authenticator,
     sql: Sql,
-    database: Settings,
 ) -> None:
     user = factory.user()
     register(user, authenticator)

@@ -18,7 +18,7 @@ def _guard(sql: Sql, actor: Actor, workspace: str | None) -> tuple[Any, dict[str
     conn = sql.connection("app")
     with conn.transaction(), conn.cursor() as cur:
         cur.execute(
-            "SELECT * FROM atlas_request_context(%s, NULL, %s, 3600, 3600, %s, %s)",
+            "SELECT * FROM atlas_request_context(%s, NULL, %s, 3600, 3600, %s, %s, NULL)",
             (hashlib.sha256(actor.token.encode()).digest(), workspace, "req-'7", "192.0.2.7"),
         )
         row = cur.fetchone()

@@ -24,6 +24,7 @@ from tests.hr.helpers import (
     new_leave_request,
     new_leave_type,
 )
+from tests.identity.authenticator import for_the_test_server, register_passkey
 from tests.ledger.accounts_helpers import new_account
 from tests.ledger.journal_helpers import accounts, new_draft, post_entry, rent
 from tests.projects.helpers import new_project, new_task
@@ -73,6 +74,7 @@ KINDS = {
     "income_account_id": "account",
     "file_name": "logo",
     "key_id": "api_key",
+    "passkey_id": "passkey",
 }
 # Parameters that name an object without ending in `_id`.
 REF_NAMES = frozenset({"workspace", "role", "assignee", "key"})
@@ -170,6 +172,7 @@ def new_world(factory: Factory) -> World:
         owner.put("/api/v1/workspace/logo", ws=ws, content=images.png(padding=ws["id"].bytes))
     )
     api_key = new_key(owner, ws, name=f"Key {secrets.token_hex(4)}", role="owner")
+    passkey = _created(register_passkey(owner, for_the_test_server()))
     ids = {
         "workspace": str(ws["id"]),
         "session": session_id(owner),
@@ -197,6 +200,7 @@ def new_world(factory: Factory) -> World:
         "journal_draft": journal_draft["id"],
         "logo": logo["url"].rsplit("/", 1)[1],
         "api_key": api_key["id"],
+        "passkey": passkey["id"],
     }
     aliases = {"workspace": ws["slug"], "task": task["key"], "role": role["name"]}
     names = [

@@ -120,7 +120,7 @@ def test_the_guard_statement_does_not_enter_the_workspace(factory: Factory, sql:
     with sql.new_connection("app") as conn, conn.transaction(), conn.cursor() as cur:
         cur.execute(
             "SELECT two_factor_required, member_role, session_authenticated_by"
-            " FROM atlas_request_context(NULL, %s, %s, 3600, 3600, 'test', NULL)",
+            " FROM atlas_request_context(NULL, %s, %s, 3600, 3600, 'test', NULL, NULL)",
             (session, str(ws["id"])),
         )
         assert cur.fetchone() == {

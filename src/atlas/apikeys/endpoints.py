@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Query, status
 
 from atlas.apikeys import schemas, service
 from atlas.db.pool import TransactionRoute
-from atlas.pagination import Page, PageParams
+from atlas.pagination import Page, PageParams, Search, Sort
 from atlas.tenancy.context import WorkspaceContext
 from atlas.tenancy.guard import Db, require
 
@@ -34,12 +34,11 @@ async def list_api_keys(
     db: Db,
     paging: PageParams,
     key_status: Annotated[schemas.KeyStatus | None, Query(alias="status")] = None,
-    q: Annotated[str | None, Query(max_length=200, description="In the name.")] = None,
-    sort: Annotated[
-        str | None, Query(max_length=100, description="name, created_at, expires_at, last_used_at")
-    ] = None,
+    q: Search = None,
+    sort: Sort = None,
 ) -> Page[schemas.ApiKey]:
-    """The workspace's keys, newest first (never their secrets)."""
+    """The workspace's keys, newest first (never their secrets): `status=` active, expired
+    or revoked; `q=` in the name; `sort=` name, created_at, expires_at, last_used_at."""
     return await service.list_keys(ctx, db, schemas.ApiKeyFilters(key_status, q, sort), paging)
 
 
