@@ -1,5 +1,5 @@
-"""No two-factor secret, code, hash or QR content in the logs, the audit trail or the
-workspace export."""
+"""No two-factor secret, code, hash or QR content, no API key's secret and no passkey
+challenge in the logs, the audit trail or the workspace export."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import zipfile
 import httpx
 import pytest
 
+from tests.apikeys.helpers import new_key
 from tests.factories import PASSWORD, Factory
 from tests.identity.two_factor_helpers import app_of
 from tests.sql import Sql
@@ -36,6 +37,12 @@ def test_no_secret_reaches_the_logs_the_audit_trail_or_the_export(
     client.cookies.clear()
     assert signed_in.status_code == 200
     assert owner.put("/api/v1/workspace/two-factor", ws=ws, json={"required": True}).is_success
+    key = new_key(owner, ws, role="viewer")["secret"]
+    used = client.get("/api/v1/projects", headers={"Authorization": f"Bearer {key}"})
+    assert used.status_code == 200
+    passkey_challenge = owner.post("/api/v1/auth/passkeys/registration-options").json()[
+        "publicKey"
+    ]["challenge"]
     export = owner.get("/api/v1/workspace/export", ws=ws)
     assert export.status_code == 200
 
@@ -44,8 +51,11 @@ def test_no_secret_reaches_the_logs_the_audit_trail_or_the_export(
              JOIN backup_codes b USING (user_id) WHERE t.user_id = %s GROUP BY t.secret""",
         owner.id,
     )[0]
-    texts = [setup["secret"], setup["otpauth_uri"], first, challenge, *codes]
+    key_hash = sql.owner("SELECT token_hash FROM api_keys", workspace=ws["id"])[0]["token_hash"]
+    texts = [setup["secret"], setup["otpauth_uri"], first, challenge, *codes, key]
+    texts += [key.rsplit("_", 1)[1], passkey_challenge]
     blobs = [bytes(stored["secret"]), app.secret, *(bytes(h) for h in stored["hashes"])]
+    blobs.append(bytes(key_hash))
     hex_blobs = [b.hex() for b in blobs]
 
     logged = caplog.text

@@ -10,6 +10,7 @@ from html import unescape
 import httpx
 
 from tests.factories import PASSWORD, Factory
+from tests.identity.authenticator import for_the_test_server, register_passkey
 from tests.identity.two_factor_helpers import App, app_of, turn_on
 from tests.web.conftest import BrowserFor
 from tests.web.helpers import field_error, redirected_to, text
@@ -199,3 +200,26 @@ def test_api_keys_from_the_security_page(
         client.get("/api/v1/projects", headers={"Authorization": f"Bearer {secret}"}).status_code
         == 401
     )
+
+
+def test_passkeys_are_listed_renamed_and_removed_on_the_account_page(
+    factory: Factory, browser_for: BrowserFor
+) -> None:
+    user, other = factory.user(), factory.user()
+    passkey = register_passkey(user, for_the_test_server()).json()
+    browser = browser_for(user)
+    page = browser.get("/account")
+    assert f'id="passkey-{passkey["id"]}"' in page.text
+    assert 'value="Laptop"' in page.text
+    url = f"/account/passkeys/{passkey['id']}"
+    assert browser_for(other).post(f"{url}/rename", {"name": "Mine"}).status_code == 404
+    assert browser_for(other).post(f"{url}/remove").status_code == 404
+    empty = browser.post(f"{url}/rename", {"name": "   "})
+    assert redirected_to(empty) == "/account#passkeys"
+    assert 'value="Laptop"' in browser.get("/account").text
+    renamed = browser.post(f"{url}/rename", {"name": "Work phone"})
+    assert redirected_to(renamed) == "/account#passkeys"
+    assert 'value="Work phone"' in browser.get("/account").text
+    removed = browser.post(f"{url}/remove")
+    assert redirected_to(removed) == "/account#passkeys"
+    assert 'id="passkey-list"' not in browser.get("/account").text

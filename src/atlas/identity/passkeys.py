@@ -162,6 +162,16 @@ async def register(
     return schemas.Passkey.model_validate(dict(row))
 
 
+async def get_passkey(
+    principal: Principal, db: asyncpg.Connection, passkey_id: uuid.UUID
+) -> schemas.Passkey:
+    """One of the caller's own passkeys (another's, or none: 404)."""
+    row = await PasskeysRepository(db).get(principal.user_id, passkey_id)
+    if row is None:
+        raise NotFound("Passkey not found.")
+    return schemas.Passkey.model_validate(dict(row))
+
+
 async def rename(
     principal: Principal, db: asyncpg.Connection, passkey_id: uuid.UUID, data: schemas.PasskeyRename
 ) -> schemas.Passkey:

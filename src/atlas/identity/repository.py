@@ -360,6 +360,13 @@ class PasskeysRepository:
             transports,
         )
 
+    async def get(self, user_id: uuid.UUID, passkey_id: uuid.UUID) -> asyncpg.Record | None:
+        return await self.db.fetchrow(
+            f"SELECT {PASSKEY_COLUMNS} FROM passkeys WHERE user_id = $1 AND id = $2",
+            user_id,
+            passkey_id,
+        )
+
     async def by_credential(self, credential_id: bytes) -> asyncpg.Record | None:
         return await self.db.fetchrow(
             "SELECT id, user_id, public_key, sign_count FROM passkeys WHERE credential_id = $1",

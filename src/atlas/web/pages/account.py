@@ -202,6 +202,18 @@ async def disable_two_factor(page: SignedInPage) -> Response:
     return page.redirect("/account#two-factor", page._("Two-factor authentication is off."))
 
 
+@router.post("/account/passkeys/{passkey_id}/rename")
+async def rename_passkey(page: SignedInPage, passkey_id: uuid.UUID) -> Response:
+    await passkeys.get_passkey(page.user, page.db, passkey_id)  # another's: the 404 page
+    form = await forms.read_form(page.request)
+    try:
+        data = forms.parse(identity_schemas.PasskeyRename, form)
+        await forms.run(page.db, lambda: passkeys.rename(page.user, page.db, passkey_id, data))
+    except forms.FormErrors as errors:
+        return page.redirect("/account#passkeys", errors.message, kind="error")
+    return page.redirect("/account#passkeys", page._("The passkey is renamed."))
+
+
 @router.post("/account/passkeys/{passkey_id}/remove")
 async def remove_passkey(page: SignedInPage, passkey_id: uuid.UUID) -> Response:
     await passkeys.remove(page.user, page.db, passkey_id)
