@@ -112,6 +112,7 @@ async def baseline_projects(
                     settings.session_refresh_seconds,
                     request.state.request_id,
                     None,
+                    None,
                 )
             return await service.list_projects(ctx, db, filters, page)
 
@@ -132,6 +133,7 @@ async def raw_projects(request: Request) -> Response:
             settings.session_ttl_seconds,
             settings.session_refresh_seconds,
             request.state.request_id,
+            None,
             None,
         )
         if caller is None or caller["member_role"] is None:

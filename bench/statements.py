@@ -45,7 +45,9 @@ async def _costs(url: str, workspace_id: uuid.UUID, token: str, repeat: int, rou
         guard_args = (hashlib.sha256(token.encode()).digest(), None, str(workspace_id))
 
         async def guard() -> None:
-            row = await conn.fetchrow(REQUEST_CONTEXT_SQL, *guard_args, 86400, 60, "bench", None)
+            row = await conn.fetchrow(
+                REQUEST_CONTEXT_SQL, *guard_args, 86400, 60, "bench", None, None
+            )
             assert row is not None
             assert row["member_role"] is not None
 
