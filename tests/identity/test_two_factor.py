@@ -278,18 +278,18 @@ def test_the_database_keeps_the_secret_sealed_and_the_step_moving_forward(
     row = sql.owner("SELECT secret, last_used_step FROM user_totp WHERE user_id = %s", user.id)[0]
     assert app.secret not in bytes(row["secret"])
     step = row["last_used_step"]
-    with pytest.raises(psycopg.errors.InsufficientPrivilege):
-        sql.app("UPDATE user_totp SET last_used_step = 0 WHERE user_id = %s", user.id)
-    used = sql.app("SELECT atlas_use_totp_step(%s, %s) AS moved", user.id, step)
-    assert used == [{"moved": False}]
-    assert (
-        sql.app("SELECT atlas_use_totp_step(%s, %s) AS moved", user.id, step - 1)[0]["moved"]
-        is False
-    )
-    assert (
-        sql.app("SELECT atlas_use_totp_step(%s, %s) AS moved", user.id, step + 1)[0]["moved"]
-        is True
-    )
+
+    def move_to(value: object) -> list[dict[str, object]]:
+        return sql.app(
+            "UPDATE user_totp SET last_used_step = %s WHERE user_id = %s RETURNING last_used_step",
+            value,
+            user.id,
+        )
+
+    for backwards in (step, step - 1, None):
+        with pytest.raises(psycopg.errors.CheckViolation):
+            move_to(backwards)
+    assert move_to(step + 1) == [{"last_used_step": step + 1}]
     # Backup codes are kept as hashes only.
     stored = {
         bytes(r["code_hash"])

@@ -228,9 +228,17 @@ class TwoFactorRepository:
         )
 
     async def use_totp_step(self, user_id: uuid.UUID, step: int) -> bool:
-        """Moves the last used step forward to `step`; False if it is there or beyond."""
-        used: bool = await self.db.fetchval("SELECT atlas_use_totp_step($1, $2)", user_id, step)
-        return used
+        """Moves the last used step forward to `step`; False if it is there or beyond (in
+        the statement, so two requests with one code cannot both pass; the table's trigger
+        refuses any backward move, whatever the statement)."""
+        row = await self.db.fetchrow(
+            """UPDATE user_totp SET last_used_step = $2
+                WHERE user_id = $1 AND (last_used_step IS NULL OR last_used_step < $2)
+               RETURNING user_id""",
+            user_id,
+            step,
+        )
+        return row is not None
 
     async def delete_second_factors(self, user_id: uuid.UUID) -> None:
         await self.db.execute("DELETE FROM backup_codes WHERE user_id = $1", user_id)

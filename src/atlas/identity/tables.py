@@ -81,8 +81,7 @@ email_tokens = Table(
 )
 
 # Two-factor sign-in (migration 0019). The TOTP secret is sealed (identity.sealing);
-# `last_used_step` moves forward only, through atlas_use_totp_step (the app role may not
-# UPDATE it).
+# `last_used_step` moves forward only (the trigger `step_forward` refuses any other move).
 user_totp = Table(
     "user_totp",
     metadata,

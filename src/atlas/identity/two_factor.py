@@ -2,7 +2,7 @@
 that a code answers before a session exists (docs/security.md, "Two-factor sign-in").
 
 Every code check goes through `_accept_code`: an authenticator code moves the user's last
-used time step forward in the database (`atlas_use_totp_step`) or is refused, a backup
+used time step forward (the table's trigger refuses any other move) or is refused, a backup
 code is marked used in the same statement that finds it; wrong codes count against the
 user in `TwoFactorThrottle`, whatever the route.
 """

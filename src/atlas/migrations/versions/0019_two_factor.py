@@ -4,9 +4,13 @@ guard's statement.
 
 - `user_totp`: one per user, its secret sealed (AES-GCM, `atlas.identity.sealing`);
   `enabled_at` NULL while set-up waits for its first code. `last_used_step`, the time step
-  of the last accepted code, only moves forward: the app role may not UPDATE it, and the
-  one function that may (`atlas_use_totp_step`, SECURITY DEFINER) moves it forward only,
-  so a code is never accepted twice, whatever the code path.
+  of the last accepted code, only moves forward: a BEFORE UPDATE trigger refuses any
+  other change of it (a check that writes nothing, so it may sit on a global table: on
+  Citus it runs on each copy and refuses there alike), so a code is never accepted twice,
+  whatever the code path. (A SECURITY DEFINER function that alone could write the step
+  was tried first: on Citus its statements run over the owner's connections, and a
+  transaction that also writes tables referencing `users` as the app role waits on
+  itself, a distributed deadlock.)
 - `backup_codes`: the SHA-256 of each single-use code, and when it was used.
 - `sign_in_challenges`: the short-lived proof that the password step passed; no session
   exists until a code answers it. `attempts` counts the codes tried (at most 5).
@@ -130,13 +134,16 @@ END
 $fn$
 """
 
-USE_TOTP_STEP_FUNCTION = r"""
-CREATE FUNCTION atlas_use_totp_step(p_user_id uuid, p_step bigint) RETURNS boolean
-LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = public, pg_temp AS $fn$
+STEP_FORWARD_FUNCTION = r"""
+CREATE FUNCTION atlas_totp_step_forward() RETURNS trigger
+LANGUAGE plpgsql AS $fn$
 BEGIN
-    UPDATE user_totp SET last_used_step = p_step
-     WHERE user_id = p_user_id AND (last_used_step IS NULL OR last_used_step < p_step);
-    RETURN FOUND;
+    IF OLD.last_used_step IS NOT NULL
+       AND (NEW.last_used_step IS NULL OR NEW.last_used_step <= OLD.last_used_step) THEN
+        RAISE EXCEPTION 'the last used time step of a TOTP secret only moves forward'
+              USING ERRCODE = 'check_violation';
+    END IF;
+    RETURN NEW;
 END
 $fn$
 """
@@ -167,10 +174,13 @@ def upgrade(app_role: str) -> None:
         sa.PrimaryKeyConstraint("user_id", name=op.f("pk_user_totp")),
     )
     op.execute(f"GRANT SELECT, INSERT, DELETE ON user_totp TO {role}")
-    op.execute(f"GRANT UPDATE (secret, enabled_at) ON user_totp TO {role}")
-    op.execute(USE_TOTP_STEP_FUNCTION)
-    op.execute("REVOKE ALL ON FUNCTION atlas_use_totp_step(uuid, bigint) FROM PUBLIC")
-    op.execute(f"GRANT EXECUTE ON FUNCTION atlas_use_totp_step(uuid, bigint) TO {role}")
+    op.execute(f"GRANT UPDATE (secret, enabled_at, last_used_step) ON user_totp TO {role}")
+    # A check that writes nothing: harmless on each node's copy of a reference table.
+    op.execute(STEP_FORWARD_FUNCTION)
+    op.execute(
+        "CREATE TRIGGER step_forward BEFORE UPDATE OF last_used_step ON user_totp"
+        " FOR EACH ROW EXECUTE FUNCTION atlas_totp_step_forward()"
+    )
 
     op.create_table(
         "backup_codes",
@@ -226,5 +236,5 @@ def downgrade(app_role: str) -> None:
     op.execute("ALTER TABLE sessions DROP COLUMN authenticated_by")
     op.drop_table("sign_in_challenges")
     op.drop_table("backup_codes")
-    op.execute("DROP FUNCTION atlas_use_totp_step(uuid, bigint)")
     op.drop_table("user_totp")
+    op.execute("DROP FUNCTION atlas_totp_step_forward()")
